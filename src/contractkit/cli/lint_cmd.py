@@ -1,0 +1,26 @@
+"""Lint neuron-api (OpenAPI) and mcp-servers specs: structure plus house rules, with file:line findings."""
+
+from __future__ import annotations
+
+import argparse
+
+FORMATS = ("text", "json", "sarif", "junit", "github")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="spec files or folders (default: specs/)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--rule", action="append", metavar="ID", help="run only these rule ids (repeatable)")
+    parser.add_argument("--skip", action="append", metavar="ID", help="skip these rule ids (repeatable)")
+    parser.add_argument(
+        "--ignore-file",
+        metavar="FILE",
+        help="file of findings to silence (default: .contractkit-ignore beside the spec or in the cwd)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from contractkit.lint.command import run_lint
+
+    return run_lint(args)

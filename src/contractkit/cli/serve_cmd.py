@@ -1,0 +1,21 @@
+"""Run the reference servers: neuron/, the provider double, the token issuer, MCP servers, or all."""
+
+from __future__ import annotations
+
+import argparse
+
+SERVICES = ("neuron", "provider-double", "token-issuer", "engine-double", "mcp", "stack")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("service", choices=SERVICES)
+    parser.add_argument("name", nargs="?", help="with 'mcp': the server name from mcp-servers.yaml")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--stdio", action="store_true", help="with 'mcp': serve on stdin/stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    from contractkit.reference.serve import run_serve
+
+    return run_serve(args)
