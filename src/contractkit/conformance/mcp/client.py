@@ -1,0 +1,241 @@
+"""A blocking facade over the `mcp` SDK's ``ClientSession``, over stdio or streamable HTTP.
+
+pytest tests are synchronous; the SDK is async. ``McpClient`` runs one event loop in a thread
+(an anyio blocking portal) and keeps one SDK session open in it, so a whole run talks to a stdio
+server through one process. Every call has a deadline: a server that hangs costs one timeout,
+not the run. Requests go out through ``send_request`` rather than the SDK's ``call_tool``
+helper, because the suite must see results as the server sent them (the helper validates
+structured content itself and would hide the violation behind its own exception).
+
+Over HTTP, a 429 is honoured by waiting its ``Retry-After`` and retrying (up to three times), so
+the server's declared rate limit does not turn other checks into noise; the rate-limit check
+uses raw HTTP instead. The client uses ``httpx2`` because the SDK does (see MCP-NOTES).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import httpx2
+
+from contractkit.errors import ConfigError
+
+CLIENT_NAME = "contractkit-verify"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the server is: an HTTP URL or a stdio command line (plus the bearer token, if any)."""
+
+    url: str | None = None
+    command: str | None = None
+    token: str | None = None
+    env: dict[str, str] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.url or f"stdio: {self.command}"
+
+
+class CallTimeout(Exception):
+    """The server did not answer within the deadline."""
+
+
+class SessionLost(Exception):
+    """The transport broke: the process exited, the connection closed."""
+
+
+class _RetryOn429(httpx2.AsyncBaseTransport):
+    def __init__(self, inner: httpx2.AsyncBaseTransport, max_wait_s: float = 10.0) -> None:
+        self.inner = inner
+        self.max_wait_s = max_wait_s
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        for _ in range(3):
+            response = await self.inner.handle_async_request(request)
+            if response.status_code != 429:
+                return response
+            try:
+                wait = float(response.headers.get("retry-after", "1"))
+            except ValueError:
+                wait = 1.0
+            await response.aclose()
+            await anyio.sleep(min(max(wait, 0.05), self.max_wait_s))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@asynccontextmanager
+async def _session(endpoint: Endpoint, timeout: float, errlog: Any) -> AsyncIterator[Any]:
+    from mcp_types import Implementation
+
+    from mcp import ClientSession
+
+    info = Implementation(name=CLIENT_NAME, version="1")
+    async with contextlib.AsyncExitStack() as stack:
+        if endpoint.url:
+            from mcp.client.streamable_http import streamable_http_client
+
+            headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+            http = await stack.enter_async_context(httpx2.AsyncClient(
+                headers=headers, timeout=httpx2.Timeout(timeout, read=max(timeout, 30.0)),
+                transport=_RetryOn429(httpx2.AsyncHTTPTransport())))
+            read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
+        else:
+            from mcp.client.stdio import StdioServerParameters, stdio_client
+
+            argv = shlex.split(endpoint.command or "")
+            if not argv:
+                raise ConfigError("the --stdio command is empty")
+            params = StdioServerParameters(command=argv[0], args=argv[1:], env=endpoint.env)
+            read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+        session = await stack.enter_async_context(ClientSession(read, write, client_info=info))
+        yield session
+
+
+class McpClient:
+    """One SDK session, used synchronously. Open with ``open()``; ``close()`` ends it."""
+
+    def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._stack = contextlib.ExitStack()
+        self._portal: Any = None
+        self.session: Any = None
+        self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+
+    def open(self) -> McpClient:
+        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        cm = self._portal.wrap_async_context_manager(_session(self.endpoint, self.timeout, self._errlog))
+        try:
+            self.session = self._stack.enter_context(cm)
+        except Exception as exc:
+            self.close()
+            raise SessionLost(_describe(exc)) from None
+        return self
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stack.close()
+        self.session = None
+
+    def stderr_tail(self, limit: int = 1500) -> str:
+        """What a stdio server wrote to stderr (its crash report, if any)."""
+        with contextlib.suppress(Exception):
+            self._errlog.seek(0)
+            return self._errlog.read()[-limit:]
+        return ""
+
+    def __enter__(self) -> McpClient:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, func: Any, *args: Any, timeout: float | None = None) -> Any:
+        """Run ``await func(session, *args)`` in the session's loop, within the deadline."""
+        if self.session is None:
+            raise SessionLost("the session is closed")
+        deadline = timeout or self.timeout
+
+        async def bounded() -> Any:
+            with anyio.fail_after(deadline):
+                return await func(self.session, *args)
+
+        try:
+            return self._portal.call(bounded)
+        except TimeoutError:
+            raise CallTimeout(f"no answer within {deadline:g} s") from None
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
+                httpx2.TransportError) as exc:
+            raise SessionLost(_describe(exc)) from None
+
+    # -- the requests the checks send ------------------------------------------------------
+    def initialize(self, version: str | None = None) -> Any:
+        """``initialize`` proposing ``version`` (default: the SDK's latest handshake version)."""
+        return self.run(_initialize, version)
+
+    def list_tools(self, max_pages: int = 100) -> tuple[list[Any], int]:
+        """Every tool, following ``nextCursor``; returns (tools, pages)."""
+        return self.run(_list_tools, max_pages)
+
+    def call_tool(self, name: str, arguments: Any, *, timeout: float | None = None) -> Any:
+        return self.run(_call_tool, name, arguments, timeout=timeout)
+
+    def ping(self, *, timeout: float | None = None) -> None:
+        self.run(lambda s: s.send_ping(), timeout=timeout or min(self.timeout, 5.0))
+
+    def discover(self, version: str) -> dict[str, Any]:
+        return self.run(lambda s: s.send_discover(version))
+
+
+async def _initialize(session: Any, version: str | None) -> Any:
+    from mcp_types import (
+        ClientCapabilities,
+        InitializedNotification,
+        InitializeRequest,
+        InitializeRequestParams,
+        InitializeResult,
+    )
+    from mcp_types.version import LATEST_HANDSHAKE_VERSION
+
+    params = InitializeRequestParams(protocol_version=version or LATEST_HANDSHAKE_VERSION,
+                                     capabilities=ClientCapabilities(), client_info=session._client_info)
+    result = await session.send_request(InitializeRequest(params=params), InitializeResult)
+    with contextlib.suppress(RuntimeError):
+        session.adopt(result)
+    await session.send_notification(InitializedNotification())
+    return result
+
+
+async def _list_tools(session: Any, max_pages: int) -> tuple[list[Any], int]:
+    from mcp_types import PaginatedRequestParams
+
+    from contractkit.conformance.outcomes import Violation
+
+    tools: list[Any] = []
+    cursor: str | None = None
+    seen: set[str] = set()
+    for page in range(1, max_pages + 1):
+        params = PaginatedRequestParams(cursor=cursor) if cursor else None
+        result = await session.list_tools(params=params)
+        tools.extend(result.tools)
+        cursor = result.next_cursor
+        if not cursor:
+            return tools, page
+        if cursor in seen:
+            raise Violation(f"tools/list pagination loops: the cursor {cursor!r} came back twice")
+        seen.add(cursor)
+    raise Violation(f"tools/list still had a nextCursor after {max_pages} pages")
+
+
+async def _call_tool(session: Any, name: str, arguments: Any) -> Any:
+    from mcp_types import CallToolRequest, CallToolRequestParams, CallToolResult
+
+    request = CallToolRequest(params=CallToolRequestParams(name=name, arguments=arguments))
+    return await session.send_request(request, CallToolResult)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_describe(e) for e in exc.exceptions)
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def server_env(secret_env: str | None) -> dict[str, str]:
+    """The environment a stdio server under test inherits: ours, minus the suite's client secret."""
+    env = dict(os.environ)
+    env.pop(secret_env or "CONTRACTKIT_CLIENT_SECRET", None)
+    return env
