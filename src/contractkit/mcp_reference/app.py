@@ -66,7 +66,7 @@ def build_server(config: McpServerConfig) -> BuiltServer:
     tokens = ServiceTokenClient(config.token_endpoint, config.client_id, config.client_secret,
                                 scopes=variants.service_scopes(config), audience=contract.service_token_audience)
     engine = EngineClient(config.engine_url, tokens)
-    server = MCPServer(contract.name, version="1.0.0", log_level="WARNING",
+    server = MCPServer(contract.name, version="1.0.0", log_level="ERROR",
                        middleware=[ToolCallMiddleware(contract, audit, config.variant)])
     REGISTER[contract.name](server, engine)
     variants.alter_tools(server, config)

@@ -1,0 +1,254 @@
+"""The MCP authorization rules for streamable HTTP, each its own check (stdio: not verified)."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlsplit
+
+from contractkit.conformance.mcp import rpc
+from contractkit.conformance.mcp.target import McpTarget
+from contractkit.conformance.outcomes import NotVerified, RuleWarning, Violation
+from contractkit.conformance.registry import MCP_CHECKS
+from contractkit.mcp_reference.contract import ToolContract
+
+_PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*"([^"]*)"')
+WELL_KNOWN = "/.well-known/oauth-protected-resource"
+
+
+def challenge(exchange: rpc.Exchange) -> dict[str, str] | None:
+    """The parameters of a ``Bearer`` challenge in WWW-Authenticate, or None if there is none."""
+    header = exchange.headers.get("www-authenticate", "")
+    if not header.lower().startswith("bearer"):
+        return None
+    return {k.lower(): v for k, v in _PARAM.findall(header)}
+
+
+def _expect_401(exchange: rpc.Exchange, what: str) -> None:
+    if exchange.status != 401:
+        raise Violation(f"{what}: expected 401, got {exchange.status or exchange.error}",
+                        operation="initialize", evidence=exchange.evidence())
+    if challenge(exchange) is None:
+        raise Violation(f"{what}: 401 without a 'WWW-Authenticate: Bearer' challenge",
+                        operation="initialize", evidence=exchange.evidence())
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-001", "a request without a token gets 401 with a Bearer challenge",
+    clause="MCP authorization: 401 + WWW-Authenticate (RFC 6750 §3, RFC 9728 §5.1)", tags=("auth",),
+)
+def check_no_token(target: McpTarget) -> None:
+    """What it does: POSTs ``initialize`` with no Authorization header and expects 401 with a
+    ``WWW-Authenticate: Bearer ...`` challenge.
+
+    Why: an MCP server that answers anonymous requests exposes engine/'s data to anyone who can
+    reach it.
+    """
+    target.require_bearer()
+    _expect_401(rpc.post(target, rpc.initialize_message()), "no token")
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-002", "protected-resource metadata (RFC 9728) is discoverable and names this resource",
+    clause="MCP authorization: protected resource metadata (RFC 9728 §3, §5)", tags=("auth",),
+)
+def check_resource_metadata(target: McpTarget) -> None:
+    """What it does: follows ``resource_metadata`` from the 401 challenge (or, failing that, the
+    well-known URI ``/.well-known/oauth-protected-resource<path>``) and expects a JSON document
+    whose ``resource`` is the server's URL and whose ``authorization_servers`` is a non-empty
+    list; ``bearer_methods_supported``, if given, must not offer the query string.
+
+    Why: MCP clients discover where to get a token from this document; without it no standards
+    client can authenticate.
+    """
+    target.require_bearer()
+    first = rpc.post(target, rpc.initialize_message())
+    params = challenge(first) or {}
+    parts = urlsplit(target.url or "")
+    origin = f"{parts.scheme}://{parts.netloc}"
+    candidates = [params["resource_metadata"]] if params.get("resource_metadata") else [
+        origin + WELL_KNOWN + parts.path.rstrip("/"), origin + WELL_KNOWN]
+    found = None
+    for url in candidates:
+        exchange = target.http.request("GET", url, operation="protected-resource metadata")
+        if exchange.status == 200 and isinstance(exchange.json_or_none(), dict):
+            found = exchange
+            break
+    if found is None:
+        raise Violation("no protected-resource metadata: the challenge names no resource_metadata and "
+                        f"{candidates} did not serve a JSON document", operation="metadata",
+                        evidence=first.evidence())
+    doc = found.json()
+    problems = []
+    if str(doc.get("resource", "")).rstrip("/").lower() != (target.url or "").rstrip("/").lower():
+        problems.append(f"resource is {doc.get('resource')!r}, not this server's URL {target.url!r}")
+    servers = doc.get("authorization_servers")
+    if not isinstance(servers, list) or not servers or not all(isinstance(s, str) for s in servers):
+        problems.append(f"authorization_servers must be a non-empty list of URLs, got {servers!r}")
+    if "query" in (doc.get("bearer_methods_supported") or []):
+        problems.append("bearer_methods_supported offers 'query', which MCP forbids")
+    if problems:
+        raise Violation("; ".join(problems), operation="metadata", evidence=found.evidence())
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-003", "malformed, tampered and expired tokens get 401",
+    clause="MCP authorization: token validation (RFC 6750 §3.1 invalid_token)", tags=("auth",),
+)
+def check_invalid_tokens(target: McpTarget) -> None:
+    """What it does: presents a token that is not a JWT, a valid token with its signature
+    altered, and (where the issuer mints short-lived tokens) an expired token; each must get 401
+    with a Bearer challenge.
+
+    Why: a server that does not verify signatures and expiry accepts forged and stolen tokens.
+    """
+    target.require_bearer()
+    expired = None
+    try:
+        expired = target.token(expires_in=1, cache=False)
+        minted = time.time()
+    except NotVerified:
+        minted = 0.0
+    valid = target.token()
+    head, payload, signature = valid.split(".") if valid.count(".") == 2 else (valid, "", "")
+    middle = len(signature) // 2
+    flipped = "A" if signature[middle:middle + 1] != "A" else "B"
+    tampered = f"{head}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
+    for label, token in (("a token that is not a JWT", "not-a-jwt"), ("a token with an altered signature",
+                                                                       tampered)):
+        _expect_401(rpc.post(target, rpc.initialize_message(), token=token), label)
+    if expired is None:
+        raise NotVerified("malformed and tampered tokens are refused; expiry not verified: the issuer "
+                          "would not mint a token lasting 1 s")
+    time.sleep(max(0.0, minted + 2.2 - time.time()))
+    _expect_401(rpc.post(target, rpc.initialize_message(), token=expired), "an expired token")
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-004", "a token issued for another audience gets 401",
+    clause="MCP authorization: audience validation (RFC 8707); no token passthrough", tags=("auth",),
+)
+def check_wrong_audience(target: McpTarget) -> None:
+    """What it does: obtains a token for another resource (another server's audience from the
+    spec, or ``neuron-api``) with this server's scopes, and expects 401.
+
+    Why: without an audience check, a token given to one service can be replayed against another:
+    the confused-deputy attack the MCP authorization spec forbids.
+    """
+    target.require_bearer()
+    own = target.contract.auth_audience
+    others = [a for a in ("neuron-api", "crm-data-mcp", "document-retrieval-mcp", "engine-internal") if a != own]
+    token = None
+    for audience in others:
+        token = target.tokens.try_token(tuple(target.contract.auth_scopes), audience)
+        if token is None:
+            token = target.tokens.try_token((), audience)
+        if token is not None:
+            target.presented.add(token)
+            break
+    if token is None:
+        raise NotVerified(f"the issuer gave the suite's client no token for another audience (tried {others})")
+    _expect_401(rpc.post(target, rpc.initialize_message(), token=token), "a token for another audience")
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-005", "a token in the query string is refused",
+    clause="MCP authorization: tokens MUST NOT be in the URI query string (OAuth 2.1 §5.1.1)", tags=("auth",),
+)
+def check_query_token(target: McpTarget) -> None:
+    """What it does: sends a valid token as ``?access_token=...`` and no Authorization header;
+    the server must not serve the request.
+
+    Why: query strings end up in logs, proxies and browser history.
+    """
+    target.require_bearer()
+    token = target.token()
+    exchange = rpc.post(target, rpc.initialize_message(), query=f"?access_token={token}")
+    if rpc.succeeded(exchange):
+        raise Violation("the server accepted a token passed in the query string", operation="initialize",
+                        evidence=exchange.evidence())
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-006", "a tools/call without the tool's scope gets 403 insufficient_scope",
+    clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",),
+)
+def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
+    """What it does: opens a session with a token holding the server's other scopes but not the
+    tool's, calls the tool, and expects 403 with ``error="insufficient_scope"`` and the needed
+    ``scope`` in the challenge.
+
+    Why: per-tool scopes are how the contract gives an agent read access without write access.
+    """
+    target.require_bearer()
+    if not tool.scope:
+        raise NotVerified(f"{tool.name} declares no scope")
+    others = tuple(s for s in target.contract.auth_scopes if s != tool.scope)
+    if not others:
+        raise NotVerified(f"the server has no scope besides {tool.scope}, so a token that may open a session "
+                          "but lacks the tool's scope cannot be made")
+    token = target.token(others)
+    session_id, version = rpc.open_session(target, token)
+    try:
+        arguments = dict(tool.examples[0]) if tool.examples else {}
+        exchange = rpc.post(target, {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                     "params": {"name": tool.name, "arguments": arguments}},
+                            token=token, session_id=session_id, version=version)
+    finally:
+        rpc.close_session(target, token, session_id)
+    params = challenge(exchange) or {}
+    if exchange.status != 403:
+        raise Violation(f"calling {tool.name} without {tool.scope} got {exchange.status or exchange.error}, "
+                        "not 403", operation=tool.name, evidence=exchange.evidence())
+    if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
+        raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
+                        operation=tool.name, evidence=exchange.evidence())
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-007", "requests with a foreign Host or Origin are refused (DNS rebinding)",
+    clause="MCP transports: streamable HTTP security warning (validate Origin); DNS rebinding protection",
+    tags=("auth", "transport"),
+)
+def check_host_origin(target: McpTarget) -> None:
+    """What it does: sends an otherwise valid ``initialize`` once with ``Host: evil.example`` and
+    once with ``Origin: http://evil.example``; neither may be served.
+
+    Why: a web page can reach a local MCP server through DNS rebinding unless the server checks
+    Host and Origin.
+    """
+    target.require_http("Host and Origin validation")
+    token = target.caller_token()
+    problems = []
+    for header, value in (("host", "evil.example"), ("origin", "http://evil.example")):
+        exchange = rpc.post(target, rpc.initialize_message(), token=token, headers={header: value})
+        if rpc.succeeded(exchange):
+            problems.append((f"a request with {header.title()}: {value} was served", exchange))
+    if problems:
+        raise Violation("; ".join(p for p, _ in problems), operation="initialize",
+                        evidence=problems[0][1].evidence())
+
+
+@MCP_CHECKS.register(
+    "MCP-AUTH-008", "the 401 challenge names the scope to ask for",
+    clause="MCP authorization 2025-11-25: scope in WWW-Authenticate (SHOULD)", severity="warning",
+    tags=("auth",),
+)
+def check_challenge_scope(target: McpTarget) -> None:
+    """What it does: checks that the 401 challenge carries ``scope="..."`` listing scopes the
+    spec declares for the server. Missing is a warning (the MCP spec says SHOULD).
+
+    Why: with the scope in the challenge a client asks for the right token the first time.
+    """
+    target.require_bearer()
+    exchange = rpc.post(target, rpc.initialize_message())
+    if exchange.status != 401:
+        raise NotVerified(f"no 401 to inspect (got {exchange.status}); see MCP-AUTH-001")
+    scopes = (challenge(exchange) or {}).get("scope", "").split()
+    if not scopes:
+        raise RuleWarning("the 401 challenge has no scope parameter", operation="initialize",
+                          evidence=exchange.evidence())
+    unknown = sorted(set(scopes) - set(target.contract.auth_scopes))
+    if unknown:
+        raise Violation(f"the challenge asks for scopes the spec does not declare: {unknown}",
+                        operation="initialize", evidence=exchange.evidence())

@@ -1,0 +1,144 @@
+"""Tool-call checks: property-based valid calls against the declared returns, and invalid calls."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from contractkit.conformance.mcp.client import CallTimeout, SessionLost
+from contractkit.conformance.mcp.schemas import return_problem
+from contractkit.conformance.mcp.target import McpTarget
+from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
+from contractkit.conformance.redaction import redact
+from contractkit.conformance.registry import MCP_CHECKS
+from contractkit.mcp_reference.contract import ToolContract
+
+INVALID_PARAMS = -32602
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\bFile \"[^\"]+\", line \d+")
+
+
+def _evidence(target: McpTarget, tool: str, arguments: Any, outcome: Any, *notes: str) -> Evidence:
+    request = json.dumps({"method": "tools/call", "params": {"name": tool, "arguments": arguments}}, default=str)
+    if hasattr(outcome, "model_dump"):
+        shown = json.dumps(outcome.model_dump(mode="json", by_alias=True, exclude_none=True))
+    else:
+        shown = str(outcome)
+    extra = list(notes)
+    if not target.is_http and target._client is not None:
+        tail = target._client.stderr_tail(800).strip()
+        if tail:
+            extra.append(f"server stderr (tail):\n{tail}")
+    return Evidence(redact(request[:1500]), redact(shown[:1500]), "", [redact(n) for n in extra])
+
+
+def _text(result: Any) -> str:
+    return " ".join(getattr(c, "text", "") for c in getattr(result, "content", None) or [])[:300]
+
+
+def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
+    """("result", r) | ("jsonrpc_error", exc) | ("timeout", msg) | ("lost", msg)."""
+    try:
+        return "result", target.client().call_tool(tool, arguments)
+    except CallTimeout as exc:
+        target.drop_client()
+        return "timeout", str(exc)
+    except SessionLost as exc:
+        target.drop_client()
+        return "lost", str(exc)
+    except Exception as exc:
+        code = getattr(exc, "code", None)
+        if code is None:
+            code = getattr(getattr(exc, "error", None), "code", None)
+        if code is not None:
+            return "jsonrpc_error", exc
+        target.drop_client()
+        return "lost", f"{type(exc).__name__}: {exc}"
+
+
+@MCP_CHECKS.register(
+    "MCP-CALL-001", "valid calls succeed with results that match the declared returns",
+    clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
+    tags=("calls",),
+)
+def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
+    """What it does: calls the tool with the spec's examples and with arguments generated from the
+    declared parameters (property-based). The examples must succeed; every successful result must
+    validate against the declared ``returns`` (its ``structuredContent``, else its JSON text
+    content, else its text). Generated calls may end in a tool error (an unknown id is not found),
+    but never in a protocol error, a hang or a lost session.
+
+    Why: callers parse results by the contract; a result of another shape fails them at run time.
+
+    Example: ``get_customer`` returns ``status`` missing, or ``total`` as a string.
+    """
+    target.listed(tool)
+    arguments = target.valid_arguments(tool, target.profile.positive_examples)
+    examples = len(tool.examples)
+    checked = 0
+    for index, args in enumerate(arguments):
+        kind, outcome = _call(target, tool.name, args)
+        label = "the spec's example" if index < examples else "generated valid arguments"
+        if kind != "result":
+            raise Violation(f"{label} got {kind.replace('_', ' ')}: {outcome}", operation=tool.name,
+                            evidence=_evidence(target, tool.name, args, outcome))
+        if outcome.is_error:
+            if index < examples:
+                raise Violation(f"{label} failed with a tool error: {_text(outcome)}", operation=tool.name,
+                                evidence=_evidence(target, tool.name, args, outcome))
+            continue
+        problem = return_problem(tool.returns, outcome)
+        if problem:
+            raise Violation(f"result does not match the declared returns: {problem}", operation=tool.name,
+                            evidence=_evidence(target, tool.name, args, outcome))
+        checked += 1
+    if checked == 0:
+        raise NotVerified(f"none of {len(arguments)} valid calls of {tool.name} succeeded, so no result "
+                          "could be checked (add an example to the spec)")
+
+
+@MCP_CHECKS.register(
+    "MCP-CALL-002", "invalid arguments give a tool error or invalid-params, never a crash or a hang",
+    clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
+    tags=("calls",),
+)
+def check_invalid_calls(target: McpTarget, tool: ToolContract) -> None:
+    """What it does: calls the tool with arguments the declared parameters reject (a required
+    property left out, a wrong type, out-of-range, off-pattern, undeclared properties), one break
+    at a time. Each must come back as a result with ``isError: true`` or a JSON-RPC
+    ``-32602 invalid params`` error, promptly, without a stack trace, and the session must still
+    answer a ``ping`` afterwards. Accepting the call as if it were valid fails too.
+
+    Why: a model retries with what the error tells it; a crash, a hang or a dead session takes
+    the whole agent down.
+    """
+    from contractkit.conformance.mcp.generate import invalid_arguments
+
+    target.listed(tool)
+    bases = [dict(e) for e in tool.examples] or target.valid_arguments(tool, 1)
+    cases = invalid_arguments(tool.parameters, bases, target.profile.negative_examples)
+    if not cases:
+        raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
+    for why, args in cases:
+        kind, outcome = _call(target, tool.name, args)
+        fail = None
+        if kind == "timeout":
+            fail = f"the server hung on {why}: {outcome}"
+        elif kind == "lost":
+            fail = f"the session died on {why}: {outcome}"
+        elif kind == "jsonrpc_error":
+            code = getattr(outcome, "code", None)
+            if code != INVALID_PARAMS:
+                fail = f"{why} gave JSON-RPC error {code} ({outcome}), not a tool error or -32602"
+        elif not outcome.is_error:
+            fail = f"{why} was accepted as a valid call"
+        elif _TRACEBACK.search(_text(outcome)):
+            fail = f"{why} gave a tool error that carries a stack trace"
+        if fail is None:
+            try:
+                target.client().ping()
+            except Exception as exc:
+                target.drop_client()
+                fail = f"the session stopped answering ping after {why}: {type(exc).__name__}: {exc}"
+        if fail:
+            raise Violation(fail, operation=tool.name, evidence=_evidence(target, tool.name, args, outcome))

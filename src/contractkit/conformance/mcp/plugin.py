@@ -1,0 +1,85 @@
+"""pytest fixtures for the MCP modules of the conformance suite.
+
+``mcp`` is the session's ``McpTarget``. A test that takes a ``tool`` argument is parametrized
+over the tools the spec declares for ``--mcp-server``, so the suite follows whatever spec it is
+given. The preflight loads the spec (a bad spec or server name is a usage error, exit 2) and
+makes sure the target answers at all (``TargetUnreachableError``, exit 2).
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from contractkit.conformance.mcp.target import McpTarget
+from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.plugin import OPTIONS_KEY, register_preflight
+from contractkit.errors import ConfigError, ContractkitError, TargetUnreachableError
+from contractkit.mcp_reference.contract import ServerContract, load_contract
+
+_CONTRACTS: dict[tuple[str, str], ServerContract] = {}
+
+
+def load_server_contract(options: VerifyOptions) -> ServerContract:
+    key = (str(options.spec or ""), options.mcp_server or "")
+    if key not in _CONTRACTS:
+        if not options.mcp_server:
+            raise ConfigError("--mcp-server NAME is required")
+        _CONTRACTS[key] = load_contract(options.spec).server(options.mcp_server)
+    return _CONTRACTS[key]
+
+
+def _preflight(options: VerifyOptions) -> None:
+    import httpx
+
+    try:
+        contract = load_server_contract(options)
+    except ContractkitError as exc:
+        raise pytest.UsageError(exc.one_line()) from None
+    if options.mcp_url:
+        if contract.http_path is None:
+            raise pytest.UsageError(f"{contract.name} declares no streamable_http transport, but --mcp-url was given")
+        try:
+            httpx.get(options.mcp_url, timeout=min(options.request_timeout, 10.0))
+        except httpx.HTTPError as exc:
+            raise TargetUnreachableError(f"{options.mcp_url} is not answering HTTP: {type(exc).__name__}") from None
+    elif options.mcp_stdio:
+        argv = shlex.split(options.mcp_stdio)
+        if not argv or shutil.which(argv[0]) is None:
+            raise TargetUnreachableError(f"cannot start the stdio server: {argv[0] if argv else '(empty)'} "
+                                         "is not an executable on PATH")
+
+
+register_preflight("mcp", _preflight)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "tool" not in metafunc.fixturenames:
+        return
+    options = metafunc.config.stash.get(OPTIONS_KEY, None)
+    tools = []
+    if options is not None and options.kind == "mcp":
+        try:
+            tools = list(load_server_contract(options).tools)
+        except ContractkitError as exc:
+            raise pytest.UsageError(exc.one_line()) from None
+    if not tools:
+        reason = "the server declares no tools" if options and options.kind == "mcp" else "not an MCP run"
+        metafunc.parametrize("tool", [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["none"])
+        return
+    metafunc.parametrize("tool", tools, ids=[t.name for t in tools])
+
+
+@pytest.fixture(scope="session")
+def mcp(request: pytest.FixtureRequest) -> Iterator[McpTarget]:
+    options = request.config.stash[OPTIONS_KEY]
+    if options.kind != "mcp":
+        pytest.skip("not an MCP run")
+    target = McpTarget(load_server_contract(options), options)
+    try:
+        yield target
+    finally:
+        target.close()

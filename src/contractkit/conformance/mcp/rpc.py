@@ -1,0 +1,85 @@
+"""Raw JSON-RPC over streamable HTTP, for the rules that are about HTTP itself.
+
+The SDK client hides status codes and headers, which is right for a client and wrong for a
+conformance check of 401 challenges, Host validation or 429s. These helpers send one JSON-RPC
+message with the suite's bounded, redacting ``TargetClient`` and read the answer whether it came
+as ``application/json`` or as a ``text/event-stream``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from contractkit.conformance.http import Exchange
+
+ACCEPT = "application/json, text/event-stream"
+PROBE_VERSION = "2025-11-25"
+
+
+def initialize_message(version: str = PROBE_VERSION, request_id: int = 1) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {},
+                       "clientInfo": {"name": "contractkit-verify", "version": "1"}}}
+
+
+def post(target: Any, message: Any, *, token: str | None = None, headers: dict[str, str] | None = None,
+         query: str = "", session_id: str | None = None, version: str | None = None, paced: bool = True,
+         operation: str | None = None) -> Exchange:
+    send = {"accept": ACCEPT}
+    if session_id:
+        send["mcp-session-id"] = session_id
+    if version:
+        send["mcp-protocol-version"] = version
+    send.update(headers or {})
+    return target.http.request("POST", target.url + query, json_body=message, headers=send, token=token,
+                               paced=paced, operation=operation or _label(message))
+
+
+def answer(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON-RPC response in the body (plain JSON or the last ``data:`` event), or None."""
+    if exchange.content_type == "text/event-stream":
+        found = None
+        for line in exchange.text.splitlines():
+            if line.startswith("data:"):
+                try:
+                    data = json.loads(line[5:].strip())
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and ("result" in data or "error" in data):
+                    found = data
+        return found
+    data = exchange.json_or_none()
+    return data if isinstance(data, dict) else None
+
+
+def succeeded(exchange: Exchange) -> bool:
+    """True when the server served the request: a 2xx with a JSON-RPC result."""
+    if exchange.status is None or not 200 <= exchange.status < 300:
+        return False
+    reply = answer(exchange)
+    return reply is not None and "result" in reply
+
+
+def open_session(target: Any, token: str | None) -> tuple[str | None, str]:
+    """Initialize over raw HTTP; returns (session id or None, negotiated version)."""
+    exchange = post(target, initialize_message(), token=token)
+    reply = answer(exchange) or {}
+    version = str((reply.get("result") or {}).get("protocolVersion") or PROBE_VERSION)
+    session_id = exchange.headers.get("mcp-session-id")
+    if succeeded(exchange):
+        post(target, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token,
+             session_id=session_id, version=version)
+    return session_id, version
+
+
+def close_session(target: Any, token: str | None, session_id: str | None) -> None:
+    if session_id:
+        headers = {"mcp-session-id": session_id}
+        target.http.request("DELETE", target.url, headers=headers, token=token, paced=False)
+
+
+def _label(message: Any) -> str:
+    if isinstance(message, dict) and "method" in message:
+        return str(message["method"])
+    return "json-rpc"

@@ -1,0 +1,144 @@
+"""``McpTarget``: one live MCP server as the checks see it.
+
+It holds the server's contract (its entry in the mcp-servers document), the run's tokens, a
+shared SDK session (opened on first use and reopened if a check killed it), raw HTTP access for
+the transport and auth rules, and the tokens the suite presented, so the passthrough check can
+recognise them at the engine double.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from contractkit.conformance.http import TargetClient
+from contractkit.conformance.mcp.client import Endpoint, McpClient, SessionLost, server_env
+from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.outcomes import NotVerified, Violation
+from contractkit.conformance.tokens import TokenSource, credentials_from
+from contractkit.mcp_reference.contract import ServerContract, ToolContract
+
+ACCEPT = "application/json, text/event-stream"
+
+
+class McpTarget:
+    def __init__(self, contract: ServerContract, options: VerifyOptions) -> None:
+        self.contract = contract
+        self.options = options
+        self.url = options.mcp_url
+        self.command = options.mcp_stdio
+        self.credentials = credentials_from(options.client_id, options.client_secret_env)
+        self.tokens = TokenSource(options.token_url or contract.auth_token_endpoint, self.credentials,
+                                  contract.auth_audience, timeout=options.request_timeout)
+        self.http = TargetClient(self.url, timeout=options.request_timeout) if self.url else None
+        self.presented: set[str] = set()
+        self._client: McpClient | None = None
+        self._tools: list[Any] | None = None
+        self._lock = threading.Lock()
+        self.notes: dict[str, Any] = {}
+
+    # -- what kind of target ---------------------------------------------------------------
+    @property
+    def is_http(self) -> bool:
+        return self.url is not None
+
+    @property
+    def needs_token(self) -> bool:
+        return self.is_http and self.contract.auth_type == "bearer_token"
+
+    @property
+    def profile(self) -> Any:
+        return self.options.profile
+
+    @property
+    def timeout(self) -> float:
+        return self.options.request_timeout
+
+    def require_http(self, why: str) -> None:
+        if not self.is_http:
+            raise NotVerified(f"{why} applies to streamable HTTP; this run talks to the server over stdio")
+
+    def require_bearer(self) -> None:
+        self.require_http("this authorization rule")
+        if self.contract.auth_type != "bearer_token":
+            raise NotVerified("the spec declares no bearer-token authentication for this server")
+
+    # -- tokens ----------------------------------------------------------------------------
+    def token(self, scopes: tuple[str, ...] | list[str] | None = None, audience: str | None = None,
+              expires_in: int | None = None, *, cache: bool = True) -> str:
+        """A token with ``scopes`` (default: all the server's) for ``audience``, or NotVerified."""
+        token = self.tokens.token(tuple(self.contract.auth_scopes if scopes is None else scopes), audience,
+                                  expires_in, cache=cache)
+        self.presented.add(token)
+        return token
+
+    def caller_token(self) -> str | None:
+        return self.token() if self.needs_token else None
+
+    # -- SDK sessions ----------------------------------------------------------------------
+    def endpoint(self, token: str | None = None) -> Endpoint:
+        if self.is_http:
+            return Endpoint(url=self.url, token=token if token is not None else self.caller_token())
+        return Endpoint(command=self.command, env=server_env(self.options.client_secret_env))
+
+    def new_client(self, token: str | None = None) -> McpClient:
+        """An unopened client of its own (for checks that need a fresh session)."""
+        return McpClient(self.endpoint(token), timeout=self.timeout)
+
+    def client(self) -> McpClient:
+        """The run's shared, initialized session (reopened if a previous check broke it)."""
+        with self._lock:
+            if self._client is None or self._client.session is None:
+                client = self.new_client()
+                try:
+                    client.open()
+                    client.initialize()
+                except SessionLost as exc:
+                    client.close()
+                    raise Violation(f"could not open an MCP session with {self.endpoint().label}: {exc}"
+                                    + _stderr(client)) from None
+                except Exception as exc:
+                    client.close()
+                    raise Violation(f"initialize failed: {type(exc).__name__}: {exc}" + _stderr(client)) from None
+                self._client = client
+            return self._client
+
+    def drop_client(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def listed_tools(self) -> dict[str, Any]:
+        """The server's tools by name (tools/list, all pages), fetched once per run."""
+        if self._tools is None:
+            tools, pages = self.client().list_tools()
+            self._tools = list(tools)
+            self.notes["tools_list_pages"] = pages
+        return {t.name: t for t in self._tools}
+
+    def listed(self, tool: ToolContract) -> Any:
+        found = self.listed_tools().get(tool.name)
+        if found is None:
+            raise NotVerified(f"the server does not offer {tool.name} (see MCP-TOOLS-001)")
+        return found
+
+    def valid_arguments(self, tool: ToolContract, count: int) -> list[Any]:
+        """The declared examples first, then generated instances of the declared parameters."""
+        from contractkit.conformance.mcp.generate import sample_valid
+
+        args: list[Any] = [dict(e) for e in tool.examples]
+        for value in sample_valid(tool.parameters, count):
+            if value not in args:
+                args.append(value)
+        return args[: max(count, len(tool.examples))]
+
+    def close(self) -> None:
+        self.drop_client()
+        if self.http is not None:
+            self.http.close()
+
+
+def _stderr(client: McpClient) -> str:
+    tail = client.stderr_tail().strip()
+    return f"\nserver stderr (tail):\n{tail}" if tail else ""
