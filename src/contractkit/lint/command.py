@@ -1,0 +1,40 @@
+"""``contractkit lint``: arguments in, report out, exit code back. The only part that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from contractkit.errors import ConfigError
+
+
+def default_paths() -> list[str]:
+    """``specs/`` of the working folder if there is one, else the bundled specs."""
+    if Path("specs").is_dir():
+        return ["specs"]
+    from contractkit.resources import specs_dir
+
+    return [str(specs_dir())]
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from contractkit.lint.formats import renderer
+    from contractkit.lint.ignore import load_ignore_files
+    from contractkit.lint.runner import discover, lint_paths
+
+    paths = list(args.paths) or default_paths()
+    files = [path for path, _ in discover(paths)]
+    ignores = load_ignore_files(getattr(args, "ignore_file", None), files, Path.cwd())
+    report = lint_paths(paths, only=args.rule, skip=args.skip, ignores=ignores)
+    for error in report.errors:
+        print(f"contractkit: error: {error.one_line()}", file=sys.stderr)
+    output = renderer(args.format)(report)
+    if args.output:
+        try:
+            Path(args.output).write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write the report: {exc.strerror or exc}", location=args.output) from None
+    else:
+        sys.stdout.write(output)
+    return report.exit_code

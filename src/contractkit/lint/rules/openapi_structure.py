@@ -1,0 +1,77 @@
+"""OAS-001: the document is a valid OpenAPI description, as openapi-spec-validator judges it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from contractkit.lint.context import LintContext
+from contractkit.lint.registry import LINT_RULES, Hit
+from contractkit.loading import pointer_join
+
+#: More structural errors than this are summarised in one last finding.
+MAX_STRUCTURE_FINDINGS = 100
+
+
+@LINT_RULES.register(
+    "OAS-001",
+    "The document is a valid OpenAPI description",
+    clause="OpenAPI Specification 2.0/3.0/3.1 (schema and semantic checks of openapi-spec-validator)",
+    tags=("openapi",),
+)
+def valid_openapi(ctx: LintContext) -> Iterator[Hit]:
+    """What it does: validates the document with openapi-spec-validator (the meta-schema of its
+    OpenAPI version, plus its semantic checks: duplicate operationIds, undeclared path
+    parameters, defaults that do not match their schema, ...).
+
+    Why: every other tool (code generators, gateways, schemathesis, contractkit verify) assumes
+    a valid description and fails in confusing ways on an invalid one.
+
+    Example: an `info` object without `version`; a response code `abc`.
+    """
+    from jsonschema_path import SchemaPath
+    from openapi_spec_validator.shortcuts import get_validator_cls
+
+    from contractkit.lint.schemas import document_uri
+
+    try:
+        cls = get_validator_cls(ctx.data)
+    except Exception:
+        raw = ctx.data.get("openapi", ctx.data.get("swagger"))
+        yield Hit("/openapi" if "openapi" in ctx.data else "/swagger", f"unsupported OpenAPI version {raw!r}")
+        return
+    schema_path = SchemaPath.from_dict(
+        ctx.data,
+        base_uri=document_uri(ctx.document),
+        handlers={"file": ctx.resolver.file_handler},
+        resolved_cache_maxsize=1024,
+    )
+    count = 0
+    seen: set[tuple[str, str]] = set()
+    try:
+        for error in cls(schema_path).iter_errors():
+            path = list(error.absolute_path)
+            pointer = pointer_join("", *path)
+            if path and ctx.document.get(pointer, _MISSING) is _MISSING:
+                pointer = ""
+            message = " ".join(str(error.message).split())
+            if (pointer, message) in seen:
+                continue
+            seen.add((pointer, message))
+            count += 1
+            if count > MAX_STRUCTURE_FINDINGS:
+                continue
+            yield Hit(pointer, message if len(message) <= 300 else message[:297] + "...")
+    except RecursionError:
+        yield Hit("", "openapi-spec-validator could not finish: endless recursion through a $ref cycle (see OAS-003)")
+    except Exception as exc:  # the validator stops at the first ref it cannot follow
+        reason = " ".join(str(exc).split())[:200]
+        yield Hit("", f"openapi-spec-validator stopped: {type(exc).__name__}: {reason} (see OAS-002)")
+    if count > MAX_STRUCTURE_FINDINGS:
+        yield Hit("", f"... and {count - MAX_STRUCTURE_FINDINGS} more structural errors")
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()

@@ -1,0 +1,132 @@
+"""Run the lint rules over files and folders: discovery, loading, rules, silencing, locating."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contractkit.errors import ContractkitError, InputError, NotASpecError, SpecReadError
+from contractkit.lint.context import LintContext
+from contractkit.lint.ignore import IgnoreList, inline_ignored
+from contractkit.lint.registry import LINT_RULES, Finding, Hit
+from contractkit.loading import Document, RefResolver, load_document
+from contractkit.registry import RuleInfo
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass
+class LintReport:
+    """Everything a renderer needs: findings, what was checked, what could not be read."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    errors: list[ContractkitError] = field(default_factory=list)
+    rules: list[RuleInfo] = field(default_factory=list)
+    silenced: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.count("error") else 0
+
+
+def discover(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """(file, named explicitly) for each spec file under ``paths``; folders are searched recursively."""
+    found: list[tuple[Path, bool]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+                for name in sorted(files):
+                    if name.endswith(SPEC_SUFFIXES) and not name.startswith("."):
+                        found.append((Path(root) / name, False))
+        elif path.exists():
+            found.append((path, True))
+        else:
+            raise SpecReadError("no such file or folder", location=str(path))
+    return found
+
+
+def select_rules(only: list[str] | None = None, skip: list[str] | None = None) -> list[RuleInfo]:
+    rules = LINT_RULES.select(only, skip)
+    if only and not rules:
+        from contractkit.errors import ConfigError
+
+        raise ConfigError(f"no lint rule matches {', '.join(only)} (see `contractkit rules lint`)")
+    return rules
+
+
+def lint_document(
+    document: Document, rules: list[RuleInfo], ignores: IgnoreList | None = None
+) -> tuple[list[Finding], int]:
+    """Findings of ``rules`` on one loaded document (and the count of silenced ones)."""
+    ctx = LintContext(document, RefResolver(document))
+    findings: list[Finding] = []
+    silenced = 0
+    seen: set[tuple[str, str, str, str]] = set()
+    for rule in rules:
+        if document.kind not in rule.tags or rule.func is None:
+            continue
+        for hit in _run_rule(rule, ctx):
+            target = hit.document or document
+            key = (rule.id, target.name, hit.pointer, hit.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            if inline_ignored(target, hit.pointer, rule.id) or (
+                ignores is not None and ignores.matches(rule.id, target.path, hit.pointer)
+            ):
+                silenced += 1
+                continue
+            line, column = target.locate(hit.pointer)
+            findings.append(Finding(rule.id, rule.severity, hit.message, target.name, line, column, hit.pointer or ""))
+    return findings, silenced
+
+
+def _run_rule(rule: RuleInfo, ctx: LintContext) -> list[Hit]:
+    try:
+        return list(rule.func(ctx))  # type: ignore[misc]
+    except RecursionError:
+        return [Hit("", "the rule could not finish: the document nests or loops too deeply")]
+    except ContractkitError as exc:
+        return [Hit("", exc.one_line())]
+    except Exception as exc:
+        if os.environ.get("CONTRACTKIT_DEBUG"):
+            raise
+        return [Hit("", f"internal error in this rule ({type(exc).__name__}: {exc}); please report it")]
+
+
+def lint_paths(
+    paths: Iterable[str | Path],
+    *,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+    ignores: IgnoreList | None = None,
+) -> LintReport:
+    """Lint every spec under ``paths``. Unreadable inputs are collected in ``report.errors``."""
+    report = LintReport(rules=select_rules(only, skip))
+    for path, explicit in discover(paths):
+        try:
+            document = load_document(path)
+        except NotASpecError as exc:
+            if explicit:
+                report.errors.append(exc)
+            continue  # a folder may hold schemas and shared fragments: not specs, not errors
+        except InputError as exc:
+            report.errors.append(exc)
+            continue
+        report.files.append(document.name)
+        findings, silenced = lint_document(document, report.rules, ignores)
+        report.findings.extend(findings)
+        report.silenced += silenced
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column, SEVERITY_ORDER.get(f.severity, 3), f.rule))
+    return report

@@ -1,0 +1,78 @@
+"""JSON Schema validators for schemas inside a spec, with refs resolved where the schema lives.
+
+A schema is validated through ``{"$ref": "<doc-uri>#<pointer>"}`` against a ``referencing``
+registry that holds the spec and every file it pulled in, so ``#/components/schemas/X`` and
+``common.yaml#/X`` resolve exactly as they do in the spec. OpenAPI 3.0 schemas use
+openapi-schema-validator's OAS 3.0 dialect (``nullable`` and friends); 3.1 and mcp-servers use
+JSON Schema 2020-12. Unknown formats are not checked; known ones (uuid, date-time, ...) are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contractkit.lint.context import LintContext
+    from contractkit.loading import Document
+
+
+def document_uri(document: Document) -> str:
+    if document.path is not None:
+        return Path(document.path).resolve().as_uri()
+    return f"urn:contractkit:{document.name}"
+
+
+def _registry(ctx: LintContext) -> Any:
+    cached = getattr(ctx, "_schema_registry", None)
+    if cached is not None and cached[0] == len(ctx.resolver.documents):
+        return cached[1]
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry()
+    for doc in ctx.resolver.documents:
+        resource = Resource.from_contents(doc.data, default_specification=DRAFT202012)
+        registry = registry.with_resource(document_uri(doc), resource)
+    ctx._schema_registry = (len(ctx.resolver.documents), registry)  # type: ignore[attr-defined]
+    return registry
+
+
+def validator_class(ctx: LintContext) -> Any:
+    if ctx.document.kind == "openapi" and ctx.openapi_version in ("3.0", "2.0"):
+        from openapi_schema_validator import OAS30Validator
+
+        return OAS30Validator
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator
+
+
+def validator_for(ctx: LintContext, pointer: str, document: Document) -> Any:
+    cls = validator_class(ctx)
+    schema = {"$ref": f"{document_uri(document)}#{pointer}"}
+    return cls(schema, registry=_registry(ctx), format_checker=cls.FORMAT_CHECKER)
+
+
+def check_schema(ctx: LintContext, schema: Any) -> str | None:
+    """The first reason ``schema`` is not a valid JSON Schema of the document's dialect, or None."""
+    from jsonschema.exceptions import SchemaError
+
+    cls = validator_class(ctx)
+    try:
+        cls.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path)
+        return f"{exc.message}" + (f" (at {where})" if where else "")
+    except RecursionError:
+        return "too deeply nested to check"
+    return None
+
+
+def error_text(exc: Any) -> str:
+    """One line for a jsonschema ValidationError: where in the instance, and what."""
+    where = "/".join(str(p) for p in exc.absolute_path)
+    message = " ".join(str(exc.message).split())
+    if len(message) > 240:
+        message = message[:237] + "..."
+    return f"at /{where}: {message}" if where else message
