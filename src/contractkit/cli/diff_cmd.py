@@ -17,14 +17,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "the same file at the merge base with the main branch)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text")
-    parser.add_argument("--output", "-o", metavar="FILE")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument(
+        "--report",
+        action="append",
+        metavar="FORMAT=FILE",
+        help="also write the report in another format (text, markdown, json, github, changelog); repeatable",
+    )
     parser.add_argument(
         "--fail-on",
-        choices=("breaking", "possibly-breaking", "none"),
+        choices=("breaking", "possibly-breaking", "non-breaking", "none"),
         default="breaking",
-        help="which changes fail the gate when the version bump does not cover them (default: breaking)",
+        help="which changes fail the gate when the version bump does not cover them: breaking (default; they "
+        "need a major bump), possibly-breaking (they need a major bump too), non-breaking (additions need a "
+        "minor bump as well), none (report only)",
     )
-    parser.add_argument("--changelog", action="store_true", help="print a changelog entry for the change")
+    parser.add_argument("--changelog", action="store_true", help="print a changelog entry instead of the report")
     parser.add_argument("--main-branch", default="main", help="branch used for the one-argument form")
 
 

@@ -1,0 +1,65 @@
+"""``contractkit diff``: read both sides, compare, judge the version bump, write the report(s).
+
+Exit codes: 0 the gate holds, 1 it fails, 2 an input could not be read (one line, no traceback:
+the CLI maps the ``InputError`` raised below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from contractkit.diff.model import DiffReport, SpecSide
+from contractkit.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+
+
+def build_report(args: argparse.Namespace) -> DiffReport:
+    from contractkit.diff.engine import diff_documents, spec_version
+    from contractkit.diff.semver import gate
+    from contractkit.diff.sources import load_side, merge_base_side
+
+    if args.head is None:
+        head = load_side(args.base)
+        base = merge_base_side(args.base, args.main_branch)
+        if base is None:
+            version = spec_version(head.data, head.kind or "openapi")
+            report = DiffReport(head.kind or "openapi", SpecSide("(none)", None), SpecSide(head.name, version), [])  # type: ignore[arg-type]
+            report.notes.append(f"{head.name} does not exist at the merge base with {args.main_branch}: a new spec")
+            report.gate = gate([], None, version, args.fail_on)
+            return report
+    else:
+        base = load_side(args.base)
+        head = load_side(args.head)
+    report = diff_documents(base, head)
+    report.gate = gate(report.changes, report.base.version, report.head.version, args.fail_on)
+    return report
+
+
+def _write(text: str, target: str | None) -> None:
+    if target in (None, "-"):
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from contractkit.diff.changelog import changelog_entry
+    from contractkit.diff.render import renderer
+
+    extra: list[tuple[str, str]] = []
+    for item in getattr(args, "report", None) or ():
+        fmt, sep, target = item.partition("=")
+        if not sep or fmt not in ("text", "markdown", "json", "github", "changelog") or not target:
+            raise ConfigError(f"--report expects FORMAT=FILE with FORMAT text, markdown, json, github or changelog, "
+                              f"not {item!r}")
+        extra.append((fmt, target))
+    report = build_report(args)
+    main = changelog_entry(report) if args.changelog else renderer(args.format)(report)
+    _write(main, args.output)
+    for fmt, target in extra:
+        _write(changelog_entry(report) if fmt == "changelog" else renderer(fmt)(report), target)
+    return EXIT_OK if report.gate is None or report.gate.passed else EXIT_FINDINGS

@@ -1,0 +1,70 @@
+"""Run the right differ for two parsed specs and place every change at file:line:column in HEAD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contractkit.diff.model import Change, DiffReport, SpecSide
+from contractkit.diff.tree import Recorder, Tree
+from contractkit.errors import NotASpecError
+
+
+def spec_kind(data: Any) -> str | None:
+    if isinstance(data, dict):
+        if "openapi" in data or "swagger" in data:
+            return "openapi"
+        fmt = data.get("format")
+        if isinstance(fmt, str) and fmt.startswith("contractkit/mcp-servers"):
+            return "mcp-servers"
+    return None
+
+
+def spec_version(data: Any, kind: str) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    version = data.get("info", {}).get("version") if kind == "openapi" and isinstance(data.get("info"), dict) else (
+        data.get("version"))
+    return None if version is None else str(version)
+
+
+def diff_data(base: Any, head: Any, kind: str | None = None) -> list[Change]:
+    """All changes from ``base`` to ``head`` (parsed data), most serious first."""
+    kind = kind or spec_kind(head)
+    if kind is None or spec_kind(base) != kind:
+        raise NotASpecError(
+            f"cannot compare: BASE is {spec_kind(base) or 'not a spec'} and HEAD is {spec_kind(head) or 'not a spec'}")
+    recorder = Recorder()
+    if kind == "openapi":
+        from contractkit.diff.openapi import OpenAPIDiffer
+
+        OpenAPIDiffer(Tree(base), Tree(head), recorder).run()
+    else:
+        from contractkit.diff.mcp import MCPDiffer
+
+        MCPDiffer(Tree(base), Tree(head), recorder).run()
+    return recorder.all()
+
+
+def diff_documents(base: Any, head: Any) -> DiffReport:
+    """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
+    kind = spec_kind(head.data)
+    changes = diff_data(base.data, head.data, kind)
+    for change in changes:
+        pointer = change.head_pointer if change.side == "base" else change.pointer
+        if pointer is None:
+            continue
+        line, column = head.locate(pointer)
+        change.location = (head.name, line, column)
+    return DiffReport(
+        kind=kind,  # type: ignore[arg-type]
+        base=SpecSide(base.name, spec_version(base.data, kind), _title(base.data, kind)),
+        head=SpecSide(head.name, spec_version(head.data, kind), _title(head.data, kind)),
+        changes=changes,
+    )
+
+
+def _title(data: Any, kind: str | None) -> str | None:
+    if kind == "openapi":
+        info = data.get("info")
+        return info.get("title") if isinstance(info, dict) else None
+    return data.get("title") if isinstance(data, dict) else None

@@ -1,0 +1,271 @@
+"""The OpenAPI differ: paths, operations, parameters, bodies, responses (schemas via ``SchemaDiffer``).
+
+Operations are matched by method and path *shape* (``/customers/{id}`` and ``/customers/{cid}``
+are the same endpoint); parameters by location and name (header names case-insensitively);
+responses by status; bodies by media type. Every change found while comparing one operation is
+tagged with that operation, so a shared component's change lists all the operations it reaches.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from contractkit.diff.openapi_ext import ExtensionDiffer, effective_security
+from contractkit.diff.schema_diff import SchemaDiffer, show
+from contractkit.diff.schema_view import Node
+from contractkit.diff.tree import Recorder, Tree, join
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TEMPLATE = re.compile(r"\{([^}]*)\}")
+
+
+def path_shape(path: str) -> str:
+    return _TEMPLATE.sub("{}", path)
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+class OpenAPIDiffer:
+    def __init__(self, base: Tree, head: Tree, recorder: Recorder) -> None:
+        self.base, self.head, self.rec = base, head, recorder
+        self.schemas = SchemaDiffer(base, head, recorder)
+        self.ext = ExtensionDiffer(base, head, recorder, self.schemas)
+
+    def run(self) -> None:
+        b_paths = {path_shape(p): p for p in _dict(self.base.data.get("paths")) if isinstance(p, str)}
+        h_paths = {path_shape(p): p for p in _dict(self.head.data.get("paths")) if isinstance(p, str)}
+        for shape, bp in b_paths.items():
+            b_item, b_ptr = self.base.deref(self.base.data["paths"][bp], join("/paths", bp))
+            methods = [m for m in METHODS if isinstance(_dict(b_item).get(m), dict)]
+            if shape not in h_paths:
+                change = self.rec.emit("OAS-PATH-REMOVED", f"path `{bp}` removed ({len(methods)} operations)",
+                                       b_ptr, side="base", head_pointer="/paths")
+                change.operations.update(f"{m.upper()} {bp}" for m in methods)
+                continue
+            hp = h_paths[shape]
+            h_item, h_ptr = self.head.deref(self.head.data["paths"][hp], join("/paths", hp))
+            self._path(bp, hp, _dict(b_item), _dict(h_item), b_ptr, h_ptr)
+        for shape, hp in h_paths.items():
+            if shape not in b_paths:
+                change = self.rec.emit("OAS-PATH-ADDED", f"path `{hp}` added", join("/paths", hp))
+                h_item = _dict(self.head.deref(self.head.data["paths"][hp], "")[0])
+                change.operations.update(f"{m.upper()} {hp}" for m in METHODS if isinstance(h_item.get(m), dict))
+        self.ext.security_schemes()
+        self.ext.websockets()
+        self.schemas.attribute()
+
+    def _path(self, bp: str, hp: str, b_item: dict, h_item: dict, b_ptr: str, h_ptr: str) -> None:
+        renames = self._path_param_renames(bp, hp, h_ptr)
+        for m in METHODS:
+            b_op, h_op = b_item.get(m), h_item.get(m)
+            label = f"{m.upper()} {hp}"
+            if isinstance(b_op, dict) and not isinstance(h_op, dict):
+                change = self.rec.emit("OAS-OP-REMOVED", f"operation `{m.upper()} {bp}` removed"
+                                       + (" (it was deprecated)" if b_op.get("deprecated") is True else ""),
+                                       join(b_ptr, m), side="base", head_pointer=h_ptr)
+                change.operations.add(f"{m.upper()} {bp}")
+            elif isinstance(h_op, dict) and not isinstance(b_op, dict):
+                self.rec.emit("OAS-OP-ADDED", f"operation `{label}` added", join(h_ptr, m)).operations.add(label)
+            elif isinstance(b_op, dict) and isinstance(h_op, dict):
+                out: list[Any] = list(renames)
+                self._operation(b_item, h_item, b_op, h_op, b_ptr, h_ptr, join(b_ptr, m), join(h_ptr, m), bp, hp,
+                                out)
+                self.schemas.credit(out, label)
+
+    def _path_param_renames(self, bp: str, hp: str, h_ptr: str) -> list[Any]:
+        out = []
+        for old, new in zip(_TEMPLATE.findall(bp), _TEMPLATE.findall(hp), strict=False):
+            if old != new:
+                out.append(self.rec.emit("OAS-PATH-PARAM-RENAMED", f"path parameter `{old}` renamed to `{new}`",
+                                         h_ptr, before=old, after=new))
+        return out
+
+    def _operation(self, b_item: dict, h_item: dict, b_op: dict, h_op: dict, b_item_ptr: str, h_item_ptr: str,
+                   b_ptr: str, h_ptr: str, bp: str, hp: str, out: list[Any]) -> None:
+        if h_op.get("deprecated") is True and b_op.get("deprecated") is not True:
+            out.append(self.rec.emit("OAS-OP-DEPRECATED", "operation marked deprecated", join(h_ptr, "deprecated")))
+        b_id, h_id = b_op.get("operationId"), h_op.get("operationId")
+        if b_id and h_id and b_id != h_id:
+            out.append(self.rec.emit("OAS-OP-ID-CHANGED", f"operationId `{b_id}` -> `{h_id}`",
+                                     join(h_ptr, "operationId"), before=b_id, after=h_id))
+        renames = dict(zip(_TEMPLATE.findall(bp), _TEMPLATE.findall(hp), strict=False))
+        self._parameters(self._params(self.base, b_item, b_op, b_item_ptr, b_ptr, renames),
+                         self._params(self.head, h_item, h_op, h_item_ptr, h_ptr, None), h_ptr, out)
+        self._request_body(b_op, h_op, b_ptr, h_ptr, out)
+        self._responses(b_op, h_op, b_ptr, h_ptr, out)
+        b_sec, _ = effective_security(self.base.data, b_op, b_ptr)
+        h_sec, h_sec_ptr = effective_security(self.head.data, h_op, h_ptr)
+        self.ext.security(b_sec, h_sec, h_sec_ptr, out)
+        self.ext.rate_limit(b_op.get("x-rate-limit"), h_op.get("x-rate-limit"), h_ptr, out)
+        self.ext.ai_operation(b_op.get("x-ai-operation"), h_op.get("x-ai-operation"), h_ptr, out)
+
+    # -- parameters ---------------------------------------------------------------------------------------------
+
+    def _params(self, tree: Tree, item: dict, op: dict, item_ptr: str, op_ptr: str,
+                renames: dict[str, str] | None) -> dict[tuple[str, str], tuple[dict, str]]:
+        found: dict[tuple[str, str], tuple[dict, str]] = {}
+        for source, ptr in ((item.get("parameters"), join(item_ptr, "parameters")),
+                            (op.get("parameters"), join(op_ptr, "parameters"))):
+            for i, raw in enumerate(source if isinstance(source, list) else ()):
+                node, nptr = tree.deref(raw, join(ptr, i))
+                if not (isinstance(node, dict) and isinstance(node.get("name"), str) and isinstance(node.get("in"),
+                                                                                                    str)):
+                    continue
+                name, where = node["name"], node["in"]
+                if where == "header":
+                    name = name.lower()
+                elif where == "path" and renames:
+                    name = renames.get(name, name)
+                found[(where, name)] = (node, nptr)
+        return found
+
+    def _parameters(self, b: dict, h: dict, h_op_ptr: str, out: list[Any]) -> None:
+        removed = [k for k in b if k not in h]
+        added = [k for k in h if k not in b]
+        for key in list(removed):  # moved: same name, another place
+            for other in added:
+                if other[1] == key[1]:
+                    out.append(self.rec.emit("OAS-PARAM-MOVED", f"parameter `{key[1]}` moved from {key[0]} to "
+                                             f"{other[0]}", h[other][1], before=key[0], after=other[0]))
+                    removed.remove(key)
+                    added.remove(other)
+                    break
+        for key in list(removed):  # renamed: same place, same schema, another name
+            candidates = [o for o in added if o[0] == key[0] and self._same_param(b[key][0], h[o][0])]
+            if len(candidates) == 1:
+                other = candidates[0]
+                out.append(self.rec.emit("OAS-PARAM-RENAMED", f"{key[0]} parameter `{key[1]}` renamed to "
+                                         f"`{other[1]}`", h[other][1], before=key[1], after=other[1]))
+                removed.remove(key)
+                added.remove(other)
+        for key in removed:
+            out.append(self.rec.emit("OAS-PARAM-REMOVED", f"{key[0]} parameter `{key[1]}` removed", b[key][1],
+                                     side="base", head_pointer=h_op_ptr))
+        for key in added:
+            node, ptr = h[key]
+            required = node.get("required") is True or key[0] == "path"
+            out.append(self.rec.emit("OAS-PARAM-REQUIRED-ADDED" if required else "OAS-PARAM-OPTIONAL-ADDED",
+                                     f"{key[0]} parameter `{key[1]}` added" + (" as required" if required else ""),
+                                     ptr))
+        for key in b.keys() & h.keys():
+            (bn, bptr), (hn, hptr) = b[key], h[key]
+            breq = bn.get("required") is True or key[0] == "path"
+            hreq = hn.get("required") is True or key[0] == "path"
+            label = f"{key[0]} parameter `{key[1]}`"
+            if breq != hreq:
+                out.append(self.rec.emit("OAS-PARAM-BECAME-REQUIRED" if hreq else "OAS-PARAM-BECAME-OPTIONAL",
+                                         f"{label} " + ("now required" if hreq else "no longer required"),
+                                         join(hptr, "required") if "required" in hn else hptr))
+            if hn.get("deprecated") is True and bn.get("deprecated") is not True:
+                out.append(self.rec.emit("OAS-PARAM-DEPRECATED", f"{label} marked deprecated", hptr))
+            bs, hs = _param_schema(bn, bptr), _param_schema(hn, hptr)
+            if bs and hs:
+                out.append(self.schemas.compare("OAS-REQ", [bs], [hs]))
+
+    def _same_param(self, b: dict, h: dict) -> bool:
+        bs, hs = _param_schema(b, ""), _param_schema(h, "")
+        if not (bs and hs):
+            return bs == hs
+        bv = self.schemas.base._one(bs[0], "", 0)
+        hv = self.schemas.head._one(hs[0], "", 0)
+        return (bv.types, bv.enum, bv.format, bv.bounds, bv.pattern, b.get("required") is True) == (
+            hv.types, hv.enum, hv.format, hv.bounds, hv.pattern, h.get("required") is True)
+
+    # -- bodies and responses -----------------------------------------------------------------------------------
+
+    def _request_body(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any]) -> None:
+        b, bptr = self.base.deref(b_op.get("requestBody"), join(b_ptr, "requestBody"))
+        h, hptr = self.head.deref(h_op.get("requestBody"), join(h_ptr, "requestBody"))
+        b, h = _dict(b) or None, _dict(h) or None
+        if b is None and h is None:
+            return
+        if b is None:
+            required = h.get("required") is True
+            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if required else "OAS-REQUEST-BODY-ADDED",
+                                     "request body added" + (" as required" if required else ""), hptr))
+            return
+        if h is None:
+            out.append(self.rec.emit("OAS-REQUEST-BODY-REMOVED", "request body removed", bptr, side="base",
+                                     head_pointer=h_ptr))
+            return
+        breq, hreq = b.get("required") is True, h.get("required") is True
+        if breq != hreq:
+            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if hreq else "OAS-REQUEST-BODY-BECAME-OPTIONAL",
+                                     "request body " + ("now required" if hreq else "no longer required"), hptr))
+        self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-REQ",
+                      "OAS-REQUEST-MEDIA-TYPE", out)
+
+    def _content(self, b: Any, h: Any, bptr: str, hptr: str, prefix: str, kind: str, out: list[Any]) -> None:
+        b_media = {str(k).lower(): k for k in _dict(b)}
+        h_media = {str(k).lower(): k for k in _dict(h)}
+        for mt, raw in b_media.items():
+            if mt not in h_media:
+                out.append(self.rec.emit(f"{kind}-REMOVED", f"media type `{raw}` removed", join(bptr, raw),
+                                         side="base", head_pointer=hptr))
+        for mt, raw in h_media.items():
+            if mt not in b_media:
+                out.append(self.rec.emit(f"{kind}-ADDED", f"media type `{raw}` added", join(hptr, raw)))
+                continue
+            bm, hm = _dict(b[b_media[mt]]), _dict(h[raw])
+            bmp, hmp = join(bptr, b_media[mt]), join(hptr, raw)
+            if "schema" in bm and "schema" in hm:
+                out.append(self.schemas.compare(prefix, [(bm["schema"], join(bmp, "schema"))],
+                                            [(hm["schema"], join(hmp, "schema"))]))
+            if prefix == "OAS-RES":
+                self.ext.sse_events(bm.get("x-sse-events"), hm.get("x-sse-events"), bmp, hmp, out)
+
+    def _responses(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any]) -> None:
+        b_all = {str(k).upper(): k for k in _dict(b_op.get("responses"))}
+        h_all = {str(k).upper(): k for k in _dict(h_op.get("responses"))}
+        brp, hrp = join(b_ptr, "responses"), join(h_ptr, "responses")
+        for code, raw in b_all.items():
+            if code not in h_all:
+                success = code[:1] in ("2", "3")
+                out.append(self.rec.emit("OAS-RESPONSE-SUCCESS-STATUS-REMOVED" if success else
+                                         "OAS-RESPONSE-ERROR-STATUS-REMOVED", f"response `{raw}` removed",
+                                         join(brp, raw), side="base", head_pointer=hrp))
+        for code, raw in h_all.items():
+            if code not in b_all:
+                out.append(self.rec.emit("OAS-RESPONSE-STATUS-ADDED", f"response `{raw}` added", join(hrp, raw)))
+                continue
+            b, bptr = self.base.deref(b_op["responses"][b_all[code]], join(brp, b_all[code]))
+            h, hptr = self.head.deref(h_op["responses"][raw], join(hrp, raw))
+            b, h = _dict(b), _dict(h)
+            self._headers(b.get("headers"), h.get("headers"), join(bptr, "headers"), join(hptr, "headers"), hptr, out)
+            self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-RES",
+                          "OAS-RESPONSE-MEDIA-TYPE", out)
+
+    def _headers(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, out: list[Any]) -> None:
+        b_names = {str(k).lower(): k for k in _dict(b)}
+        h_names = {str(k).lower(): k for k in _dict(h)}
+        for name, raw in b_names.items():
+            if name not in h_names:
+                out.append(self.rec.emit("OAS-RESPONSE-HEADER-REMOVED", f"response header `{raw}` removed",
+                                         join(bptr, raw), side="base", head_pointer=h_resp_ptr))
+        for name, raw in h_names.items():
+            if name not in b_names:
+                out.append(self.rec.emit("OAS-RESPONSE-HEADER-ADDED", f"response header `{raw}` added",
+                                         join(hptr, raw)))
+                continue
+            bh, bhp = self.base.deref(b[b_names[name]], join(bptr, b_names[name]))
+            hh, hhp = self.head.deref(h[raw], join(hptr, raw))
+            bs, hs = _param_schema(_dict(bh), bhp), _param_schema(_dict(hh), hhp)
+            if bs and hs:
+                out.append(self.schemas.compare("OAS-RES", [bs], [hs]))
+
+
+def _param_schema(node: dict, ptr: str) -> Node | None:
+    if "schema" in node:
+        return (node["schema"], join(ptr, "schema"))
+    content = node.get("content")
+    if isinstance(content, dict):
+        for mt, media in content.items():
+            if isinstance(media, dict) and "schema" in media:
+                return (media["schema"], join(ptr, "content", mt, "schema"))
+    return None
+
+
+__all__ = ["OpenAPIDiffer", "path_shape", "show"]
