@@ -1,0 +1,248 @@
+"""The suite's HTTP client: bounded reads, bounded time, pacing, and a record of every exchange.
+
+A target under test may be hostile or broken: it may hang, answer garbage, send a huge body or
+reset connections. Every read here is capped (``max_body``), every request has a timeout, and
+after ``max_consecutive_errors`` transport failures in a row the target is declared gone
+(``TargetUnreachableError``), so a run always ends in bounded time and memory.
+
+Requests are paced below the target's declared rate limit, and a 429 is honoured by waiting its
+``Retry-After`` and retrying once, so that the declared limit does not turn other checks into
+noise. The rate-limit check itself sends with ``paced=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contractkit.conformance.curl import curl_command
+from contractkit.conformance.outcomes import Evidence
+from contractkit.conformance.redaction import redact
+from contractkit.errors import TargetUnreachableError
+
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+_EXCERPT = 1500
+
+
+@dataclass
+class Exchange:
+    """One request and what came of it: a response, or the transport error that replaced it."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    body: bytes = b""
+    truncated: bool = False
+    elapsed_s: float = 0.0
+    error: str | None = None
+    operation: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON, or raises ``ValueError``."""
+        if self.truncated:
+            raise ValueError(f"the body exceeded the suite's read cap of {len(self.body)} bytes")
+        return json.loads(self.body)
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def curl(self) -> str:
+        return curl_command(self.method, self.url, self.request_headers, self.request_body)
+
+    def describe_request(self) -> str:
+        lines = [f"{self.method} {self.url}"]
+        for name, value in self.request_headers.items():
+            if name.lower() in {"authorization", "x-fault-inject", "content-type", "accept"}:
+                lines.append(f"{name}: {value}")
+        if self.request_body:
+            lines.append(self.request_body[:_EXCERPT].decode("utf-8", errors="replace"))
+        return redact("\n".join(lines))
+
+    def describe_response(self) -> str:
+        if self.error:
+            return redact(f"no response: {self.error}")
+        lines = [f"HTTP {self.status} ({self.elapsed_s * 1000:.0f} ms)"]
+        for name in ("content-type", "www-authenticate", "retry-after", "x-request-id"):
+            if name in self.headers:
+                lines.append(f"{name}: {self.headers[name]}")
+        excerpt = self.text[:_EXCERPT]
+        if excerpt:
+            lines.append(excerpt + ("...(truncated)" if len(self.body) > _EXCERPT or self.truncated else ""))
+        return redact("\n".join(lines))
+
+    def evidence(self, *notes: str) -> Evidence:
+        return Evidence(self.describe_request(), self.describe_response(), self.curl(), [redact(n) for n in notes])
+
+
+class Pacer:
+    """Keeps each (client, operation) key below a fraction of its declared rate."""
+
+    def __init__(self, fraction: float = 0.6) -> None:
+        self.fraction = fraction
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, requests: int | None, window_s: float | None) -> None:
+        if not requests or not window_s:
+            return
+        interval = window_s / (requests * self.fraction)
+        with self._lock:
+            now = time.monotonic()
+            due = self._last.get(key, 0.0) + interval
+            self._last[key] = max(now, due)
+        if due > now:
+            time.sleep(due - now)
+
+
+class TargetClient:
+    """Sends requests to one target; never raises for HTTP outcomes, only when the target is gone."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_consecutive_errors: int = 4,
+        max_retry_after_s: float = 10.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_body = max_body
+        self.max_consecutive_errors = max_consecutive_errors
+        self.max_retry_after_s = max_retry_after_s
+        self.pacer = Pacer()
+        self.exchanges = 0
+        self._consecutive_errors = 0
+        self._lock = threading.Lock()
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        token: str | None = None,
+        operation: str | None = None,
+        rate: tuple[int, float] | None = None,
+        paced: bool = True,
+        timeout: float | None = None,
+    ) -> Exchange:
+        send_headers = {"accept": "application/json, application/problem+json, text/event-stream"}
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            send_headers["content-type"] = "application/json"
+        send_headers.update(headers or {})
+        if token is not None:
+            send_headers["authorization"] = f"Bearer {token}"
+        for attempt in range(2):
+            if paced and rate:
+                self.pacer.wait(f"{operation or path}", rate[0], rate[1])
+            exchange = self._send(method, path, send_headers, content, operation, timeout)
+            if not (paced and attempt == 0 and exchange.status == 429):
+                return exchange
+            time.sleep(min(_retry_after(exchange.headers) or 1.0, self.max_retry_after_s))
+        return exchange
+
+    def _send(
+        self, method: str, path: str, headers: dict[str, str], content: bytes | None,
+        operation: str | None, timeout: float | None,
+    ) -> Exchange:
+        exchange = Exchange(method.upper(), self.url(path), dict(headers), content, operation=operation)
+        started = time.monotonic()
+        kw: dict[str, Any] = {}
+        if timeout is not None:
+            kw["timeout"] = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        try:
+            with self._client.stream(method, exchange.url, headers=headers, content=content, **kw) as response:
+                exchange.status = response.status_code
+                exchange.headers = response.headers
+                exchange.body, exchange.truncated = read_capped(
+                    response, self.max_body, started, timeout or self.timeout)
+        except httpx.TimeoutException:
+            exchange.error = f"no complete answer within {timeout or self.timeout:g} s"
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        exchange.elapsed_s = time.monotonic() - started
+        self._count(exchange)
+        return exchange
+
+    def _count(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.exchanges += 1
+            if exchange.error is None:
+                self._consecutive_errors = 0
+                return
+            self._consecutive_errors += 1
+            gone = self._consecutive_errors >= self.max_consecutive_errors
+        if gone:
+            raise TargetUnreachableError(
+                f"{self.base_url} stopped answering ({self.max_consecutive_errors} failed requests in a row; "
+                f"last: {redact(exchange.error or '')})"
+            )
+
+
+def read_capped(response: httpx.Response, cap: int, started: float, budget_s: float) -> tuple[bytes, bool]:
+    """Read at most ``cap`` bytes, and stop when the whole read exceeds ``budget_s`` (slow drip)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            return b"".join(chunks)[:cap], True
+        if time.monotonic() - started > budget_s:
+            raise httpx.ReadTimeout("body still arriving after the time budget")
+    return b"".join(chunks), False
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def probe(base_url: str, path: str = "/health", timeout: float = 10.0) -> None:
+    """Raise ``TargetUnreachableError`` unless something answers HTTP at ``base_url``."""
+    client = TargetClient(base_url, timeout=timeout, max_body=64 * 1024, max_consecutive_errors=10**6)
+    try:
+        exchange = client.request("GET", path, paced=False)
+    finally:
+        client.close()
+    if exchange.error:
+        raise TargetUnreachableError(f"{base_url} is not answering HTTP: {exchange.error}")

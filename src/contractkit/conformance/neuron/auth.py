@@ -1,0 +1,246 @@
+"""Auth rules on HTTP operations (and the SSE stream, which is one): 401/403 and challenges.
+
+Bad tokens are built without trusting the target: a JWT signed by a key the issuer never had,
+an ``alg: none`` token, a real token whose payload was edited after signing, one that expired
+a moment ago, and one minted for another audience. Each must get 401 with a Bearer challenge;
+a valid token without the operation's scope must get 403 ``insufficient_scope``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from functools import lru_cache
+
+import jwt
+
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.common import any_body, challenge, fail, require_answer
+from contractkit.conformance.neuron.spec import Operation
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.redaction import REDACTOR
+from contractkit.conformance.registry import NEURON_CHECKS
+
+CLAUSE_401 = "components.responses.Unauthorized; RFC 6750 section 3 (WWW-Authenticate: Bearer)"
+
+
+def expect_401(exchange: Exchange, what: str) -> None:
+    require_answer(exchange, what)
+    if exchange.status != 401:
+        raise fail(f"{what}: expected 401, got {exchange.status}", exchange)
+    header = exchange.headers.get("www-authenticate", "")
+    scheme, _ = challenge(header)
+    if scheme != "bearer":
+        raise fail(f"{what}: 401 without a 'WWW-Authenticate: Bearer ...' challenge (got {header!r})", exchange)
+
+
+def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
+    return neuron.call(op, body=any_body(neuron, op), token=token, auth=False)
+
+
+@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401)
+def no_token(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: calls the operation without an Authorization header.
+
+    Why: an AI endpoint that answers anonymous callers leaks customer data and spends money.
+
+    Example: ``POST /analyze-customer`` with no header must get ``401`` and
+    ``WWW-Authenticate: Bearer``, not an analysis.
+    """
+    expect_401(_send(neuron, op, None), "no token")
+
+
+@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401)
+def malformed_token(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
+
+    Why: a parser that crashes or lets garbage through is an open door.
+    """
+    for token in ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c"):
+        expect_401(_send(neuron, op, token), f"malformed token {token!r}")
+
+
+@lru_cache(maxsize=1)
+def _foreign_key() -> object:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _claims(neuron: NeuronTarget, op: Operation, **extra: object) -> dict:
+    now = int(time.time())
+    return {"sub": "contractkit", "client_id": "contractkit", "aud": neuron.spec.audience or "neuron-api",
+            "scope": " ".join(op.scopes or ()), "iat": now, "nbf": now, "exp": now + 300,
+            "jti": secrets.token_hex(8), **extra}
+
+
+def forged_tokens(neuron: NeuronTarget, op: Operation) -> list[tuple[str, str]]:
+    """Tokens with the right claims that no trusted key signed."""
+    claims = _claims(neuron, op)
+    forged = jwt.encode(claims, _foreign_key(), algorithm="RS256", headers={"kid": "contractkit-foreign"})
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    unsigned = f"{header}.{_b64(json.dumps(claims).encode())}."
+    tokens = [("signed by an unknown key", forged), ("alg none", unsigned)]
+    real = neuron.tokens.try_token(op.scopes or ())
+    if real:
+        head, payload, signature = real.split(".")
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        data["scope"] = " ".join(neuron.spec.all_scopes) + " admin"
+        data["exp"] = int(data.get("exp", time.time())) + 3600
+        tokens.append(("real token with an edited payload", f"{head}.{_b64(json.dumps(data).encode())}.{signature}"))
+    for _, token in tokens:
+        REDACTOR.add(token)
+    return tokens
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures")
+def tampered_token(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: sends a token signed by a foreign key, an ``alg: none`` token, and (with
+    credentials) a real token whose payload was edited after signing.
+
+    Why: accepting any of them means anyone can mint their own scopes.
+    """
+    for what, token in forged_tokens(neuron, op):
+        expect_401(_send(neuron, op, token), what)
+
+
+_EXPIRED: dict[tuple[str, ...], str] = {}
+
+
+def expired_token(neuron: NeuronTarget, op: Operation) -> str:
+    key = tuple(op.scopes or ())
+    if key not in _EXPIRED:
+        token = neuron.tokens.token(key, expires_in=1, cache=False)
+        time.sleep(2.2)
+        _EXPIRED[key] = token
+    return _EXPIRED[key]
+
+
+@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)")
+def expired(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
+    expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
+    """
+    expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+
+
+def other_audiences(neuron: NeuronTarget) -> list[str]:
+    """Audiences the client might hold besides the API's own: those the MCP spec declares."""
+    found: list[str] = []
+    try:
+        from contractkit.loading import load_document
+        from contractkit.resources import mcp_spec_path
+
+        data = load_document(mcp_spec_path()).data
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "audience" and isinstance(value, str):
+                        found.append(value)
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(data)
+    except Exception:  # the bundled MCP spec is a hint only
+        pass
+    return [a for a in dict.fromkeys(found) if a != neuron.spec.audience]
+
+
+@NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
+                        clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707")
+def wrong_audience(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: asks the issuer for a token with the operation's scopes but another audience
+    the client holds, and sends it. Not verified when the client holds no other audience.
+
+    Why: without the audience check a token meant for an MCP server opens neuron/ too.
+    """
+    reasons = []
+    for audience in other_audiences(neuron):
+        try:
+            token = neuron.tokens.token(op.scopes or (), audience=audience)
+        except NotVerified as exc:
+            reasons.append(exc.message)
+            continue
+        expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
+        return
+    raise NotVerified("the client holds no other audience to test with" + (f" ({reasons[0]})" if reasons else ""))
+
+
+@NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
+                        clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)")
+def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: sends a valid token holding every scope of the API except this operation's.
+
+    Why: scopes are how engine/ limits what each service may ask of neuron/.
+
+    Example: a ``neuron.chat`` token on ``/assess-risk`` must get ``403`` with
+    ``WWW-Authenticate: Bearer error="insufficient_scope", scope="neuron.risk"``.
+    """
+    others = [s for s in neuron.spec.all_scopes if s not in set(op.scopes or ())]
+    if not others:
+        raise NotVerified("the spec declares no other scope to build a token without this one")
+    exchange = _send(neuron, op, neuron.tokens.token(others))
+    require_answer(exchange, "token without the scope")
+    if exchange.status != 403:
+        raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange)
+    scheme, params = challenge(exchange.headers.get("www-authenticate", ""))
+    if scheme != "bearer" or params.get("error") != "insufficient_scope":
+        raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
+    if "scope" not in params:
+        raise fail("the insufficient_scope challenge does not name the scope needed (scope=...)", exchange)
+
+
+def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
+    """Where a sent credential shows up in the answer, if it does."""
+    for secret in secrets_sent:
+        if len(secret) < 12:
+            continue
+        signature = secret.split(".")[-1] if secret.count(".") == 2 else ""
+        probes = {secret, signature} if len(signature) >= 16 else {secret}
+        for probe in probes:
+            if probe in exchange.text:
+                return "the response body"
+            for name, value in exchange.headers.items():
+                if probe in value:
+                    return f"the {name} header"
+    return None
+
+
+@NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
+                        clause="DESIGN: credentials are never reflected in any response, stream frame or log line")
+def no_reflection(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: sends a valid token, a forged one and a malformed one, and looks for them
+    (or their signatures) in every header and body that came back, stream frames included; it
+    then scans every exchange of the run so far.
+
+    Why: an echoed token ends up in logs, browser consoles and bug reports.
+    """
+    tokens = ["contractkit-canary-" + secrets.token_hex(16)]
+    tokens += [t for _, t in forged_tokens(neuron, op)]
+    REDACTOR.add(tokens[0])
+    for token in tokens:
+        exchange = _send(neuron, op, token)
+        where = reflected(exchange, [token])
+        if where:
+            raise fail(f"a credential sent in Authorization came back in {where}", exchange)
+    real = neuron.tokens.try_token(op.scopes or ())
+    if real:
+        exchange = neuron.call(op, body=any_body(neuron, op), token=real)
+        where = reflected(exchange, [real])
+        if where:
+            raise fail(f"the valid token came back in {where}", exchange)
+    for exchange in neuron.logged():
+        sent = exchange.request_headers.get("authorization", "").partition(" ")[2]
+        where = reflected(exchange, [sent]) if sent else None
+        if where:
+            raise fail(f"a credential sent in Authorization came back in {where}", exchange)

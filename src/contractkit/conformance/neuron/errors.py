@@ -1,0 +1,142 @@
+"""Error rules: the one error body everywhere, no leaked internals, no 5xx for bad input, 404s.
+
+Each rule provokes errors of its own (no token, broken JSON, a wrong media type, an oversized
+body, an unknown customer) and also judges every non-2xx answer the run has seen so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.common import any_body, fail, require_answer
+from contractkit.conformance.neuron.leaks import find_leaks
+from contractkit.conformance.neuron.schema import schema_run
+from contractkit.conformance.neuron.spec import Operation
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.redaction import REDACTOR
+from contractkit.conformance.registry import NEURON_CHECKS
+
+_HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
+    ("broken JSON", b'{"customer_id": ', "application/json"),
+    ("a JSON array", b"[1, 2, 3]", "application/json"),
+    ("JSON null", b"null", "application/json"),
+    ("deeply nested JSON", b'{"context": ' + b'{"a": ' * 200 + b"1" + b"}" * 201, "application/json"),
+    ("a huge number", b'{"customer_id": 1e999999, "message": 1e999999}', "application/json"),
+    ("invalid UTF-8", b'{"customer_id": "\xff\xfe", "message": "\xff"}', "application/json"),
+    ("form data", b"customer_id=1&message=x", "application/x-www-form-urlencoded"),
+    ("an empty body", b"", "application/json"),
+)
+
+
+def provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
+    """Answers to requests that must fail with 4xx: bad bodies, a wrong media type, no token."""
+    out = [neuron.call(op, body=any_body(neuron, op), auth=False)] if op.authenticated else []
+    if op.request_schema is None:
+        return out
+    if op.authenticated and not neuron.tokens.available:
+        return out
+    for _, content, media in _HOSTILE_BODIES:
+        out.append(neuron.call(op, content=content, headers={"content-type": media}))
+    if op.declares(413):
+        out.append(neuron.call(op, content=b'{"message": "' + b"x" * 70_000 + b'"}',
+                               headers={"content-type": "application/json"}))
+    return out
+
+
+def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
+    seen = [e for e in neuron.logged() if e.operation == op.label]
+    return [e for e in provoke(neuron, op) + seen if e.ok and (e.status or 0) >= 400]
+
+
+@NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
+                        clause="components.schemas.Problem (RFC 9457); every non-2xx response")
+def error_body(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: validates the body of every non-2xx answer (provoked here, and seen by the
+    rest of the run) against the error schema the spec declares for that status, with a JSON
+    media type.
+
+    Why: clients branch on the machine ``code`` and log the ``request_id``; an HTML error page
+    or a framework's default body breaks both.
+    """
+    errors = _errors_of(neuron, op)
+    if not errors:
+        raise NotVerified(f"no error answer could be provoked on {op.label}")
+    for exchange in errors:
+        schema = neuron.spec.error_schema(op, exchange.status or 0)
+        if schema is None:
+            raise NotVerified("the spec declares no error body")
+        body = exchange.json_or_none()
+        if body is None or "json" not in exchange.content_type:
+            raise fail(f"a {exchange.status} answer is not a JSON error body "
+                       f"(content-type {exchange.content_type or 'missing'})", exchange)
+        problems = neuron.spec.errors(schema, body)
+        if problems:
+            raise fail(f"the {exchange.status} body does not match the error schema: {problems[0]}", exchange,
+                       *problems[1:])
+
+
+@NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
+                        clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts")
+def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: looks for stack traces, exception class names, source file paths, secrets
+    (provider keys, private keys, this run's tokens) and prompt text in the body and headers of
+    every error answer, provoked or seen.
+
+    Why: internals in an error tell an attacker what to aim at and may disclose credentials.
+    """
+    errors = _errors_of(neuron, op)
+    if not errors:
+        raise NotVerified(f"no error answer could be provoked on {op.label}")
+    known = REDACTOR.secrets
+    for exchange in errors:
+        headers = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items() if k.lower() != "www-authenticate")
+        leaks = find_leaks(exchange.text + "\n" + headers, known)
+        if leaks:
+            kind, excerpt = leaks[0]
+            raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)
+
+
+@NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
+                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)")
+def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
+    bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); every answer
+    must be 4xx.
+
+    Why: a 500 on bad input is a crash an attacker can trigger at will, and hides the real
+    reason from a legitimate caller.
+    """
+    if op.request_schema is None:
+        raise NotVerified(f"{op.label} takes no input")
+    exchanges = [e for e in provoke(neuron, op) if e.request_headers.get("authorization") or not op.authenticated]
+    with contextlib.suppress(NotVerified):
+        exchanges += [s.exchange for s in schema_run(neuron, op).negative()]
+    if not exchanges:
+        raise NotVerified("no invalid request could be sent (a token is needed to get past auth)")
+    for exchange in exchanges:
+        require_answer(exchange, "invalid input")
+        if (exchange.status or 0) >= 500:
+            raise fail(f"invalid input got {exchange.status}", exchange)
+        if (exchange.status or 0) < 400:
+            body = (exchange.request_body or b"")[:40]
+            if any(body == content[:40] for _, content, _ in _HOSTILE_BODIES):
+                raise fail(f"a malformed request body was answered {exchange.status}", exchange)
+
+
+@NEURON_CHECKS.register("NEU-ERR-004", "An unknown customer gets 404", clause="components.responses.CustomerNotFound")
+def unknown_customer(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: asks about a random customer id that cannot exist; the answer must be 404.
+
+    Why: an AI layer that invents an analysis for a customer that does not exist misleads its
+    caller with confidence.
+    """
+    body = dict(op.example_body) if isinstance(op.example_body, dict) else {}
+    body["customer_id"] = neuron.unknown_customer()
+    exchange = neuron.call(op, body=body)
+    require_answer(exchange, "unknown customer")
+    if exchange.status != 404:
+        raise fail(f"an unknown customer_id got {exchange.status}, expected 404", exchange,
+                   "sent: " + json.dumps(body))

@@ -1,0 +1,73 @@
+"""The rate-limit rule: a bounded burst past ``x-rate-limit`` gets 429 + Retry-After, then service resumes.
+
+The burst is bounded (the declared limit plus a fifth, at most 600 requests) and sent from a few
+threads on one operation. If the target is too slow for the burst to exceed the limit within
+one window, the rule is not verified rather than passed. ``--no-rate-limit`` switches it off
+for shared staging.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.common import fail, require_answer
+from contractkit.conformance.neuron.spec import Operation
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.registry import NEURON_CHECKS
+
+MAX_BURST = 600
+WORKERS = 8
+
+
+def pick_operation(neuron: NeuronTarget) -> Operation:
+    ops = [op for op in neuron.spec.operations if op.rate_limit and not op.is_stream]
+    if not ops:
+        raise NotVerified("the spec declares no x-rate-limit on a request/response operation")
+    return min(ops, key=lambda op: (op.rate_limit[0] if op.rate_limit else 0, op.ai is not None))
+
+
+@NEURON_CHECKS.register("NEU-RL-001", "Past the declared rate limit: 429 with Retry-After, then service resumes",
+                        clause="x-rate-limit; components.responses.RateLimited", tags=("burst",))
+def rate_limited(neuron: NeuronTarget) -> None:
+    """What it does: sends the declared number of requests plus a fifth, as fast as it can, to
+    one operation; at least one answer must be 429 with an integer ``Retry-After``; after waiting
+    that long, a request must succeed again.
+
+    Why: engine/ backs off on ``Retry-After``; without it, retries become a storm.
+    """
+    if neuron.options.no_rate_limit:
+        raise NotVerified("switched off by --no-rate-limit")
+    op = pick_operation(neuron)
+    assert op.rate_limit
+    limit, window = op.rate_limit
+    burst = min(MAX_BURST, limit + max(5, limit // 5))
+    if burst <= limit:
+        raise NotVerified(f"the declared limit ({limit}) is larger than the suite's largest burst ({MAX_BURST})")
+    body = neuron.valid_body(op)
+    token = neuron.token_for(op)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        exchanges: list[Exchange] = list(pool.map(
+            lambda _: neuron.call(op, body=body, token=token, paced=False), range(burst)))
+    elapsed = time.monotonic() - started
+    for exchange in exchanges:
+        require_answer(exchange, "burst")
+    limited = [e for e in exchanges if e.status == 429]
+    if not limited:
+        if elapsed > window:
+            raise NotVerified(f"{burst} requests took {elapsed:.1f} s, longer than the {window:g} s window: "
+                              "the target is too slow for the burst to exceed its limit")
+        raise fail(f"{burst} requests in {elapsed:.1f} s (limit {limit} per {window:g} s) and none got 429",
+                   exchanges[-1])
+    first = limited[0]
+    retry_after = (first.headers.get("retry-after") or "").strip()
+    if not retry_after.isdigit():
+        raise fail(f"429 without an integer Retry-After (got {retry_after or 'none'!r})", first)
+    time.sleep(min(int(retry_after), window * 2, 30) + 0.2)
+    after = neuron.call(op, body=body, token=token, paced=False)
+    require_answer(after, "after the Retry-After wait")
+    if after.status == 429:
+        raise fail(f"still 429 after waiting Retry-After ({retry_after} s)", after)

@@ -1,0 +1,262 @@
+"""Schema conformance on schemathesis: generated valid and invalid requests for every operation.
+
+schemathesis generates the cases (positive and negative, the spec's examples first) and its own
+checks judge the answers; the suite sends them with its bounded, paced client, so a hostile
+target cannot hang or flood the run. One generation per operation is shared by every rule that
+judges it (``schema_run``); each rule then reports on its own.
+
+Generated customer ids are random, so most valid cases would only ever see 404; half of the
+positive cases are steered to a customer that exists (``--customer-id`` or the spec's example)
+so that the 200 answers are exercised too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.spec import Operation
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.outcomes import NotVerified, Violation
+from contractkit.conformance.registry import NEURON_CHECKS
+
+_DROP_HEADERS = {"user-agent", "accept-encoding", "connection", "accept", "x-schemathesis-testcaseid"}
+
+
+@dataclass
+class Sample:
+    case: Any
+    exchange: Exchange
+    positive: bool
+    steered: bool = False
+
+
+@dataclass
+class SchemaRun:
+    operation: Operation
+    samples: list[Sample] = field(default_factory=list)
+    skipped: str | None = None
+
+    def positive(self) -> list[Sample]:
+        return [s for s in self.samples if s.positive]
+
+    def negative(self) -> list[Sample]:
+        return [s for s in self.samples if not s.positive]
+
+
+_RUNS: dict[tuple[int, str], SchemaRun] = {}
+_LOCK = threading.Lock()
+_ST_SCHEMAS: dict[int, Any] = {}
+
+
+def _st_schema(neuron: NeuronTarget) -> Any:
+    import schemathesis
+
+    key = id(neuron.spec)
+    if key not in _ST_SCHEMAS:
+        _ST_SCHEMAS[key] = schemathesis.openapi.from_dict(neuron.spec.data)
+    return _ST_SCHEMAS[key]
+
+
+def schema_run(neuron: NeuronTarget, op: Operation) -> SchemaRun:
+    """Generate and send this operation's cases once per session; every schema rule reads them."""
+    key = (id(neuron), op.label)
+    with _LOCK:
+        if key not in _RUNS:
+            _RUNS[key] = _generate(neuron, op)
+        return _RUNS[key]
+
+
+def _generate(neuron: NeuronTarget, op: Operation) -> SchemaRun:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+
+    run = SchemaRun(op)
+    token = neuron.token_for(op) if op.authenticated else None  # NotVerified propagates: needs credentials
+    st_op = _st_schema(neuron).find_operation_by_path(op.method, op.path)
+    if st_op is None:
+        run.skipped = f"schemathesis found no operation {op.method} {op.path}"
+        return run
+    profile = neuron.profile
+    phases = [Phase[p] for p in profile.hypothesis_phases]
+    for mode, count in ((GenerationMode.POSITIVE, profile.positive_examples),
+                        (GenerationMode.NEGATIVE, profile.negative_examples)):
+        positive = mode is GenerationMode.POSITIVE
+
+        @settings(max_examples=count, database=None, deadline=None, phases=phases, derandomize=False,
+                  suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+        @given(case=st_op.as_strategy(generation_mode=mode), steer=st.booleans())
+        def send(case: Any, steer: bool, positive: bool = positive) -> None:
+            steered = bool(positive and steer and _steer(neuron, op, case))
+            run.samples.append(Sample(case, _send(neuron, op, case, token), positive, steered))
+
+        try:
+            send()
+        except Unsatisfiable:
+            continue  # e.g. no inputs to make invalid
+    return run
+
+
+def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
+    if op.takes_customer and isinstance(case.body, dict) and neuron.known_customer:
+        case.body = {**case.body, "customer_id": neuron.known_customer}
+        return True
+    return False
+
+
+def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None) -> Exchange:
+    kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
+    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}
+    content: bytes | None = None
+    if "json" in kwargs:
+        content = json.dumps(kwargs["json"], ensure_ascii=False).encode("utf-8", "surrogatepass")
+    elif kwargs.get("data") is not None:
+        data = kwargs["data"]
+        content = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
+    url = httpx.URL(kwargs["url"])
+    if kwargs.get("params"):
+        url = url.copy_merge_params(kwargs["params"])
+    if token and "authorization" not in {k.lower() for k in headers}:
+        headers["authorization"] = f"Bearer {token}"
+    exchange = neuron.client.request(op.method, str(url), content=content, headers=headers,
+                                     operation=op.label, rate=op.rate_limit)
+    neuron.record(exchange)
+    return exchange
+
+
+def as_st_response(exchange: Exchange) -> httpx.Response:
+    request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
+                            content=exchange.request_body or b"")
+    response = httpx.Response(exchange.status or 0, headers=exchange.headers, content=exchange.body, request=request)
+    response.elapsed = timedelta(seconds=exchange.elapsed_s)
+    return response
+
+
+def st_failures(sample: Sample, check: Callable[..., Any]) -> list[str]:
+    """What schemathesis's ``check`` says about this sample (empty when it holds)."""
+    from schemathesis.core.failures import FailureGroup
+
+    try:
+        sample.case.validate_response(as_st_response(sample.exchange), checks=[check],
+                                      headers=sample.exchange.request_headers)
+    except FailureGroup as group:
+        return [_failure_text(f) for f in group.exceptions]
+    return []
+
+
+def _failure_text(failure: Any) -> str:
+    title = getattr(failure, "title", "") or type(failure).__name__
+    message = getattr(failure, "message", "") or str(failure)
+    return f"{title}: {message}".strip()
+
+
+def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: Callable[[Sample], list[str]],
+          what: str) -> None:
+    """Raise a Violation for the first sample ``verdict`` objects to, counting all of them."""
+    answered = [s for s in samples if s.exchange.ok]
+    failures = [(s, v) for s in answered if (v := verdict(s))]
+    broken = [s for s in samples if not s.exchange.ok]
+    if failures:
+        sample, messages = failures[0]
+        raise Violation(
+            f"{len(failures)} of {len(answered)} {what}: {messages[0]}",
+            evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label,
+        )
+    if broken:
+        raise Violation(f"{len(broken)} of {len(samples)} requests got no HTTP answer ({broken[0].exchange.error})",
+                        evidence=broken[0].exchange.evidence(), operation=op.label)
+    if not answered:
+        raise NotVerified(f"no {what} could be generated for {op.label}")
+
+
+def _checks() -> Any:
+    from schemathesis.specs.openapi import checks
+
+    return checks
+
+
+CLAUSE = "paths.*.responses (OpenAPI 3.1 response objects)"
+
+
+@NEURON_CHECKS.register("NEU-SCH-001", "Response bodies match their declared schemas",
+                        clause=CLAUSE + " content.schema")
+def response_schema(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: validates every JSON answer to generated requests (valid and invalid)
+    against the schema the spec declares for its status (schemathesis ``response_schema_conformance``).
+
+    Why: engine/ and experience/ parse these answers; a drifting field type or a ``confidence``
+    of 1.3 breaks them at runtime.
+    """
+    run = schema_run(neuron, op)
+    # Event streams are judged per event against x-sse-events (NEU-SSE-001): schemathesis would
+    # apply the stream's placeholder ``type: string`` schema to every event.
+    samples = [s for s in run.samples if s.exchange.content_type != "text/event-stream"]
+    if not samples and run.samples:
+        raise NotVerified(f"{op.label} answers event streams only; their events are judged by NEU-SSE-001")
+    judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
+
+
+@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)")
+def status_code(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: every status the target answers must be declared for the operation
+    (schemathesis ``status_code_conformance``)."""
+    run = schema_run(neuron, op)
+    judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().status_code_conformance), "answers")
+
+
+@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)")
+def content_type(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: the Content-Type of every answer must be one the spec declares for its
+    status (schemathesis ``content_type_conformance``)."""
+    run = schema_run(neuron, op)
+    judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
+
+
+@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers")
+def response_headers(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: required headers (``Retry-After`` on 429/503, ``WWW-Authenticate`` on
+    401/403) must be present and every declared header valid (schemathesis
+    ``response_headers_conformance``)."""
+    run = schema_run(neuron, op)
+    judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().response_headers_conformance), "answers")
+
+
+def _acceptance(neuron: NeuronTarget, op: Operation, sample: Sample) -> list[str]:
+    status = sample.exchange.status or 0
+    if 200 <= status < 300 or status == 429:
+        return []
+    if status == 404 and op.takes_customer and not sample.steered and op.declares(404):
+        return []  # a valid id of a customer that does not exist
+    if status == 503 and op.declares(503):
+        return []  # the provider is down and the declared fallback is to be unavailable
+    return [f"a valid request got {status}"]
+
+
+@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="paths.*.requestBody schemas")
+def valid_accepted(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: requests valid against the spec, with a token holding the operation's
+    scopes, must get 2xx (or 404 for a customer that does not exist).
+
+    Why: a target stricter than its contract rejects callers that follow the contract.
+    """
+    run = schema_run(neuron, op)
+    judge(neuron, op, run.positive(), lambda s: _acceptance(neuron, op, s), "valid requests")
+
+
+@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas")
+def invalid_rejected(neuron: NeuronTarget, op: Operation) -> None:
+    """What it does: requests that break the request schema must be rejected with 4xx
+    (schemathesis ``negative_data_rejection``), not answered as if valid."""
+    run = schema_run(neuron, op)
+    if not run.negative():
+        raise NotVerified(f"{op.label} has no input that can be made invalid")
+    judge(neuron, op, run.negative(), lambda s: st_failures(s, _checks().negative_data_rejection), "invalid requests")
