@@ -75,6 +75,7 @@ def _cycles(ctx: LintContext) -> Iterator[Hit]:
     """Depth-first search over ref/composition edges; one finding per loop, on the closing ref."""
     state: dict[tuple[str, str], int] = {}  # 1 = on the stack, 2 = done
     reported: set[frozenset[tuple[str, str]]] = set()
+    values: dict[tuple[str, str], object] = {}
 
     def edges(doc: Document, pointer: str, node: object) -> list[tuple[Document, str, object, str]]:
         out: list[tuple[Document, str, object, str]] = []
@@ -102,6 +103,7 @@ def _cycles(ctx: LintContext) -> Iterator[Hit]:
     ]
     for start in starts:
         key0 = (start[0].name, start[1])
+        values[key0] = start[2]
         if state.get(key0):
             continue
         path: list[tuple[str, str]] = [key0]
@@ -113,22 +115,27 @@ def _cycles(ctx: LintContext) -> Iterator[Hit]:
                 stack.pop()
                 state[path.pop()] = 2
                 continue
-            doc, pointer, value, via = step
+            doc, pointer, value, _via = step
             key = (doc.name, pointer)
             mark = state.get(key)
             if mark == 1:
-                loop = frozenset(path[path.index(key) :])
+                members = path[path.index(key) :]
+                loop = frozenset(members)
                 if loop not in reported:
                     reported.add(loop)
-                    names = " -> ".join(p for _, p in path[path.index(key) :]) + f" -> {pointer}"
-                    src_doc = next((d for d in ctx.resolver.documents if d.name == path[-1][0]), ctx.document)
+                    names = " -> ".join(p for _, p in members) + f" -> {pointer}"
+                    # Report on the loop's first $ref (by pointer), so the place does not depend on walk order.
+                    refs = sorted(m for m in members if isinstance(values.get(m), dict) and "$ref" in values[m])
+                    doc_name, at = refs[0] if refs else members[0]
+                    src_doc = next((d for d in ctx.resolver.documents if d.name == doc_name), ctx.document)
                     yield Hit(
-                        via,
+                        pointer_join(at, "$ref") if refs else at,
                         f"$ref/composition loop without progress: {names}",
                         None if src_doc is ctx.document else src_doc,
                     )
             elif mark is None:
                 state[key] = 1
+                values[key] = value
                 path.append(key)
                 stack.append(iter(edges(doc, pointer, value)))
 
