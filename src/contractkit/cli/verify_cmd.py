@@ -40,6 +40,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="control URL of the provider double the target is pointed at (enables fault rules)",
     )
+    neuron.add_argument(
+        "--fault-injection",
+        action="store_true",
+        help="the target has the spec's x-fault-injection hook enabled (ignoring it is then a violation)",
+    )
     neuron.add_argument("--no-rate-limit", action="store_true", help="skip the burst test (shared staging)")
     neuron.add_argument("--customer-id", metavar="UUID", help="a customer that exists on the target")
 
