@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from diff_helpers import CONTEXTS, load_cases, mcp_doc, openapi_doc, schema_doc
 
 from contractkit.diff import CHANGE_KINDS, diff_data
-from tests.diff.conftest import CONTEXTS, load_cases, mcp_doc, openapi_doc, schema_doc
 
 SCHEMA_CASES = load_cases("schema-pairs.yaml")
 OPENAPI_CASES = load_cases("openapi-pairs.yaml")
@@ -57,5 +57,6 @@ def test_every_change_kind_has_a_pair() -> None:
 def test_every_kind_is_self_describing() -> None:
     for kind in CHANGE_KINDS:
         assert kind.tags[0] in ("breaking", "possibly-breaking", "non-breaking"), kind.id
-        assert {"breaking": "error", "possibly-breaking": "warning", "non-breaking": "info"}[kind.tags[0]] == kind.severity
+        severity = {"breaking": "error", "possibly-breaking": "warning", "non-breaking": "info"}[kind.tags[0]]
+        assert severity == kind.severity, kind.id
         assert kind.title and kind.clause and "Why it is" in kind.doc and "Example:" in kind.doc
