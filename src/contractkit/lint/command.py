@@ -29,6 +29,8 @@ def run_lint(args: argparse.Namespace) -> int:
     report = lint_paths(paths, only=args.rule, skip=args.skip, ignores=ignores)
     for error in report.errors:
         print(f"contractkit: error: {error.one_line()}", file=sys.stderr)
+    if report.errors and not report.files and args.format in ("text", "github") and not args.output:
+        return report.exit_code  # nothing was checked: the error lines above say it all
     output = renderer(args.format)(report)
     if args.output:
         try:

@@ -64,8 +64,13 @@ def valid_openapi(ctx: LintContext) -> Iterator[Hit]:
     except RecursionError:
         yield Hit("", "openapi-spec-validator could not finish: endless recursion through a $ref cycle (see OAS-003)")
     except Exception as exc:  # the validator stops at the first ref it cannot follow
-        reason = " ".join(str(exc).split())[:200]
-        yield Hit("", f"openapi-spec-validator stopped: {type(exc).__name__}: {reason} (see OAS-002)")
+        ref = getattr(exc, "ref", None)
+        reason = f"{ref!r}" if isinstance(ref, str) else " ".join(str(exc).split())[:160]
+        yield Hit(
+            "",
+            f"openapi-spec-validator stopped at {type(exc).__name__}: {reason} (see OAS-002); "
+            "structural errors after that point are not reported",
+        )
     if count > MAX_STRUCTURE_FINDINGS:
         yield Hit("", f"... and {count - MAX_STRUCTURE_FINDINGS} more structural errors")
 
