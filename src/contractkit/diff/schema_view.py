@@ -22,6 +22,8 @@ Node = tuple[Any, str]  # (schema, its JSON pointer)
 #: Keywords next to a ``$ref`` that say nothing about the value (3.1 allows siblings).
 ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "examples", "$comment", "deprecated",
                          "readOnly", "writeOnly", "externalDocs", "xml"})
+#: Formats that annotate rather than constrain (any string is "binary"; "password" is a UI hint).
+ANNOTATION_FORMATS = frozenset({"binary", "password"})
 LENGTH_LOWER = ("minLength", "minItems", "minProperties")
 LENGTH_UPPER = ("maxLength", "maxItems", "maxProperties")
 MAX_ALLOF_DEPTH = 32
@@ -171,7 +173,7 @@ class ViewBuilder:
             view.enum = {value_key(v): v for v in node["enum"]}
             if node.get("nullable") is True:
                 view.enum.setdefault(value_key(None), None)
-        if isinstance(node.get("format"), str):
+        if isinstance(node.get("format"), str) and node["format"] not in ANNOTATION_FORMATS:
             view.format = node["format"]
         if "default" in node:
             view.default = node["default"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from contractkit.diff.model import MISSING, Change, DiffReport
 
 SCHEMA_ID = "https://contractkit.dev/schemas/diff-report/1.json"
+#: The published JSON Schema of this output, shipped inside the package.
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "diff-report.schema.json"
 
 
 def change_dict(change: Change) -> dict[str, Any]:
