@@ -13,6 +13,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--stdio", action="store_true", help="with 'mcp': serve on stdin/stdout")
+    parser.add_argument("--issuer-url", help="with 'neuron': the token issuer whose JWKS verifies tokens "
+                        "(default: $NEURON_ISSUER_URL, else an embedded issuer)")
+    parser.add_argument("--fault-injection", action="store_true",
+                        help="with 'neuron' or 'stack': honour the X-Fault-Inject header (NEURON_FAULT_INJECTION=1)")
 
 
 def run(args: argparse.Namespace) -> int:
