@@ -67,7 +67,7 @@ class RateLimiter:
 class GuardPolicy:
     """What the guard enforces; the self-test's broken variants switch single duties off."""
 
-    enforce_auth: bool = True
+    enforce_auth: bool = True  # False: anonymous requests are served (presented tokens still checked)
     enforce_tool_scopes: bool = True
     serve_metadata: bool = True
     refuse_query_tokens: bool = True
@@ -106,10 +106,10 @@ class ResourceServerGuard:
             await self._challenge(send, scope, 400, "invalid_request",
                                   "bearer tokens are accepted in the Authorization header only")
             return
-        if not self.policy.enforce_auth:
+        token = bearer_token(_header(scope, b"authorization"))
+        if token is None and not self.policy.enforce_auth:
             await self.app(scope, receive, send)
             return
-        token = bearer_token(_header(scope, b"authorization"))
         if token is None:
             await self._challenge(send, scope, 401, None, "a bearer token is required")
             return

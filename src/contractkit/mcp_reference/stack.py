@@ -55,6 +55,10 @@ class McpStack:
         from contractkit.mcp_reference.engine_double import EngineDouble
         from contractkit.servers import BackgroundServer
 
+        if self.variant:  # a broken variant's errors are expected: keep the SDK's tracebacks out of reports
+            import logging
+
+            logging.getLogger("mcp").setLevel(logging.CRITICAL)
         try:
             if self.issuer_url is None:
                 from contractkit.auth.issuer import TokenIssuer
@@ -71,7 +75,7 @@ class McpStack:
                 config = McpServerConfig(
                     contract=self.contract.server(name), engine_url=self.engine_url, issuer_url=self.issuer_url,
                     client_id=name, client_secret=demo_secret(name), audit_path=audit_dir / f"{name}.audit.jsonl",
-                    rate_limit=self.rate_limit, variant=self.variant)
+                    rate_limit=self.rate_limit, variant=self._variant_for(name))
                 built = build_server(config)
                 server = BackgroundServer(http_app(built))
                 base = self._serve(server)
@@ -82,6 +86,11 @@ class McpStack:
             self.stop()
             raise
         return self
+
+    def _variant_for(self, name: str) -> str | None:
+        from contractkit.mcp_reference.variants import variant
+
+        return self.variant if self.variant and variant(self.variant).server == name else None
 
     def _serve(self, server: Any) -> str:
         server.start()

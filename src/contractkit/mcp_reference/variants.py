@@ -6,8 +6,12 @@ and names the check that must catch it. The reference is the variant ``None``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp_types import CallToolResult, TextContent
+from pydantic import Field
 
 from contractkit.mcp_reference.resource_server import GuardPolicy
 
@@ -70,22 +74,16 @@ def alter_tools(server: Any, config: McpServerConfig) -> None:
     if config.variant == "tool-missing":
         server.remove_tool("search_customers")
     elif config.variant == "schema-drift":
-        from pydantic import Field
-
         server.remove_tool("search_customers")
 
         @server.tool(name="search_customers", description="Search customers by name or status.")
         async def drifted(text: Annotated[str, Field(min_length=1)], limit: int = 10) -> dict[str, Any]:
             return {"customers": [], "total": 0}
     elif config.variant == "wrong-return-type":
-        from mcp_types import CallToolResult, TextContent
-
         server.remove_tool("get_customer")
 
         @server.tool(name="get_customer", description="Fetch one customer by id.")
         async def wrong(customer_id: str) -> Any:
             data = {"id": customer_id, "name": "Acme", "segment": "smb", "last_contact_date": "yesterday"}
-            import json
-
             return CallToolResult(content=[TextContent(type="text", text=json.dumps(data))],
                                   structured_content=data)
