@@ -8,6 +8,9 @@ from contractkit.diff.model import Change, DiffReport, SpecSide
 from contractkit.diff.tree import Recorder, Tree
 from contractkit.errors import NotASpecError
 
+#: Above this many changes, one index of the whole HEAD file beats looking each place up alone.
+MANY_PLACES = 20
+
 
 def spec_kind(data: Any) -> str | None:
     if isinstance(data, dict):
@@ -49,6 +52,8 @@ def diff_documents(base: Any, head: Any) -> DiffReport:
     """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
     kind = spec_kind(head.data)
     changes = diff_data(base.data, head.data, kind)
+    if len(changes) > MANY_PLACES:
+        head.locate("")  # many places to find: have the loader build its whole-file index once, up front
     for change in changes:
         pointer = change.head_pointer if change.side == "base" else change.pointer
         if pointer is None:

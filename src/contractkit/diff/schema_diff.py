@@ -15,6 +15,7 @@ from typing import Any
 from contractkit.diff.model import MISSING, Change, Direction
 from contractkit.diff.schema_view import LENGTH_LOWER, LENGTH_UPPER, Node, View, ViewBuilder, tighter, types_text
 from contractkit.diff.tree import Recorder, Tree
+from contractkit.diff.unchanged import Unchanged
 
 #: id prefix -> direction
 SchemaKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
@@ -48,6 +49,7 @@ class SchemaDiffer:
         self.base = ViewBuilder(base)
         self.head = ViewBuilder(head)
         self.rec = recorder
+        self.unchanged = Unchanged(base, head)
         self._done: set[SchemaKey] = set()
         self._active: set[SchemaKey] = set()
         self._stack: list[SchemaKey] = []
@@ -61,6 +63,8 @@ class SchemaDiffer:
         Returns the comparison's key; ``credit`` it to an operation so that every change found
         below it (now or through a memoized comparison) lists that operation.
         """
+        if len(b) == 1 and len(h) == 1 and self.unchanged.same(b[0][0], h[0][0]):
+            return ("", "", "", (), ())  # nothing below can differ: no views, no walk
         bv = self.base.view(b)
         hv = self.head.view(h)
         key: SchemaKey = (prefix, bv.ptr, hv.ptr, tuple(p for _, p in b), tuple(p for _, p in h))
