@@ -14,6 +14,7 @@ lets a caller start a variant of neuron/ built from the same settings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,6 +51,7 @@ class ReferenceStack:
         rate_limits: bool = True,
         double_options: dict[str, Any] | None = None,
         neuron_app_factory: Callable[[NeuronSettings], Any] = create_neuron_app,
+        spec_path: str | Path | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if provider not in {"double", "embedded"}:
@@ -60,6 +62,7 @@ class ReferenceStack:
         self.provider_timeout_s = provider_timeout_s
         self.rate_limits = rate_limits
         self.host = host
+        self.spec_path = Path(spec_path) if spec_path else None
         self.issuer = TokenIssuer()
         self.double = ProviderDouble(hang_s=max(10.0, provider_timeout_s * 3), **(double_options or {}))
         self._factory = neuron_app_factory
@@ -84,6 +87,7 @@ class ReferenceStack:
                 fault_injection=self.fault_injection,
                 provider_timeout_s=self.provider_timeout_s,
                 rate_limits=self.rate_limits,
+                spec_path=self.spec_path,
             )
             self.neuron_app = self._factory(self.settings)
             self.neuron_url = self._serve(self.neuron_app).url

@@ -20,10 +20,16 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from contractkit.llm import EmbeddedProvider, Message
+from contractkit.llm.anthropic import ANTHROPIC_TIERS
+from contractkit.llm.embedded import EMBEDDED_TIERS
+from contractkit.llm.ollama import OLLAMA_TIERS
+from contractkit.llm.openai_compat import OPENAI_TIERS
 from contractkit.llm.tokens import split_for_streaming
 from contractkit.reference.provider_double import wire
 from contractkit.reference.provider_double.faults import FAULT_HEADER, FAULT_MODES, FaultBoard, reset_connection
 
+_TIER_OF_MODEL = {model: tier for table in (EMBEDDED_TIERS, OPENAI_TIERS, ANTHROPIC_TIERS, OLLAMA_TIERS)
+                  for tier, model in table.items()}
 _MEDIA = {wire.OPENAI: "text/event-stream", wire.ANTHROPIC: "text/event-stream", wire.OLLAMA: "application/x-ndjson"}
 
 
@@ -88,7 +94,7 @@ class ProviderDouble:
             return JSONResponse(wire.error_body(kind, 400, "invalid request"), status_code=400)
         streamed = bool(body.get("stream", kind == wire.OLLAMA))
         fault = request.headers.get(FAULT_HEADER) or self.faults.take()
-        answer = self.model.answer(messages, "balanced", max_tokens)
+        answer = self.model.answer(messages, _TIER_OF_MODEL.get(model, "balanced"), max_tokens)
 
         if fault == "error_5xx":
             return JSONResponse(wire.error_body(kind, 503, "the provider is overloaded"), status_code=503)
