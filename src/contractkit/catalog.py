@@ -70,8 +70,10 @@ def run_rules(args: argparse.Namespace) -> int:
         if args.format == "markdown":
             print(f"### {TITLES[kind]}\n\n{markdown_table(kind)}\n")
         else:
+            rules = list(load_registry(kind))
+            width = max(len(rule.id) for rule in rules)
             print(TITLES[kind])
-            for rule in load_registry(kind):
-                print(f"  {rule.id:<22} {rule.severity:<8} {rule.title}")
+            for rule in rules:
+                print(f"  {rule.id:<{width}}  {rule.severity:<8} {rule.title}")
             print()
     return 0
