@@ -60,3 +60,15 @@ def test_every_kind_is_self_describing() -> None:
         severity = {"breaking": "error", "possibly-breaking": "warning", "non-breaking": "info"}[kind.tags[0]]
         assert severity == kind.severity, kind.id
         assert kind.title and kind.clause and "Why it is" in kind.doc and "Example:" in kind.doc
+
+
+def test_docs_list_every_kind() -> None:
+    from pathlib import Path
+
+    from contractkit.diff.registry import SCHEMA_KINDS, SCHEMA_PREFIXES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "diff.md").read_text()
+    schema_ids = {f"{p}-{s}" for p in SCHEMA_PREFIXES for s in SCHEMA_KINDS}
+    missing = [k.id for k in CHANGE_KINDS if k.id not in schema_ids and f"`{k.id}`" not in doc]
+    missing += [s for s in SCHEMA_KINDS if f"`{s}`" not in doc]
+    assert not missing, f"docs/diff.md does not list {missing}"
