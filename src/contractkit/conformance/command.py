@@ -11,6 +11,8 @@ Exit codes: 0 every selected rule holds (not verified allowed unless ``--require
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -101,7 +103,12 @@ def _preflight(args: argparse.Namespace) -> None:
     probe(args.base_url, timeout=float(args.timeout))
 
 
-def run_verify(args: argparse.Namespace, *, extra_pytest_args: list[str] | None = None) -> int:
+def run_suite(args: argparse.Namespace, *, extra_pytest_args: list[str] | None = None,
+              quiet: bool = False) -> tuple[int, Any]:
+    """Run the packaged suite; (pytest's exit code, the plugin's ``RunState`` or None).
+
+    ``quiet`` swallows pytest's terminal output (the self-test prints its own matrix).
+    """
     import pytest
 
     from contractkit.resources import conformance_dir
@@ -111,18 +118,27 @@ def run_verify(args: argparse.Namespace, *, extra_pytest_args: list[str] | None 
     suite = conformance_dir()
     argv = [str(suite), "-p", "no:cacheprovider", "--rootdir", str(suite), "-c", os.devnull,
             "--import-mode=importlib", "--tb=short", "-W", "ignore::DeprecationWarning",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "-o", "console_output_style=progress"]
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", "console_output_style=progress"]
     argv += ["-v"] if getattr(args, "verbose", 0) else ["-q"]
     argv += pytest_args(args) + list(extra_pytest_args or ())
     sink = _ResultSink()
     previous = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     try:
-        code = int(pytest.main(argv, plugins=[sink]))
+        if quiet:
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = int(pytest.main(argv, plugins=[sink]))
+        else:
+            code = int(pytest.main(argv, plugins=[sink]))
     finally:
         sys.dont_write_bytecode = previous
-    state = sink.state
+    return code, sink.state
+
+
+def run_verify(args: argparse.Namespace, *, extra_pytest_args: list[str] | None = None) -> int:
+    import pytest
+
+    code, state = run_suite(args, extra_pytest_args=extra_pytest_args)
     if state is not None and state.fatal:
         raise TargetUnreachableError(state.fatal)
     if code == pytest.ExitCode.USAGE_ERROR:
@@ -134,3 +150,13 @@ def run_verify(args: argparse.Namespace, *, extra_pytest_args: list[str] | None 
             raise ConfigError("no rule was selected: check --rule / --skip")
         return EXIT_INTERNAL if code not in (0, 1) else code
     return 0 if state.result.ok else 1
+
+
+def verify_namespace(base_url: str, **overrides: Any) -> argparse.Namespace:
+    """The arguments of ``contractkit verify neuron --base-url URL``, for in-process callers (demo, self-test)."""
+    from contractkit.cli.main import build_parser
+
+    args = build_parser().parse_args(["verify", "neuron", "--base-url", base_url])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,23 +100,33 @@ class Exchange:
 
 
 class Pacer:
-    """Keeps each (client, operation) key below a fraction of its declared rate."""
+    """Keeps each (client, operation) key under a fraction of its declared rate.
 
-    def __init__(self, fraction: float = 0.6) -> None:
+    A sliding window: requests go out at full speed until ``fraction`` of the declared limit
+    was sent within the last window, then wait for the oldest to leave it. Any fixed window of
+    the target's limiter then sees at most that fraction.
+    """
+
+    def __init__(self, fraction: float = 0.8) -> None:
         self.fraction = fraction
-        self._last: dict[str, float] = {}
+        self._sent: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def wait(self, key: str, requests: int | None, window_s: float | None) -> None:
         if not requests or not window_s:
             return
-        interval = window_s / (requests * self.fraction)
-        with self._lock:
-            now = time.monotonic()
-            due = self._last.get(key, 0.0) + interval
-            self._last[key] = max(now, due)
-        if due > now:
-            time.sleep(due - now)
+        budget = max(1, int(requests * self.fraction))
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                sent = self._sent.setdefault(key, deque())
+                while sent and sent[0] <= now - window_s:
+                    sent.popleft()
+                if len(sent) < budget:
+                    sent.append(now)
+                    return
+                pause = sent[0] + window_s - now
+            time.sleep(max(pause, 0.001))
 
 
 class TargetClient:

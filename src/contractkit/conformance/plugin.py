@@ -141,8 +141,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def _order(tags: tuple[str, ...]) -> int:
-    """Disruptive rules run last: faults degrade readiness, bursts exhaust the rate limit."""
-    return 2 if "burst" in tags else 1 if "disruptive" in tags else 0
+    """Run-wide audits run after the rules whose traffic they judge; disruptive rules run last
+    (faults degrade readiness), the burst very last (it exhausts the rate limit)."""
+    return 3 if "burst" in tags else 2 if "disruptive" in tags else 1 if "audit" in tags else 0
 
 
 @pytest.hookimpl(wrapper=True)

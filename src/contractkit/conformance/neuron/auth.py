@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import threading
 import time
 from functools import lru_cache
 
@@ -111,16 +112,32 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> None:
         expect_401(_send(neuron, op, token), what)
 
 
-_EXPIRED: dict[tuple[str, ...], str] = {}
+_EXPIRED_LOCK = threading.Lock()
 
 
 def expired_token(neuron: NeuronTarget, op: Operation) -> str:
-    key = tuple(op.scopes or ())
-    if key not in _EXPIRED:
-        token = neuron.tokens.token(key, expires_in=1, cache=False)
-        time.sleep(2.2)
-        _EXPIRED[key] = token
-    return _EXPIRED[key]
+    """A token with the operation's scopes that expired a moment ago.
+
+    One-second tokens are minted for every scope set of the spec at once, so the run waits for
+    them to expire only once.
+    """
+    key = tuple(sorted(op.scopes or ()))
+    with _EXPIRED_LOCK:
+        expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
+        if key not in expired_tokens:
+            sets = {key} | {tuple(sorted(o.scopes or ())) for o in neuron.spec.operations if o.authenticated}
+            sets |= {tuple(sorted({s for r in d.get("security") or [] for ss in r.values() for s in ss}))
+                     for d in neuron.spec.websockets.values()}
+            minted = {}
+            for scopes in sets:
+                token = neuron.tokens.try_token(scopes, expires_in=1, cache=False)
+                if token:
+                    minted[scopes] = token
+            if key not in minted:
+                neuron.tokens.token(key, expires_in=1, cache=False)  # raises NotVerified with the reason
+            time.sleep(2.2)
+            expired_tokens.update(minted)
+        return expired_tokens[key]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)")
@@ -217,7 +234,8 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
-                        clause="DESIGN: credentials are never reflected in any response, stream frame or log line")
+                        clause="DESIGN: credentials are never reflected in any response, stream frame or log line",
+                        tags=("audit",))
 def no_reflection(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
     (or their signatures) in every header and body that came back, stream frames included; it

@@ -32,7 +32,17 @@ _HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
 
 
 def provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
-    """Answers to requests that must fail with 4xx: bad bodies, a wrong media type, no token."""
+    """Answers to requests that must fail with 4xx: bad bodies, a wrong media type, no token.
+
+    Sent once per operation and run; the error rules all judge the same answers.
+    """
+    key = f"provoked:{op.label}"
+    if key not in neuron.notes:
+        neuron.notes[key] = _provoke(neuron, op)
+    return list(neuron.notes[key])
+
+
+def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
     out = [neuron.call(op, body=any_body(neuron, op), auth=False)] if op.authenticated else []
     if op.request_schema is None:
         return out
@@ -40,6 +50,9 @@ def provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
         return out
     for _, content, media in _HOSTILE_BODIES:
         out.append(neuron.call(op, content=content, headers={"content-type": media}))
+    if op.takes_customer:
+        body = dict(op.example_body) if isinstance(op.example_body, dict) else {}
+        out.append(neuron.call(op, body={**body, "customer_id": neuron.unknown_customer()}))
     if op.declares(413):
         out.append(neuron.call(op, content=b'{"message": "' + b"x" * 70_000 + b'"}',
                                headers={"content-type": "application/json"}))
@@ -52,7 +65,7 @@ def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
-                        clause="components.schemas.Problem (RFC 9457); every non-2xx response")
+                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",))
 def error_body(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: validates the body of every non-2xx answer (provoked here, and seen by the
     rest of the run) against the error schema the spec declares for that status, with a JSON
@@ -79,7 +92,8 @@ def error_body(neuron: NeuronTarget, op: Operation) -> None:
 
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
-                        clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts")
+                        clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts",
+                        tags=("audit",))
 def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: looks for stack traces, exception class names, source file paths, secrets
     (provider keys, private keys, this run's tokens) and prompt text in the body and headers of
@@ -93,7 +107,8 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
     known = REDACTOR.secrets
     for exchange in errors:
         headers = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items() if k.lower() != "www-authenticate")
-        leaks = find_leaks(exchange.text + "\n" + headers, known)
+        own = exchange.request_headers.get("authorization", "").partition(" ")[2]
+        leaks = find_leaks(exchange.text + "\n" + headers, known - {own})  # echoes are NEU-AUTH-007's
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)

@@ -41,7 +41,7 @@ DETECTORS: tuple[LeakDetector, ...] = (
         r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"
         r"|\bAKIA[0-9A-Z]{16}\b"
         r"|-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----"
-        r"|\b(?:api[_-]?key|client_secret|password)\b\s*[=:]\s*[\"']?[^\s\"',}]{6,}"
+        r"|\b(?:api[_-]?key|client_secret|password)\b[\"']?\s*[=:]\s*[\"']?[^\s\"',}]{6,}"
         r"|\bxox[bp]-[A-Za-z0-9-]{10,}"
         r"|\bgh[pousr]_[A-Za-z0-9]{30,}", re.IGNORECASE)),
     LeakDetector("prompt", re.compile(

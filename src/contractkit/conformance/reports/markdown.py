@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contractkit.conformance.outcomes import RunResult, Status
+from contractkit.conformance.redaction import redact
 
 _ICON = {Status.PASSED: "✅ passed", Status.FAILED: "❌ failed", Status.NOT_VERIFIED: "⚪ not verified",
          Status.WARNING: "⚠️ warning"}
@@ -39,7 +40,7 @@ def render_markdown(result: RunResult) -> str:
                     out += ["```sh", outcome.evidence.curl, "```", ""]
     if result.meta.get("fatal"):
         out += ["", f"Run stopped: {result.meta['fatal']}"]
-    return "\n".join(out) + "\n"
+    return redact("\n".join(out) + "\n")
 
 
 def _cell(text: str) -> str:

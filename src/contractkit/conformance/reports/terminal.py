@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contractkit.conformance.outcomes import RunResult, Status
+from contractkit.conformance.redaction import redact
 
 _LABEL = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.NOT_VERIFIED: "N/V ", Status.WARNING: "WARN"}
 _COLOR = {Status.PASSED: "32", Status.FAILED: "31;1", Status.NOT_VERIFIED: "33", Status.WARNING: "35"}
@@ -35,7 +36,7 @@ def render_summary(result: RunResult, *, color: bool = False) -> list[str]:
     )
     if result.meta.get("fatal"):
         lines.append(f"run stopped: {result.meta['fatal']}")
-    return lines
+    return [redact(line) for line in lines]
 
 
 def _first_line(text: str, limit: int = 160) -> str:

@@ -1,0 +1,107 @@
+"""Run the suite on the reference and on each broken variant; the detection matrix.
+
+A variant is *caught* when the run fails with exactly its rule id and nothing else; the
+reference must pass with every rule verified. By default a variant runs every rule except the
+slow, disruptive ones (fault matrix, burst, expired token), plus the ones its defect is about;
+``full=True`` runs every rule for every variant.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from contractkit.conformance.outcomes import Status
+from contractkit.selftest.variants import REFERENCE, VARIANTS, Variant
+
+SECRET_ENV = "CONTRACTKIT_SELFTEST_CLIENT_SECRET"
+SLOW_RULES = ("NEU-AUTH-004",)
+
+
+@dataclass
+class Detection:
+    variant: str
+    expected: str
+    defect: str
+    failed: list[str] = field(default_factory=list)
+    not_verified: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def caught(self) -> bool:
+        if self.error:
+            return False
+        if not self.expected:  # the reference: nothing fails, nothing unverified
+            return not self.failed and not self.not_verified
+        return self.failed == [self.expected]
+
+
+def rules_for(v: Variant, full: bool) -> list[str] | None:
+    """The rule ids to run for a variant (None: all)."""
+    if full or v is REFERENCE:
+        return None
+    from contractkit.conformance.registry import NEURON_CHECKS
+
+    base = [r.id for r in NEURON_CHECKS if not {"disruptive", "burst"} & set(r.tags) and r.id not in SLOW_RULES]
+    extra = [r.id for r in NEURON_CHECKS.select([*v.also_run, v.rule_id])]
+    return list(dict.fromkeys(base + extra))
+
+
+def detect(v: Variant, *, profile: str = "quick", full: bool = False) -> Detection:
+    """Start the reference stack with this variant's neuron/, verify it, report what failed."""
+    from contractkit.conformance.command import run_suite, verify_namespace
+    from contractkit.reference.stack import ReferenceStack
+
+    started = time.monotonic()
+    result = Detection(v.name, v.rule_id, v.defect)
+    holder: dict[str, object] = {}
+    stack = ReferenceStack(neuron_app_factory=lambda settings: v.build(holder.get("stack"), settings))
+    holder["stack"] = stack
+    previous = os.environ.get(SECRET_ENV)
+    try:
+        with stack:
+            os.environ[SECRET_ENV] = stack.client_secret
+            args = verify_namespace(stack.neuron_url, token_url=stack.token_url, client_id=stack.client_id,
+                                    client_secret_env=SECRET_ENV, provider_double=stack.double_url,
+                                    profile=profile, rule=rules_for(v, full))
+            code, state = run_suite(args, quiet=True)
+        if state is None or state.result is None:
+            result.error = f"the suite did not run (pytest exit {code})"
+        else:
+            result.failed = sorted(r.rule_id for r in state.result.by_status(Status.FAILED))
+            result.not_verified = sorted(r.rule_id for r in state.result.by_status(Status.NOT_VERIFIED))
+            if state.fatal:
+                result.error = state.fatal
+    except Exception as exc:  # a variant that cannot even start is a defect of the self-test
+        result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if previous is None:
+            os.environ.pop(SECRET_ENV, None)
+        else:
+            os.environ[SECRET_ENV] = previous
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick",
+                     full: bool = False) -> list[Detection]:
+    wanted = set(names or ())
+    chosen = [v for v in (REFERENCE, *VARIANTS) if not wanted or v.name in wanted]
+    return [detect(v, profile=profile, full=full) for v in chosen]
+
+
+def render(rows: list[Detection]) -> list[str]:
+    width = max((len(r.variant) for r in rows), default=10)
+    lines = [f"{'variant':<{width}}  {'expected':<13} {'result':<8} failed rules / note"]
+    for row in rows:
+        verdict = "caught" if row.caught else ("MISSED" if row.expected else "FAILED")
+        if not row.expected:
+            verdict = "passes" if row.caught else "FAILED"
+        note = row.error or (", ".join(row.failed) if row.failed else "none")
+        if not row.expected and row.not_verified:
+            note += f"; not verified: {', '.join(row.not_verified)}"
+        lines.append(f"{row.variant:<{width}}  {row.expected or '-':<13} {verdict:<8} {note}  ({row.duration_s:.1f} s)")
+    return lines

@@ -1,0 +1,126 @@
+"""Small ASGI middlewares that break one behaviour of a working app: the self-test's scalpels.
+
+Each wraps the reference neuron/ and edits what it answers on the wire, so a variant is the
+reference plus one deliberate defect, whatever framework the defect would live in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+
+# (path, status, headers, body JSON) -> (status, headers, body JSON) or None to leave it alone
+JsonEdit = Callable[[str, int, dict[str, str], Any], tuple[int, dict[str, str], Any] | None]
+
+
+class EditJsonResponses:
+    """Buffers JSON answers (not streams) and lets ``edit`` rewrite status, headers and body."""
+
+    def __init__(self, app: ASGIApp, edit: JsonEdit, *, delay: Callable[[str, Any], float] | None = None) -> None:
+        self.app = app
+        self.edit = edit
+        self.delay = delay
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+        path = scope.get("path", "")
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+            if "json" not in headers.get("content-type", ""):
+                if start:
+                    await send(start)
+                    start = {}
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            await self._finish(path, start, headers, b"".join(chunks), send)
+
+        await self.app(scope, receive, capture)
+
+    async def _finish(self, path: str, start: Message, headers: dict[str, str], raw: bytes, send: Any) -> None:
+        status = int(start["status"])
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        edited = self.edit(path, status, dict(headers), body) if body is not None else None
+        if edited is not None:
+            status, headers, body = edited
+            raw = json.dumps(body).encode()
+        headers["content-length"] = str(len(raw))
+        if self.delay is not None:
+            await asyncio.sleep(self.delay(path, body))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+        await send({"type": "http.response.body", "body": raw})
+
+
+class FilterStreamChunks:
+    """Drops or rewrites chunks of streamed (SSE) answers on ``path``."""
+
+    def __init__(self, app: ASGIApp, path: str, rewrite: Callable[[bytes], bytes]) -> None:
+        self.app = app
+        self.path = path
+        self.rewrite = rewrite
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != self.path:
+            await self.app(scope, receive, send)
+            return
+
+        async def edit(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                  if k.lower() != b"content-length"]}
+            elif message["type"] == "http.response.body" and message.get("body"):
+                message = {**message, "body": self.rewrite(message["body"])}
+            await send(message)
+
+        await self.app(scope, receive, edit)
+
+
+class EchoRequestHeader:
+    """Adds ``X-Debug-<name>`` with the request's header value to answers of the given statuses."""
+
+    def __init__(self, app: ASGIApp, header: str, statuses: set[int]) -> None:
+        self.app = app
+        self.header = header.lower().encode()
+        self.statuses = statuses
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        value = next((v for k, v in scope.get("headers", []) if k.lower() == self.header), None)
+
+        async def edit(message: Message) -> None:
+            if message["type"] == "http.response.start" and value and message["status"] in self.statuses:
+                message = {**message, "headers": [*message.get("headers", []), (b"x-debug-" + self.header, value)]}
+            await send(message)
+
+        await self.app(scope, receive, edit)
+
+
+def sse_events(chunk: bytes) -> list[bytes]:
+    """A chunk split into its events (sse-starlette sends one or more per chunk)."""
+    return [e for e in chunk.replace(b"\r\n", b"\n").split(b"\n\n") if e.strip()]

@@ -1,0 +1,262 @@
+"""Broken variants of the reference neuron/, one deliberate defect each, and the rule that must catch it.
+
+A variant is built from the reference's own seams: FastAPI dependency overrides of the auth
+checks, the token verifier held in ``app.state.neuron``, and small ASGI middlewares
+(``middleware.py``) that edit what goes over the wire. ``build(stack, settings)`` returns the
+ASGI app; ``stack`` is the running ``ReferenceStack`` (its issuer mints tokens a variant needs).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, WebSocket
+
+from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
+from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+from contractkit.reference.neuron.security import authenticate, authorize, check_scope, check_token
+from contractkit.selftest.middleware import EchoRequestHeader, EditJsonResponses, FilterStreamChunks, sse_events
+
+ALL_SCOPES = frozenset({"neuron.analyze", "neuron.suggest", "neuron.risk", "neuron.chat"})
+WS_KEY = "WS /chat/ws"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    rule_id: str
+    defect: str
+    build: Callable[[Any, NeuronSettings], Any]
+    also_run: tuple[str, ...] = field(default=())
+
+
+def _reference(stack: Any, settings: NeuronSettings) -> Any:
+    return create_neuron_app(settings)
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+class _AnonymousAllowed:
+    """A verifier that lets a request without a token through with every scope."""
+
+    def __init__(self, inner: TokenVerifier) -> None:
+        self.inner = inner
+
+    def verify(self, token: str | None) -> VerifiedToken:
+        if not token:
+            return VerifiedToken("anonymous", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
+        return self.inner.verify(token)
+
+
+def _no_token_accepted(stack: Any, settings: NeuronSettings) -> Any:
+    app = create_neuron_app(settings)
+    state = app.state.neuron
+    state.verifier = _AnonymousAllowed(state.verifier)
+    return app
+
+
+def _scope_ignored(stack: Any, settings: NeuronSettings) -> Any:
+    app = create_neuron_app(settings)
+
+    def lenient(request: Request, token: Annotated[VerifiedToken, Depends(authenticate)]) -> VerifiedToken:
+        if isinstance(request, WebSocket):  # the WebSocket keeps its scope check: one defect per variant
+            return check_scope(token, request.app.state.neuron.contract.operations[WS_KEY].scope)
+        return token
+
+    app.dependency_overrides[authorize] = lenient
+    return app
+
+
+class _AnyAudience:
+    """A verifier that accepts a token for any audience the issuer serves."""
+
+    def __init__(self, inner: TokenVerifier, jwks_url: str) -> None:
+        self.inner = inner
+        self.others = [TokenVerifier(aud, jwks_url=jwks_url) for aud in
+                       ("crm-data-mcp", "document-retrieval-mcp", "engine-internal")]
+
+    def verify(self, token: str | None) -> VerifiedToken:
+        try:
+            return self.inner.verify(token)
+        except InvalidTokenError:
+            for other in self.others:
+                try:
+                    return other.verify(token)
+                except InvalidTokenError:
+                    continue
+            raise
+
+
+def _wrong_audience_accepted(stack: Any, settings: NeuronSettings) -> Any:
+    app = create_neuron_app(settings)
+    state = app.state.neuron
+    state.verifier = _AnyAudience(state.verifier, str(settings.jwks_url))
+    return app
+
+
+def _ws_accepts_bad_auth(stack: Any, settings: NeuronSettings) -> Any:
+    app = create_neuron_app(settings)
+
+    def trusting(request: Request) -> VerifiedToken:
+        if isinstance(request, WebSocket):
+            return VerifiedToken("anyone", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
+        return check_token(request.app.state.neuron, request.headers.get("authorization"))
+
+    app.dependency_overrides[authenticate] = trusting
+    return app
+
+
+def _token_echoed(stack: Any, settings: NeuronSettings) -> Any:
+    return EchoRequestHeader(create_neuron_app(settings), "authorization", {401})
+
+
+# --- bodies and errors --------------------------------------------------------------------------
+
+def _json_edit(edit: Callable[[str, int, dict[str, str], Any], Any]) -> Callable[[Any, NeuronSettings], Any]:
+    return lambda stack, settings: EditJsonResponses(create_neuron_app(settings), edit)
+
+
+def _real_answer(status: int, body: Any) -> bool:
+    return status == 200 and isinstance(body, dict) and body.get("fallback") is False
+
+
+def _type_drift(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/analyze-customer" and _real_answer(status, body):
+        return status, headers, {**body, "reasoning": 42}
+    return None
+
+
+def _confidence_out_of_range(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/suggest-next-action" and _real_answer(status, body):
+        return status, headers, {**body, "confidence": 1.3}
+    return None
+
+
+def _cost_mispriced(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/analyze-customer" and _real_answer(status, body):
+        return status, headers, {**body, "cost_usd": round(body["cost_usd"] * 2 + 0.001, 6)}
+    return None
+
+
+_TRACE = ('Traceback (most recent call last):\n  File "/srv/neuron/app/customers.py", line 42, in lookup\n'
+          '    return CUSTOMERS[customer_id]\nKeyError: customer_id')
+
+
+def _stack_trace_in_error(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 404 and isinstance(body, dict):
+        return status, headers, {**body, "detail": _TRACE}
+    return None
+
+
+def _bad_input_500(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status in (400, 422) and isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "errors"}
+        return 500, headers, {**body, "status": 500, "code": "internal_error", "title": "Internal Server Error",
+                              "type": "https://contractkit.dev/problems/internal_error"}
+    return None
+
+
+_INVENTED = {
+    "/analyze-customer": {"analysis": "A steady account.", "confidence": 0.6, "reasoning": "",
+                          "model_tier": "balanced"},
+    "/suggest-next-action": {"suggestion": "Call them.", "confidence": 0.6, "reasoning": "", "model_tier": "balanced"},
+    "/assess-risk": {"risk": {"level": "low", "score": 0.1, "factors": []}, "confidence": 0.6, "reasoning": "",
+                     "model_tier": "advanced"},
+}
+
+
+def _unknown_customer_invented(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 404 and isinstance(body, dict) and body.get("code") == "customer_not_found" and path in _INVENTED:
+        headers = {k: v for k, v in headers.items() if k != "content-type"} | {"content-type": "application/json"}
+        return 200, headers, {**_INVENTED[path], "token_count": 0, "cost_usd": 0.0, "fallback": False}
+    return None
+
+
+def _retry_after_missing(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 429:
+        return status, {k: v for k, v in headers.items() if k != "retry-after"}, body
+    return None
+
+
+def _fallback_500(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 200 and isinstance(body, dict) and body.get("fallback") is True:
+        return 500, {"content-type": "application/problem+json"}, {
+            "type": "https://contractkit.dev/problems/internal_error", "title": "Internal Server Error",
+            "status": 500, "code": "internal_error", "request_id": "req_selftest_500"}
+    return None
+
+
+def _deadline_overrun(stack: Any, settings: NeuronSettings) -> Any:
+    """The first degraded answer of /suggest-next-action (deadline 5 s) arrives after 5.8 s."""
+    overran: list[bool] = []
+
+    def delay(path: str, body: Any) -> float:
+        if path == "/suggest-next-action" and isinstance(body, dict) and body.get("fallback") is True and not overran:
+            overran.append(True)
+            return 5.8
+        return 0.0
+
+    return EditJsonResponses(create_neuron_app(settings), lambda *a: None, delay=delay)
+
+
+# --- streams ------------------------------------------------------------------------------------
+
+_DONE_REAL = re.compile(rb'"type"\s*:\s*"done".*"fallback"\s*:\s*false')
+
+
+def _sse_without_terminal(stack: Any, settings: NeuronSettings) -> Any:
+    def drop_done(chunk: bytes) -> bytes:
+        kept = [e for e in sse_events(chunk) if not _DONE_REAL.search(e)]
+        return b"".join(e + b"\n\n" for e in kept)
+
+    return FilterStreamChunks(create_neuron_app(settings), "/chat/stream", drop_done)
+
+
+def _sse_undeclared_field(stack: Any, settings: NeuronSettings) -> Any:
+    def add_field(chunk: bytes) -> bytes:
+        return re.sub(rb'"type"\s*:\s*"delta"', b'"type":"delta","debug":true', chunk)
+
+    return FilterStreamChunks(create_neuron_app(settings), "/chat/stream", add_field)
+
+
+DISRUPTIVE = ("NEU-FB-*", "NEU-SSE-003", "NEU-WS-003")
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("no-token-accepted", "NEU-AUTH-001", "a request without a token is served", _no_token_accepted),
+    Variant("wrong-audience-accepted", "NEU-AUTH-005", "tokens for other audiences are accepted",
+            _wrong_audience_accepted),
+    Variant("scope-ignored", "NEU-AUTH-006", "the operation's scope is not checked", _scope_ignored),
+    Variant("token-echoed", "NEU-AUTH-007", "401 answers echo the Authorization header", _token_echoed),
+    Variant("field-type-drift", "NEU-SCH-001", "analysis.reasoning drifts from string to number",
+            _json_edit(_type_drift)),
+    Variant("confidence-1.3", "NEU-SCH-001", "suggestions carry confidence 1.3", _json_edit(_confidence_out_of_range)),
+    Variant("stack-trace-in-error", "NEU-ERR-002", "404 bodies carry a Python traceback",
+            _json_edit(_stack_trace_in_error)),
+    Variant("bad-input-500", "NEU-ERR-003", "invalid input gets 500 instead of 4xx", _json_edit(_bad_input_500)),
+    Variant("unknown-customer-invented", "NEU-ERR-004", "an unknown customer gets an invented answer",
+            _json_edit(_unknown_customer_invented)),
+    Variant("cost-mispriced", "NEU-USE-001", "analyses bill twice the x-pricing cost", _json_edit(_cost_mispriced)),
+    Variant("sse-without-terminal", "NEU-SSE-002", "the SSE stream ends without its done event",
+            _sse_without_terminal),
+    Variant("sse-undeclared-field", "NEU-SSE-001", "delta events carry an undeclared field", _sse_undeclared_field),
+    Variant("ws-accepts-bad-auth", "NEU-WS-001", "the WebSocket accepts any token", _ws_accepts_bad_auth),
+    Variant("retry-after-missing", "NEU-RL-001", "429 answers lack Retry-After", _json_edit(_retry_after_missing),
+            also_run=("NEU-RL-001",)),
+    Variant("fallback-500", "NEU-FB-001", "provider failures get a bare 500", _json_edit(_fallback_500),
+            also_run=DISRUPTIVE),
+    Variant("deadline-overrun", "NEU-FB-002", "a degraded answer arrives after the deadline", _deadline_overrun,
+            also_run=DISRUPTIVE),
+)
+
+REFERENCE = Variant("reference", "", "the unbroken reference neuron/", _reference)
+
+
+def variant(name: str) -> Variant:
+    for v in (REFERENCE, *VARIANTS):
+        if v.name == name:
+            return v
+    raise KeyError(name)

@@ -1,0 +1,74 @@
+"""Tiny hostile HTTP servers on loopback, for the suite's hostile-target tests.
+
+Each serves every connection the same way (hang, garbage, reset, a 100 MB body, or healthy
+/health and resets elsewhere) from a daemon thread, until ``stop()``.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+
+
+class HostileServer:
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(5)
+            request = conn.recv(65536)
+            behaviour = self.behaviour
+            if behaviour == "reset-after-health":
+                behaviour = "health" if b" /health " in request.split(b"\r\n", 1)[0] else "reset"
+            if behaviour == "hang":
+                self._stop.wait(30)
+            elif behaviour == "garbage":
+                conn.sendall(b"\x00\xff\xfe not http at all \x00\r\n\r\n")
+            elif behaviour == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif behaviour == "health":
+                body = b'{"status":"ok"}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                             + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+            elif behaviour == "huge":
+                size = 100 * 1024 * 1024
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                             + str(size).encode() + b"\r\nconnection: close\r\n\r\n")
+                chunk = b"[" * 65536
+                sent = 0
+                started = time.monotonic()
+                while sent < size and not self._stop.is_set() and time.monotonic() - started < 20:
+                    conn.sendall(chunk)
+                    sent += len(chunk)
+        except OSError:
+            pass
+        finally:
+            conn.close()

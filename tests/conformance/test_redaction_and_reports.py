@@ -1,0 +1,86 @@
+"""Redaction, curl reproductions, outcome folding and the report renderers."""
+
+from __future__ import annotations
+
+import json
+
+from contractkit.conformance.curl import curl_command
+from contractkit.conformance.options import PROFILES, VerifyOptions
+from contractkit.conformance.outcomes import Evidence, Outcome, RuleResult, RunResult, Status, fold
+from contractkit.conformance.redaction import MASK, Redactor
+from contractkit.conformance.reports import render_json, write_reports
+from contractkit.conformance.reports.markdown import render_markdown
+from contractkit.conformance.reports.sarif import render_sarif
+from contractkit.conformance.reports.terminal import render_summary
+
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVlLWhlcmU"
+
+
+def test_redactor_masks_known_secrets_and_credential_shapes():
+    redactor = Redactor()
+    redactor.add("hunter2-secret")
+    text = redactor.redact(f"secret hunter2-secret; Authorization: Bearer abcdefghijkl; token {JWT}; "
+                           "client_secret=xyz123&grant_type=client_credentials")
+    assert "hunter2-secret" not in text and "abcdefghijkl" not in text and JWT not in text and "xyz123" not in text
+    assert text.count(MASK) == 4
+    assert redactor.redact("grant_type=client_credentials") == "grant_type=client_credentials"
+
+
+def test_curl_command_never_carries_the_token():
+    command = curl_command("POST", "http://127.0.0.1:1/chat", {"Authorization": f"Bearer {JWT}",
+                                                               "Content-Type": "application/json"}, b'{"a": 1}')
+    assert JWT not in command
+    assert '"Authorization: Bearer $TOKEN"' in command
+    assert "--data-raw '{\"a\": 1}'" in command
+
+
+def _result(*outcomes: Outcome, require_all: bool = False) -> RunResult:
+    rules = []
+    for rule_id in dict.fromkeys(o.rule_id for o in outcomes):
+        mine = [o for o in outcomes if o.rule_id == rule_id]
+        rules.append(RuleResult(rule_id, f"title {rule_id}", "clause", "error", "neuron", fold(mine), mine))
+    return RunResult("http://127.0.0.1:1", "neuron", rules, 1.0, require_all, {"profile": "quick"})
+
+
+def test_fold_prefers_failure_then_warning_then_pass():
+    o = lambda status: Outcome("R", status, "t")  # noqa: E731
+    assert fold([o(Status.PASSED), o(Status.FAILED), o(Status.NOT_VERIFIED)]) is Status.FAILED
+    assert fold([o(Status.PASSED), o(Status.WARNING)]) is Status.WARNING
+    assert fold([o(Status.PASSED), o(Status.NOT_VERIFIED)]) is Status.PASSED
+    assert fold([o(Status.NOT_VERIFIED)]) is Status.NOT_VERIFIED
+    assert fold([]) is Status.NOT_VERIFIED
+
+
+def test_not_verified_fails_the_run_only_with_require_all():
+    nv = Outcome("NEU-X-001", Status.NOT_VERIFIED, "t", message="no credentials")
+    assert _result(nv).ok
+    assert not _result(nv, require_all=True).ok
+    assert not _result(Outcome("NEU-X-002", Status.FAILED, "t")).ok
+
+
+def test_reports_render_every_rule_and_no_secret(tmp_path, monkeypatch):
+    from contractkit.conformance.redaction import REDACTOR
+
+    REDACTOR.add("super-secret-token-value")
+    evidence = Evidence("POST /x\nauthorization: Bearer super-secret-token-value", "HTTP 500", "curl -X POST x")
+    result = _result(
+        Outcome("NEU-A-001", Status.PASSED, "t1", "op1"),
+        Outcome("NEU-B-001", Status.FAILED, "t2", "op2", "leaked super-secret-token-value", evidence),
+        Outcome("NEU-C-001", Status.NOT_VERIFIED, "t3", None, "no fault hook"),
+    )
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    options = VerifyOptions(kind="neuron", spec=None, profile=PROFILES["quick"], report_json=tmp_path / "r.json",
+                            markdown=tmp_path / "r.md", sarif=tmp_path / "r.sarif")
+    write_reports(result, options)
+    texts = [p.read_text() for p in (tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.sarif", summary)]
+    texts += ["\n".join(render_summary(result)), render_markdown(result), render_sarif(result), render_json(result)]
+    for text in texts:
+        assert "super-secret-token-value" not in text
+        assert "NEU-B-001" in text
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [r["status"] for r in data["rules"]] == ["passed", "failed", "not_verified"]
+    assert data["ok"] is False
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["NEU-B-001"]
+    assert "no fault hook" in (tmp_path / "r.md").read_text()
