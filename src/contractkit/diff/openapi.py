@@ -237,6 +237,9 @@ class OpenAPIDiffer:
             self._headers(b.get("headers"), h.get("headers"), join(bptr, "headers"), join(hptr, "headers"), hptr, out)
             self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-RES",
                           "OAS-RESPONSE-MEDIA-TYPE", out)
+            if "schema" in b and "schema" in h:  # Swagger 2.0
+                out.append(self.schemas.compare("OAS-RES", [(b["schema"], join(bptr, "schema"))],
+                                                [(h["schema"], join(hptr, "schema"))]))
 
     def _headers(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, out: list[Any]) -> None:
         b_names = {str(k).lower(): k for k in _dict(b)}
