@@ -1,0 +1,143 @@
+"""The MCP suite run on the reference servers and on each broken variant (self-test, demo).
+
+``detect(name)`` starts an ``McpStack`` whose crm-data-mcp carries one variant's defect (or
+none), verifies it in-process through the same pytest suite ``contractkit verify mcp`` runs,
+and reports which rules failed. A variant is caught when the run fails with exactly its rule id
+and nothing else; the reference must pass with every rule verified. By default a variant runs
+every rule but the slow ones (the rate-limit burst and the expired-token wait) plus its own;
+``full=True`` runs everything.
+
+``verify_reference_servers`` is the demo's entry point: both reference servers over HTTP, with
+the audit logs and the engine double, reports written per server when a folder is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+SECRET_ENV = "CONTRACTKIT_MCP_SELFTEST_SECRET"
+SLOW_RULES = ("MCP-RATE-001", "MCP-AUTH-003")
+REFERENCE_SERVER = "crm-data-mcp"
+
+
+def verify_args(server: str, *, url: str | None = None, stdio: str | None = None,
+                **overrides: Any) -> argparse.Namespace:
+    """The arguments of ``contractkit verify mcp --server NAME (--url URL | --stdio CMD)``."""
+    from contractkit.cli.main import build_parser
+
+    argv = ["verify", "mcp", "--server", server] + (["--url", url] if url else ["--stdio", stdio or ""])
+    args = build_parser().parse_args(argv)
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+def stack_args(stack: Any, server: str, **overrides: Any) -> argparse.Namespace:
+    """Arguments that verify one server of a running ``McpStack`` with every rule able to run."""
+    from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    os.environ[SECRET_ENV] = DEMO_CLIENT_SECRET
+    return verify_args(server, url=stack.url(server), token_url=stack.token_url, client_id=DEMO_CLIENT_ID,
+                       client_secret_env=SECRET_ENV, audit_log=str(stack.audit_path(server)),
+                       engine_double=stack.engine_url, **overrides)
+
+
+def rules_for(expected: str | None, full: bool) -> list[str] | None:
+    if full or expected is None:
+        return None
+    from contractkit.conformance.registry import MCP_CHECKS
+
+    return [r.id for r in MCP_CHECKS if r.id not in SLOW_RULES or r.id == expected]
+
+
+def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> Any:
+    """Run the suite on the reference (``name`` None) or on one variant; a ``Detection``."""
+    from contractkit.conformance.command import run_suite
+    from contractkit.conformance.outcomes import Status
+    from contractkit.mcp_reference.stack import McpStack
+    from contractkit.mcp_reference.variants import variant
+    from contractkit.selftest.matrix import Detection
+
+    v = variant(name) if name else None
+    started = time.monotonic()
+    result = Detection(f"mcp:{name}" if name else "mcp:reference", v.expected if v else "",
+                       v.description if v else "no defect")
+    server = v.server if v else REFERENCE_SERVER
+    try:
+        with McpStack(variant=name, servers=(server,)) as stack:
+            args = stack_args(stack, server, profile=profile, rule=rules_for(v.expected if v else None, full))
+            code, state = run_suite(args, quiet=True)
+        if state is None or state.result is None:
+            result.error = f"the suite did not run (pytest exit {code})"
+        else:
+            result.failed = sorted(r.rule_id for r in state.result.by_status(Status.FAILED))
+            result.not_verified = sorted(r.rule_id for r in state.result.by_status(Status.NOT_VERIFIED))
+            if state.fatal:
+                result.error = state.fatal
+    except Exception as exc:  # a variant that cannot start is a defect of the self-test itself
+        result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        os.environ.pop(SECRET_ENV, None)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick", full: bool = False) -> list[Any]:
+    from contractkit.mcp_reference.variants import VARIANT_NAMES
+
+    wanted = [n.removeprefix("mcp:") for n in names or ()]
+    chosen: list[str | None] = [None, *VARIANT_NAMES]
+    if wanted:
+        chosen = [n for n in chosen if (n or "reference") in wanted]
+    return [detect(n, profile=profile, full=full) for n in chosen]
+
+
+def run_mcp_selftest(args: argparse.Namespace) -> int:
+    """Print the MCP detection matrix; 0 only when every variant is caught and the reference passes."""
+    from contractkit.selftest.matrix import render
+
+    names = getattr(args, "variant", None)
+    print("MCP self-test (one defect per variant, in crm-data-mcp; caught = the suite fails with exactly that rule)")
+    sys.stdout.flush()
+    rows = detection_matrix(names, profile=getattr(args, "profile", "quick") or "quick",
+                            full=bool(getattr(args, "full", False)))
+    for line in render(rows):
+        print(line)
+    caught = sum(1 for r in rows if r.caught and r.expected)
+    total = sum(1 for r in rows if r.expected)
+    reference = [r for r in rows if not r.expected]
+    print(f"{caught} of {total} MCP variants caught; reference "
+          f"{'passes' if all(r.caught for r in reference) else 'FAILS'}\n")
+    return 0 if rows and all(r.caught for r in rows) else 1
+
+
+def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path | None = None,
+                             issuer_url: str | None = None, quiet: bool = False) -> int:
+    """Verify both reference MCP servers over HTTP (the demo's MCP step); 0 when both conform."""
+    from contractkit.conformance.command import run_suite
+    from contractkit.mcp_reference.stack import SERVER_NAMES, McpStack
+
+    worst = 0
+    with McpStack(issuer_url=issuer_url) as stack:
+        for server in SERVER_NAMES:
+            reports: dict[str, Any] = {}
+            if report_dir:
+                folder = Path(report_dir)
+                folder.mkdir(parents=True, exist_ok=True)
+                reports = {"junit_xml": str(folder / f"{server}.junit.xml"),
+                           "report_json": str(folder / f"{server}.json"),
+                           "markdown": str(folder / f"{server}.md")}
+            args = stack_args(stack, server, profile=profile, **reports)
+            try:
+                _code, state = run_suite(args, quiet=quiet)
+            finally:
+                os.environ.pop(SECRET_ENV, None)
+            ok = state is not None and state.result is not None and state.result.ok and not state.fatal
+            worst = max(worst, 0 if ok else (2 if state is None or state.fatal else 1))
+    return worst
