@@ -22,9 +22,12 @@ _VALUE_FREE = {"format", "pattern", "maxLength", "minLength", "type", "enum", "c
 
 async def read_json(request: Request, schema_name: str) -> dict[str, Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    if not raw.strip():
+        raise ProblemError(422, "validation_error", "A JSON request body is required.",
+                           errors=[{"location": "", "message": "a JSON body is required"}])
     if media != "application/json" and not media.endswith("+json"):
         raise ProblemError(415, "unsupported_media_type", "The request body must be application/json.")
-    raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise ProblemError(413, "payload_too_large", "The request body is larger than 64 KiB.")
     try:
