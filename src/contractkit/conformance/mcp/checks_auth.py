@@ -206,27 +206,32 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
 
 
 @MCP_CHECKS.register(
-    "MCP-AUTH-007", "requests with a foreign Host or Origin are refused (DNS rebinding)",
-    clause="MCP transports: streamable HTTP security warning (validate Origin); DNS rebinding protection",
+    "MCP-AUTH-007", "requests with a foreign Origin are refused, and a foreign Host should be (DNS rebinding)",
+    clause="MCP transports, streamable HTTP: servers MUST validate the Origin header; Host validation (SHOULD)",
     tags=("auth", "transport"),
 )
 def check_host_origin(target: McpTarget) -> None:
-    """What it does: sends an otherwise valid ``initialize`` once with ``Host: evil.example`` and
-    once with ``Origin: http://evil.example``; neither may be served.
+    """What it does: sends an otherwise valid ``initialize`` once with ``Origin: http://evil.example``
+    and once with ``Host: evil.example``. Serving the foreign Origin fails (the MCP transport spec
+    says MUST); serving the foreign Host is a warning.
 
     Why: a web page can reach a local MCP server through DNS rebinding unless the server checks
-    Host and Origin.
+    Origin (and Host).
     """
     target.require_http("Host and Origin validation")
     token = target.caller_token()
-    problems = []
-    for header, value in (("host", "evil.example"), ("origin", "http://evil.example")):
+    served = {}
+    for header, value in (("origin", "http://evil.example"), ("host", "evil.example")):
         exchange = rpc.post(target, rpc.initialize_message(), token=token, headers={header: value})
         if rpc.succeeded(exchange):
-            problems.append((f"a request with {header.title()}: {value} was served", exchange))
-    if problems:
-        raise Violation("; ".join(p for p, _ in problems), operation="initialize",
-                        evidence=problems[0][1].evidence())
+            served[header] = exchange
+    if "origin" in served:
+        also = " (and one with Host: evil.example)" if "host" in served else ""
+        raise Violation(f"a request with Origin: http://evil.example was served{also}", operation="initialize",
+                        evidence=served["origin"].evidence())
+    if "host" in served:
+        raise RuleWarning("a request with Host: evil.example was served (Origin is checked)",
+                          operation="initialize", evidence=served["host"].evidence())
 
 
 @MCP_CHECKS.register(
