@@ -53,9 +53,20 @@ class OpenAPIDiffer:
                 change = self.rec.emit("OAS-PATH-ADDED", f"path `{hp}` added", join("/paths", hp))
                 h_item = _dict(self.head.deref(self.head.data["paths"][hp], "")[0])
                 change.operations.update(f"{m.upper()} {hp}" for m in METHODS if isinstance(h_item.get(m), dict))
+        self._servers()
         self.ext.security_schemes()
         self.ext.websockets()
         self.schemas.attribute()
+
+    def _servers(self) -> None:
+        """Root servers by URL (trailing slash ignored); Swagger 2.0's host + basePath as one URL."""
+        b, h = _server_urls(self.base.data), _server_urls(self.head.data)
+        for url in b:
+            if url not in h:
+                self.rec.emit("OAS-SERVER-REMOVED", f"server `{b[url]}` removed", "/servers", before=b[url])
+        for url in h:
+            if url not in b:
+                self.rec.emit("OAS-SERVER-ADDED", f"server `{h[url]}` added", "/servers", after=h[url])
 
     def _path(self, bp: str, hp: str, b_item: dict, h_item: dict, b_ptr: str, h_ptr: str) -> None:
         renames = self._path_param_renames(bp, hp, h_ptr)
@@ -159,6 +170,12 @@ class OpenAPIDiffer:
                 out.append(self.rec.emit("OAS-PARAM-BECAME-REQUIRED" if hreq else "OAS-PARAM-BECAME-OPTIONAL",
                                          f"{label} " + ("now required" if hreq else "no longer required"),
                                          join(hptr, "required") if "required" in hn else hptr))
+            b_style, h_style = _serialization(bn, key[0]), _serialization(hn, key[0])
+            if b_style != h_style:
+                out.append(self.rec.emit("OAS-PARAM-STYLE-CHANGED", f"{label} serialized as {b_style[0]}"
+                                         f"{'/explode' if b_style[1] else ''} -> {h_style[0]}"
+                                         f"{'/explode' if h_style[1] else ''}", hptr, before=list(b_style),
+                                         after=list(h_style)))
             if hn.get("deprecated") is True and bn.get("deprecated") is not True:
                 out.append(self.rec.emit("OAS-PARAM-DEPRECATED", f"{label} marked deprecated", hptr))
             bs, hs = _param_schema(bn, bptr), _param_schema(hn, hptr)
@@ -258,6 +275,27 @@ class OpenAPIDiffer:
             bs, hs = _param_schema(_dict(bh), bhp), _param_schema(_dict(hh), hhp)
             if bs and hs:
                 out.append(self.schemas.compare("OAS-RES", [bs], [hs]))
+
+
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def _serialization(param: dict, where: str) -> tuple[str, bool]:
+    """(style, explode) with the defaults of OpenAPI 3 applied (explode defaults to true for form only)."""
+    style = param.get("style") if isinstance(param.get("style"), str) else _DEFAULT_STYLE.get(where, "simple")
+    explode = param.get("explode")
+    return style, explode if isinstance(explode, bool) else style == "form"
+
+
+def _server_urls(data: dict) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for server in data.get("servers") if isinstance(data.get("servers"), list) else ():
+        if isinstance(server, dict) and isinstance(server.get("url"), str):
+            urls[server["url"].rstrip("/")] = server["url"]
+    if isinstance(data.get("host"), str):
+        url = data["host"] + (data.get("basePath") or "")
+        urls[url.rstrip("/")] = url
+    return urls
 
 
 def _param_schema(node: dict, ptr: str) -> Node | None:

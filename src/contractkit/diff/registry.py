@@ -78,6 +78,9 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "An optional parameter must now be sent.", "`required: false` -> `required: true`"),
     ("OAS-PARAM-BECAME-OPTIONAL", "parameter became optional", N, "OpenAPI 3.x Parameter Object `required`",
      "A required parameter may now be left out.", "`required: true` -> `required: false`"),
+    ("OAS-PARAM-STYLE-CHANGED", "parameter serialization changed", B, "OpenAPI 3.x Parameter Object `style` / "
+     "`explode`", "The parameter is serialized differently (style or explode, defaults applied): clients encode it "
+     "the old way.", "query `ids` `style: form, explode: true` -> `explode: false` (`ids=1&ids=2` -> `ids=1,2`)"),
     ("OAS-PARAM-DEPRECATED", "parameter deprecated", N, "OpenAPI 3.x Parameter Object `deprecated`",
      "A parameter is now marked deprecated.", "`deprecated: true` added to query `page`"),
     ("OAS-REQUEST-BODY-ADDED", "optional request body added", N, "OpenAPI 3.x Request Body Object",
@@ -108,6 +111,10 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "A response header clients may read is no longer promised.", "`RateLimit-Remaining` removed"),
     ("OAS-RESPONSE-HEADER-ADDED", "response header added", N, "OpenAPI 3.x Header Object",
      "A new response header.", "`X-Request-ID` added"),
+    ("OAS-SERVER-REMOVED", "server removed", P, "OpenAPI 3.x Server Object",
+     "A server URL clients may be configured with is no longer listed.", "`https://api.example.com/v1` removed"),
+    ("OAS-SERVER-ADDED", "server added", N, "OpenAPI 3.x Server Object", "A new server URL.",
+     "`https://eu.api.example.com/v1` added"),
     ("OAS-SECURITY-ADDED", "security requirement added", B, "OpenAPI 3.x Security Requirement Object",
      "Requests that were accepted with the credentials of BASE now need another or an extra scheme.",
      "`security: []` -> `security: [{engineServiceToken: [neuron.chat]}]`"),
