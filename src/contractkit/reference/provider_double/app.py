@@ -109,8 +109,8 @@ class ProviderDouble:
         if fault == "malformed":
             return Response(b'{"this is": not the wire format', media_type="application/json")
         if not streamed:
-            if fault == "slow_tokens":
-                await asyncio.sleep(self.slow_token_delay_s * len(split_for_streaming(answer.text)))
+            if fault == "slow_tokens":  # the whole answer waits for all its tokens (or for the client to leave)
+                await _wait_for_disconnect(request, self.slow_token_delay_s * len(split_for_streaming(answer.text)))
             if fault == "truncated_stream":
                 return _truncated_json(wire.whole(kind, model, answer), request.scope)
             return JSONResponse(wire.whole(kind, model, answer))
