@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from contractkit.diff.openapi_ext import ExtensionDiffer, effective_security
-from contractkit.diff.schema_diff import SchemaDiffer, show
+from contractkit.diff.schema_diff import SchemaDiffer
 from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import Recorder, Tree, join
 
@@ -308,5 +308,3 @@ def _param_schema(node: dict, ptr: str) -> Node | None:
                 return (media["schema"], join(ptr, "content", mt, "schema"))
     return None
 
-
-__all__ = ["OpenAPIDiffer", "path_shape", "show"]

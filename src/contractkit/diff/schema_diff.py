@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 from contractkit.diff.model import MISSING, Change, Direction
@@ -155,6 +156,9 @@ class SchemaDiffer:
         if b.items is not None and h.items is not None:
             self.compare(prefix, b.items, h.items)
         if b.variants is not None:
+            if b.nullable != h.nullable and b.types is None and h.types is None:
+                self._emit(prefix, "TYPE-WIDENED" if h.nullable else "TYPE-NARROWED",
+                           "null " + ("now allowed" if h.nullable else "no longer allowed"), h)
             self._variants(prefix, b, h)
 
     def _types(self, prefix: str, b: View, h: View) -> None:
@@ -292,16 +296,12 @@ class SchemaDiffer:
 def _nullable(alt: View, union: View) -> View:
     """An alternative of a union marked ``nullable: true`` (OpenAPI 3.0) also admits null."""
     if union.nullable and alt.types is not None and "null" not in alt.types:
-        from dataclasses import replace
-
         return replace(alt, types=alt.types | {"null"})
     return alt
 
 
 def _strip(view: View) -> View:
     """The view without its union: what a non-union schema is compared as against one alternative."""
-    from dataclasses import replace
-
     return replace(view, variants=None)
 
 
