@@ -88,33 +88,69 @@ def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> A
     return result
 
 
+def mcp_names(names: Iterable[str] | None) -> list[str] | None:
+    """The MCP variants among ``--variant`` names (``mcp:NAME``, a bare MCP variant name, or
+    ``mcp:reference``); None when no name was given, [] when only neuron/ names were."""
+    from contractkit.mcp_reference.variants import VARIANT_NAMES
+
+    if not names:
+        return None
+    known = {*VARIANT_NAMES, "reference"}
+    picked = [n.removeprefix("mcp:") for n in names]
+    return [n for n, raw in zip(picked, names, strict=True)
+            if n in known and (raw.startswith("mcp:") or n != "reference")]
+
+
 def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick", full: bool = False) -> list[Any]:
     from contractkit.mcp_reference.variants import VARIANT_NAMES
 
-    wanted = [n.removeprefix("mcp:") for n in names or ()]
     chosen: list[str | None] = [None, *VARIANT_NAMES]
-    if wanted:
+    wanted = mcp_names(names)
+    if wanted is not None:
         chosen = [n for n in chosen if (n or "reference") in wanted]
     return [detect(n, profile=profile, full=full) for n in chosen]
 
 
 def run_mcp_selftest(args: argparse.Namespace) -> int:
-    """Print the MCP detection matrix; 0 only when every variant is caught and the reference passes."""
+    """Print the MCP detection matrix; 0 only when every variant is caught and the reference passes.
+
+    ``--variant`` names that are not MCP variants are left to the neuron/ matrix; ``--format json``
+    prints the rows as JSON (the same shape as the neuron/ rows), ``--list`` lists the variants.
+    """
+    from dataclasses import asdict
+
+    from contractkit.mcp_reference.variants import VARIANTS
     from contractkit.selftest.matrix import render
 
+    if getattr(args, "list", False):
+        for v in VARIANTS:
+            print(f"mcp:{v.name:<24} {v.expected:<13} {v.description}")
+        return 0
     names = getattr(args, "variant", None)
-    print("MCP self-test (one defect per variant, in crm-data-mcp; caught = the suite fails with exactly that rule)")
-    sys.stdout.flush()
+    if names and not mcp_names(names):
+        return 0
+    as_json = getattr(args, "format", "text") == "json"
+    if not as_json:
+        print("MCP self-test (one defect per variant, in crm-data-mcp; "
+              "caught = the suite fails with exactly that rule)")
+        sys.stdout.flush()
     rows = detection_matrix(names, profile=getattr(args, "profile", "quick") or "quick",
                             full=bool(getattr(args, "full", False)))
+    ok = bool(rows) and all(r.caught for r in rows)
+    if as_json:
+        import json
+
+        print(json.dumps([{**asdict(r), "caught": r.caught} for r in rows], indent=2))
+        return 0 if ok else 1
     for line in render(rows):
         print(line)
     caught = sum(1 for r in rows if r.caught and r.expected)
     total = sum(1 for r in rows if r.expected)
-    reference = [r for r in rows if not r.expected]
-    print(f"{caught} of {total} MCP variants caught; reference "
-          f"{'passes' if all(r.caught for r in reference) else 'FAILS'}\n")
-    return 0 if rows and all(r.caught for r in rows) else 1
+    line = f"{caught} of {total} MCP variants caught"
+    if any(not r.expected for r in rows):
+        line += f"; reference {'passes' if all(r.caught for r in rows if not r.expected) else 'FAILS'}"
+    print(line + "\n")
+    return 0 if ok else 1
 
 
 def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path | None = None,
