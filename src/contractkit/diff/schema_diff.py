@@ -14,7 +14,16 @@ from dataclasses import replace
 from typing import Any
 
 from contractkit.diff.model import MISSING, Change, Direction
-from contractkit.diff.schema_view import LENGTH_LOWER, LENGTH_UPPER, Node, View, ViewBuilder, tighter, types_text
+from contractkit.diff.schema_view import (
+    LENGTH_LOWER,
+    LENGTH_UPPER,
+    Node,
+    View,
+    ViewBuilder,
+    tighter,
+    types_text,
+    value_key,
+)
 from contractkit.diff.tree import Recorder, Tree
 from contractkit.diff.unchanged import Unchanged
 
@@ -187,8 +196,10 @@ class SchemaDiffer:
             self._emit(prefix, "ENUM-REMOVED", f"no longer limited to {show(list(b.enum.values()))}", h,
                        before=list(b.enum.values()))
         else:
-            removed = [v for k, v in b.enum.items() if k not in h.enum]
-            added = [v for k, v in h.enum.items() if k not in b.enum]
+            # null is judged once, as a type: `nullable`, `type: [x, 'null']` and `enum: [..., null]` say the same
+            nullish = {value_key(None)} if _admits_null(b) or _admits_null(h) else set()
+            removed = [v for k, v in b.enum.items() if k not in h.enum and k not in nullish]
+            added = [v for k, v in h.enum.items() if k not in b.enum and k not in nullish]
             if removed:
                 self._emit(prefix, "ENUM-VALUE-REMOVED", f"enum values removed: {show(removed)}", h,
                            before=removed)
@@ -291,6 +302,10 @@ class SchemaDiffer:
             if j not in paired_h:
                 self._emit(prefix, "VARIANT-ADDED", f"alternative {view.describe()} added", h,
                            pointer=h_alts[j][1] or h.ptr)
+
+
+def _admits_null(view: View) -> bool:
+    return view.nullable or (view.types is not None and "null" in view.types)
 
 
 def _nullable(alt: View, union: View) -> View:

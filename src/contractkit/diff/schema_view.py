@@ -171,8 +171,6 @@ class ViewBuilder:
             view.enum = {value_key(node["const"]): node["const"]}
         elif isinstance(node.get("enum"), list):
             view.enum = {value_key(v): v for v in node["enum"]}
-            if node.get("nullable") is True:
-                view.enum.setdefault(value_key(None), None)
         if isinstance(node.get("format"), str) and node["format"] not in ANNOTATION_FORMATS:
             view.format = node["format"]
         if "default" in node:
