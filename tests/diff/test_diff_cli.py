@@ -150,3 +150,11 @@ def test_one_argument_for_a_new_spec_reports_nothing(repo: Path, capsys) -> None
     shutil.copy(MCP, repo / "specs" / "mcp-servers.yaml")
     code, out, _ = run(capsys, "diff", "mcp-servers.yaml")
     assert code == 0 and "new spec" in out
+
+
+def test_refs_to_other_files_are_named_as_a_limit(tmp_path: Path, capsys) -> None:
+    spec = ("openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths:\n  /a:\n    get:\n      responses:\n"
+            "        '200': {description: ok, content: {application/json: {schema: {$ref: 'common.yaml#/X'}}}}\n")
+    (tmp_path / "a.yaml").write_text(spec)
+    code, out, _ = run(capsys, "diff", str(tmp_path / "a.yaml"), str(tmp_path / "a.yaml"))
+    assert code == 0 and "note: $refs to other files (common.yaml) are compared as text" in out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contractkit.diff.model import Change, DiffReport, SpecSide
 from contractkit.diff.tree import Recorder, Tree
 from contractkit.errors import NotASpecError
 
+#: A ``$ref`` whose value does not start with ``#``, found in the text (C speed) rather than the data.
+_REMOTE_REF = re.compile(r"""["']?\$ref["']?\s*:\s*["']?([^"'#\s{}\[\],][^"'\s{}\[\],]*)""")
 #: Above this many changes, one index of the whole HEAD file beats looking each place up alone.
 MANY_PLACES = 20
 
@@ -60,12 +63,17 @@ def diff_documents(base: Any, head: Any) -> DiffReport:
             continue
         line, column = head.locate(pointer)
         change.location = (head.name, line, column)
-    return DiffReport(
+    report = DiffReport(
         kind=kind,  # type: ignore[arg-type]
         base=SpecSide(base.name, spec_version(base.data, kind), _title(base.data, kind)),
         head=SpecSide(head.name, spec_version(head.data, kind), _title(head.data, kind)),
         changes=changes,
     )
+    remote = sorted({m.split("#", 1)[0] for doc in (base, head) for m in _REMOTE_REF.findall(doc.text)})
+    if remote:
+        report.notes.append(f"$refs to other files ({', '.join(remote[:5])}{', ...' if len(remote) > 5 else ''}) "
+                            "are compared as text: a change inside those files is not seen")
+    return report
 
 
 def _title(data: Any, kind: str | None) -> str | None:
