@@ -134,3 +134,47 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
 
 def test_bom_is_accepted() -> None:
     assert load_text("\ufeffopenapi: 3.1.0\n".encode(), "x.yaml").kind == "openapi"
+
+
+def _large_yaml() -> str:
+    """> 200 kB of block YAML with the layouts that trip naive scanners."""
+    parts = ["openapi: 3.1.0", "info:", "  title: big", "  version: 1.0.0", "tags:", "- name: a", "- name: b", "paths:"]
+    for i in range(700):
+        parts += [
+            f"  '/items/{i}':",
+            "    get:",
+            f"      operationId: get{i}",
+            "      description: |",
+            "        text: that looks like a key",
+            "        - and an item",
+            "      parameters:",
+            "      - name: id",
+            "        in: path",
+            "      responses:",
+            "        '200':",
+            "          description: ok",
+            "          content:",
+            "            application/json:",
+            "              example:",
+            "                list:",
+            "                - x: 1",
+            "                - x: 2",
+        ]
+    parts += ["components:", "  schemas:", '    "Quoted/Name":', "      type: string"]
+    return "\n".join(parts) + "\n"
+
+
+def test_large_text_is_located_by_narrowing_exactly() -> None:
+    from contractkit.loading.locate import NARROW_ABOVE_BYTES, Locator
+
+    text = _large_yaml()
+    assert len(text) > NARROW_ABOVE_BYTES
+    full = build_block_index(text)
+    locator = Locator(text)
+    for pointer in [*list(full)[1::37], "/components/schemas/Quoted~1Name", "/paths/~1items~1699/get/parameters/0/in"]:
+        assert locator._from_subtree(pointer) == full[pointer], pointer
+    assert locator._index is None  # the whole-text index was never built
+    assert (
+        locator.locate("/paths/~1items~1699/get/responses/200/content/application~1json/example/list/1/x")
+        == (full["/paths/~1items~1699/get/responses/200/content/application~1json/example/list/1/x"])
+    )

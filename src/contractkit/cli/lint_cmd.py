@@ -18,6 +18,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="file of findings to silence (default: .contractkit-ignore beside the spec or in the cwd)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not reuse cached openapi-spec-validator verdicts (~/.cache/contractkit)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def run_lint(args: argparse.Namespace) -> int:
     from contractkit.lint.ignore import load_ignore_files
     from contractkit.lint.runner import discover, lint_paths
 
+    if getattr(args, "no_cache", False):
+        os.environ["CONTRACTKIT_NO_CACHE"] = "1"
     paths = list(args.paths) or default_paths()
     files = [path for path, _ in discover(paths)]
     ignores = load_ignore_files(getattr(args, "ignore_file", None), files, Path.cwd())

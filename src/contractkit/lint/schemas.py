@@ -17,10 +17,20 @@ if TYPE_CHECKING:
     from contractkit.loading import Document
 
 
+_URIS: dict[tuple[str, str], str] = {}
+
+
 def document_uri(document: Document) -> str:
-    if document.path is not None:
-        return Path(document.path).resolve().as_uri()
-    return f"urn:contractkit:{document.name}"
+    """The URI a document is registered under (memoised: resolving a path costs system calls)."""
+    key = (document.name, str(document.path))
+    uri = _URIS.get(key)
+    if uri is None:
+        if document.path is not None:
+            uri = Path(document.path).resolve().as_uri()
+        else:
+            uri = f"urn:contractkit:{document.name}"
+        _URIS[key] = uri
+    return uri
 
 
 def _registry(ctx: LintContext) -> Any:

@@ -174,6 +174,77 @@ def compose_index(text: str) -> dict[str, tuple[int, int]]:
     return index
 
 
+#: Texts larger than this are first narrowed to the finding's subtree by regex (C speed).
+NARROW_ABOVE_BYTES = 200_000
+#: Narrowing stops once the remaining region is this small; the scan does the rest.
+SMALL_REGION_BYTES = 20_000
+_CONTENT_LINE = re.compile(r"^( *)([^ \n#])", re.MULTILINE)
+
+
+_SIBLINGS: dict[int, re.Pattern[str]] = {}
+
+
+def _children(text: str, start: int, end: int, indent: int) -> dict[str, tuple[int, int]] | None:
+    """Keys at exactly ``indent`` in [start, end) -> (their line's offset, where their node ends).
+
+    None if a line at that indent is not a key (a sequence, a flow collection): the caller then
+    leaves the region to the scan. One regex pass per region; the caller caches the result.
+    """
+    pattern = _SIBLINGS.get(indent)
+    if pattern is None:
+        pattern = _SIBLINGS[indent] = re.compile("\n {%d}([^ \n#][^\n]*)" % indent)  # noqa: UP031
+    lines: list[tuple[int, str]] = []
+    if start == 0 and text[:1] not in (" ", "\n", "#") and indent == 0:
+        lines.append((0, text[: text.find("\n")] if "\n" in text else text))
+    for match in pattern.finditer(text, max(start - 1, 0), end):
+        body = match.group(1)
+        if body == "-" or body.startswith(("- ", "-\t")):
+            continue  # an item of a sequence that sits at its key's own column (``key:\n- a``)
+        lines.append((match.start() + 1, body))
+    keys: dict[str, tuple[int, int]] = {}
+    for i, (offset, body) in enumerate(lines):
+        if body.startswith(("---", "...")) and indent == 0:
+            continue
+        key = _KEY.match(body)
+        if key is None:
+            return None
+        following = lines[i + 1][0] if i + 1 < len(lines) else end
+        keys.setdefault(_key_text(key), (offset, following))
+    return keys
+
+
+def narrow(
+    text: str, parts: list[str], cache: dict[tuple[int, int], dict[str, tuple[int, int]] | None]
+) -> tuple[int, int, str] | None:
+    """The smallest subtree holding ``parts`` that string search can find: (start, end, parent pointer)."""
+    start, end = 0, len(text)
+    parent_indent = -1
+    pointer = ""
+    found: tuple[int, int, str] | None = None
+    for part in parts:
+        if end - start <= SMALL_REGION_BYTES:
+            break
+        first = _CONTENT_LINE.search(text, start, end)
+        while first is not None and text.startswith(("---", "%"), first.start()):
+            first = _CONTENT_LINE.search(text, text.find("\n", first.start()) + 1, end)
+        if first is None:
+            break
+        indent = len(first.group(1))
+        if indent <= parent_indent or first.group(2) in "-[{":
+            break  # a sequence or a flow collection: the scan takes it from here
+        if (start, end) not in cache:
+            cache[(start, end)] = _children(text, start, end, indent)
+        children = cache[(start, end)]
+        if not children or part not in children:
+            break
+        at, stop = children[part]
+        found = (at, stop, pointer)
+        pointer = f"{pointer}/{escape(part)}"
+        line_end = text.find("\n", at)
+        start, end, parent_indent = (len(text) if line_end < 0 else line_end + 1), stop, indent
+    return found
+
+
 class Locator:
     """Answers ``locate(pointer)``; builds its index on the first question only."""
 
@@ -181,9 +252,37 @@ class Locator:
         self._text = text
         self._index: dict[str, tuple[int, int]] | None = None
         self._exact: dict[str, tuple[int, int]] | None = None
+        self._subtrees: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
+        self._regions: dict[tuple[int, int], dict[str, tuple[int, int]] | None] = {}
+        self._newlines: list[int] | None = None
+
+    def _line_of(self, offset: int) -> int:
+        """Newlines before ``offset`` (binary search over the text's newline offsets)."""
+        import bisect
+
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+        return bisect.bisect_left(self._newlines, offset)
+
+    def _from_subtree(self, pointer: str) -> tuple[int, int] | None:
+        region = narrow(self._text, pointer_parts(pointer), self._regions)
+        if region is None:
+            return None
+        start, end, parent = region
+        index = self._subtrees.get((start, end))
+        if index is None:
+            offset = self._line_of(start)
+            local = build_block_index(self._text[start:end])
+            index = {parent + p: (line + offset, col) for p, (line, col) in local.items() if p}
+            self._subtrees[(start, end)] = index
+        return index.get(pointer)
 
     def locate(self, pointer: str) -> tuple[int, int]:
         pointer = pointer[1:] if pointer.startswith("#") else pointer
+        if self._index is None and len(self._text) > NARROW_ABOVE_BYTES and pointer:
+            found = self._from_subtree(pointer)
+            if found is not None:
+                return found
         if self._index is None:
             looks_json = self._text.lstrip().startswith(("{", "["))
             self._index = {"": (1, 1)} if looks_json else build_block_index(self._text)

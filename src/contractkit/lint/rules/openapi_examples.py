@@ -40,9 +40,17 @@ class _Checker:
         self.validators: dict[str, Any] = {}
 
     def first_error(self, schema_pointer: str, instance: Any) -> str | None:
-        validator = self.validators.get(schema_pointer)
+        # Many examples share one schema through a $ref: build one validator per target schema.
+        schema = self.ctx.document.get(schema_pointer)
+        target = self.ctx.follow(schema) if isinstance(schema, dict) and "$ref" in schema else None
+        key = f"{target.document.name}#{target.pointer}" if target else schema_pointer
+        validator = self.validators.get(key)
         if validator is None:
-            validator = self.validators[schema_pointer] = self.ctx.schema_validator(schema_pointer)
+            if target is not None:
+                validator = self.ctx.schema_validator(target.pointer, target.document)
+            else:
+                validator = self.ctx.schema_validator(schema_pointer)
+            self.validators[key] = validator
         try:
             error = next(iter(validator.iter_errors(instance)), None)
         except RecursionError:

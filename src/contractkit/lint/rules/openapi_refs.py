@@ -39,6 +39,12 @@ def _ref_nodes(ctx: LintContext, document: Document) -> list[Node]:
     return [n for n in nodes if isinstance(n.value.get("$ref"), str)]
 
 
+def load_referenced(ctx: LintContext) -> None:
+    """Load every file the document reaches through refs (into ``ctx.resolver.documents``)."""
+    for _ in _unresolved_refs(ctx):
+        pass
+
+
 def _unresolved_refs(ctx: LintContext) -> Iterator[Hit]:
     queue = [ctx.document]
     done: set[str] = set()

@@ -28,16 +28,36 @@ def valid_openapi(ctx: LintContext) -> Iterator[Hit]:
 
     Example: an `info` object without `version`; a response code `abc`.
     """
+    from contractkit.lint.rules.openapi_refs import load_referenced
+    from contractkit.lint.speedups import StructureCache
+
+    load_referenced(ctx)  # the validator reads these files too: they are part of the cache key
+    cache = StructureCache([d.text for d in ctx.resolver.documents])
+    hits = cache.get()
+    if hits is None:
+        hits = list(_validate(ctx))
+        if not any(m.startswith(_INCOMPLETE) for _, m in hits):
+            cache.put(hits)
+    for pointer, message in hits:
+        yield Hit(pointer, message)
+
+
+_INCOMPLETE = "openapi-spec-validator could not"
+
+
+def _validate(ctx: LintContext) -> Iterator[tuple[str, str]]:
     from jsonschema_path import SchemaPath
     from openapi_spec_validator.shortcuts import get_validator_cls
 
     from contractkit.lint.schemas import document_uri
+    from contractkit.lint.speedups import fast_subnode_lookup
 
+    fast_subnode_lookup()
     try:
         cls = get_validator_cls(ctx.data)
     except Exception:
         raw = ctx.data.get("openapi", ctx.data.get("swagger"))
-        yield Hit("/openapi" if "openapi" in ctx.data else "/swagger", f"unsupported OpenAPI version {raw!r}")
+        yield ("/openapi" if "openapi" in ctx.data else "/swagger", f"unsupported OpenAPI version {raw!r}")
         return
     schema_path = SchemaPath.from_dict(
         ctx.data,
@@ -58,21 +78,20 @@ def valid_openapi(ctx: LintContext) -> Iterator[Hit]:
                 continue
             seen.add((pointer, message))
             count += 1
-            if count > MAX_STRUCTURE_FINDINGS:
-                continue
-            yield Hit(pointer, message if len(message) <= 300 else message[:297] + "...")
+            if count <= MAX_STRUCTURE_FINDINGS:
+                yield (pointer, message if len(message) <= 300 else message[:297] + "...")
     except RecursionError:
-        yield Hit("", "openapi-spec-validator could not finish: endless recursion through a $ref cycle (see OAS-003)")
+        yield ("", f"{_INCOMPLETE} finish: endless recursion through a $ref cycle (see OAS-003)")
     except Exception as exc:  # the validator stops at the first ref it cannot follow
         ref = getattr(exc, "ref", None)
         reason = f"{ref!r}" if isinstance(ref, str) else " ".join(str(exc).split())[:160]
-        yield Hit(
+        yield (
             "",
             f"openapi-spec-validator stopped at {type(exc).__name__}: {reason} (see OAS-002); "
             "structural errors after that point are not reported",
         )
     if count > MAX_STRUCTURE_FINDINGS:
-        yield Hit("", f"... and {count - MAX_STRUCTURE_FINDINGS} more structural errors")
+        yield ("", f"... and {count - MAX_STRUCTURE_FINDINGS} more structural errors")
 
 
 class _Missing:
