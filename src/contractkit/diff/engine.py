@@ -9,8 +9,9 @@ from contractkit.diff.model import Change, DiffReport, SpecSide
 from contractkit.diff.tree import Recorder, Tree
 from contractkit.errors import NotASpecError
 
-#: A ``$ref`` whose value does not start with ``#``, found in the text (C speed) rather than the data.
-_REMOTE_REF = re.compile(r"""["']?\$ref["']?\s*:\s*["']?([^"'#\s{}\[\],][^"'\s{}\[\],]*)""")
+#: A ``$ref`` to another file (``common.yaml#/X``) on one line of text; found in the text at C speed.
+_REMOTE_REF = re.compile(r"""["']?\$ref["']?[ \t]*:[ \t]*["']?(?![a-zA-Z][a-zA-Z0-9+.-]*://)"""
+                         r"""([^"'#\s{}\[\],]+\.(?:ya?ml|json))(?=["'#\s,}\]]|$)""", re.MULTILINE)
 #: Above this many changes, one index of the whole HEAD file beats looking each place up alone.
 MANY_PLACES = 20
 
