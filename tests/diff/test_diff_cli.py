@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -158,3 +159,12 @@ def test_refs_to_other_files_are_named_as_a_limit(tmp_path: Path, capsys) -> Non
     (tmp_path / "a.yaml").write_text(spec)
     code, out, _ = run(capsys, "diff", str(tmp_path / "a.yaml"), str(tmp_path / "a.yaml"))
     assert code == 0 and "note: $refs to other files (common.yaml) are compared as text" in out
+
+
+def test_diff_imports_no_heavy_library() -> None:
+    code = ("import sys\nfrom contractkit.cli.main import main\n"
+            f"main(['diff', {str(NEURON)!r}, {str(NEURON)!r}, '-o', {str(Path('/dev/null'))!r}])\n"
+            "heavy = {'schemathesis', 'hypothesis', 'mcp', 'openapi_spec_validator', 'httpx', 'fastapi'}\n"
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
