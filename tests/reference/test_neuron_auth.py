@@ -84,7 +84,7 @@ def test_expired_short_lived_token_from_the_issuer_is_rejected(http, contract, s
     import time
 
     token = stack.token(["neuron.suggest"], client_id=client_id, lifetime_s=1)
-    time.sleep(2.1)
+    time.sleep(1.2)
     response = http.post("/suggest-next-action", json={"customer_id": CUSTOMER},
                          headers={"Authorization": f"Bearer {token}"})
     assert_problem(contract, response, 401, "invalid_token")

@@ -58,7 +58,7 @@ class RateLimiter:
         return Decision(allowed, rule.requests, rule.requests - count, reset)
 
 
-def rate_limit(request: Request, token: Annotated[VerifiedToken, Depends(authorize)]) -> VerifiedToken:
+async def rate_limit(request: Request, token: Annotated[VerifiedToken, Depends(authorize)]) -> VerifiedToken:
     """Count this request against its client's limit for the operation; 429 when exhausted."""
     state = request.app.state.neuron
     op = operation_of(request)

@@ -11,6 +11,7 @@ variant changes WebSocket auth the same way it changes HTTP auth.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from typing import Any
 
@@ -64,11 +65,15 @@ async def _token(websocket: WebSocket, state: NeuronState, auth_timeout: float) 
         if not isinstance(first, dict) or first.get("type") != "auth" or not isinstance(first.get("token"), str):
             raise ProblemError(401, "unauthorized")
         header = "Bearer " + first["token"]
-    token = verify(websocket) if verify is not None else check_token(state, header)
+    token = await _maybe_await(verify(websocket)) if verify is not None else check_token(state, header)
     scoped = overrides.get(authorize)
     if scoped is not None:
-        return scoped(websocket, token)
+        return await _maybe_await(scoped(websocket, token))
     return check_scope(token, state.contract.operations[WS_KEY].scope)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
 
 
 @router.websocket("/chat/ws")

@@ -35,7 +35,7 @@ def check_token(state: NeuronState, authorization: str | None) -> VerifiedToken:
     """Verify or raise the 401 problem; shared by HTTP routes and the WebSocket handshake."""
     token = bearer_token(authorization)
     try:
-        return state.verifier.verify(token)
+        return state.verified.get(token) or state.verified.put(token, state.verifier.verify(token))
     except InvalidTokenError as exc:
         if exc.code == "unauthorized":
             raise ProblemError(401, "unauthorized", "A bearer token is required.",
@@ -51,11 +51,11 @@ def check_scope(token: VerifiedToken, scope: str | None) -> VerifiedToken:
     return token
 
 
-def authenticate(request: Request) -> VerifiedToken:
+async def authenticate(request: Request) -> VerifiedToken:
     """The caller's verified token, or 401 with the Bearer challenge."""
     return check_token(request.app.state.neuron, request.headers.get("authorization"))
 
 
-def authorize(request: Request, token: Annotated[VerifiedToken, Depends(authenticate)]) -> VerifiedToken:
+async def authorize(request: Request, token: Annotated[VerifiedToken, Depends(authenticate)]) -> VerifiedToken:
     """The token again, once it holds the scope of this route's operation; else 403."""
     return check_scope(token, operation_of(request).scope)

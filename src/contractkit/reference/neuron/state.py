@@ -7,13 +7,14 @@ provider in use, ``app.state.neuron.health`` what /ready reports.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 
-from contractkit.auth.verifier import TokenVerifier
+from contractkit.auth.verifier import TokenVerifier, VerifiedToken
 from contractkit.llm import EmbeddedProvider, LLMProvider
 from contractkit.reference.neuron.contract import NeuronContract, Operation
 from contractkit.reference.neuron.customers import DEMO_CUSTOMERS, Customer
@@ -50,6 +51,33 @@ class ProviderHealth:
         return {"status": "degraded" if self.degraded else "ready", "provider": provider}
 
 
+class VerifiedTokenCache:
+    """Tokens already verified (signature, audience), until they expire: RS256 checks cost ~0.2 ms.
+
+    Expiry is checked again on every hit, so a cached token stops working the second it expires.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._items: dict[str, VerifiedToken] = {}
+        self._size = size
+
+    def get(self, token: str | None) -> VerifiedToken | None:
+        if not token:
+            return None
+        found = self._items.get(token)
+        if found is not None and found.expires_at <= time.time():
+            self._items.pop(token, None)
+            return None
+        return found
+
+    def put(self, token: str | None, verified: VerifiedToken) -> VerifiedToken:
+        if token:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[token] = verified
+        return verified
+
+
 @dataclass
 class NeuronState:
     settings: NeuronSettings
@@ -59,6 +87,7 @@ class NeuronState:
     health: ProviderHealth
     limiter: Any
     customers: Mapping[str, Customer] = field(default_factory=lambda: DEMO_CUSTOMERS)
+    verified: VerifiedTokenCache = field(default_factory=VerifiedTokenCache)
 
     @classmethod
     def build(cls, settings: NeuronSettings, contract: NeuronContract) -> NeuronState:
