@@ -65,16 +65,18 @@ def _verify_neuron(profile: str, report_dir: Path | None) -> tuple[bool, list[st
     return state.result.ok, render_summary(state.result)
 
 
-def _verify_mcp(profile: str, report_dir: Path | None) -> tuple[bool, list[str]] | None:
-    """The MCP engineer's entry point, when present: ``run_mcp_demo(profile, report_dir) -> (ok, lines)``."""
+def _verify_mcp(profile: str, report_dir: Path | None) -> bool | None:
+    """Both reference MCP servers through the MCP suite, when it is installed (None otherwise)."""
     try:
         module = importlib.import_module("contractkit.conformance.mcp.selftest")
     except ModuleNotFoundError:
         return None
-    runner = getattr(module, "run_mcp_demo", None)
-    if runner is None:
+    verify = getattr(module, "verify_reference_servers", None)
+    if verify is None:
         return None
-    return runner(profile, report_dir)
+    print("\nreference MCP servers (crm-data-mcp, document-retrieval-mcp):")
+    sys.stdout.flush()
+    return verify(profile=profile, report_dir=report_dir) == 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -87,12 +89,10 @@ def run_demo(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     neuron_ok, lines = _verify_neuron(profile, report_dir)
     print("\n".join(lines))
-    mcp = _verify_mcp(profile, report_dir)
-    mcp_ok = True
-    if mcp is not None:
-        mcp_ok, mcp_lines = mcp
-        print("\n" + "\n".join(mcp_lines))
-    verdict = lint_ok and neuron_ok and mcp_ok
+    mcp_ok = _verify_mcp(profile, report_dir)
+    if mcp_ok is None:
+        print("\nMCP suite: not available in this build")
+    verdict = lint_ok and neuron_ok and mcp_ok is not False
     print(f"\ndemo {'passed' if verdict else 'FAILED'} in {time.monotonic() - started:.1f} s"
           + (f"; reports in {report_dir}" if report_dir else ""))
     return 0 if verdict else 1

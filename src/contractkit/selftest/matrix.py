@@ -93,8 +93,8 @@ def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quic
     return [detect(v, profile=profile, full=full) for v in chosen]
 
 
-def render(rows: list[Detection]) -> list[str]:
-    width = max((len(r.variant) for r in rows), default=10)
+def render(rows: list[Detection], width: int | None = None) -> list[str]:
+    width = width or max((len(r.variant) for r in rows), default=10)
     lines = [f"{'variant':<{width}}  {'expected':<13} {'result':<8} failed rules / note"]
     for row in rows:
         verdict = "caught" if row.caught else ("MISSED" if row.expected else "FAILED")

@@ -16,7 +16,7 @@ from contractkit.conformance.http import probe
 from contractkit.conformance.neuron.spec import NeuronSpec, Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import VerifyOptions
-from contractkit.conformance.plugin import OPTIONS_KEY, register_preflight
+from contractkit.conformance.plugin import OPTIONS_KEY, STATE_KEY, register_preflight
 
 SELECTORS: dict[str, Callable[[Operation], bool]] = {
     "all": lambda op: True,
@@ -75,4 +75,7 @@ def neuron(request: pytest.FixtureRequest) -> Iterator[NeuronTarget]:
     try:
         yield target
     finally:
+        state = request.config.stash.get(STATE_KEY, None)
+        if state is not None:
+            state.meta["requests"] = target.client.exchanges
         target.close()

@@ -1,0 +1,67 @@
+"""The self-test: the suite passes the reference neuron/ and fails each broken variant with exactly its rule.
+
+The variants run in two child processes (`contractkit selftest --format json`) in parallel, so the
+whole matrix stays within the test-time budget; each row is asserted on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from contractkit.selftest.variants import REFERENCE, VARIANTS
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _halves() -> list[list[str]]:
+    """Two similar loads: the reference runs every rule, variants with ``also_run`` the slow ones."""
+    weighted = [(3, REFERENCE.name)] + [(2 if v.also_run else 1, v.name) for v in VARIANTS]
+    halves: list[list[str]] = [[], []]
+    loads = [0, 0]
+    for weight, name in sorted(weighted, reverse=True):
+        lighter = loads.index(min(loads))
+        halves[lighter].append(name)
+        loads[lighter] += weight
+    return halves
+
+
+def _run(names: list[str]) -> list[dict]:
+    argv = [sys.executable, "-m", "contractkit", "selftest", "--suite", "neuron", "--format", "json"]
+    for name in names:
+        argv += ["--variant", name]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=400, env=dict(os.environ))
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def matrix() -> dict[str, dict]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows = [row for part in pool.map(_run, _halves()) for row in part]
+    return {row["variant"]: row for row in rows}
+
+
+def test_every_variant_has_a_registered_rule():
+    from contractkit.conformance.registry import NEURON_CHECKS
+
+    assert all(v.rule_id in NEURON_CHECKS for v in VARIANTS)
+    assert len({v.name for v in VARIANTS}) == len(VARIANTS)
+
+
+def test_reference_passes_with_every_rule_verified(matrix):
+    row = matrix[REFERENCE.name]
+    assert row["error"] is None
+    assert row["failed"] == [] and row["not_verified"] == [], row
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_variant_fails_with_exactly_its_rule(matrix, variant):
+    row = matrix[variant.name]
+    assert row["error"] is None, row["error"]
+    assert row["failed"] == [variant.rule_id], f"{variant.name}: {variant.defect}"
