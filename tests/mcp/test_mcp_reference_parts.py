@@ -8,12 +8,12 @@ import time
 import httpx
 import jwt
 import pytest
-from conftest import mint
 
+from conftest import mint
 from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from contractkit.auth.issuer import TokenIssuer
 from contractkit.mcp_reference.audit import AuditLog, redact
-from contractkit.mcp_reference.engine_double import EngineDouble, token_fingerprint
+from contractkit.mcp_reference.engine_double import token_fingerprint
 from contractkit.mcp_reference.resource_server import RateLimiter
 from contractkit.mcp_reference.service_token import ServiceTokenClient
 from contractkit.servers import serving
