@@ -153,12 +153,49 @@ def test_one_argument_for_a_new_spec_reports_nothing(repo: Path, capsys) -> None
     assert code == 0 and "new spec" in out
 
 
-def test_refs_to_other_files_are_named_as_a_limit(tmp_path: Path, capsys) -> None:
-    spec = ("openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths:\n  /a:\n    get:\n      responses:\n"
-            "        '200': {description: ok, content: {application/json: {schema: {$ref: 'common.yaml#/X'}}}}\n")
-    (tmp_path / "a.yaml").write_text(spec)
-    code, out, _ = run(capsys, "diff", str(tmp_path / "a.yaml"), str(tmp_path / "a.yaml"))
-    assert code == 0 and "note: $refs to other files (common.yaml) are compared as text" in out
+SPLIT_SPEC = ("openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths:\n  /a:\n    post:\n"
+              "      requestBody:\n        content: {application/json: {schema: {$ref: 'schemas/common.yaml#/X'}}}\n"
+              "      responses: {'200': {description: ok}}\n")
+COMMON = "X:\n  type: object\n  properties:\n    name:\n      type: string\n      maxLength: {n}\n"
+
+
+def _split_spec(folder: Path, n: int) -> Path:
+    (folder / "schemas").mkdir(parents=True)
+    (folder / "schemas" / "common.yaml").write_text(COMMON.replace("{n}", str(n)))
+    (folder / "api.yaml").write_text(SPLIT_SPEC)
+    return folder / "api.yaml"
+
+
+def test_refs_into_other_files_are_followed_in_each_sides_version(tmp_path: Path, capsys) -> None:
+    base, head = _split_spec(tmp_path / "old", 100), _split_spec(tmp_path / "new", 50)
+    code, out, _ = run(capsys, "diff", str(base), str(head), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and [c["id"] for c in report["changes"]] == ["OAS-REQ-BOUND-TIGHTENED"]
+    change = report["changes"][0]
+    assert change["pointer"] == "schemas/common.yaml#/X/properties/name/maxLength"
+    where = change["location"]
+    assert where["file"] == str(tmp_path / "new" / "schemas" / "common.yaml")
+    assert Path(where["file"]).read_text().splitlines()[where["line"] - 1].strip() == "maxLength: 50"
+    assert change["operations"] == ["POST /a"] and not report["notes"]
+
+
+def test_a_missing_or_escaping_file_ref_is_bad_input(tmp_path: Path, capsys) -> None:
+    base = _split_spec(tmp_path / "old", 100)
+    head = _split_spec(tmp_path / "new", 100)
+    (tmp_path / "new" / "schemas" / "common.yaml").unlink()
+    code, _, err = run(capsys, "diff", str(base), str(head))
+    assert code == 2 and "common.yaml" in err and len(err.strip().splitlines()) == 1
+    head.write_text(SPLIT_SPEC.replace("schemas/common.yaml", "../../etc/common.yaml"))
+    code, _, err = run(capsys, "diff", str(base), str(head))
+    assert code == 2 and "leaves the spec's folder" in err
+
+
+def test_plain_data_without_files_names_the_limit(tmp_path: Path) -> None:
+    from contractkit.diff.engine import diff_documents
+    from contractkit.loading import load_document
+
+    spec = load_document(_split_spec(tmp_path, 10))
+    assert "compared as text" in diff_documents(spec, spec).notes[0]
 
 
 def test_diff_imports_no_heavy_library() -> None:
@@ -168,3 +205,18 @@ def test_diff_imports_no_heavy_library() -> None:
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_one_argument_reads_the_other_files_at_the_merge_base(repo: Path, capsys) -> None:
+    split = _split_spec(repo / "split", 100)
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "checkout", "-q", "main")
+    _git(repo, "add", "split")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "split spec")
+    _git(repo, "checkout", "-q", "-b", "feature2")
+    (repo / "split" / "schemas" / "common.yaml").write_text(COMMON.replace("{n}", "20"))
+    code, out, _ = run(capsys, "diff", str(split), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and [c["id"] for c in report["changes"]] == ["OAS-REQ-BOUND-TIGHTENED"]
+    assert report["changes"][0]["before"] == 100 and report["changes"][0]["after"] == 20
+    code, out, _ = run(capsys, "diff", "main:split/api.yaml", "HEAD:split/api.yaml", "--format", "json")
+    assert code == 0 and json.loads(out)["changes"] == []  # both sides from git: the same commit's files

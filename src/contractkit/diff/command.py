@@ -20,18 +20,19 @@ def build_report(args: argparse.Namespace) -> DiffReport:
     from contractkit.diff.sources import load_side, merge_base_side
 
     if args.head is None:
-        head = load_side(args.base)
-        base = merge_base_side(args.base, args.main_branch)
-        if base is None:
+        head, head_files = load_side(args.base)
+        found = merge_base_side(args.base, args.main_branch)
+        if found is None:
             version = spec_version(head.data, head.kind or "openapi")
             report = DiffReport(head.kind or "openapi", SpecSide("(none)", None), SpecSide(head.name, version), [])  # type: ignore[arg-type]
             report.notes.append(f"{head.name} does not exist at the merge base with {args.main_branch}: a new spec")
             report.gate = gate([], None, version, args.fail_on)
             return report
+        base, base_files = found
     else:
-        base = load_side(args.base)
-        head = load_side(args.head)
-    report = diff_documents(base, head)
+        base, base_files = load_side(args.base)
+        head, head_files = load_side(args.head)
+    report = diff_documents(base, head, base_files, head_files)
     report.gate = gate(report.changes, report.base.version, report.head.version, args.fail_on)
     return report
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from contractkit.diff.model import Change, DiffReport, SpecSide
-from contractkit.diff.tree import Recorder, Tree
+from contractkit.diff.tree import Recorder, Tree, split
 from contractkit.errors import NotASpecError
 
 #: A ``$ref`` to another file (``common.yaml#/X``) on one line of text; found in the text at C speed.
@@ -34,8 +34,13 @@ def spec_version(data: Any, kind: str) -> str | None:
     return None if version is None else str(version)
 
 
-def diff_data(base: Any, head: Any, kind: str | None = None) -> list[Change]:
-    """All changes from ``base`` to ``head`` (parsed data), most serious first."""
+def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = None,
+              head_files: Any = None) -> list[Change]:
+    """All changes from ``base`` to ``head`` (parsed data), most serious first.
+
+    ``base_files`` / ``head_files`` (``contractkit.diff.files.Files``) let refs into other files be
+    followed, each side in its own version of those files; without them such refs are compared as text.
+    """
     kind = kind or spec_kind(head)
     if kind is None or spec_kind(base) != kind:
         raise NotASpecError(
@@ -44,36 +49,39 @@ def diff_data(base: Any, head: Any, kind: str | None = None) -> list[Change]:
     if kind == "openapi":
         from contractkit.diff.openapi import OpenAPIDiffer
 
-        OpenAPIDiffer(Tree(base), Tree(head), recorder).run()
+        OpenAPIDiffer(Tree(base, base_files), Tree(head, head_files), recorder).run()
     else:
         from contractkit.diff.mcp import MCPDiffer
 
-        MCPDiffer(Tree(base), Tree(head), recorder).run()
+        MCPDiffer(Tree(base, base_files), Tree(head, head_files), recorder).run()
     return recorder.all()
 
 
-def diff_documents(base: Any, head: Any) -> DiffReport:
+def diff_documents(base: Any, head: Any, base_files: Any = None, head_files: Any = None) -> DiffReport:
     """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
     kind = spec_kind(head.data)
-    changes = diff_data(base.data, head.data, kind)
+    changes = diff_data(base.data, head.data, kind, base_files, head_files)
     if len(changes) > MANY_PLACES:
         head.locate("")  # many places to find: have the loader build its whole-file index once, up front
     for change in changes:
         pointer = change.head_pointer if change.side == "base" else change.pointer
         if pointer is None:
             continue
-        line, column = head.locate(pointer)
-        change.location = (head.name, line, column)
+        file, inner = split(pointer)
+        doc = head_files.document(file) if file and head_files is not None else head
+        line, column = doc.locate(inner)
+        change.location = (doc.name, line, column)
     report = DiffReport(
         kind=kind,  # type: ignore[arg-type]
         base=SpecSide(base.name, spec_version(base.data, kind), _title(base.data, kind)),
         head=SpecSide(head.name, spec_version(head.data, kind), _title(head.data, kind)),
         changes=changes,
     )
-    remote = sorted({m.split("#", 1)[0] for doc in (base, head) for m in _REMOTE_REF.findall(doc.text)})
-    if remote:
-        report.notes.append(f"$refs to other files ({', '.join(remote[:5])}{', ...' if len(remote) > 5 else ''}) "
-                            "are compared as text: a change inside those files is not seen")
+    if base_files is None or head_files is None:
+        remote = sorted({m for doc in (base, head) for m in _REMOTE_REF.findall(doc.text)})
+        if remote:
+            report.notes.append(f"$refs to other files ({', '.join(remote[:5])}{', ...' if len(remote) > 5 else ''}) "
+                                "are compared as text: a change inside those files is not seen")
     return report
 
 

@@ -73,7 +73,7 @@ class SchemaDiffer:
         Returns the comparison's key; ``credit`` it to an operation so that every change found
         below it (now or through a memoized comparison) lists that operation.
         """
-        if len(b) == 1 and len(h) == 1 and self.unchanged.same(b[0][0], h[0][0]):
+        if len(b) == 1 and len(h) == 1 and self.unchanged.same(b[0][0], h[0][0], b[0][1], h[0][1]):
             return ("", "", "", (), ())  # nothing below can differ: no views, no walk
         bv = self.base.view(b)
         hv = self.head.view(h)

@@ -10,13 +10,14 @@ import os
 import subprocess
 from pathlib import Path
 
+from contractkit.diff.files import DiskFiles, Files, GitFiles
 from contractkit.errors import InputError, SpecReadError
 from contractkit.loading import Document, load_document, load_text
 
 GIT_TIMEOUT_S = 30
 
 
-def _git(args: list[str], cwd: Path) -> str:
+def git(args: list[str], cwd: Path) -> str:
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S,
                               check=False)
@@ -34,36 +35,41 @@ def is_revision_spec(spec: str) -> bool:
     return ":" in spec and not Path(spec).exists() and not spec.startswith(("/", "./", "../"))
 
 
-def load_side(spec: str) -> Document:
-    """A path, or ``REV:path`` with the path relative to the repository root (as ``git show`` takes it)."""
+def load_side(spec: str) -> tuple[Document, Files]:
+    """A path, or ``REV:path`` with the path relative to the repository root (as ``git show`` takes it).
+
+    Returns the document and where the other files its refs point into are read from (the same revision).
+    """
     if is_revision_spec(spec):
         rev, path = spec.split(":", 1)
         if not rev or not path:
             raise SpecReadError("expected a path or REV:path", location=spec)
-        text = _git(["show", f"{rev}:{path}"], Path.cwd())
-        return load_text(text, spec)
-    return load_document(spec)
+        text = git(["show", f"{rev}:{path}"], Path.cwd())
+        root = Path(git(["rev-parse", "--show-toplevel"], Path.cwd()).strip())
+        return load_text(text, spec), GitFiles(rev, path.removeprefix("./"), root, spec)
+    return load_document(spec), DiskFiles(Path(spec), spec)
 
 
-def merge_base_side(head_spec: str, main_branch: str) -> Document | None:
+def merge_base_side(head_spec: str, main_branch: str) -> tuple[Document, Files] | None:
     """The head's file as it was at the merge base with ``main_branch`` (None: the file is new)."""
     path = Path(head_spec.split(":", 1)[1] if is_revision_spec(head_spec) else head_spec)
     folder = path.resolve().parent if path.resolve().parent.exists() else Path.cwd()
-    root = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
+    root = Path(git(["rev-parse", "--show-toplevel"], folder).strip())
     rel = Path(os.path.relpath(path.resolve(), root)).as_posix() if not is_revision_spec(head_spec) else path.as_posix()
     merge_base = None
     last_error: SpecReadError | None = None
     for candidate in (main_branch, f"origin/{main_branch}"):
         try:
-            merge_base = _git(["merge-base", "HEAD", candidate], root).strip()
+            merge_base = git(["merge-base", "HEAD", candidate], root).strip()
             break
         except SpecReadError as exc:
             last_error = exc
     if not merge_base:
         raise SpecReadError(f"no merge base with {main_branch!r} or 'origin/{main_branch}' "
                             f"(pass BASE explicitly, or --main-branch): {last_error.message if last_error else ''}")
-    listed = _git(["ls-tree", "--name-only", merge_base, "--", rel], root).strip()
+    listed = git(["ls-tree", "--name-only", merge_base, "--", rel], root).strip()
     if not listed:
         return None
-    text = _git(["show", f"{merge_base}:{rel}"], root)
-    return load_text(text, f"{main_branch}@{merge_base[:12]}:{rel}")
+    text = git(["show", f"{merge_base}:{rel}"], root)
+    label = f"{main_branch}@{merge_base[:12]}:{rel}"
+    return load_text(text, label), GitFiles(merge_base, rel, root, label)

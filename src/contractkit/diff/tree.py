@@ -29,11 +29,24 @@ def parts(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
 
 
-class Tree:
-    """One side's data. ``get`` and ``deref`` are cached: a spec is walked many times over."""
+def split(pointer: str) -> tuple[str, str]:
+    """(file, JSON pointer): the root spec's pointers are ``""`` or start with ``/``; others are ``file#/...``."""
+    if not pointer or pointer.startswith("/"):
+        return "", pointer
+    file, _, inner = pointer.partition("#")
+    return file, inner
 
-    def __init__(self, data: Any) -> None:
+
+class Tree:
+    """One side's data. ``get`` and ``deref`` are cached: a spec is walked many times over.
+
+    With ``files`` (a ``contractkit.diff.files.Files``), refs into other files are followed too,
+    and nodes there are addressed ``schemas/pet.yaml#/Pet``; without, they are left as they are.
+    """
+
+    def __init__(self, data: Any, files: Any = None) -> None:
         self.data = data
+        self.files = files
         self._cache: dict[str, Any] = {"": data}
 
     def get(self, pointer: str) -> Any:
@@ -41,8 +54,9 @@ class Tree:
             return self._cache[pointer]
         except KeyError:
             pass
-        node = self.data
-        for part in parts(pointer):
+        file, inner = split(pointer)
+        node = self.files.data(file) if file and self.files is not None else (None if file else self.data)
+        for part in parts(inner):
             if isinstance(node, dict):
                 node = node.get(part)
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -54,18 +68,39 @@ class Tree:
         self._cache[pointer] = node
         return node
 
+    def target(self, ref: str, pointer: str) -> str | None:
+        """The pointer a ``$ref`` found at ``pointer`` lands on, or None when it is not followed."""
+        file, _ = split(pointer)
+        if ref.startswith("#"):
+            return f"{file}{ref}" if file else ref[1:]
+        if self.files is None:
+            return None
+        from contractkit.diff.files import normalize
+
+        ref_file, _, inner = ref.partition("#")
+        if "://" in ref_file:
+            return None  # remote: never fetched, compared as text
+        rel = normalize(file or self.files.root_name, ref_file)
+        if rel is None:
+            from contractkit.errors import RefError
+
+            raise RefError(f"$ref {ref!r} leaves the spec's folder", location=self.files.label)
+        if rel == self.files.root_name:
+            return inner
+        return f"{rel}#{inner}"
+
     def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
-        """Follow a chain of local ``$ref``s. A remote or dangling ref is left as it is (compared as text)."""
+        """Follow a chain of ``$ref``s. A remote or dangling ref is left as it is (compared as text)."""
         for _ in range(MAX_REF_CHAIN):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 return node, pointer
-            ref: str = node["$ref"]
-            if not ref.startswith("#"):
+            target_ptr = self.target(node["$ref"], pointer)
+            if target_ptr is None:
                 return node, pointer
-            target = self.get(ref[1:])
+            target = self.get(target_ptr)
             if target is None:
                 return node, pointer
-            node, pointer = target, ref[1:]
+            node, pointer = target, target_ptr
         return node, pointer
 
 

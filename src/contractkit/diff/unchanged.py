@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from contractkit.diff.tree import Tree
+from contractkit.diff.tree import Tree, split
 
 _REF = re.compile(r'"\$ref":\s*"((?:[^"\\]|\\.)*)"')
 
@@ -31,48 +31,60 @@ class Unchanged:
     def __init__(self, base: Tree, head: Tree) -> None:
         self.base, self.head = base, head
         self._dirty: set[str] | None = None
-        self._verdicts: dict[int, bool] = {}  # id(base node) -> same; nodes outlive the diff
+        self._verdicts: dict[tuple[int, str], bool] = {}  # (id(base node), its file) -> same; nodes outlive the diff
+
+    @staticmethod
+    def _targets(tree: Tree, node: Any, pointer: str) -> set[str]:
+        """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``."""
+        found = set()
+        for ref in refs_in(node):
+            target = tree.target(ref, pointer)
+            if target is not None:
+                found.add(target)
+        return found
 
     def _compute(self) -> set[str]:
-        targets = refs_in(self.base.data) | refs_in(self.head.data)
+        todo = list(self._targets(self.base, self.base.data, "") | self._targets(self.head, self.head.data, ""))
+        seen = set(todo)
         inside: dict[str, set[str]] = {}
         dirty: set[str] = set()
-        todo = list(targets)
-        seen = set(todo)
         while todo:
-            ref = todo.pop()
-            if not ref.startswith("#"):
-                continue
-            b, h = self.base.get(ref[1:]), self.head.get(ref[1:])
+            target = todo.pop()
+            b, h = self.base.get(target), self.head.get(target)
             if b != h:
-                dirty.add(ref)
-            found = refs_in(b) | refs_in(h)
-            inside[ref] = found
-            for r in found - seen:
-                seen.add(r)
-                todo.append(r)
+                dirty.add(target)
+            found = self._targets(self.base, b, target) | self._targets(self.head, h, target)
+            inside[target] = found
+            for t in found - seen:
+                seen.add(t)
+                todo.append(t)
         referrers: dict[str, list[str]] = {}
-        for ref, found in inside.items():
-            for r in found:
-                referrers.setdefault(r, []).append(ref)
+        for target, found in inside.items():
+            for t in found:
+                referrers.setdefault(t, []).append(target)
         spread = list(dirty)
         while spread:
-            ref = spread.pop()
-            for parent in referrers.get(ref, ()):
+            target = spread.pop()
+            for parent in referrers.get(target, ()):
                 if parent not in dirty:
                     dirty.add(parent)
                     spread.append(parent)
         return dirty
 
-    def same(self, b: Any, h: Any) -> bool:
+    def same(self, b: Any, h: Any, b_ptr: str = "", h_ptr: str = "") -> bool:
         """Whether two raw nodes certainly mean the same: equal data, and every ref inside unchanged."""
         if b is not h and b != h:
             return False
         if not isinstance(b, dict | list):
             return True
-        verdict = self._verdicts.get(id(b))
+        file = split(b_ptr)[0]
+        if file != split(h_ptr)[0]:  # the same ref text may land elsewhere from another file
+            return not refs_in(b)
+        key = (id(b), file)
+        verdict = self._verdicts.get(key)
         if verdict is None:
             if self._dirty is None:
                 self._dirty = self._compute()
-            verdict = self._verdicts[id(b)] = not (refs_in(b) & self._dirty)
+            targets = self._targets(self.base, b, b_ptr) | self._targets(self.head, h, h_ptr)
+            verdict = self._verdicts[key] = not (targets & self._dirty)
         return verdict
