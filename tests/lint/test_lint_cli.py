@@ -206,3 +206,32 @@ def test_corpus_github_spec_lints_without_crashing() -> None:
     payload = json.loads(proc.stdout)
     assert not [f for f in payload["findings"] if "internal error" in f["message"]]
     assert all(f["line"] >= 1 for f in payload["findings"])
+
+
+def test_forked_validation_reports_what_inline_validation_reports(specs_dir: Path, tmp_path: Path) -> None:
+    """The CLI validates in a forked child (contractkit.lint.parallel); the findings must not change."""
+    broken = broken_copy(specs_dir / "neuron-api.yaml", tmp_path, Edit("  title: neuron API\n", ""), NO_403)
+    outputs = []
+    for fork in ("", "1"):
+        env = {**os.environ, "CONTRACTKIT_NO_FORK": fork, "CONTRACTKIT_NO_CACHE": "1"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "contractkit", "lint", str(broken), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert proc.returncode == 1, proc.stderr
+        outputs.append(json.loads(proc.stdout)["findings"])
+    assert outputs[0] == outputs[1]
+    assert {f["rule"] for f in outputs[0]} == {"OAS-001", "OAS-020"}
+
+
+def test_cached_verdict_matches_a_fresh_one(capsys, specs_dir: Path, tmp_path: Path, private_lint_cache: Path) -> None:
+    broken = broken_copy(specs_dir / "neuron-api.yaml", tmp_path, Edit("  title: neuron API\n", ""))
+    first = run(capsys, str(broken), "--format", "json")
+    assert list(private_lint_cache.rglob("*.json")), "the verdict was not cached"
+    second = run(capsys, str(broken), "--format", "json")
+    uncached = run(capsys, str(broken), "--format", "json", "--no-cache")
+    os.environ.pop("CONTRACTKIT_NO_CACHE", None)
+    assert first == second == uncached and first[0] == 1

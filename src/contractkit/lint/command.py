@@ -29,7 +29,7 @@ def run_lint(args: argparse.Namespace) -> int:
     paths = list(args.paths) or default_paths()
     files = [path for path, _ in discover(paths)]
     ignores = load_ignore_files(getattr(args, "ignore_file", None), files, Path.cwd())
-    report = lint_paths(paths, only=args.rule, skip=args.skip, ignores=ignores)
+    report = lint_paths(paths, only=args.rule, skip=args.skip, ignores=ignores, parallel=True)
     for error in report.errors:
         print(f"contractkit: error: {error.one_line()}", file=sys.stderr)
     if report.errors and not report.files and args.format in ("text", "github") and not args.output:

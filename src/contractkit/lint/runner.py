@@ -66,10 +66,19 @@ def select_rules(only: list[str] | None = None, skip: list[str] | None = None) -
 
 
 def lint_document(
-    document: Document, rules: list[RuleInfo], ignores: IgnoreList | None = None
+    document: Document, rules: list[RuleInfo], ignores: IgnoreList | None = None, *, parallel: bool = False
 ) -> tuple[list[Finding], int]:
-    """Findings of ``rules`` on one loaded document (and the count of silenced ones)."""
+    """Findings of ``rules`` on one loaded document (and the count of silenced ones).
+
+    ``parallel`` runs openapi-spec-validator in a forked child meanwhile (the CLI sets it).
+    """
     ctx = LintContext(document, RefResolver(document))
+    if parallel and document.kind == "openapi" and any(r.id == "OAS-001" for r in rules):
+        from contractkit.lint.parallel import can_fork
+        from contractkit.lint.rules.openapi_structure import start_prefetch
+
+        if can_fork():
+            start_prefetch(ctx)
     findings: list[Finding] = []
     silenced = 0
     seen: set[tuple[str, str, str, str]] = set()
@@ -111,6 +120,7 @@ def lint_paths(
     only: list[str] | None = None,
     skip: list[str] | None = None,
     ignores: IgnoreList | None = None,
+    parallel: bool = False,
 ) -> LintReport:
     """Lint every spec under ``paths``. Unreadable inputs are collected in ``report.errors``."""
     report = LintReport(rules=select_rules(only, skip))
@@ -125,7 +135,7 @@ def lint_paths(
             report.errors.append(exc)
             continue
         report.files.append(document.name)
-        findings, silenced = lint_document(document, report.rules, ignores)
+        findings, silenced = lint_document(document, report.rules, ignores, parallel=parallel)
         report.findings.extend(findings)
         report.silenced += silenced
     report.findings.sort(key=lambda f: (f.file, f.line, f.column, SEVERITY_ORDER.get(f.severity, 3), f.rule))

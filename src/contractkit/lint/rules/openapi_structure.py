@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from contractkit.lint.context import LintContext
 from contractkit.lint.registry import LINT_RULES, Hit
@@ -28,18 +29,41 @@ def valid_openapi(ctx: LintContext) -> Iterator[Hit]:
 
     Example: an `info` object without `version`; a response code `abc`.
     """
+    prefetch = getattr(ctx, "structure_prefetch", None)
+    hits = prefetch.result() if prefetch is not None else None
+    if hits is None:
+        hits = structure_hits(ctx)
+    for pointer, message in hits:
+        yield Hit(pointer, message)
+
+
+def _cache(ctx: LintContext) -> Any:
     from contractkit.lint.rules.openapi_refs import load_referenced
     from contractkit.lint.speedups import StructureCache
 
     load_referenced(ctx)  # the validator reads these files too: they are part of the cache key
-    cache = StructureCache([d.text for d in ctx.resolver.documents])
+    return StructureCache([d.text for d in ctx.resolver.documents])
+
+
+def structure_hits(ctx: LintContext, cache: Any = None) -> list[tuple[str, str]]:
+    """The validator's findings as (pointer, message), from the cache or by validating (and caching)."""
+    cache = cache or _cache(ctx)
     hits = cache.get()
     if hits is None:
         hits = list(_validate(ctx))
         if not any(m.startswith(_INCOMPLETE) for _, m in hits):
             cache.put(hits)
-    for pointer, message in hits:
-        yield Hit(pointer, message)
+    return hits
+
+
+def start_prefetch(ctx: LintContext) -> None:
+    """Validate in a forked child while the other rules run (CLI only; see contractkit.lint.parallel)."""
+    from contractkit.lint.parallel import Prefetch
+
+    cache = _cache(ctx)
+    if cache.get() is not None:
+        return  # a cache hit costs nothing: no child needed
+    ctx.structure_prefetch = Prefetch(lambda: structure_hits(ctx, cache))  # type: ignore[attr-defined]
 
 
 _INCOMPLETE = "openapi-spec-validator could not"
