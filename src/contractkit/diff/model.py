@@ -64,7 +64,7 @@ class Change:
     @property
     def display(self) -> str:
         """The message, prefixed by the subject when there is one."""
-        subject = self.subject
+        subject = self.subject if self.direction else ""  # only schema changes need to say which field
         return f"{subject}: {self.message}" if subject else self.message
 
     def where(self) -> str:
@@ -116,14 +116,25 @@ class DiffReport:
 
 def subject_of(pointer: str) -> str:
     """A short dotted name for the schema place a pointer names (empty outside schemas)."""
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    file, _, inner = pointer.partition("#") if pointer and not pointer.startswith("/") else ("", "", pointer)
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in inner.split("/")[1:]]
     name, path, i = "", [], 0
+    if file and tokens and tokens[0] not in ("components", "$defs", "definitions", "paths"):
+        name, i = tokens[0], 1  # a schema file's top-level key names the schema
     while i < len(tokens):
         t = tokens[i]
         if t in ("schemas", "$defs") and i + 1 < len(tokens):
             name, path, i = tokens[i + 1], [], i + 2
             continue
-        if t == "schema" and not name:
+        if t == "requestBody" and not name:
+            name, path = "request body", []
+        elif t == "responses" and i + 1 < len(tokens) and not name:
+            name, path = f"response {tokens[i + 1]}", []
+            i += 2
+            continue
+        elif t == "parameters" and not name:
+            name, path = "parameter", []
+        elif t == "schema" and not name:
             name, path = "schema", []
         elif t in ("properties", "x-sse-events") and i + 1 < len(tokens):
             path.append(tokens[i + 1])
