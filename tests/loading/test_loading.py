@@ -178,3 +178,13 @@ def test_large_text_is_located_by_narrowing_exactly() -> None:
         locator.locate("/paths/~1items~1699/get/responses/200/content/application~1json/example/list/1/x")
         == (full["/paths/~1items~1699/get/responses/200/content/application~1json/example/list/1/x"])
     )
+
+
+def test_yaml_merge_keys_are_applied() -> None:
+    text = (
+        "openapi: 3.1.0\nbase: &b {type: string, maxLength: 5}\nmore: &m {<<: *b, format: email}\n"
+        "x:\n  <<: [*m, {y: 1}]\n  maxLength: 9\n"
+    )
+    data = load_text(text, "m.yaml").data
+    assert data["x"] == {"maxLength": 9, "type": "string", "format": "email", "y": 1}
+    assert "<<" not in data["more"]

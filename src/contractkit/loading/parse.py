@@ -125,6 +125,8 @@ def normalize(data: Any, name: str) -> Any:
         if isinstance(node, dict):
             if any(type(k) is not str for k in node):
                 _stringify_keys(node, name)
+            if MERGE_KEY in node:
+                _merge(node, 0)
             for value in node.values():
                 if isinstance(value, dict | list):
                     stack.append((value, depth + 1))
@@ -133,6 +135,27 @@ def normalize(data: Any, name: str) -> Any:
                 if isinstance(value, dict | list):
                     stack.append((value, depth + 1))
     return data
+
+
+MERGE_KEY = "<<"
+
+
+def _merge(node: dict[str, Any], depth: int) -> None:
+    """Apply a YAML 1.1 merge key (``<<: *base`` or ``<<: [*a, *b]``), as PyYAML and Spectral do.
+
+    yaml-rs implements YAML 1.2, which has no merge keys; specs written for 1.1 tools use them.
+    Keys written in the mapping win over merged ones; earlier sources win over later ones.
+    """
+    sources = node.get(MERGE_KEY)
+    sources = [sources] if isinstance(sources, dict) else sources
+    if not isinstance(sources, list) or not all(isinstance(src, dict) for src in sources) or depth > MAX_DEPTH:
+        return
+    del node[MERGE_KEY]
+    for source in sources:
+        if MERGE_KEY in source:
+            _merge(source, depth + 1)
+        for key, value in source.items():
+            node.setdefault(key, value)
 
 
 def _stringify_keys(node: dict[Any, Any], name: str) -> None:
