@@ -8,7 +8,7 @@ schemas. The ``json_pointer`` of each tool lets findings point back into the spe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class ServerContract:
     tools: tuple[ToolContract, ...]
     pointer: str
     spec_name: str = ""
+    foreign_scopes: tuple[str, ...] = ()  # scopes other servers of the document declare
 
     def tool(self, name: str) -> ToolContract | None:
         return next((t for t in self.tools if t.name == name), None)
@@ -66,9 +67,13 @@ class Contract:
         return [str(s.get("name")) for s in self.data.get("servers", [])]
 
     def server(self, name: str) -> ServerContract:
-        for index, raw in enumerate(self.data.get("servers", [])):
+        servers = self.data.get("servers", [])
+        for index, raw in enumerate(servers):
             if raw.get("name") == name:
-                return _server(self.data, raw, f"/servers/{index}", self.name)
+                own = set((raw.get("authentication") or {}).get("scopes") or ())
+                foreign = sorted({s for other in servers if other is not raw
+                                  for s in (other.get("authentication") or {}).get("scopes") or ()} - own)
+                return replace(_server(self.data, raw, f"/servers/{index}", self.name), foreign_scopes=tuple(foreign))
         known = ", ".join(self.server_names) or "none"
         raise ConfigError(f"{self.name} declares no MCP server named {name!r} (it declares: {known})")
 

@@ -154,9 +154,14 @@ def run_mcp_selftest(args: argparse.Namespace) -> int:
 
 
 def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path | None = None,
-                             issuer_url: str | None = None, quiet: bool = False) -> int:
-    """Verify both reference MCP servers over HTTP (the demo's MCP step); 0 when both conform."""
+                             issuer_url: str | None = None, quiet: bool = True) -> int:
+    """Verify both reference MCP servers over HTTP (the demo's MCP step); 0 when both conform.
+
+    With ``quiet`` (the default) pytest's own output is swallowed and each server's rule summary
+    is printed instead, as the demo shows it.
+    """
     from contractkit.conformance.command import run_suite
+    from contractkit.conformance.reports.terminal import render_summary
     from contractkit.mcp_reference.stack import SERVER_NAMES, McpStack
 
     worst = 0
@@ -175,5 +180,8 @@ def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path |
             finally:
                 os.environ.pop(SECRET_ENV, None)
             ok = state is not None and state.result is not None and state.result.ok and not state.fatal
+            if quiet and state is not None and state.result is not None:
+                print("\n".join(render_summary(state.result, color=False)))
+                sys.stdout.flush()
             worst = max(worst, 0 if ok else (2 if state is None or state.fatal else 1))
     return worst
