@@ -145,7 +145,7 @@ class OpenAPIDiffer:
                     added.remove(other)
                     break
         for key in list(removed):  # renamed: same place, same schema, another name
-            candidates = [o for o in added if o[0] == key[0] and self._same_param(b[key][0], h[o][0])]
+            candidates = [o for o in added if o[0] == key[0] and self._same_param(b[key], h[o])]
             if len(candidates) == 1:
                 other = candidates[0]
                 out.append(self.rec.emit("OAS-PARAM-RENAMED", f"{key[0]} parameter `{key[1]}` renamed to "
@@ -182,14 +182,14 @@ class OpenAPIDiffer:
             if bs and hs:
                 out.append(self.schemas.compare("OAS-REQ", [bs], [hs]))
 
-    def _same_param(self, b: dict, h: dict) -> bool:
-        bs, hs = _param_schema(b, ""), _param_schema(h, "")
+    def _same_param(self, b: tuple[dict, str], h: tuple[dict, str]) -> bool:
+        """Same schema (by meaning, one level deep) and same required-ness: a rename candidate."""
+        bs, hs = _param_schema(*b), _param_schema(*h)
         if not (bs and hs):
             return bs == hs
-        bv = self.schemas.base._one(bs[0], "", 0)
-        hv = self.schemas.head._one(hs[0], "", 0)
-        return (bv.types, bv.enum, bv.format, bv.bounds, bv.pattern, b.get("required") is True) == (
-            hv.types, hv.enum, hv.format, hv.bounds, hv.pattern, h.get("required") is True)
+        bv, hv = self.schemas.base.view([bs]), self.schemas.head.view([hs])
+        return (bv.types, bv.enum, bv.format, bv.bounds, bv.pattern, b[0].get("required") is True) == (
+            hv.types, hv.enum, hv.format, hv.bounds, hv.pattern, h[0].get("required") is True)
 
     # -- bodies and responses -----------------------------------------------------------------------------------
 
