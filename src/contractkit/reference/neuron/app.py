@@ -9,10 +9,12 @@ dependencies ``security.authenticate`` / ``security.authorize`` (and ``ratelimit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, APIRouter, APIWebSocketRoute
 
 from contractkit.reference.neuron import routes_ai, routes_ops, routes_stream, routes_ws
 from contractkit.reference.neuron.contract import NeuronContract, load_contract
@@ -46,5 +48,37 @@ def create_neuron_app(settings: NeuronSettings) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     for module in (routes_ai, routes_stream, routes_ws, routes_ops):
-        app.include_router(module.router)
+        _add_routes(app, module.router)
     return app
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Copy a module's routes onto this app as its own routes (so replace_route never touches others)."""
+    for route in router.routes:
+        if isinstance(route, APIWebSocketRoute):
+            app.add_api_websocket_route(route.path, route.endpoint)
+        elif isinstance(route, APIRoute):
+            app.add_api_route(route.path, route.endpoint, methods=sorted(route.methods),
+                              operation_id=route.operation_id)
+
+
+def replace_route(app: FastAPI, path: str, endpoint: Callable[..., Any], methods: Sequence[str] = ("POST",)) -> None:
+    """Swap the endpoint serving ``path`` (``methods=("WS",)`` for a WebSocket); variants use this.
+
+    The new endpoint may declare the same dependencies (``Granted``, ``CustomerBody``, ...) as the
+    reference route it replaces, or none.
+    """
+    websocket = tuple(methods) == ("WS",)
+
+    def replaced(route: Any) -> bool:
+        if getattr(route, "path", None) != path:
+            return False
+        if websocket:
+            return isinstance(route, APIWebSocketRoute)
+        return bool(set(getattr(route, "methods", None) or ()) & set(methods))
+
+    app.router.routes = [r for r in app.router.routes if not replaced(r)]
+    if websocket:
+        app.add_api_websocket_route(path, endpoint)
+    else:
+        app.add_api_route(path, endpoint, methods=list(methods))

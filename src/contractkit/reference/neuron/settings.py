@@ -33,6 +33,7 @@ class NeuronSettings:
     version: str = VERSION
     rate_limits: bool = True
     deadline_margin_s: float = 0.25
+    enforce_deadlines: bool = True  # False only for a deliberately broken variant
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
