@@ -137,7 +137,11 @@ class LintContext:
                 for child_key, value in node.items():
                     if not isinstance(value, dict | list):
                         continue
-                    if not names and (child_key in DATA_KEYS or (example_obj and child_key == "value")):
+                    if not names and (
+                        child_key in DATA_KEYS
+                        or (example_obj and child_key == "value")
+                        or (child_key == "examples" and isinstance(value, list))  # a schema's example data
+                    ):
                         continue
                     stack.append((value, pointer_join(pointer, child_key), child_key, key))
             elif isinstance(node, list):
