@@ -97,8 +97,12 @@ def serve_mcp(args: Any) -> int:
             anyio.run(run_stdio, built)
             return 0
         port = args.port or free_port(args.host)
-        _say(f"{contract.name} on http://{args.host}:{port}{contract.http_path or '/mcp'} "
-             f"(issuer {issuer}, engine {engine}, audit log {audit})")
+        url = f"http://{args.host}:{port}{contract.http_path or '/mcp'}"
+        _say(f"{contract.name} on {url} (issuer {issuer}, engine {engine}, audit log {audit})")
+        if keep:  # self-contained: the demo credentials are the point, so show how to verify it
+            _say(f"verify it with: CONTRACTKIT_CLIENT_SECRET=demo-engine-secret contractkit verify mcp "
+                 f"--server {contract.name} --url {url} --token-url {issuer}/api/auth/service-token "
+                 f"--client-id demo-engine --audit-log {audit} --engine-double {engine}")
         _run_foreground(http_app(built, host=args.host, port=port), args.host, port)
         return 0
     finally:

@@ -30,7 +30,7 @@ class Variant:
 VARIANTS: tuple[Variant, ...] = (
     Variant("tool-missing", "MCP-TOOLS-001", "search_customers is not offered"),
     Variant("schema-drift", "MCP-TOOLS-003", "search_customers takes 'text' instead of the declared 'query'"),
-    Variant("wrong-return-type", "MCP-CALL-001", "get_customer returns total as a string and no status"),
+    Variant("wrong-return-type", "MCP-CALL-001", "get_customer omits status and returns an invalid last_contact_date"),
     Variant("crash-on-bad-arguments", "MCP-CALL-002", "invalid arguments raise an unhandled exception"),
     Variant("auth-not-enforced", "MCP-AUTH-001", "requests without a token are served"),
     Variant("scope-ignored", "MCP-AUTH-006", "tools/call does not check the tool's scope"),
