@@ -26,7 +26,7 @@ MESSAGES = [Message("system", "Be brief."), Message("user", "What next for Acme?
 WIRES = ["openai", "anthropic", "ollama"]
 
 
-def adapter(wire: str, url: str, timeout_s: float = 1.0):
+def adapter(wire: str, url: str, timeout_s: float = 0.4):
     if wire == "openai":
         return OpenAICompatibleProvider(base_url=url + "/v1", api_key="k", timeout_s=timeout_s)
     if wire == "anthropic":
