@@ -6,7 +6,7 @@ Starts the reference stack once (rate limits off, so neither side is throttled; 
 middleware counts the requests neuron/ actually receives), then runs
 
 * ours: ``contractkit verify neuron --rule 'NEU-SCH-*'`` (pytest, schemathesis generation, our
-  bounded httpx client and six per-rule verdicts over the same exchanges), in-process;
+  bounded httpx client and six per-rule verdicts over the same exchanges), a child process;
 * theirs: ``st run specs/neuron-api.yaml --phases examples,fuzzing --mode all -n N``, a child process;
 
 and prints requests, wall time, requests per second and the ratio. Wall times include each
@@ -23,7 +23,6 @@ import sys
 import time
 from typing import Any
 
-from contractkit.conformance.command import run_suite, verify_namespace
 from contractkit.reference.neuron import create_neuron_app
 from contractkit.reference.stack import NEURON_SCOPES, ReferenceStack
 from contractkit.resources import neuron_spec_path
@@ -56,12 +55,13 @@ def main() -> int:
     with ReferenceStack(rate_limits=False, neuron_app_factory=factory) as stack:
         app = counter["app"]
         os.environ["BENCH_CLIENT_SECRET"] = stack.client_secret
-        verify = verify_namespace(stack.neuron_url, token_url=stack.token_url, client_id=stack.client_id,
-                                  client_secret_env="BENCH_CLIENT_SECRET", profile=args.profile, rule=["NEU-SCH-*"])
         before, started = app.count, time.monotonic()
-        code, state = run_suite(verify, quiet=True)
+        mine = subprocess.run([sys.executable, "-m", "contractkit", "verify", "neuron", "--base-url", stack.neuron_url,
+                               "--token-url", stack.token_url, "--client-id", stack.client_id,
+                               "--client-secret-env", "BENCH_CLIENT_SECRET", "--profile", args.profile,
+                               "--rule", "NEU-SCH-*"], capture_output=True, text=True, timeout=900)
         ours = (app.count - before, time.monotonic() - started)
-        verdict = "all hold" if state and state.result and state.result.ok else f"exit {code}"
+        verdict = "all hold" if mine.returncode == 0 else f"exit {mine.returncode}"
 
         st = shutil.which("st") or os.path.join(os.path.dirname(sys.executable), "st")
         token = stack.token(NEURON_SCOPES)

@@ -117,7 +117,8 @@ def run_suite(args: argparse.Namespace, *, extra_pytest_args: list[str] | None =
     _preflight(args)
     suite = conformance_dir()
     argv = [str(suite), "-p", "no:cacheprovider", "--rootdir", str(suite), "-c", os.devnull,
-            "--import-mode=importlib", "--tb=short", "-W", "ignore::DeprecationWarning",
+            "--import-mode=importlib", "--tb=short", "--assert=plain", "-p", "no:schemathesis",
+            "-p", "no:anyio", "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", "console_output_style=progress"]
     argv += ["-v"] if getattr(args, "verbose", 0) else ["-q"]
     argv += pytest_args(args) + list(extra_pytest_args or ())

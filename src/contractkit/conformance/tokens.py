@@ -53,6 +53,10 @@ class TokenSource:
         self._cache: dict[tuple[tuple[str, ...], str | None, int | None], str] = {}
         self._refused: dict[tuple[tuple[str, ...], str | None, int | None], str] = {}
         self._lock = threading.Lock()
+        self._http = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
 
     @property
     def available(self) -> bool:
@@ -95,10 +99,8 @@ class TokenSource:
         if expires_in is not None:
             form["expires_in"] = str(expires_in)
         try:
-            response = httpx.post(
-                self.token_url, data=form, auth=(self.credentials.client_id, self.credentials.client_secret),
-                timeout=self.timeout,
-            )
+            response = self._http.post(
+                self.token_url, data=form, auth=(self.credentials.client_id, self.credentials.client_secret))
         except httpx.HTTPError as exc:
             raise ConfigError(f"the token endpoint {self.token_url} is not reachable: {type(exc).__name__}") from None
         body = _json(response)

@@ -41,6 +41,7 @@ class FaultDriver:
         self.double_url = double_url.rstrip("/") if double_url else None
         self.timeout = timeout
         self._lock = threading.Lock()
+        self._http = httpx.Client(timeout=timeout)
         hook = spec.fault_injection
         self.header = hook.get("header") if self.double_url is None else None
         self.modes = [m for m in (hook.get("modes") or DOUBLE_MODES) if self.double_url is None or m in DOUBLE_MODES]
@@ -70,7 +71,7 @@ class FaultDriver:
     def _control(self, method: str, body: dict | None) -> None:
         url = self.double_url + "/_control/faults"
         try:
-            response = httpx.request(method, url, json=body, timeout=self.timeout)
+            response = self._http.request(method, url, json=body)
         except httpx.HTTPError as exc:
             raise ConfigError(f"the provider double's control endpoint {url} is not reachable: "
                               f"{type(exc).__name__}") from None

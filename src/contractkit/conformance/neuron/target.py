@@ -36,6 +36,7 @@ class NeuronTarget:
 
     def close(self) -> None:
         self.client.close()
+        self.tokens.close()
 
     @property
     def profile(self):
