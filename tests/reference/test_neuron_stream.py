@@ -95,3 +95,24 @@ def test_slow_tokens_within_the_timeout_still_complete(stack, http, contract, au
         stack.clear_faults()
     check_frames(contract, frames)
     assert frames[-1][0] == "done" and frames[-1][1]["fallback"] is False
+
+
+def test_a_bug_mid_stream_still_ends_with_one_terminal_frame(contract):
+    from contractkit.auth.issuer import TokenIssuer
+    from contractkit.llm import EmbeddedProvider
+    from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+    from contractkit.servers import serving
+
+    class BuggyProvider(EmbeddedProvider):
+        async def stream(self, messages, tier, *, max_tokens=512):
+            yield await anext(super().stream(messages, tier, max_tokens=max_tokens))
+            raise KeyError("/srv/secret/path.py")
+
+    issuer = TokenIssuer()
+    app = create_neuron_app(NeuronSettings(public_keys={issuer.key.kid: issuer.key.private_key.public_key()},
+                                           provider=BuggyProvider()))
+    with serving(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        _, frames = stream(http, {"Authorization": f"Bearer {issuer.mint('c', ['neuron.chat'], 'neuron-api')}"})
+    check_frames(contract, frames)
+    assert frames[-1][1]["code"] == "internal_error"
+    assert "secret" not in str(frames)

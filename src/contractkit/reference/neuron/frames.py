@@ -15,6 +15,7 @@ from contractkit.llm.tokens import split_for_streaming
 from contractkit.reference.neuron import calls
 from contractkit.reference.neuron.answers import DEGRADED_REPLY, chat_messages
 from contractkit.reference.neuron.contract import Operation
+from contractkit.reference.neuron.problems import log
 from contractkit.reference.neuron.state import NeuronState
 
 
@@ -55,3 +56,7 @@ async def chat_frames(state: NeuronState, op: Operation, request_id: str, body: 
         yield {"type": "error", "code": "provider_unavailable", "message": "The AI provider failed mid-stream.",
                "request_id": request_id, "retryable": True, "token_count": tokens,
                "cost_usd": state.contract.price(tier, tokens)}
+    except Exception:  # a bug of ours: still exactly one terminal frame, and nothing internal in it
+        log.exception("unexpected error in stream %s", request_id)
+        yield {"type": "error", "code": "internal_error", "message": "The server could not finish this answer.",
+               "request_id": request_id, "retryable": False, "token_count": 0, "cost_usd": 0.0}
