@@ -129,7 +129,7 @@ def confidence_bounded(ctx: LintContext) -> Iterator[Hit]:
         kind, low, high = _bounds(ctx, prop, ctx.document)
         problems = []
         if not _numeric(kind):
-            problems.append(f"type is {kind!r}, not number")
+            problems.append(f"type is {kind!r}, not number" if kind else "no numeric type")
         if not isinstance(low, int | float) or low < 0:
             problems.append("no lower bound >= 0")
         if not isinstance(high, int | float) or high > 1:
