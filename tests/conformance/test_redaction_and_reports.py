@@ -19,11 +19,13 @@ JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVlLWhlcmU"
 def test_redactor_masks_known_secrets_and_credential_shapes():
     redactor = Redactor()
     redactor.add("hunter2-secret")
-    text = redactor.redact(f"secret hunter2-secret; Authorization: Bearer abcdefghijkl; token {JWT}; "
+    text = redactor.redact(f"secret hunter2-secret; Authorization: Bearer abcd1234efgh; token {JWT}; "
                            "client_secret=xyz123&grant_type=client_credentials")
-    assert "hunter2-secret" not in text and "abcdefghijkl" not in text and JWT not in text and "xyz123" not in text
+    assert "hunter2-secret" not in text and "abcd1234efgh" not in text and JWT not in text and "xyz123" not in text
     assert text.count(MASK) == 4
     assert redactor.redact("grant_type=client_credentials") == "grant_type=client_credentials"
+    assert redactor.redact("No token: 401 with a Bearer challenge") == "No token: 401 with a Bearer challenge"
+    assert MASK in redactor.redact("Authorization: Bearer opaquetokenwithoutdigits")
 
 
 def test_curl_command_never_carries_the_token():

@@ -13,7 +13,7 @@ import threading
 MASK = "[REDACTED]"
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     re.compile(r"(?i)(client_secret|access_token|refresh_token|password|api[_-]?key)(\"?\s*[=:]\s*\"?)[^&\s\"',;]+"),
 )
@@ -42,10 +42,18 @@ class Redactor:
             return text
         for secret in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
-        text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {MASK}", text)
+        text = _PATTERNS[0].sub(_mask_credential, text)
         text = _PATTERNS[1].sub(MASK, text)
         text = _PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
         return text
+
+
+def _mask_credential(match: re.Match[str]) -> str:
+    """``Bearer <value>``: mask values that look like credentials, not words ("Bearer challenge")."""
+    value = match.group(2)
+    if len(value) >= 16 or re.search(r"[0-9._~+/=]", value):
+        return f"{match.group(1)} {MASK}"
+    return match.group(0)
 
 
 REDACTOR = Redactor()
