@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from contractkit.reference.stack import ReferenceStack
 from contractkit.resources import neuron_spec_path
 
+EXAMPLES = int(os.environ.get("NEURON_SCHEMATHESIS_EXAMPLES", "30"))  # raise it for a deeper local run
 SCHEMA = schemathesis.openapi.from_path(
     neuron_spec_path(),
     config=schemathesis.config.SchemathesisConfig.from_dict({"generation": {"mode": "all"}}),
@@ -25,7 +27,7 @@ def target():
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_reference_conforms_to_its_spec(case, target):
     stack, headers = target
     excluded = []
