@@ -6,7 +6,7 @@ request carries a real RS256 token, passes the rate limiter and the JSON Schema 
 Each connection rotates over its share of ``--clients`` client ids, so the per-client limit of the
 spec (100 per 2 s) is not what is measured; any non-200 answer is counted and fails the run.
 
-    .venv/bin/python bench/bench_neuron.py [--seconds 5] [--concurrency 16] [--procs 2] [--clients 64]
+    .venv/bin/python bench/bench_neuron.py [--seconds 5] [--concurrency 16] [--procs 2] [--clients 128]
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--clients", type=int, default=128)
     parser.add_argument("--procs", type=int, default=2, help="load-generating processes")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
