@@ -209,7 +209,8 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
     exchange = _send(neuron, op, neuron.tokens.token(others))
     require_answer(exchange, "token without the scope")
     if exchange.status != 403:
-        raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange)
+        raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange,
+                   f"the token held the scopes {others} ($TOKEN in the reproduction)")
     scheme, params = challenge(exchange.headers.get("www-authenticate", ""))
     if scheme != "bearer" or params.get("error") != "insufficient_scope":
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
