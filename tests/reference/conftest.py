@@ -54,7 +54,7 @@ def tight_spec(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     spec = yaml.safe_load(neuron_spec_path().read_text(encoding="utf-8"))
     spec["paths"]["/suggest-next-action"]["post"]["x-ai-operation"]["deadline_ms"] = 1500
-    spec["paths"]["/analyze-customer"]["post"]["x-rate-limit"] = {"requests": 3, "window_seconds": 2,
+    spec["paths"]["/analyze-customer"]["post"]["x-rate-limit"] = {"requests": 3, "window_seconds": 3,
                                                                   "key": "client_id"}
     ws = spec["x-websockets"]["/chat/ws"]
     ws["auth"]["auth_timeout_seconds"] = 1
