@@ -165,3 +165,19 @@ def test_rule_fails_on_its_broken_copy(rule_id: str, specs_dir: Path, tmp_path: 
     if not last.isdigit():
         assert line_text[hit.column - 1 :].lstrip("'\"- ").startswith(last), (line_text, last)
     assert hit.file == str(broken)
+
+
+def test_swagger_2_bodies_are_read_from_the_response(tmp_path: Path) -> None:
+    spec = tmp_path / "swagger.yaml"
+    spec.write_text(
+        "swagger: '2.0'\ninfo: {title: s, version: 1.0.0}\n"
+        "securityDefinitions:\n  oauth: {type: oauth2, flow: application, tokenUrl: 'https://x/t', scopes: {read: r}}\n"
+        "security: [{oauth: [read]}]\npaths:\n  /a:\n    get:\n      operationId: a\n      responses:\n"
+        "        '200': {description: ok, schema: {type: object}}\n"
+        "        '401': {description: no, schema: {$ref: '#/definitions/Err'}}\n"
+        "        '403': {description: no, schema: {$ref: '#/definitions/Err'}}\n"
+        "        '404': {description: no}\n"
+        "definitions:\n  Err: {type: object, properties: {code: {type: string}}}\n"
+    )
+    report = lint(spec)
+    assert [(f.rule, f.pointer, f.line) for f in report.findings] == [("OAS-030", "/paths/~1a/get/responses/404", 14)]

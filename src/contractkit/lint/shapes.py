@@ -56,6 +56,8 @@ def media_types(
     """(media type, media type object, its pointer) of a response or request body."""
     content = response.get("content") if isinstance(response, dict) else None
     if not isinstance(content, dict):
+        if isinstance(response, dict) and "schema" in response and ctx.openapi_version == "2.0":
+            yield "application/json", response, pointer  # Swagger 2.0: the body schema sits on the response
         return
     for media, obj in content.items():
         if isinstance(obj, dict):
