@@ -16,10 +16,14 @@ MAX_REF_CHAIN = 64
 
 
 def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def join(pointer: str, *tokens: str | int) -> str:
+    if len(tokens) == 1:  # the common case, kept cheap: the differ builds hundreds of thousands of pointers
+        return f"{pointer}/{escape(str(tokens[0]))}"
     return pointer + "".join("/" + escape(str(t)) for t in tokens)
 
 

@@ -24,7 +24,7 @@ def refs_in(node: Any) -> set[str]:
     text = json.dumps(node, ensure_ascii=False, default=str)
     if '"$ref"' not in text:
         return set()
-    return {json.loads(f'"{m}"') for m in _REF.findall(text)}
+    return {json.loads(f'"{m}"') if "\\" in m else m for m in _REF.findall(text)}
 
 
 class Unchanged:
