@@ -235,3 +235,14 @@ def test_cached_verdict_matches_a_fresh_one(capsys, specs_dir: Path, tmp_path: P
     uncached = run(capsys, str(broken), "--format", "json", "--no-cache")
     os.environ.pop("CONTRACTKIT_NO_CACHE", None)
     assert first == second == uncached and first[0] == 1
+
+
+def test_a_validator_that_never_finishes_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contractkit.lint.parallel import Prefetch
+
+    monkeypatch.setenv("CONTRACTKIT_VALIDATOR_TIMEOUT", "0.5")
+    started = time.monotonic()
+    hits = Prefetch(lambda: time.sleep(30) or []).result()  # type: ignore[func-returns-value]
+    assert time.monotonic() - started < 10
+    assert hits and "did not finish within 0.5 s" in hits[0][1]
+    assert Prefetch(lambda: [("/a", "b")]).result() == [("/a", "b")]

@@ -28,6 +28,14 @@ def can_fork() -> bool:
     )
 
 
+def timeout_s() -> float:
+    """How long the child may validate (generous: the 4 MB Stripe description takes a few seconds)."""
+    try:
+        return float(os.environ.get("CONTRACTKIT_VALIDATOR_TIMEOUT", "120"))
+    except ValueError:
+        return 120.0
+
+
 class Prefetch:
     """A computation of ``[(pointer, message), ...]`` running in a forked child."""
 
@@ -60,9 +68,25 @@ class Prefetch:
         """The child's findings, or None if it could not deliver them (the caller then computes)."""
         if not self._pid:
             return None
+        import select
+        import signal
+        import time
+
         chunks = []
+        deadline = time.monotonic() + timeout_s()
         try:
             while True:
+                remaining = deadline - time.monotonic()
+                ready = select.select([self._read], [], [], max(remaining, 0))[0] if remaining > 0 else []
+                if not ready:
+                    os.kill(self._pid, signal.SIGKILL)
+                    return [
+                        (
+                            "",
+                            f"openapi-spec-validator did not finish within {timeout_s():g} s "
+                            "(CONTRACTKIT_VALIDATOR_TIMEOUT); structural errors are not reported",
+                        )
+                    ]
                 chunk = os.read(self._read, 1 << 16)
                 if not chunk:
                     break
