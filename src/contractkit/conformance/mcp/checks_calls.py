@@ -56,6 +56,19 @@ def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
         return "lost", f"{type(exc).__name__}: {exc}"
 
 
+def _call_all(target: McpTarget, tool: str, arguments: list[Any]) -> list[tuple[str, Any]]:
+    """Every call in one batch on the shared session (dropped if the batch ended it)."""
+    from contractkit.conformance.mcp.client import SessionLost
+
+    try:
+        outcomes = target.client().call_many(tool, arguments)
+    except (CallTimeout, SessionLost) as exc:
+        outcomes = [("lost", str(exc))]
+    if outcomes and outcomes[-1][0] in ("timeout", "lost"):
+        target.drop_client()
+    return outcomes
+
+
 @MCP_CHECKS.register(
     "MCP-CALL-001", "valid calls succeed with results that match the declared returns",
     clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
@@ -81,8 +94,8 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
     arguments = target.valid_arguments(tool, target.profile.positive_examples)
     examples = len(tool.examples)
     checked = 0
-    for index, args in enumerate(arguments):
-        kind, outcome = _call(target, tool.name, args)
+    outcomes = _call_all(target, tool.name, arguments)
+    for index, (args, (kind, outcome)) in enumerate(zip(arguments, outcomes, strict=False)):
         label = "the spec's example" if index < examples else "generated valid arguments"
         if kind != "result":
             raise Violation(f"{label} got {kind.replace('_', ' ')}: {outcome}", operation=tool.name,

@@ -173,6 +173,16 @@ class McpClient:
     def call_tool(self, name: str, arguments: Any, *, timeout: float | None = None) -> Any:
         return self.run(_call_tool, name, arguments, timeout=timeout)
 
+    def call_many(self, name: str, arguments: list[Any], *, timeout: float | None = None) -> list[tuple[str, Any]]:
+        """Call ``name`` once per arguments, in one trip to the session's loop (no thread hop per call).
+
+        Each outcome is ``("result", CallToolResult)``, ``("jsonrpc_error", MCPError)``,
+        ``("timeout", message)`` or ``("lost", message)``; the batch stops after a timeout or a
+        lost session, so the list may be shorter than ``arguments``.
+        """
+        deadline = timeout or self.timeout
+        return self.run(_call_many, name, arguments, deadline, timeout=deadline * max(1, len(arguments)) + 5)
+
     def ping(self, *, timeout: float | None = None) -> None:
         self.run(lambda s: s.send_ping(), timeout=timeout or min(self.timeout, 5.0))
 
@@ -225,6 +235,30 @@ async def _call_tool(session: Any, name: str, arguments: Any) -> Any:
 
     request = CallToolRequest(params=CallToolRequestParams(name=name, arguments=arguments))
     return await session.send_request(request, CallToolResult)
+
+
+async def _call_many(session: Any, name: str, arguments: list[Any], deadline: float) -> list[tuple[str, Any]]:
+    outcomes: list[tuple[str, Any]] = []
+    for args in arguments:
+        try:
+            with anyio.fail_after(deadline):
+                outcomes.append(("result", await _call_tool(session, name, args)))
+        except TimeoutError:
+            outcomes.append(("timeout", f"no answer within {deadline:g} s"))
+            break
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
+                httpx2.TransportError) as exc:
+            outcomes.append(("lost", _describe(exc)))
+            break
+        except Exception as exc:
+            code = getattr(exc, "code", None)
+            if code is None:
+                code = getattr(getattr(exc, "error", None), "code", None)
+            if code is None:
+                outcomes.append(("lost", _describe(exc)))
+                break
+            outcomes.append(("jsonrpc_error", exc))
+    return outcomes
 
 
 def _describe(exc: BaseException) -> str:
