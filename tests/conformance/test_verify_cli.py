@@ -82,3 +82,16 @@ def test_pytest_on_the_suite_is_the_same_run(stack, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  NEU-AUTH-002" in result.stdout
     assert json.loads((tmp_path / "r.json").read_text())["rules"][0]["status"] == "passed"
+
+
+def test_fault_rules_through_the_specs_fault_injection_hook(tmp_path):
+    from contractkit.reference.stack import ReferenceStack
+
+    with ReferenceStack(provider="embedded", fault_injection=True, provider_timeout_s=1.0) as hooked:
+        result = run_cli("verify", "neuron", "--base-url", hooked.neuron_url, "--token-url", hooked.token_url,
+                         "--client-id", hooked.client_id, "--client-secret-env", "HOOK_SECRET", "--profile", "quick",
+                         "--fault-injection", "--require-all", "--rule", "NEU-FB-*", "--rule", "NEU-SSE-003",
+                         "--rule", "NEU-WS-003", env={"HOOK_SECRET": hooked.client_secret})
+    assert result.returncode == 0, result.stdout + result.stderr
+    for rule in ("NEU-FB-001", "NEU-FB-002", "NEU-FB-003", "NEU-SSE-003", "NEU-WS-003"):
+        assert f"PASS  {rule}" in result.stdout

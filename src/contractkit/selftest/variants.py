@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import jwt
 from fastapi import Depends, Request, WebSocket
 
 from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
@@ -98,6 +100,94 @@ def _wrong_audience_accepted(stack: Any, settings: NeuronSettings) -> Any:
     return app
 
 
+_SCOPE_TYPE: ContextVar[str] = ContextVar("contractkit_selftest_scope_type", default="")
+
+
+class _MarkScopeType:
+    """Records whether the current request is HTTP or WebSocket, for verifiers that only cheat on HTTP."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        mark = _SCOPE_TYPE.set(scope["type"])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _SCOPE_TYPE.reset(mark)
+
+
+class _LenientOnHttp:
+    """Wraps the verifier: a token it rejects is let through on HTTP when ``accept`` says so."""
+
+    def __init__(self, inner: TokenVerifier, accept: Callable[[TokenVerifier, str], VerifiedToken | None]) -> None:
+        self.inner = inner
+        self.accept = accept
+
+    def verify(self, token: str | None) -> VerifiedToken:
+        try:
+            return self.inner.verify(token)
+        except InvalidTokenError:
+            if token and _SCOPE_TYPE.get() == "http":
+                granted = self.accept(self.inner, token)
+                if granted is not None:
+                    return granted
+            raise
+
+
+def _granted(claims: dict[str, Any]) -> VerifiedToken:
+    return VerifiedToken(str(claims.get("client_id", "x")), frozenset(str(claims.get("scope", "")).split()),
+                         "neuron-api", int(claims.get("exp", 0)), claims)
+
+
+def _accept_malformed(inner: TokenVerifier, token: str) -> VerifiedToken | None:
+    if token.count(".") != 2:
+        return VerifiedToken("anyone", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
+    return None
+
+
+def _accept_unsigned(inner: TokenVerifier, token: str) -> VerifiedToken | None:
+    """Reads the claims without checking the signature (still checks audience and expiry)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False, "verify_aud": False})
+    except jwt.PyJWTError:
+        return None
+    if claims.get("aud") == "neuron-api" and int(claims.get("exp", 0)) > time.time():
+        return _granted(claims)
+    return None
+
+
+def _accept_expired(inner: TokenVerifier, token: str) -> VerifiedToken | None:
+    """Checks signature and audience, but not expiry."""
+    try:
+        key = inner._keys.get(jwt.get_unverified_header(token).get("kid"))
+        claims = jwt.decode(token, key, algorithms=["RS256"], audience="neuron-api",
+                            options={"verify_exp": False}) if key is not None else None
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    return _granted(claims) if claims else None
+
+
+class _NoTokenCache:
+    """Replaces neuron/'s verified-token cache, so a token let through on HTTP is not trusted on the WebSocket."""
+
+    def get(self, token: str | None) -> VerifiedToken | None:
+        return None
+
+    def put(self, token: str | None, verified: VerifiedToken) -> VerifiedToken:
+        return verified
+
+
+def _lenient(accept: Callable[[TokenVerifier, str], VerifiedToken | None]) -> Callable[[Any, NeuronSettings], Any]:
+    def build(stack: Any, settings: NeuronSettings) -> Any:
+        app = create_neuron_app(settings)
+        app.state.neuron.verifier = _LenientOnHttp(app.state.neuron.verifier, accept)
+        app.state.neuron.verified = _NoTokenCache()
+        return _MarkScopeType(app)
+
+    return build
+
+
 def _ws_accepts_bad_auth(stack: Any, settings: NeuronSettings) -> Any:
     app = create_neuron_app(settings)
 
@@ -176,6 +266,27 @@ def _unknown_customer_invented(path: str, status: int, headers: dict[str, str], 
     return None
 
 
+def _undeclared_status(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 422 and isinstance(body, dict):
+        return 400, headers, {**body, "status": 400, "code": "bad_request", "title": "Bad Request",
+                              "type": "https://contractkit.dev/problems/bad_request"}
+    return None
+
+
+def _undeclared_content_type(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/chat" and status == 200:
+        return status, {**headers, "content-type": "text/plain; charset=utf-8"}, body
+    return None
+
+
+def _invalid_chat_accepted(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/chat" and status == 422:
+        return 200, {**headers, "content-type": "application/json"}, {
+            "reply": "Happy to help.", "token_count": 0, "cost_usd": 0.0, "model_tier": "lightweight",
+            "fallback": False}
+    return None
+
+
 def _retry_after_missing(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
     if status == 429:
         return status, {k: v for k, v in headers.items() if k != "retry-after"}, body
@@ -227,6 +338,12 @@ DISRUPTIVE = ("NEU-FB-*", "NEU-SSE-003", "NEU-WS-003")
 
 VARIANTS: tuple[Variant, ...] = (
     Variant("no-token-accepted", "NEU-AUTH-001", "a request without a token is served", _no_token_accepted),
+    Variant("malformed-token-accepted", "NEU-AUTH-002", "tokens that are not JWTs are accepted on HTTP",
+            _lenient(_accept_malformed)),
+    Variant("signature-not-checked", "NEU-AUTH-003", "forged, unsigned and edited tokens are accepted on HTTP",
+            _lenient(_accept_unsigned)),
+    Variant("expiry-not-checked", "NEU-AUTH-004", "expired tokens are accepted on HTTP", _lenient(_accept_expired),
+            also_run=("NEU-AUTH-004",)),
     Variant("wrong-audience-accepted", "NEU-AUTH-005", "tokens for other audiences are accepted",
             _wrong_audience_accepted),
     Variant("scope-ignored", "NEU-AUTH-006", "the operation's scope is not checked", _scope_ignored),
@@ -234,6 +351,12 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("field-type-drift", "NEU-SCH-001", "analysis.reasoning drifts from string to number",
             _json_edit(_type_drift)),
     Variant("confidence-1.3", "NEU-SCH-001", "suggestions carry confidence 1.3", _json_edit(_confidence_out_of_range)),
+    Variant("undeclared-status", "NEU-SCH-002", "validation errors are answered 400, which no operation declares",
+            _json_edit(_undeclared_status)),
+    Variant("undeclared-content-type", "NEU-SCH-003", "chat replies are served as text/plain",
+            _json_edit(_undeclared_content_type)),
+    Variant("invalid-chat-accepted", "NEU-SCH-006", "invalid chat requests are answered 200",
+            _json_edit(_invalid_chat_accepted)),
     Variant("stack-trace-in-error", "NEU-ERR-002", "404 bodies carry a Python traceback",
             _json_edit(_stack_trace_in_error)),
     Variant("bad-input-500", "NEU-ERR-003", "invalid input gets 500 instead of 4xx", _json_edit(_bad_input_500)),

@@ -118,8 +118,8 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
                         clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)")
 def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
-    bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); every answer
-    must be 4xx.
+    bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); no answer
+    may be a 5xx. (Invalid input answered as if valid is NEU-SCH-006.)
 
     Why: a 500 on bad input is a crash an attacker can trigger at will, and hides the real
     reason from a legitimate caller.
@@ -135,10 +135,6 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
         require_answer(exchange, "invalid input")
         if (exchange.status or 0) >= 500:
             raise fail(f"invalid input got {exchange.status}", exchange)
-        if (exchange.status or 0) < 400:
-            body = (exchange.request_body or b"")[:40]
-            if any(body == content[:40] for _, content, _ in _HOSTILE_BODIES):
-                raise fail(f"a malformed request body was answered {exchange.status}", exchange)
 
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown customer gets 404", clause="components.responses.CustomerNotFound")
