@@ -12,8 +12,9 @@ from contractkit.errors import NotASpecError
 #: A ``$ref`` to another file (``common.yaml#/X``) on one line of text; found in the text at C speed.
 _REMOTE_REF = re.compile(r"""["']?\$ref["']?[ \t]*:[ \t]*["']?(?![a-zA-Z][a-zA-Z0-9+.-]*://)"""
                          r"""([^"'#\s{}\[\],]+\.(?:ya?ml|json))(?=["'#\s,}\]]|$)""", re.MULTILINE)
-#: Above this many changes, one index of the whole HEAD file beats looking each place up alone.
-MANY_PLACES = 20
+#: Above this many changes, one index of the whole HEAD file beats looking each place up alone
+#: (measured on Stripe's 4 MB spec: about 0.5 ms a place by narrowing, 0.45 s for the whole index).
+MANY_PLACES = 1000
 
 
 def spec_kind(data: Any) -> str | None:
