@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contractkit.diff.model import MISSING
-from contractkit.diff.tree import Tree, join
+from contractkit.diff.tree import Tree, escape, join
 
 Node = tuple[Any, str]  # (schema, its JSON pointer)
 
@@ -189,8 +189,9 @@ class ViewBuilder:
         view.unique_items = node.get("uniqueItems") is True
         props = node.get("properties")
         if isinstance(props, dict):
+            stem = f"{ptr}/properties/"
             for name, sub in props.items():
-                view.properties[name] = [(sub, join(ptr, "properties", name))]
+                view.properties[name] = [(sub, stem + escape(name))]
         req = node.get("required")
         if isinstance(req, list):
             view.required = {r for r in req if isinstance(r, str)}

@@ -22,8 +22,10 @@ def escape(token: str) -> str:
 
 
 def join(pointer: str, *tokens: str | int) -> str:
-    if len(tokens) == 1:  # the common case, kept cheap: the differ builds hundreds of thousands of pointers
+    if len(tokens) == 1:  # the common cases, kept cheap: the differ builds hundreds of thousands of pointers
         return f"{pointer}/{escape(str(tokens[0]))}"
+    if len(tokens) == 2:
+        return f"{pointer}/{escape(str(tokens[0]))}/{escape(str(tokens[1]))}"
     return pointer + "".join("/" + escape(str(t)) for t in tokens)
 
 
