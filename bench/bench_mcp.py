@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from typing import Any
@@ -36,7 +37,8 @@ from contractkit.mcp_reference.stack import McpStack
 WARMUP = 10
 
 
-def suite_rate(endpoint: Endpoint, tool: Any, calls: int) -> tuple[float, int]:
+def suite_rate(endpoint: Endpoint, tool: Any, calls: int) -> tuple[float, int, float]:
+    """(calls per second including generation, failed calls, generation ms per call)."""
     errors = 0
     with McpClient(endpoint, timeout=30) as client:
         client.initialize()
@@ -44,10 +46,11 @@ def suite_rate(endpoint: Endpoint, tool: Any, calls: int) -> tuple[float, int]:
             client.call_tool(tool.name, args)
         started = time.perf_counter()  # session start-up excluded, as for the raw loop
         arguments = sample_valid(tool.parameters, calls)
+        generated = time.perf_counter()
         for kind, result in client.call_many(tool.name, arguments):  # as MCP-CALL-001 does
             if kind != "result" or result.is_error or return_problem(tool.returns, result):
                 errors += 1
-    return len(arguments) / (time.perf_counter() - started), errors
+    return len(arguments) / (time.perf_counter() - started), errors, (generated - started) * 1000 / len(arguments)
 
 
 async def _raw(endpoint: Endpoint, tool: str, arguments: list[Any]) -> float:
@@ -85,6 +88,7 @@ def raw_rate(endpoint: Endpoint, tool: Any, calls: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating raw/suite rounds; medians are reported")
     parser.add_argument("--tool", default="search_customers")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args()
@@ -104,18 +108,27 @@ def main() -> int:
             "http": Endpoint(url=stack.url("crm-data-mcp"), token=token),
         }
         for transport, endpoint in endpoints.items():
-            raw = raw_rate(endpoint, tool, args.calls)
-            suite, errors = suite_rate(endpoint, tool, args.calls)
-            rows.append({"transport": transport, "tool": tool.name, "calls": args.calls,
+            raws, suites, gens, errors = [], [], [], 0
+            for _ in range(args.rounds):  # alternate, so load on a shared machine hits both sides alike
+                raws.append(raw_rate(endpoint, tool, args.calls))
+                rate, failed, gen_ms = suite_rate(endpoint, tool, args.calls)
+                suites.append(rate)
+                gens.append(gen_ms)
+                errors += failed
+            raw, suite = statistics.median(raws), statistics.median(suites)
+            rows.append({"transport": transport, "tool": tool.name, "calls": args.calls, "rounds": args.rounds,
                          "suite_calls_per_s": round(suite, 1), "raw_sdk_calls_per_s": round(raw, 1),
-                         "ratio": round(suite / raw, 3), "suite_errors": errors})
+                         "ratio": round(suite / raw, 3), "generation_ms_per_call": round(statistics.median(gens), 2),
+                         "suite_errors": errors})
     if args.format == "json":
         print(json.dumps(rows, indent=2))
     else:
-        print(f"{'transport':<10}{'suite calls/s':>15}{'raw SDK calls/s':>18}{'ratio':>8}")
+        print(f"{'transport':<10}{'suite calls/s':>15}{'raw SDK calls/s':>18}{'ratio':>8}{'generation ms/call':>20}")
         for r in rows:
-            print(f"{r['transport']:<10}{r['suite_calls_per_s']:>15}{r['raw_sdk_calls_per_s']:>18}{r['ratio']:>8}")
-        print(f"({args.calls} calls of {tool.name} per measurement; suite = generation + call + validation)")
+            print(f"{r['transport']:<10}{r['suite_calls_per_s']:>15}{r['raw_sdk_calls_per_s']:>18}{r['ratio']:>8}"
+                  f"{r['generation_ms_per_call']:>20}")
+        print(f"(medians of {args.rounds} rounds of {args.calls} calls of {tool.name}; "
+              "suite = generation + call + validation)")
     return 0
 
 
