@@ -7,6 +7,7 @@ clients, a response that may send more (enum values, alternatives) possibly brea
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from contractkit.diff import diff_documents, gate
 from contractkit.loading import load_document
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = Path(os.environ.get("CONTRACTKIT_CORPUS", "/work/shared/corpus"))
 BASE, HEAD = CORPUS / "stripe-2023-02.yaml", CORPUS / "stripe-2023-09.yaml"
 pytestmark = pytest.mark.skipif(not (BASE.exists() and HEAD.exists()), reason="the shared corpus is not here")
 
