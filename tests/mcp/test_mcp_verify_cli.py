@@ -104,3 +104,23 @@ def test_server_everything_over_http_fails_only_origin_validation(tmp_path, ever
     assert statuses(rules, "failed") == {"MCP-AUTH-007"}
     assert {"MCP-INIT-001", "MCP-TOOLS-001", "MCP-CALL-001", "MCP-CALL-002"} <= statuses(rules, "passed")
     assert "Origin" in rules["MCP-AUTH-007"]["outcomes"][0]["message"]
+
+
+def test_an_undeclared_tool_warns_and_fails_with_strict(tmp_path, mcp_stack):
+    import yaml
+
+    from contractkit.resources import mcp_spec_path
+
+    spec = yaml.safe_load(mcp_spec_path().read_text())
+    crm = next(s for s in spec["servers"] if s["name"] == "crm-data-mcp")
+    crm["tools"] = [t for t in crm["tools"] if t["name"] != "search_customers"]
+    narrowed = tmp_path / "mcp-servers.yaml"
+    narrowed.write_text(yaml.safe_dump(spec, sort_keys=False))
+    common = ["--spec", str(narrowed), "--server", "crm-data-mcp", "--url", mcp_stack.url("crm-data-mcp"),
+              "--token-url", mcp_stack.token_url, "--client-id", DEMO_CLIENT_ID, "--rule", "MCP-TOOLS-*"]
+    env = {"CONTRACTKIT_CLIENT_SECRET": DEMO_CLIENT_SECRET}
+    proc, rules = verify(tmp_path, *common, env=env)
+    assert proc.returncode == 0 and rules["MCP-TOOLS-002"]["status"] == "warning"
+    assert "search_customers" in rules["MCP-TOOLS-002"]["outcomes"][0]["message"]
+    proc, rules = verify(tmp_path, *common, "--strict", env=env)
+    assert proc.returncode == 1 and statuses(rules, "failed") == {"MCP-TOOLS-002"}
