@@ -90,6 +90,8 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
         [Edit("failure_close_code: 1008", "failure_close_code: 4001")],
         "/x-websockets/~1chat~1ws/auth/failure_close_code",
     ),
+    "OAS-052": (OAS, [Edit("    advanced: 0.015\n", "")], "/x-pricing/usd_per_1k_tokens"),
+    "OAS-053": (OAS, [Edit("  header: X-Fault-Inject\n", "")], "/x-fault-injection"),
     "OAS-060": (
         OAS,
         [Edit("confidence: 0.82", "confidence: 1.82")],
