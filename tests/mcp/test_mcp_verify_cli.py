@@ -76,6 +76,8 @@ def test_without_credentials_the_http_auth_rules_are_not_verified_never_passed(t
     (["--server", "no-such-server", "--url", "http://127.0.0.1:9/mcp"], "declares no MCP server named"),
     (["--server", "crm-data-mcp", "--url", "http://127.0.0.1:9/mcp"], "not answering"),
     (["--server", "crm-data-mcp", "--stdio", "/nonexistent/mcp-server --stdio"], "cannot start"),
+    (["--server", "crm-data-mcp", "--stdio", f"{sys.executable} -c 'import sys; sys.exit(3)'"],
+     "did not start an MCP session"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
     proc, _ = verify(tmp_path, *argv)

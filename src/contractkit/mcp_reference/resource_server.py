@@ -39,6 +39,7 @@ from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, Verified
 CALLER_KEY = "contractkit.caller"
 METADATA_PREFIX = "/.well-known/oauth-protected-resource"
 MAX_BODY = 4 * 1024 * 1024
+RATE_LIMITED = -32029  # server-defined range; not -32000, which SDK clients use for "connection closed"
 
 
 class RateLimiter:
@@ -128,7 +129,7 @@ class ResourceServerGuard:
             if wait is not None:
                 retry = str(max(1, math.ceil(wait)))
                 body = {"jsonrpc": "2.0", "id": None,
-                        "error": {"code": -32000, "message": "rate limit exceeded, retry later"}}
+                        "error": {"code": RATE_LIMITED, "message": "rate limit exceeded, retry later"}}
                 await _send_json(send, 429, body, {"retry-after": retry})
                 return
 

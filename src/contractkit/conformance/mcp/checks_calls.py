@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from contractkit.conformance.mcp.client import CallTimeout, SessionLost
+from contractkit.conformance.mcp.client import CallTimeout, SessionLost, error_code
 from contractkit.conformance.mcp.schemas import return_problem
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
@@ -47,10 +47,7 @@ def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
         target.drop_client()
         return "lost", str(exc)
     except Exception as exc:
-        code = getattr(exc, "code", None)
-        if code is None:
-            code = getattr(getattr(exc, "error", None), "code", None)
-        if code is not None:
+        if error_code(exc) is not None:
             return "jsonrpc_error", exc
         target.drop_client()
         return "lost", f"{type(exc).__name__}: {exc}"
@@ -145,7 +142,7 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> None:
         elif kind == "lost":
             fail = f"the session died on {why}: {outcome}"
         elif kind == "jsonrpc_error":
-            code = getattr(outcome, "code", None)
+            code = error_code(outcome)
             if code != INVALID_PARAMS:
                 fail = f"{why} gave JSON-RPC error {code} ({outcome}), not a tool error or -32602"
         elif not outcome.is_error:

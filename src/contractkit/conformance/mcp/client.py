@@ -160,6 +160,10 @@ class McpClient:
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
                 httpx2.TransportError) as exc:
             raise SessionLost(_describe(exc)) from None
+        except Exception as exc:
+            if _connection_closed(exc):
+                raise SessionLost("the connection closed (the server exited or hung up)") from None
+            raise
 
     # -- the requests the checks send ------------------------------------------------------
     def initialize(self, version: str | None = None) -> Any:
@@ -251,14 +255,26 @@ async def _call_many(session: Any, name: str, arguments: list[Any], deadline: fl
             outcomes.append(("lost", _describe(exc)))
             break
         except Exception as exc:
-            code = getattr(exc, "code", None)
-            if code is None:
-                code = getattr(getattr(exc, "error", None), "code", None)
-            if code is None:
+            if error_code(exc) is None or _connection_closed(exc):
                 outcomes.append(("lost", _describe(exc)))
                 break
             outcomes.append(("jsonrpc_error", exc))
     return outcomes
+
+
+def error_code(exc: BaseException) -> int | None:
+    """The JSON-RPC error code an SDK exception carries, if it carries one."""
+    code = getattr(exc, "code", None)
+    if code is None:
+        code = getattr(getattr(exc, "error", None), "code", None)
+    return code if isinstance(code, int) else None
+
+
+def _connection_closed(exc: BaseException) -> bool:
+    """The SDK's synthesized CONNECTION_CLOSED error: the transport is gone, not an answer of the server."""
+    from mcp_types import CONNECTION_CLOSED
+
+    return error_code(exc) == CONNECTION_CLOSED and "closed" in str(exc).lower()
 
 
 def _describe(exc: BaseException) -> str:

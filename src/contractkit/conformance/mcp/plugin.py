@@ -17,7 +17,7 @@ import pytest
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.plugin import OPTIONS_KEY, register_preflight
-from contractkit.errors import ConfigError, ContractkitError, TargetUnreachableError
+from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
 from contractkit.mcp_reference.contract import ServerContract, load_contract
 
 _CONTRACTS: dict[tuple[str, str], ServerContract] = {}
@@ -51,6 +51,26 @@ def _preflight(options: VerifyOptions) -> None:
         if not argv or shutil.which(argv[0]) is None:
             raise TargetUnreachableError(f"cannot start the stdio server: {argv[0] if argv else '(empty)'} "
                                          "is not an executable on PATH")
+        _stdio_handshake(options)
+
+
+def _stdio_handshake(options: VerifyOptions) -> None:
+    """A stdio server that exits or never answers ``initialize`` is unreachable (exit 2), not 20 failures."""
+    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+
+    client = McpClient(Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env)),
+                       timeout=max(options.request_timeout, 15.0))
+    try:
+        client.open()
+        client.initialize()
+    except (SessionLost, CallTimeout) as exc:
+        tail = " ".join(client.stderr_tail(300).split())
+        raise TargetUnreachableError(f"the stdio server did not start an MCP session: {exc}"
+                                     + (f" (stderr: {tail})" if tail else "")) from None
+    except Exception as exc:
+        raise TargetProtocolError(f"the stdio server did not answer initialize: {type(exc).__name__}: {exc}") from None
+    finally:
+        client.close()
 
 
 register_preflight("mcp", _preflight)
