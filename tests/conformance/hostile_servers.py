@@ -1,7 +1,7 @@
 """Tiny hostile HTTP servers on loopback, for the suite's hostile-target tests.
 
-Each serves every connection the same way (hang, garbage, reset, a 100 MB body, or healthy
-/health and resets elsewhere) from a daemon thread, until ``stop()``.
+Each serves every connection the same way (hang, garbage bytes, an HTML page, reset, a 100 MB
+body, or a healthy /health and resets elsewhere) from a daemon thread, until ``stop()``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ class HostileServer:
             elif behaviour == "health":
                 body = b'{"status":"ok"}'
                 conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                             + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
+            elif behaviour == "html":
+                body = b"<html><body>\x00\xff Welcome to nginx! {{{ not json</body></html>"
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: "
                              + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
             elif behaviour == "huge":
                 size = 100 * 1024 * 1024

@@ -57,3 +57,13 @@ def test_100_mb_body_is_read_capped_and_reported_as_failures():
     assert "Traceback" not in output
     assert seconds < 80
     assert rss_mib < 600, f"the child used {rss_mib:.0f} MiB"
+
+
+def test_target_answering_html_to_everything_gets_clear_failures():
+    with HostileServer("html") as server:
+        code, output, seconds, _ = verify(server.url, "--rule", "NEU-SCH-*", "--rule", "NEU-AUTH-001",
+                                          "--rule", "NEU-ERR-001", "--rule", "NEU-SSE-*")
+    assert code == 1, output
+    assert "FAIL  NEU-AUTH-001" in output and "expected 401, got 200" in output
+    assert "Traceback" not in output
+    assert seconds < 60

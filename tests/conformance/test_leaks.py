@@ -54,3 +54,9 @@ def test_ordinary_problem_text_is_clean(text):
 def test_known_secrets_are_found_even_unlabelled():
     assert find_leaks("echo: s3cr3t-value-123", ["s3cr3t-value-123"]) == [("secret", "a secret known to this run")]
     assert find_leaks("nothing here", ["s3cr3t-value-123"]) == []
+
+
+def test_the_callers_own_input_quoted_back_is_not_a_leak():
+    body = '{"errors": [{"message": "\'ProviderError\' is not one of the tiers"}]}'
+    assert find_leaks(body, echoed='{"model_tier": "ProviderError"}') == []
+    assert find_leaks(body + " KeyError", echoed='{"model_tier": "ProviderError"}') == [("exception name", "KeyError")]

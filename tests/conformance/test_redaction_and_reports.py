@@ -58,6 +58,9 @@ def test_not_verified_fails_the_run_only_with_require_all():
     assert _result(nv).ok
     assert not _result(nv, require_all=True).ok
     assert not _result(Outcome("NEU-X-002", Status.FAILED, "t")).ok
+    partial = [Outcome("NEU-X-003", Status.PASSED, "t"), Outcome("NEU-X-003", Status.NOT_VERIFIED, "u", message="m")]
+    assert _result(*partial).ok and _result(*partial).rules[0].partial
+    assert not _result(*partial, require_all=True).ok
 
 
 def test_reports_render_every_rule_and_no_secret(tmp_path, monkeypatch):

@@ -6,8 +6,9 @@ below; the pytest plugin turns each test's conclusion into an ``Outcome`` keyed 
 JSON, Markdown, SARIF, the self-test matrix) is rendered from a ``RunResult``.
 
 Folding, per rule: any failure -> failed; else any warning -> warning; else any pass -> passed;
-else not verified. A rule that was selected but that no test exercised is not verified too:
-"passed" is only ever said of something that was actually checked.
+else not verified. A rule that passed on some operations and could not be checked on others is
+``partial``: it counts as not verified under ``--require-all``. A rule that was selected but that
+no test exercised is not verified too: "passed" is only ever said of something actually checked.
 """
 
 from __future__ import annotations
@@ -118,6 +119,11 @@ class RuleResult:
     def reasons(self) -> list[str]:
         return sorted({o.message for o in self.outcomes if o.status is self.status and o.message})
 
+    @property
+    def partial(self) -> bool:
+        """Checked somewhere, but not verified on some operations."""
+        return self.status is not Status.NOT_VERIFIED and any(o.status is Status.NOT_VERIFIED for o in self.outcomes)
+
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
         for o in self.outcomes:
@@ -152,7 +158,7 @@ class RunResult:
         """True when the run must exit 0."""
         if self.by_status(Status.FAILED):
             return False
-        return not (self.require_all and self.by_status(Status.NOT_VERIFIED))
+        return not (self.require_all and any(r.status is Status.NOT_VERIFIED or r.partial for r in self.rules))
 
     def totals(self) -> dict[str, int]:
         totals = {s.value: 0 for s in Status}
@@ -177,6 +183,7 @@ class RunResult:
                     "severity": r.severity,
                     "kind": r.kind,
                     "status": r.status.value,
+                    "partial": r.partial,
                     "counts": r.counts(),
                     "outcomes": [o.to_dict() for o in r.outcomes],
                 }

@@ -108,7 +108,8 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
     for exchange in errors:
         headers = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items() if k.lower() != "www-authenticate")
         own = exchange.request_headers.get("authorization", "").partition(" ")[2]
-        leaks = find_leaks(exchange.text + "\n" + headers, known - {own})  # echoes are NEU-AUTH-007's
+        sent = (exchange.request_body or b"").decode("utf-8", "replace")
+        leaks = find_leaks(exchange.text + "\n" + headers, known - {own}, echoed=sent)  # echoes: NEU-AUTH-007
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)

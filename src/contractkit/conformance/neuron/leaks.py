@@ -17,9 +17,12 @@ class LeakDetector:
     name: str
     pattern: re.Pattern[str]
 
-    def find(self, text: str) -> str | None:
-        match = self.pattern.search(text)
-        return match.group(0)[:120] if match else None
+    def find(self, text: str, echoed: str = "") -> str | None:
+        """The first match that is not merely an echo of what the client sent (``echoed``)."""
+        for match in self.pattern.finditer(text):
+            if not (echoed and match.group(0) in echoed):
+                return match.group(0)[:120]
+        return None
 
 
 DETECTORS: tuple[LeakDetector, ...] = (
@@ -50,11 +53,15 @@ DETECTORS: tuple[LeakDetector, ...] = (
 )
 
 
-def find_leaks(text: str, known_secrets: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """(detector name, the offending excerpt) for every detector that fires on ``text``."""
+def find_leaks(text: str, known_secrets: Iterable[str] = (), echoed: str = "") -> list[tuple[str, str]]:
+    """(detector name, the offending excerpt) for every detector that fires on ``text``.
+
+    ``echoed`` is what the client sent: a validation message quoting the caller's own input
+    ("'FooError' is not a valid tier") reveals nothing about the server.
+    """
     found = []
     for detector in DETECTORS:
-        hit = detector.find(text)
+        hit = detector.find(text, echoed)
         if hit:
             found.append((detector.name, hit))
     for secret in known_secrets:

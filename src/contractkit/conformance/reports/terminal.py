@@ -28,6 +28,9 @@ def render_summary(result: RunResult, *, color: bool = False) -> list[str]:
         elif rule.status is Status.NOT_VERIFIED:
             for reason in rule.reasons[:3]:
                 lines.append(f"        {_first_line(reason)}")
+        elif rule.partial:
+            reasons = sorted({o.message for o in rule.outcomes if o.status is Status.NOT_VERIFIED and o.message})
+            lines.append(f"        partly not verified: {_first_line(reasons[0]) if reasons else ''}")
     totals = result.totals()
     lines.append(
         f"{totals['passed']} passed, {totals['failed']} failed, {totals['not_verified']} not verified, "
