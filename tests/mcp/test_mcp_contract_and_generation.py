@@ -68,3 +68,9 @@ def test_return_validation_reads_structured_then_json_then_text():
     plain = CallToolResult(content=[TextContent(type="text", text="Echo: hi")])
     assert return_problem({"type": "string", "pattern": "^Echo: "}, plain) is None
     assert return_problem({"type": "string", "pattern": "^Sum"}, plain) is not None
+
+
+def test_a_wrapped_non_object_result_is_unwrapped():
+    wrapped = CallToolResult(content=[TextContent(type="text", text="v")], structured_content={"result": "v"})
+    assert return_problem({"type": "string"}, wrapped) is None
+    assert return_problem({"type": "integer"}, wrapped) is not None

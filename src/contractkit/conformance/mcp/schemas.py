@@ -59,10 +59,17 @@ def incompatibilities(declared: dict[str, Any], actual: Any, instances: list[Any
 
 
 def result_payloads(result: Any) -> list[tuple[str, Any]]:
-    """The values a result offers for validation: structuredContent, else JSON text (else raw text)."""
+    """The values a result offers for validation: structuredContent, else JSON text (else raw text).
+
+    structuredContent must be a JSON object, so a tool whose declared result is not an object can
+    only carry it wrapped; ``{"result": value}`` (the convention of the SDKs) is unwrapped too.
+    """
     structured = getattr(result, "structured_content", None)
     if structured is not None:
-        return [("structuredContent", structured)]
+        payloads = [("structuredContent", structured)]
+        if isinstance(structured, dict) and list(structured) == ["result"]:
+            payloads.append(("structuredContent.result", structured["result"]))
+        return payloads
     texts = [c.text for c in getattr(result, "content", None) or [] if getattr(c, "type", None) == "text"]
     if not texts:
         kinds = sorted({str(getattr(c, "type", "?")) for c in getattr(result, "content", None) or []})
