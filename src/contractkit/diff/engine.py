@@ -8,6 +8,7 @@ from typing import Any
 from contractkit.diff.model import Change, DiffReport, SpecSide
 from contractkit.diff.tree import Recorder, Tree, split
 from contractkit.errors import NotASpecError
+from contractkit.loading.document import detect_kind
 
 #: A ``$ref`` to another file (``common.yaml#/X``) on one line of text; found in the text at C speed.
 _REMOTE_REF = re.compile(r"""["']?\$ref["']?[ \t]*:[ \t]*["']?(?![a-zA-Z][a-zA-Z0-9+.-]*://)"""
@@ -15,16 +16,6 @@ _REMOTE_REF = re.compile(r"""["']?\$ref["']?[ \t]*:[ \t]*["']?(?![a-zA-Z][a-zA-Z
 #: Above this many changes, one index of the whole HEAD file beats looking each place up alone
 #: (measured on Stripe's 4 MB spec: about 0.5 ms a place by narrowing, 0.45 s for the whole index).
 MANY_PLACES = 1000
-
-
-def spec_kind(data: Any) -> str | None:
-    if isinstance(data, dict):
-        if "openapi" in data or "swagger" in data:
-            return "openapi"
-        fmt = data.get("format")
-        if isinstance(fmt, str) and fmt.startswith("contractkit/mcp-servers"):
-            return "mcp-servers"
-    return None
 
 
 def spec_version(data: Any, kind: str) -> str | None:
@@ -42,10 +33,11 @@ def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = N
     ``base_files`` / ``head_files`` (``contractkit.diff.files.Files``) let refs into other files be
     followed, each side in its own version of those files; without them such refs are compared as text.
     """
-    kind = kind or spec_kind(head)
-    if kind is None or spec_kind(base) != kind:
+    kind = kind or detect_kind(head)
+    if kind is None or detect_kind(base) != kind:
         raise NotASpecError(
-            f"cannot compare: BASE is {spec_kind(base) or 'not a spec'} and HEAD is {spec_kind(head) or 'not a spec'}")
+            f"cannot compare: BASE is {detect_kind(base) or 'not a spec'} "
+            f"and HEAD is {detect_kind(head) or 'not a spec'}")
     recorder = Recorder()
     if kind == "openapi":
         from contractkit.diff.openapi import OpenAPIDiffer
@@ -60,7 +52,7 @@ def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = N
 
 def diff_documents(base: Any, head: Any, base_files: Any = None, head_files: Any = None) -> DiffReport:
     """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
-    kind = spec_kind(head.data)
+    kind = detect_kind(head.data)
     changes = diff_data(base.data, head.data, kind, base_files, head_files)
     if len(changes) > MANY_PLACES:
         head.locate("")  # many places to find: have the loader build its whole-file index once, up front
