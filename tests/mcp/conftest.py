@@ -10,15 +10,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from mcp_helpers import EVERYTHING_DEFAULT, EVERYTHING_ENV, mint
 
 from contractkit.mcp_reference.stack import McpStack
-
-REPO = Path(__file__).resolve().parents[2]
-EVERYTHING_ENV = "CONTRACTKIT_SERVER_EVERYTHING"
-EVERYTHING_DEFAULT = REPO / ".ci/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
-EVERYTHING_SPEC = REPO / "examples/server-everything/mcp-servers.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +27,6 @@ def demo_token(mcp_stack: McpStack) -> str:
     from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     return mint(mcp_stack, "crm.read crm.write", "crm-data-mcp", (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
-
-
-def mint(stack: McpStack, scope: str, audience: str, auth: tuple[str, str]) -> str:
-    response = httpx.post(stack.token_url, data={"grant_type": "client_credentials", "scope": scope,
-                                                 "audience": audience}, auth=auth)
-    response.raise_for_status()
-    return str(response.json()["access_token"])
 
 
 @pytest.fixture(scope="session")

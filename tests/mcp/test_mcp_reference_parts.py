@@ -8,8 +8,8 @@ import time
 import httpx
 import jwt
 import pytest
+from mcp_helpers import mint
 
-from conftest import mint
 from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from contractkit.auth.issuer import TokenIssuer
 from contractkit.mcp_reference.audit import AuditLog, redact

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from mcp_helpers import EVERYTHING_SPEC
 
-from conftest import EVERYTHING_SPEC
 from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 HTTP_ONLY = {"MCP-AUTH-001", "MCP-AUTH-002", "MCP-AUTH-003", "MCP-AUTH-004", "MCP-AUTH-005", "MCP-AUTH-006",
