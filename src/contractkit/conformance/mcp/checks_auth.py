@@ -39,13 +39,19 @@ def _expect_401(exchange: rpc.Exchange, what: str) -> None:
 )
 def check_no_token(target: McpTarget) -> None:
     """What it does: POSTs ``initialize`` with no Authorization header and expects 401 with a
-    ``WWW-Authenticate: Bearer ...`` challenge.
+    ``WWW-Authenticate: Bearer ...`` challenge; a GET of the endpoint (the server-to-client SSE
+    stream) without a token must not be served either.
 
     Why: an MCP server that answers anonymous requests exposes engine/'s data to anyone who can
     reach it.
     """
     target.require_bearer()
     _expect_401(rpc.post(target, rpc.initialize_message()), "no token")
+    stream = target.http.request("GET", target.url or "", headers={"accept": "text/event-stream"},
+                                 operation="GET (SSE stream)", timeout=3.0)
+    if stream.status is not None and 200 <= stream.status < 300:
+        raise Violation("a GET of the MCP endpoint without a token was served (the SSE stream opened)",
+                        operation="GET", evidence=stream.evidence())
 
 
 @MCP_CHECKS.register(
@@ -192,21 +198,24 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
     if token is None:
         raise NotVerified(f"the issuer gave the suite no token for this server without {tool.scope}")
     target.presented.add(token)
-    session_id, version = rpc.open_session(target, token)
-    try:
-        arguments = dict(tool.examples[0]) if tool.examples else {}
-        exchange = rpc.post(target, {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-                                     "params": {"name": tool.name, "arguments": arguments}},
-                            token=token, session_id=session_id, version=version)
-    finally:
-        rpc.close_session(target, token, session_id)
-    params = challenge(exchange) or {}
-    if exchange.status != 403:
-        raise Violation(f"calling {tool.name} without {tool.scope} got {exchange.status or exchange.error}, "
-                        "not 403", operation=tool.name, evidence=exchange.evidence())
-    if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
-        raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
-                        operation=tool.name, evidence=exchange.evidence())
+    call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": tool.name, "arguments": dict(tool.examples[0]) if tool.examples else {}}}
+    # Twice: in a session the weaker token opened, and in one a full token opened (the token of
+    # each request counts, not the one that started the session).
+    for opener, how in ((token, "in its own session"), (target.token(), "in a session opened with a full token")):
+        session_id, version = rpc.open_session(target, opener)
+        try:
+            exchange = rpc.post(target, call, token=token, session_id=session_id, version=version)
+        finally:
+            rpc.close_session(target, opener, session_id)
+        params = challenge(exchange) or {}
+        if exchange.status != 403:
+            raise Violation(f"calling {tool.name} without {tool.scope} {how} got "
+                            f"{exchange.status or exchange.error}, not 403", operation=tool.name,
+                            evidence=exchange.evidence())
+        if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
+            raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
+                            operation=tool.name, evidence=exchange.evidence())
 
 
 @MCP_CHECKS.register(
