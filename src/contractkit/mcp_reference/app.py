@@ -110,6 +110,8 @@ class ToolCallMiddleware:
             outcome = "error" if _is_error(result) else "ok"
             return result
         finally:
+            if self.variant == "audit-outcome-always-ok":
+                outcome = "ok"
             self.audit.record(caller=_caller(ctx), tool=tool, outcome=outcome, started=started,
                               arguments=arguments, request_id=ctx.request_id)
 

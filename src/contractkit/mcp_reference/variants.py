@@ -37,6 +37,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("no-resource-metadata", "MCP-AUTH-002", "no RFC 9728 metadata, challenges do not name it"),
     Variant("over-broad-service-token", "MCP-SVC-001", "the service token holds every scope the client may hold"),
     Variant("missing-audit-record", "MCP-AUDIT-001", "calls of get_customer are not audited"),
+    Variant("audit-outcome-always-ok", "MCP-AUDIT-001", "every call is audited as 'ok', refused ones too"),
 )
 
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)

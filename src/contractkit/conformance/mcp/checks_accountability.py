@@ -139,7 +139,8 @@ def check_audit_complete(target: McpTarget) -> None:
     """What it does: notes the end of the audit log, calls every declared tool once with valid
     arguments and once more with invalid ones, then reads the new records: each call must appear
     exactly once (matched by tool and arguments), as one JSON object per line carrying every
-    field the spec lists, with a parseable time and, over HTTP, the suite's client id as caller.
+    field the spec lists, with a parseable time, a non-negative duration, an outcome that tells
+    the refused call from the successful ones and, over HTTP, the suite's client id as caller.
 
     Why: an audit trail with gaps cannot answer "who read this customer's record".
     """
@@ -189,6 +190,15 @@ def check_audit_complete(target: McpTarget) -> None:
                 problems.append(f"{name}: time {record.get('time')!r} is not an ISO 8601 timestamp")
             if expected_caller and "caller" in fields and expected_caller not in str(record.get("caller")):
                 problems.append(f"{name}: caller is {record.get('caller')!r}, not the suite's {expected_caller!r}")
+            duration = record.get("duration_ms")
+            if "duration_ms" in fields and not (isinstance(duration, int | float) and duration >= 0):
+                problems.append(f"{name}: duration_ms is {duration!r}, not a non-negative number")
+    if "outcome" in fields and bad:
+        good_outcomes = {str(r.get("outcome")) for c in calls[:-len(bad)] for r in records if _same_call(r, *c)}
+        bad_outcomes = {str(r.get("outcome")) for c in calls[-len(bad):] for r in records if _same_call(r, *c)}
+        if good_outcomes and bad_outcomes and bad_outcomes <= good_outcomes:
+            problems.append(f"the refused call is recorded with the same outcome as successful ones "
+                            f"({sorted(bad_outcomes)})")
     if problems:
         raise Violation("; ".join(problems[:6]), operation="audit log",
                         evidence=Evidence(notes=[f"audit log: {path}", f"new records read: {len(records)}"]))
