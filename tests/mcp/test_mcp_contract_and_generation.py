@@ -74,3 +74,17 @@ def test_a_wrapped_non_object_result_is_unwrapped():
     wrapped = CallToolResult(content=[TextContent(type="text", text="v")], structured_content={"result": "v"})
     assert return_problem({"type": "string"}, wrapped) is None
     assert return_problem({"type": "integer"}, wrapped) is not None
+
+
+def test_a_recursive_schema_keeps_its_refs_and_still_validates_and_generates():
+    from contractkit.mcp_reference.contract import resolve_schema
+
+    root = {"$defs": {"Node": {"type": "object", "required": ["name"], "additionalProperties": False,
+                               "properties": {"name": {"type": "string"},
+                                              "children": {"type": "array", "maxItems": 2,
+                                                           "items": {"$ref": "#/$defs/Node"}}}}}}
+    schema = resolve_schema({"$ref": "#/$defs/Node"}, root)
+    validator = Draft202012Validator(schema)
+    assert validator.is_valid({"name": "a", "children": [{"name": "b"}]})
+    assert not validator.is_valid({"name": "a", "children": [{"nom": "b"}]})
+    assert all(validator.is_valid(v) for v in sample_valid(schema, 5))

@@ -114,6 +114,17 @@ def inline_refs(schema: Any, root: dict[str, Any], _seen: tuple[str, ...] = ()) 
     return {k: inline_refs(v, root, _seen) for k, v in schema.items() if k != "$defs"}
 
 
+def resolve_schema(schema: Any, root: dict[str, Any]) -> Any:
+    """``schema`` self-contained: refs inlined, or, for a recursive schema (a tree), the document's
+    ``$defs`` carried along so that its ``#/$defs/...`` refs still resolve against it."""
+    try:
+        return inline_refs(schema, root)
+    except RefError as exc:
+        if "cyclic" not in str(exc) or not isinstance(schema, dict):
+            raise
+        return {**schema, "$defs": {**(root.get("$defs") or {}), **(schema.get("$defs") or {})}}
+
+
 def _server(root: dict[str, Any], raw: dict[str, Any], pointer: str, spec_name: str) -> ServerContract:
     transports = raw.get("transports") or {}
     auth = raw.get("authentication") or {}
@@ -123,8 +134,8 @@ def _server(root: dict[str, Any], raw: dict[str, Any], pointer: str, spec_name: 
             name=str(t["name"]),
             description=str(t.get("description", "")),
             scope=t.get("scope"),
-            parameters=inline_refs(t.get("parameters", {}), root),
-            returns=inline_refs(t.get("returns", {}), root),
+            parameters=resolve_schema(t.get("parameters", {}), root),
+            returns=resolve_schema(t.get("returns", {}), root),
             examples=tuple(e.get("arguments", {}) for e in t.get("examples", []) or []),
             pointer=f"{pointer}/tools/{i}",
         )
