@@ -128,7 +128,14 @@ class McpTarget:
         from contractkit.conformance.mcp.generate import sample_valid
 
         args: list[Any] = [dict(e) for e in tool.examples]
-        for value in sample_valid(tool.parameters, count):
+        try:
+            generated = sample_valid(tool.parameters, count)
+        except Exception as exc:  # a schema the generator cannot model: say so, keep the examples
+            if not args:
+                raise NotVerified(f"cannot generate arguments from the declared parameters of {tool.name} "
+                                  f"({type(exc).__name__}: {str(exc)[:200]}) and it has no examples") from None
+            generated = []
+        for value in generated:
             if value not in args:
                 args.append(value)
         return args[: max(count, len(tool.examples))]
