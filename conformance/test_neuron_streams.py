@@ -35,6 +35,11 @@ def test_stream_usage_consistent(neuron, operation):
     streams.stream_usage_consistent(neuron, operation)
 
 
+@pytest.mark.rule("NEU-USE-002")
+def test_websocket_usage_consistent(neuron):
+    websocket.ws_usage_consistent(neuron)
+
+
 @pytest.mark.rule("NEU-WS-001")
 def test_websocket_auth(neuron):
     websocket.ws_auth(neuron)

@@ -170,9 +170,10 @@ def whole_answer_twin(neuron: NeuronTarget, op: Operation) -> Operation | None:
     return None
 
 
-def deterministic_reference(neuron: NeuronTarget, op: Operation, body: Any) -> dict[str, Any]:
+def deterministic_reference(neuron: NeuronTarget, op: Operation, body: Any,
+                            twin: Operation | None = None) -> dict[str, Any]:
     """The twin's answer for ``body`` if it is the same twice, else NotVerified."""
-    twin = whole_answer_twin(neuron, op)
+    twin = twin or whole_answer_twin(neuron, op)
     if twin is None:
         raise NotVerified(f"no whole-answer operation takes the same request as {op.label}")
     first, second = (neuron.call(twin, body=body) for _ in range(2))
@@ -189,9 +190,11 @@ def deterministic_reference(neuron: NeuronTarget, op: Operation, body: Any) -> d
 @NEURON_CHECKS.register("NEU-USE-002", "A streamed answer reports the same usage as the whole answer",
                         clause="DESIGN: usage consistent between stream and total; x-pricing")
 def stream_usage_consistent(neuron: NeuronTarget, op: Operation) -> None:
-    """What it does: sends the same request to the stream and to its whole-answer twin
-    (``/chat``); on a deterministic target the terminal frame's ``token_count``/``cost_usd``
-    and the concatenated deltas must equal the whole answer's usage and reply.
+    """What it does: sends the same request to the SSE stream (and the same message over the
+    WebSocket) and to the whole-answer twin (``/chat``); on a deterministic target the terminal
+    frame's ``token_count``/``cost_usd`` and the concatenated deltas must equal the whole
+    answer's usage and reply. On a target that answers the same request differently twice,
+    the rule is not verified.
 
     Why: a stream that under-reports usage makes streamed chats free.
     """

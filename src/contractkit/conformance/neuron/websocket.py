@@ -303,3 +303,32 @@ def ws_midstream_failure(neuron: NeuronTarget) -> None:
         if problems:
             raise Violation(f"under a mid-stream failure: {problems[0]}", evidence=session.evidence(headers),
                             operation=ws.label)
+
+
+def ws_usage_consistent(neuron: NeuronTarget) -> None:
+    """NEU-USE-002 on the WebSocket: a turn reports the usage and text of the whole answer (``/chat``)."""
+    from contractkit.conformance.neuron.streams import deterministic_reference
+
+    eps = endpoints(neuron)
+    if not eps:
+        raise NotVerified("the spec declares no x-websockets endpoint")
+    twins = [op for op in neuron.spec.operations if op.ai and not op.is_stream
+             and "message" in ((op.request_schema or {}).get("properties") or {})]
+    if not twins:
+        raise NotVerified("no whole-answer operation takes a chat message to compare the WebSocket with")
+    for ws in eps:
+        examples = (ws.decl.get("examples") or {}).get("client") or [{"type": "message", "message": "Hello"}]
+        message = {k: v for k, v in examples[0].items() if k != "type"}
+        reference = deterministic_reference(neuron, twins[0], message, twin=twins[0])
+        session, headers = _good_session(neuron, ws, (ws.auth.get("methods") or ["header"])[0], 1)
+        done = next((d for k, d in session.frames if k == "done" and isinstance(d, dict)), None)
+        if done is None:
+            raise NotVerified(f"the WebSocket turn ended without a done frame ({session.error or session.close_code})")
+        for key in ("token_count", "cost_usd"):
+            if done.get(key) != reference.get(key):
+                raise Violation(f"the WebSocket turn reports {key} {done.get(key)!r}, the whole answer "
+                                f"{reference.get(key)!r}", evidence=session.evidence(headers), operation=ws.label)
+        text = "".join(str(d.get("text", "")) for k, d in session.frames if k == "delta" and isinstance(d, dict))
+        if isinstance(reference.get("reply"), str) and text != reference["reply"]:
+            raise Violation("the WebSocket text differs from the whole answer's reply for the same message",
+                            evidence=session.evidence(headers), operation=ws.label)
