@@ -208,14 +208,19 @@ class TargetClient:
         except (httpx.TransportError, httpx.DecodingError) as exc:
             exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         exchange.elapsed_s = time.monotonic() - started
-        self._count(exchange)
+        self._count(exchange, timed_out_on_purpose=timeout is not None and bool(exchange.error)
+                    and exchange.error.startswith("no complete answer"))
         return exchange
 
-    def _count(self, exchange: Exchange) -> None:
+    def _count(self, exchange: Exchange, *, timed_out_on_purpose: bool = False) -> None:
+        """Count transport failures in a row; a request given its own (longer) timeout that runs
+        out, e.g. under an injected provider hang, is the check's finding, not a dead target."""
         with self._lock:
             self.exchanges += 1
             if exchange.error is None:
                 self._consecutive_errors = 0
+                return
+            if timed_out_on_purpose:
                 return
             self._consecutive_errors += 1
             gone = self._consecutive_errors >= self.max_consecutive_errors
