@@ -101,16 +101,20 @@ def _sample_calls(target: McpTarget) -> list[tuple[str, dict[str, Any]]]:
     return calls
 
 
-def _attempt(target: McpTarget, name: str, args: Any) -> None:
-    """Call a tool for its side effects (audit records, engine/ requests); how it ends is not judged here."""
+def _attempt(target: McpTarget, name: str, args: Any) -> bool:
+    """Call a tool for its side effects (audit records, engine/ requests); True if it succeeded.
+
+    How the call ends is not judged here (other checks do), only noted.
+    """
     from contractkit.conformance.mcp.client import CallTimeout, SessionLost
 
     try:
-        target.client().call_tool(name, args)
+        return not target.client().call_tool(name, args).is_error
     except (CallTimeout, SessionLost):
         target.drop_client()
     except Exception:  # a JSON-RPC error: the call was still made
         pass
+    return False
 
 
 def _read_from(path: Any, offset: int) -> str:
@@ -153,8 +157,7 @@ def check_audit_complete(target: McpTarget) -> None:
     bad = invalid_arguments(first.parameters, [calls[0][1]], 1) if first else []
     calls += [(calls[0][0], args) for _, args in bad]
     offset = path.stat().st_size
-    for name, args in calls:
-        _attempt(target, name, args)
+    succeeded = [_attempt(target, name, args) for name, args in calls]
     problems: list[str] = []
     records: list[dict[str, Any]] = []
     deadline = time.monotonic() + 3.0
@@ -194,8 +197,10 @@ def check_audit_complete(target: McpTarget) -> None:
             if "duration_ms" in fields and not (isinstance(duration, int | float) and duration >= 0):
                 problems.append(f"{name}: duration_ms is {duration!r}, not a non-negative number")
     if "outcome" in fields and bad:
-        good_outcomes = {str(r.get("outcome")) for c in calls[:-len(bad)] for r in records if _same_call(r, *c)}
-        bad_outcomes = {str(r.get("outcome")) for c in calls[-len(bad):] for r in records if _same_call(r, *c)}
+        good_outcomes = {str(r.get("outcome")) for c, ok in zip(calls, succeeded, strict=True) if ok
+                         for r in records if _same_call(r, *c)}
+        bad_outcomes = {str(r.get("outcome")) for c, ok in zip(calls[-len(bad):], succeeded[-len(bad):], strict=True)
+                        if not ok for r in records if _same_call(r, *c)}
         if good_outcomes and bad_outcomes and bad_outcomes <= good_outcomes:
             problems.append(f"the refused call is recorded with the same outcome as successful ones "
                             f"({sorted(bad_outcomes)})")
