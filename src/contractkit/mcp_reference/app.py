@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -191,4 +191,4 @@ def describe(config: McpServerConfig) -> str:
     return json.dumps(data)
 
 
-__all__ = ["BuiltServer", "McpServerConfig", "build_server", "describe", "http_app", "replace", "run_stdio"]
+__all__ = ["BuiltServer", "McpServerConfig", "build_server", "describe", "http_app", "run_stdio"]

@@ -18,8 +18,6 @@ from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.tokens import TokenSource, credentials_from
 from contractkit.mcp_reference.contract import ServerContract, ToolContract
 
-ACCEPT = "application/json, text/event-stream"
-
 
 class McpTarget:
     def __init__(self, contract: ServerContract, options: VerifyOptions) -> None:
