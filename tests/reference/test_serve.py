@@ -59,6 +59,11 @@ def test_serve_stack_prints_named_urls_and_credentials_and_stops_on_ctrl_c():
                               headers={"Authorization": f"Bearer {token}"}, timeout=20)
         assert response.status_code == 200 and response.json()["fallback"] is False
         assert httpx.get(urls["provider-double"] + "/_control/faults").json()["requests"] >= 1
+        mcp = dict(re.findall(r"^(engine-double|crm-data-mcp|document-retrieval-mcp): (http://127\.0\.0\.1:\d+\S*)",
+                              "\n".join(lines), re.MULTILINE))
+        assert set(mcp) == {"engine-double", "crm-data-mcp", "document-retrieval-mcp"}
+        unauthenticated = httpx.post(mcp["crm-data-mcp"], json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert unauthenticated.status_code == 401 and "resource_metadata" in unauthenticated.headers["www-authenticate"]
     finally:
         code = stop(proc)
     assert code == 0

@@ -72,6 +72,7 @@ def _neuron_app(args: argparse.Namespace, keep: list[Any], out: TextIO) -> Any:
 
 
 def serve_stack(args: argparse.Namespace, out: TextIO) -> int:
+    from contractkit.mcp_reference.stack import McpStack
     from contractkit.reference.stack import ReferenceStack
 
     if args.host not in {"127.0.0.1", "localhost"}:
@@ -81,12 +82,15 @@ def serve_stack(args: argparse.Namespace, out: TextIO) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with stack:
+        with stack, McpStack(issuer_url=stack.issuer_url) as mcp:
             _say(out, f"token-issuer: {stack.issuer_url}")
             _say(out, f"provider-double: {stack.double_url}")
             _say(out, f"neuron: {stack.neuron_url}")
+            _say(out, f"engine-double: {mcp.engine_url}")
+            for name in mcp.server_names:
+                _say(out, f"{name}: {mcp.url(name)} (audit log {mcp.audit_path(name)})")
             _say(out, f"demo client: client_id={stack.client_id} client_secret={stack.client_secret} "
-                      f"(token endpoint {stack.token_url}, audience neuron-api)")
+                      f"(token endpoint {stack.token_url}, audiences neuron-api, {', '.join(mcp.server_names)})")
             _say(out, "fault injection: " + ("on (X-Fault-Inject)" if stack.fault_injection else "off"))
             _say(out, "press Ctrl-C to stop")
             while not stop.wait(0.5):
