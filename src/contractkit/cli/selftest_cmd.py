@@ -9,9 +9,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=("all", "neuron", "mcp"), default="all")
     parser.add_argument("--variant", action="append", metavar="NAME", help="run only these variants")
     parser.add_argument("--profile", choices=("quick", "default", "thorough"), default="quick")
-    parser.add_argument("--full", action="store_true",
-                        help="run every rule on every variant (default: all but the slow disruptive ones, "
-                             "plus those the variant's defect is about)")
+    parser.add_argument("--fast", action="store_true",
+                        help="run only the rules that are not slow (no fault matrix, expired token or burst) "
+                             "plus those the variant's defect is about (default: every rule on every variant)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--list", action="store_true", help="list the variants and the rule each must fail")
 

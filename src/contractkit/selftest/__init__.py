@@ -51,7 +51,8 @@ def run_selftest(args: argparse.Namespace) -> int:
             raise ConfigError(f"no variant named {name!r} (see `contractkit selftest --list`)") from None
     run_neuron = suite in ("all", "neuron") and (not given or bool(names))
     profile = getattr(args, "profile", "quick") or "quick"
-    full = bool(getattr(args, "full", False))
+    full = not bool(getattr(args, "fast", False))
+    args.full = full  # the MCP matrix reads ``full`` too: the same choice for both
     ok = True
     if run_neuron and getattr(args, "format", "text") == "json":
         rows = detection_matrix(names or None, profile=profile, full=full)

@@ -1,9 +1,9 @@
 """Run the suite on the reference and on each broken variant; the detection matrix.
 
 A variant is *caught* when the run fails with exactly its rule id and nothing else; the
-reference must pass with every rule verified. By default a variant runs every rule except the
-slow, disruptive ones (fault matrix, burst, expired token), plus the ones its defect is about;
-``full=True`` runs every rule for every variant.
+reference must pass with every rule verified. Every rule runs on every variant (``full``, the
+default); ``full=False`` (``contractkit selftest --fast``) skips the slow, disruptive rules
+(fault matrix, burst, expired token) except those the variant's defect is about.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def rules_for(v: Variant, full: bool) -> list[str] | None:
     return list(dict.fromkeys(base + extra))
 
 
-def detect(v: Variant, *, profile: str = "quick", full: bool = False) -> Detection:
+def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detection:
     """Start the reference stack with this variant's neuron/, verify it, report what failed."""
     from contractkit.conformance.command import run_suite, verify_namespace
     from contractkit.reference.stack import ReferenceStack
@@ -87,7 +87,7 @@ def detect(v: Variant, *, profile: str = "quick", full: bool = False) -> Detecti
 
 
 def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick",
-                     full: bool = False) -> list[Detection]:
+                     full: bool = True) -> list[Detection]:
     wanted = set(names or ())
     chosen = [v for v in (REFERENCE, *VARIANTS) if not wanted or v.name in wanted]
     return [detect(v, profile=profile, full=full) for v in chosen]
