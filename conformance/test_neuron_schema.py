@@ -6,6 +6,7 @@ from contractkit.conformance.neuron import schema
 
 
 @pytest.mark.rule("NEU-SCH-001")
+@pytest.mark.operations("json_answers")
 def test_response_bodies_match_schemas(neuron, operation):
     schema.response_schema(neuron, operation)
 

@@ -124,3 +124,54 @@ class EchoRequestHeader:
 def sse_events(chunk: bytes) -> list[bytes]:
     """A chunk split into its events (sse-starlette sends one or more per chunk)."""
     return [e for e in chunk.replace(b"\r\n", b"\n").split(b"\n\n") if e.strip()]
+
+
+class EditWebSocketFrames:
+    """Rewrites the JSON text frames a WebSocket endpoint sends (``edit`` returns None to drop one)."""
+
+    def __init__(self, app: ASGIApp, edit: Callable[[Any], Any]) -> None:
+        self.app = app
+        self.edit = edit
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def edit(message: Message) -> None:
+            if message["type"] == "websocket.send" and message.get("text"):
+                try:
+                    frame = json.loads(message["text"])
+                except ValueError:
+                    frame = None
+                if frame is not None:
+                    frame = self.edit(frame)
+                    if frame is None:
+                        return
+                    message = {"type": "websocket.send", "text": json.dumps(frame)}
+            await send(message)
+
+        await self.app(scope, receive, edit)
+
+
+class SetResponseHeader:
+    """Sets a header on answers of the given statuses (to break a declared header's schema)."""
+
+    def __init__(self, app: ASGIApp, name: str, value: str, statuses: set[int]) -> None:
+        self.app = app
+        self.name = name.lower().encode()
+        self.value = value.encode()
+        self.statuses = statuses
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def edit(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in self.statuses:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != self.name]
+                message = {**message, "headers": [*headers, (self.name, self.value)]}
+            await send(message)
+
+        await self.app(scope, receive, edit)

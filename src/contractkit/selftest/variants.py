@@ -8,6 +8,7 @@ ASGI app; ``stack`` is the running ``ReferenceStack`` (its issuer mints tokens a
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -21,7 +22,14 @@ from fastapi import Depends, Request, WebSocket
 from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
 from contractkit.reference.neuron.security import authenticate, authorize, check_scope, check_token
-from contractkit.selftest.middleware import EchoRequestHeader, EditJsonResponses, FilterStreamChunks, sse_events
+from contractkit.selftest.middleware import (
+    EchoRequestHeader,
+    EditJsonResponses,
+    EditWebSocketFrames,
+    FilterStreamChunks,
+    SetResponseHeader,
+    sse_events,
+)
 
 ALL_SCOPES = frozenset({"neuron.analyze", "neuron.suggest", "neuron.risk", "neuron.chat"})
 WS_KEY = "WS /chat/ws"
@@ -334,6 +342,56 @@ def _sse_undeclared_field(stack: Any, settings: NeuronSettings) -> Any:
     return FilterStreamChunks(create_neuron_app(settings), "/chat/stream", add_field)
 
 
+def _framework_404_body(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if status == 404 and isinstance(body, dict):
+        return status, headers, {"detail": "Not Found"}
+    return None
+
+
+def _readiness_never_degrades(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
+    if path == "/ready" and status == 200 and isinstance(body, dict) and body.get("status") == "degraded":
+        provider = {"name": (body.get("provider") or {}).get("name", "x"), "state": "ok", "consecutive_failures": 0}
+        return status, headers, {"status": "ready", "provider": provider}
+    return None
+
+
+def _bad_request_id_header(stack: Any, settings: NeuronSettings) -> Any:
+    return SetResponseHeader(create_neuron_app(settings), "x-request-id", "not a valid id!", {200})
+
+
+def _done_instead_of_error(frame: Any) -> Any:
+    if isinstance(frame, dict) and frame.get("type") == "error" and frame.get("code") == "provider_unavailable":
+        return {"type": "done", "finish_reason": "stop", "token_count": frame.get("token_count", 0),
+                "cost_usd": frame.get("cost_usd", 0.0), "fallback": False}
+    return frame
+
+
+def _sse_error_as_done(stack: Any, settings: NeuronSettings) -> Any:
+    def rewrite(chunk: bytes) -> bytes:
+        out = []
+        for event in sse_events(chunk):
+            if b"event: error" in event and b"provider_unavailable" in event:
+                data = json.loads(event.split(b"data:", 1)[1].strip())
+                event = b"event: done\ndata: " + json.dumps(_done_instead_of_error(data)).encode()
+            out.append(event + b"\n\n")
+        return b"".join(out)
+
+    return FilterStreamChunks(create_neuron_app(settings), "/chat/stream", rewrite)
+
+
+def _ws_error_as_done(stack: Any, settings: NeuronSettings) -> Any:
+    return EditWebSocketFrames(create_neuron_app(settings), _done_instead_of_error)
+
+
+def _ws_without_terminal(stack: Any, settings: NeuronSettings) -> Any:
+    def drop_done(frame: Any) -> Any:
+        if isinstance(frame, dict) and frame.get("type") == "done" and frame.get("fallback") is False:
+            return None
+        return frame
+
+    return EditWebSocketFrames(create_neuron_app(settings), drop_done)
+
+
 DISRUPTIVE = ("NEU-FB-*", "NEU-SSE-003", "NEU-WS-003")
 
 VARIANTS: tuple[Variant, ...] = (
@@ -357,6 +415,10 @@ VARIANTS: tuple[Variant, ...] = (
             _json_edit(_undeclared_content_type)),
     Variant("invalid-chat-accepted", "NEU-SCH-006", "invalid chat requests are answered 200",
             _json_edit(_invalid_chat_accepted)),
+    Variant("bad-request-id-header", "NEU-SCH-004", "200 answers carry an X-Request-ID that breaks its pattern",
+            _bad_request_id_header),
+    Variant("framework-error-body", "NEU-ERR-001", "404 answers carry the framework's {\"detail\"} body",
+            _json_edit(_framework_404_body)),
     Variant("stack-trace-in-error", "NEU-ERR-002", "404 bodies carry a Python traceback",
             _json_edit(_stack_trace_in_error)),
     Variant("bad-input-500", "NEU-ERR-003", "invalid input gets 500 instead of 4xx", _json_edit(_bad_input_500)),
@@ -366,11 +428,18 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("sse-without-terminal", "NEU-SSE-002", "the SSE stream ends without its done event",
             _sse_without_terminal),
     Variant("sse-undeclared-field", "NEU-SSE-001", "delta events carry an undeclared field", _sse_undeclared_field),
+    Variant("sse-error-as-done", "NEU-SSE-003", "a mid-stream provider failure ends the SSE stream with done",
+            _sse_error_as_done, also_run=("NEU-SSE-003",)),
+    Variant("ws-without-terminal", "NEU-WS-002", "WebSocket turns end without their done frame", _ws_without_terminal),
+    Variant("ws-error-as-done", "NEU-WS-003", "a mid-stream provider failure ends the WebSocket turn with done",
+            _ws_error_as_done, also_run=("NEU-WS-003",)),
     Variant("ws-accepts-bad-auth", "NEU-WS-001", "the WebSocket accepts any token", _ws_accepts_bad_auth),
     Variant("retry-after-missing", "NEU-RL-001", "429 answers lack Retry-After", _json_edit(_retry_after_missing),
             also_run=("NEU-RL-001",)),
     Variant("fallback-500", "NEU-FB-001", "provider failures get a bare 500", _json_edit(_fallback_500),
             also_run=DISRUPTIVE),
+    Variant("readiness-never-degrades", "NEU-FB-003", "readiness says ready while the provider fails",
+            _json_edit(_readiness_never_degrades), also_run=("NEU-FB-003",)),
     Variant("deadline-overrun", "NEU-FB-002", "a degraded answer arrives after the deadline", _deadline_overrun,
             also_run=DISRUPTIVE),
 )

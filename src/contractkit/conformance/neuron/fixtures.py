@@ -3,7 +3,7 @@
 ``neuron`` is the session's ``NeuronTarget``. A test that takes an ``operation`` argument is
 parametrized over the spec's operations selected by its ``@pytest.mark.operations(kind)``
 marker (``all``, ``authenticated``, ``ai``, ``json_ai``, ``customer``, ``stream``,
-``rate_limited``), so the suite follows whatever spec it is given.
+``rate_limited``, ``json_answers``), so the suite follows whatever spec it is given.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ SELECTORS: dict[str, Callable[[Operation], bool]] = {
     "customer": lambda op: op.takes_customer,
     "stream": lambda op: op.is_stream,
     "rate_limited": lambda op: op.rate_limit is not None,
+    "json_answers": lambda op: any(status.startswith("2") and any("json" in media for media in r.content)
+                                   for status, r in op.responses.items()),
 }
 
 _SPECS: dict[str, NeuronSpec] = {}

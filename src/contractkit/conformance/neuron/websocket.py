@@ -27,6 +27,7 @@ from contractkit.conformance.registry import NEURON_CHECKS
 
 _MAX_FRAMES = 2000
 _MAX_FRAME_BYTES = 1024 * 1024
+_IDLE_S = 5.0
 
 
 @dataclass
@@ -114,13 +115,16 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
             seen_terminal = 0
             while len(session.frames) < _MAX_FRAMES:
                 remaining = deadline - time.monotonic()
+                if session.frames:  # mid-turn, frames flow; a long silence is the end of what we get
+                    remaining = min(remaining, _IDLE_S)
                 if remaining <= 0:
                     session.error = f"no terminal frame or close within {timeout:g} s"
                     break
                 try:
                     raw = conn.recv(timeout=remaining)
                 except TimeoutError:
-                    session.error = f"no terminal frame or close within {timeout:g} s"
+                    session.error = (f"no frame for {_IDLE_S:g} s after {len(session.frames)} frames, and no "
+                                     "terminal frame" if session.frames else f"no frame or close within {timeout:g} s")
                     break
                 text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
                 session.raw.append(text)
