@@ -392,6 +392,29 @@ def _ws_without_terminal(stack: Any, settings: NeuronSettings) -> Any:
     return EditWebSocketFrames(create_neuron_app(settings), drop_done)
 
 
+_RATES = {"lightweight": 0.0005, "balanced": 0.003, "advanced": 0.015}  # x-pricing of the bundled spec
+
+
+def _sse_usage_inflated(stack: Any, settings: NeuronSettings) -> Any:
+    """Streams bill 10 more tokens than the whole answer, priced consistently (so only the comparison fails)."""
+
+    def rewrite(chunk: bytes) -> bytes:
+        out = []
+        for event in sse_events(chunk):
+            if b"event: done" in event and _DONE_REAL.search(event):
+                data = json.loads(event.split(b"data:", 1)[1].strip())
+                tokens, cost = int(data["token_count"]), float(data["cost_usd"])
+                rate = next((r for r in _RATES.values() if round(tokens / 1000 * r, 6) == cost), None)
+                if rate is not None:
+                    data["token_count"] = tokens + 10
+                    data["cost_usd"] = round((tokens + 10) / 1000 * rate, 6)
+                    event = b"event: done\ndata: " + json.dumps(data).encode()
+            out.append(event + b"\n\n")
+        return b"".join(out)
+
+    return FilterStreamChunks(create_neuron_app(settings), "/chat/stream", rewrite)
+
+
 DISRUPTIVE = ("NEU-FB-*", "NEU-SSE-003", "NEU-WS-003")
 
 VARIANTS: tuple[Variant, ...] = (
@@ -427,6 +450,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("cost-mispriced", "NEU-USE-001", "analyses bill twice the x-pricing cost", _json_edit(_cost_mispriced)),
     Variant("sse-without-terminal", "NEU-SSE-002", "the SSE stream ends without its done event",
             _sse_without_terminal),
+    Variant("sse-usage-inflated", "NEU-USE-002", "streams report 10 more tokens than the whole answer",
+            _sse_usage_inflated),
     Variant("sse-undeclared-field", "NEU-SSE-001", "delta events carry an undeclared field", _sse_undeclared_field),
     Variant("sse-error-as-done", "NEU-SSE-003", "a mid-stream provider failure ends the SSE stream with done",
             _sse_error_as_done, also_run=("NEU-SSE-003",)),
