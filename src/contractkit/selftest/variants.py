@@ -10,29 +10,29 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-import jwt
-from fastapi import Depends, Request, WebSocket
-
-from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
-from contractkit.reference.neuron.security import authenticate, authorize, check_scope, check_token
+from contractkit.selftest.auth_defects import (
+    accept_expired,
+    accept_malformed,
+    accept_unsigned,
+    lenient,
+    no_token_accepted,
+    scope_ignored,
+    token_echoed,
+    wrong_audience_accepted,
+    ws_accepts_bad_auth,
+)
 from contractkit.selftest.middleware import (
-    EchoRequestHeader,
     EditJsonResponses,
     EditWebSocketFrames,
     FilterStreamChunks,
     SetResponseHeader,
     sse_events,
 )
-
-ALL_SCOPES = frozenset({"neuron.analyze", "neuron.suggest", "neuron.risk", "neuron.chat"})
-WS_KEY = "WS /chat/ws"
 
 
 @dataclass(frozen=True)
@@ -46,170 +46,6 @@ class Variant:
 
 def _reference(stack: Any, settings: NeuronSettings) -> Any:
     return create_neuron_app(settings)
-
-
-# --- auth -------------------------------------------------------------------------------------
-
-class _AnonymousAllowed:
-    """A verifier that lets a request without a token through with every scope."""
-
-    def __init__(self, inner: TokenVerifier) -> None:
-        self.inner = inner
-
-    def verify(self, token: str | None) -> VerifiedToken:
-        if not token:
-            return VerifiedToken("anonymous", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
-        return self.inner.verify(token)
-
-
-def _no_token_accepted(stack: Any, settings: NeuronSettings) -> Any:
-    app = create_neuron_app(settings)
-    state = app.state.neuron
-    state.verifier = _AnonymousAllowed(state.verifier)
-    return app
-
-
-def _scope_ignored(stack: Any, settings: NeuronSettings) -> Any:
-    app = create_neuron_app(settings)
-
-    def lenient(request: Request, token: Annotated[VerifiedToken, Depends(authenticate)]) -> VerifiedToken:
-        if isinstance(request, WebSocket):  # the WebSocket keeps its scope check: one defect per variant
-            return check_scope(token, request.app.state.neuron.contract.operations[WS_KEY].scope)
-        return token
-
-    app.dependency_overrides[authorize] = lenient
-    return app
-
-
-class _AnyAudience:
-    """A verifier that accepts a token for any audience the issuer serves."""
-
-    def __init__(self, inner: TokenVerifier, jwks_url: str) -> None:
-        self.inner = inner
-        self.others = [TokenVerifier(aud, jwks_url=jwks_url) for aud in
-                       ("crm-data-mcp", "document-retrieval-mcp", "engine-internal")]
-
-    def verify(self, token: str | None) -> VerifiedToken:
-        try:
-            return self.inner.verify(token)
-        except InvalidTokenError:
-            for other in self.others:
-                try:
-                    return other.verify(token)
-                except InvalidTokenError:
-                    continue
-            raise
-
-
-def _wrong_audience_accepted(stack: Any, settings: NeuronSettings) -> Any:
-    app = create_neuron_app(settings)
-    state = app.state.neuron
-    state.verifier = _AnyAudience(state.verifier, str(settings.jwks_url))
-    return app
-
-
-_SCOPE_TYPE: ContextVar[str] = ContextVar("contractkit_selftest_scope_type", default="")
-
-
-class _MarkScopeType:
-    """Records whether the current request is HTTP or WebSocket, for verifiers that only cheat on HTTP."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        mark = _SCOPE_TYPE.set(scope["type"])
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _SCOPE_TYPE.reset(mark)
-
-
-class _LenientOnHttp:
-    """Wraps the verifier: a token it rejects is let through on HTTP when ``accept`` says so."""
-
-    def __init__(self, inner: TokenVerifier, accept: Callable[[TokenVerifier, str], VerifiedToken | None]) -> None:
-        self.inner = inner
-        self.accept = accept
-
-    def verify(self, token: str | None) -> VerifiedToken:
-        try:
-            return self.inner.verify(token)
-        except InvalidTokenError:
-            if token and _SCOPE_TYPE.get() == "http":
-                granted = self.accept(self.inner, token)
-                if granted is not None:
-                    return granted
-            raise
-
-
-def _granted(claims: dict[str, Any]) -> VerifiedToken:
-    return VerifiedToken(str(claims.get("client_id", "x")), frozenset(str(claims.get("scope", "")).split()),
-                         "neuron-api", int(claims.get("exp", 0)), claims)
-
-
-def _accept_malformed(inner: TokenVerifier, token: str) -> VerifiedToken | None:
-    if token.count(".") != 2:
-        return VerifiedToken("anyone", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
-    return None
-
-
-def _accept_unsigned(inner: TokenVerifier, token: str) -> VerifiedToken | None:
-    """Reads the claims without checking the signature (still checks audience and expiry)."""
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False, "verify_aud": False})
-    except jwt.PyJWTError:
-        return None
-    if claims.get("aud") == "neuron-api" and int(claims.get("exp", 0)) > time.time():
-        return _granted(claims)
-    return None
-
-
-def _accept_expired(inner: TokenVerifier, token: str) -> VerifiedToken | None:
-    """Checks signature and audience, but not expiry."""
-    try:
-        key = inner._keys.get(jwt.get_unverified_header(token).get("kid"))
-        claims = jwt.decode(token, key, algorithms=["RS256"], audience="neuron-api",
-                            options={"verify_exp": False}) if key is not None else None
-    except (jwt.PyJWTError, ValueError, TypeError):
-        return None
-    return _granted(claims) if claims else None
-
-
-class _NoTokenCache:
-    """Replaces neuron/'s verified-token cache, so a token let through on HTTP is not trusted on the WebSocket."""
-
-    def get(self, token: str | None) -> VerifiedToken | None:
-        return None
-
-    def put(self, token: str | None, verified: VerifiedToken) -> VerifiedToken:
-        return verified
-
-
-def _lenient(accept: Callable[[TokenVerifier, str], VerifiedToken | None]) -> Callable[[Any, NeuronSettings], Any]:
-    def build(stack: Any, settings: NeuronSettings) -> Any:
-        app = create_neuron_app(settings)
-        app.state.neuron.verifier = _LenientOnHttp(app.state.neuron.verifier, accept)
-        app.state.neuron.verified = _NoTokenCache()
-        return _MarkScopeType(app)
-
-    return build
-
-
-def _ws_accepts_bad_auth(stack: Any, settings: NeuronSettings) -> Any:
-    app = create_neuron_app(settings)
-
-    def trusting(request: Request) -> VerifiedToken:
-        if isinstance(request, WebSocket):
-            return VerifiedToken("anyone", ALL_SCOPES, "neuron-api", int(time.time()) + 600, {})
-        return check_token(request.app.state.neuron, request.headers.get("authorization"))
-
-    app.dependency_overrides[authenticate] = trusting
-    return app
-
-
-def _token_echoed(stack: Any, settings: NeuronSettings) -> Any:
-    return EchoRequestHeader(create_neuron_app(settings), "authorization", {401})
 
 
 # --- bodies and errors --------------------------------------------------------------------------
@@ -418,17 +254,17 @@ def _sse_usage_inflated(stack: Any, settings: NeuronSettings) -> Any:
 DISRUPTIVE = ("NEU-FB-*", "NEU-SSE-003", "NEU-WS-003")
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant("no-token-accepted", "NEU-AUTH-001", "a request without a token is served", _no_token_accepted),
+    Variant("no-token-accepted", "NEU-AUTH-001", "a request without a token is served", no_token_accepted),
     Variant("malformed-token-accepted", "NEU-AUTH-002", "tokens that are not JWTs are accepted on HTTP",
-            _lenient(_accept_malformed)),
+            lenient(accept_malformed)),
     Variant("signature-not-checked", "NEU-AUTH-003", "forged, unsigned and edited tokens are accepted on HTTP",
-            _lenient(_accept_unsigned)),
-    Variant("expiry-not-checked", "NEU-AUTH-004", "expired tokens are accepted on HTTP", _lenient(_accept_expired),
+            lenient(accept_unsigned)),
+    Variant("expiry-not-checked", "NEU-AUTH-004", "expired tokens are accepted on HTTP", lenient(accept_expired),
             also_run=("NEU-AUTH-004",)),
     Variant("wrong-audience-accepted", "NEU-AUTH-005", "tokens for other audiences are accepted",
-            _wrong_audience_accepted),
-    Variant("scope-ignored", "NEU-AUTH-006", "the operation's scope is not checked", _scope_ignored),
-    Variant("token-echoed", "NEU-AUTH-007", "401 answers echo the Authorization header", _token_echoed),
+            wrong_audience_accepted),
+    Variant("scope-ignored", "NEU-AUTH-006", "the operation's scope is not checked", scope_ignored),
+    Variant("token-echoed", "NEU-AUTH-007", "401 answers echo the Authorization header", token_echoed),
     Variant("field-type-drift", "NEU-SCH-001", "analysis.reasoning drifts from string to number",
             _json_edit(_type_drift)),
     Variant("confidence-1.3", "NEU-SCH-001", "suggestions carry confidence 1.3", _json_edit(_confidence_out_of_range)),
@@ -458,7 +294,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("ws-without-terminal", "NEU-WS-002", "WebSocket turns end without their done frame", _ws_without_terminal),
     Variant("ws-error-as-done", "NEU-WS-003", "a mid-stream provider failure ends the WebSocket turn with done",
             _ws_error_as_done, also_run=("NEU-WS-003",)),
-    Variant("ws-accepts-bad-auth", "NEU-WS-001", "the WebSocket accepts any token", _ws_accepts_bad_auth),
+    Variant("ws-accepts-bad-auth", "NEU-WS-001", "the WebSocket accepts any token", ws_accepts_bad_auth),
     Variant("retry-after-missing", "NEU-RL-001", "429 answers lack Retry-After", _json_edit(_retry_after_missing),
             also_run=("NEU-RL-001",)),
     Variant("fallback-500", "NEU-FB-001", "provider failures get a bare 500", _json_edit(_fallback_500),
