@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("CONTRACTKIT_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("CONTRACTKIT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 REDOCLY_DIFF_S = 2.9
 
 

@@ -7,15 +7,13 @@ clients, a response that may send more (enum values, alternatives) possibly brea
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from contractkit.diff import diff_documents, gate
 from contractkit.loading import load_document
+from shared_corpus import corpus_dir
 
-CORPUS = Path(os.environ.get("CONTRACTKIT_CORPUS", "/work/shared/corpus"))
+CORPUS = corpus_dir()
 BASE, HEAD = CORPUS / "stripe-2023-02.yaml", CORPUS / "stripe-2023-09.yaml"
 pytestmark = pytest.mark.skipif(not (BASE.exists() and HEAD.exists()), reason="the shared corpus is not here")
 

@@ -17,6 +17,7 @@ from lint_helpers import Edit, broken_copy
 from sarif_schema import SARIF_2_1_0
 
 from contractkit.cli.main import main
+from shared_corpus import corpus_dir
 
 HOSTILE = Path(__file__).resolve().parent.parent / "fixtures" / "lint" / "hostile"
 REFS = Path(__file__).resolve().parent.parent / "fixtures" / "lint" / "refs"
@@ -192,11 +193,11 @@ def test_cli_process_has_no_traceback_and_skips_heavy_imports(repo_root: Path) -
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-@pytest.mark.skipif(not Path("/work/shared/corpus/github-rest-3.0.3.yaml").exists(), reason="corpus not present")
+@pytest.mark.skipif(not (corpus_dir() / "github-rest-3.0.3.yaml").exists(), reason="corpus not present")
 def test_corpus_github_spec_lints_without_crashing() -> None:
     """SLOW (~4 s): the 3.5 MB GitHub description, linted as a whole process."""
     proc = subprocess.run(
-        [sys.executable, "-m", "contractkit", "lint", "/work/shared/corpus/github-rest-3.0.3.yaml", "--format", "json"],
+        [sys.executable, "-m", "contractkit", "lint", str(corpus_dir() / "github-rest-3.0.3.yaml"), "--format", "json"],
         capture_output=True,
         text=True,
         timeout=120,
