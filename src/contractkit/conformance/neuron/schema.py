@@ -198,8 +198,9 @@ CLAUSE = "paths.*.responses (OpenAPI 3.1 response objects)"
 def response_schema(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: validates every successful JSON answer to generated requests against the
     schema the spec declares for its status (schemathesis ``response_schema_conformance``).
-    Error bodies are NEU-ERR-001's; event streams are judged per event by NEU-SSE-001
-    (schemathesis would apply the stream's placeholder ``type: string`` schema to every event).
+    Error bodies are NEU-ERR-001's; event streams are judged per event by NEU-SSE-001 against
+    x-sse-events (specs written for OpenAPI 3.1 often give a stream a placeholder ``type: string``
+    schema, which schemathesis would apply to every event).
 
     Why: engine/ and experience/ parse these answers; a drifting field type or a ``confidence``
     of 1.3 breaks them at runtime.
