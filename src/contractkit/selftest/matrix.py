@@ -38,6 +38,17 @@ class Detection:
             return not self.failed and not self.not_verified
         return self.failed == [self.expected]
 
+    def record(self, code: int, state: object | None) -> None:
+        """Take what one suite run found (``run_suite``'s exit code and state) into this row."""
+        result = getattr(state, "result", None)
+        if result is None:
+            self.error = f"the suite did not run (pytest exit {code})"
+            return
+        self.failed = sorted(r.rule_id for r in result.by_status(Status.FAILED))
+        self.not_verified = sorted(r.rule_id for r in result.by_status(Status.NOT_VERIFIED))
+        if getattr(state, "fatal", None):
+            self.error = state.fatal  # type: ignore[union-attr]
+
 
 def rules_for(v: Variant, full: bool) -> list[str] | None:
     """The rule ids to run for a variant (None: all)."""
@@ -68,13 +79,7 @@ def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detectio
                                     client_secret_env=SECRET_ENV, provider_double=stack.double_url,
                                     profile=profile, rule=rules_for(v, full))
             code, state = run_suite(args, quiet=True)
-        if state is None or state.result is None:
-            result.error = f"the suite did not run (pytest exit {code})"
-        else:
-            result.failed = sorted(r.rule_id for r in state.result.by_status(Status.FAILED))
-            result.not_verified = sorted(r.rule_id for r in state.result.by_status(Status.NOT_VERIFIED))
-            if state.fatal:
-                result.error = state.fatal
+        result.record(code, state)
     except Exception as exc:  # a variant that cannot even start is a defect of the self-test
         result.error = f"{type(exc).__name__}: {exc}"
     finally:

@@ -59,7 +59,6 @@ def rules_for(expected: str | None, full: bool) -> list[str] | None:
 def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> Any:
     """Run the suite on the reference (``name`` None) or on one variant; a ``Detection``."""
     from contractkit.conformance.command import run_suite
-    from contractkit.conformance.outcomes import Status
     from contractkit.mcp_reference.stack import McpStack
     from contractkit.mcp_reference.variants import variant
     from contractkit.selftest.matrix import Detection
@@ -73,13 +72,7 @@ def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> A
         with McpStack(variant=name, servers=(server,)) as stack:
             args = stack_args(stack, server, profile=profile, rule=rules_for(v.expected if v else None, full))
             code, state = run_suite(args, quiet=True)
-        if state is None or state.result is None:
-            result.error = f"the suite did not run (pytest exit {code})"
-        else:
-            result.failed = sorted(r.rule_id for r in state.result.by_status(Status.FAILED))
-            result.not_verified = sorted(r.rule_id for r in state.result.by_status(Status.NOT_VERIFIED))
-            if state.fatal:
-                result.error = state.fatal
+        result.record(code, state)
     except Exception as exc:  # a variant that cannot start is a defect of the self-test itself
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
