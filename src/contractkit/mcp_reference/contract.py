@@ -2,7 +2,7 @@
 
 ``load_contract(path)`` parses the document (``contractkit.loading``: safe YAML, located errors)
 and ``Contract.server(name)`` gives a ``ServerContract`` whose tool schemas have every ``$ref``
-inlined, so jsonschema validation and hypothesis-jsonschema generation see self-contained
+inlined, so jsonschema validation and argument generation see self-contained
 schemas. The ``json_pointer`` of each tool lets findings point back into the spec.
 """
 

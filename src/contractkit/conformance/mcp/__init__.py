@@ -5,7 +5,7 @@
     plugin.py        pytest fixtures (``mcp``: the session's McpTarget) and the reachability preflight
     target.py        McpTarget: the server's contract, tokens, an SDK session and raw HTTP access
     client.py        McpClient: a blocking facade over the `mcp` SDK's ClientSession (stdio or HTTP)
-    generate.py      valid arguments (hypothesis-jsonschema) and invalid ones (schema mutations)
+    generate.py      valid arguments (schemathesis's JSON Schema engine) and invalid ones (mutations)
     schemas.py       inputSchema compatibility and result validation against declared returns
     selftest.py      the reference and its broken variants through the suite (self-test, demo)
 """
