@@ -84,6 +84,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert message in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+    if "did not start" not in message:  # caught before the suite starts: one line, no report
+        assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stdout[-2000:] + proc.stderr
 
 
 def test_server_everything_over_stdio(tmp_path, everything_js):

@@ -94,7 +94,16 @@ def _validate(args: argparse.Namespace) -> None:
 def _preflight(args: argparse.Namespace) -> None:
     """Load the spec and reach the target before pytest starts, so failures are one line."""
     if args.target_kind != "neuron":
-        return  # the MCP fixtures plugin registers its own preflight, run inside pytest
+        # The declared server, its URL or its command are checked here so that a typo or a
+        # down target is one line; the MCP handshake itself runs inside pytest.
+        from contractkit.conformance.mcp.plugin import check_reachable
+        from contractkit.conformance.options import PROFILES, VerifyOptions
+
+        check_reachable(VerifyOptions(
+            kind="mcp", spec=Path(args.spec) if args.spec else None, profile=PROFILES[args.profile],
+            mcp_server=args.server, mcp_url=args.url, mcp_stdio=args.stdio, request_timeout=float(args.timeout),
+        ))
+        return
     from contractkit.conformance.http import probe
     from contractkit.conformance.neuron.spec import NeuronSpec
     from contractkit.resources import neuron_spec_path

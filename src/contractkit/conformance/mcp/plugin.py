@@ -33,15 +33,25 @@ def load_server_contract(options: VerifyOptions) -> ServerContract:
 
 
 def _preflight(options: VerifyOptions) -> None:
+    try:
+        check_reachable(options)
+    except ContractkitError as exc:
+        if isinstance(exc, TargetUnreachableError):
+            raise
+        raise pytest.UsageError(exc.one_line()) from None
+    if options.mcp_stdio:
+        _stdio_handshake(options)
+
+
+def check_reachable(options: VerifyOptions) -> None:
+    """The cheap half of the preflight: the server is declared, its URL answers HTTP or its
+    command exists. ``contractkit verify mcp`` runs it before pytest, so these are one line."""
     import httpx
 
-    try:
-        contract = load_server_contract(options)
-    except ContractkitError as exc:
-        raise pytest.UsageError(exc.one_line()) from None
+    contract = load_server_contract(options)
     if options.mcp_url:
         if contract.http_path is None:
-            raise pytest.UsageError(f"{contract.name} declares no streamable_http transport, but --mcp-url was given")
+            raise ConfigError(f"{contract.name} declares no streamable_http transport, but --mcp-url was given")
         try:
             httpx.get(options.mcp_url, timeout=min(options.request_timeout, 10.0))
         except httpx.HTTPError as exc:
@@ -51,7 +61,6 @@ def _preflight(options: VerifyOptions) -> None:
         if not argv or shutil.which(argv[0]) is None:
             raise TargetUnreachableError(f"cannot start the stdio server: {argv[0] if argv else '(empty)'} "
                                          "is not an executable on PATH")
-        _stdio_handshake(options)
 
 
 def _stdio_handshake(options: VerifyOptions) -> None:
