@@ -68,7 +68,7 @@ def _verify_neuron(profile: str, report_dir: Path | None) -> tuple[bool, list[st
 def _verify_mcp(profile: str, report_dir: Path | None) -> bool | None:
     """Both reference MCP servers through the MCP suite, when it is installed (None otherwise)."""
     try:
-        module = importlib.import_module("contractkit.conformance.mcp.selftest")
+        module = importlib.import_module("contractkit.selftest.mcp_matrix")
     except ModuleNotFoundError:
         return None
     verify = getattr(module, "verify_reference_servers", None)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from contractkit.conformance.neuron.frames import grammar_problems, usage_problem
-from contractkit.conformance.neuron.spec import NeuronSpec
 from contractkit.resources import neuron_spec_path
+from contractkit.spec.neuron import NeuronSpec
 
 DONE = ("done", {"type": "done", "token_count": 3, "cost_usd": 0.0, "fallback": False})
 START = ("start", {"type": "start"})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mcp_helpers import EVERYTHING_DEFAULT, EVERYTHING_ENV, mint
 
-from contractkit.mcp_reference.stack import McpStack
+from contractkit.reference.mcp.stack import McpStack
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +24,7 @@ def mcp_stack() -> Iterator[McpStack]:
 
 @pytest.fixture(scope="session")
 def demo_token(mcp_stack: McpStack) -> str:
-    from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     return mint(mcp_stack, "crm.read crm.write", "crm-data-mcp", (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
 

@@ -9,7 +9,7 @@ from mcp_types import CallToolResult, TextContent
 from contractkit.conformance.mcp.generate import invalid_arguments, sample_valid
 from contractkit.conformance.mcp.schemas import incompatibilities, return_problem
 from contractkit.errors import ConfigError, RefError
-from contractkit.mcp_reference.contract import inline_refs, load_contract
+from contractkit.spec.mcp import inline_refs, load_contract
 
 
 def test_bundled_contract_inlines_refs():
@@ -77,7 +77,7 @@ def test_a_wrapped_non_object_result_is_unwrapped():
 
 
 def test_a_recursive_schema_keeps_its_refs_and_still_validates_and_generates():
-    from contractkit.mcp_reference.contract import resolve_schema
+    from contractkit.spec.mcp import resolve_schema
 
     root = {"$defs": {"Node": {"type": "object", "required": ["name"], "additionalProperties": False,
                                "properties": {"name": {"type": "string"},

@@ -10,12 +10,12 @@ import jwt
 import pytest
 from mcp_helpers import mint
 
-from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from contractkit.auth.issuer import TokenIssuer
-from contractkit.mcp_reference.audit import AuditLog, redact
-from contractkit.mcp_reference.engine_double import token_fingerprint
-from contractkit.mcp_reference.resource_server import RateLimiter
-from contractkit.mcp_reference.service_token import ServiceTokenClient
+from contractkit.reference.engine_double import token_fingerprint
+from contractkit.reference.mcp.audit import AuditLog, redact
+from contractkit.reference.mcp.resource_server import RateLimiter
+from contractkit.reference.mcp.service_token import ServiceTokenClient
+from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from contractkit.reference.token_issuer.issuer import TokenIssuer
 from contractkit.servers import serving
 
 ACME = "3f2b8c1e-5d4a-4c6b-9e2f-7a1d0c9b8e21"
@@ -114,7 +114,7 @@ def test_tool_scope_is_enforced_per_call_and_audited(mcp_stack):
 
 @pytest.mark.parametrize("name", ["tool-missing", "no-such-variant"])
 def test_variant_names_are_checked(name):
-    from contractkit.mcp_reference.variants import variant
+    from contractkit.selftest.mcp_variants import variant
 
     if name == "no-such-variant":
         with pytest.raises(KeyError):

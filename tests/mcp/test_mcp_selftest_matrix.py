@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from contractkit.mcp_reference.variants import VARIANTS
+from contractkit.selftest.mcp_variants import VARIANTS
 
 NAMES = ["mcp:reference", *(f"mcp:{v.name}" for v in VARIANTS)]
 SCRIPT = ("import json, sys; from dataclasses import asdict; "
-          "from contractkit.conformance.mcp.selftest import detection_matrix; "
+          "from contractkit.selftest.mcp_matrix import detection_matrix; "
           "rows = detection_matrix(sys.argv[1:]); "
           "print(json.dumps([{**asdict(r), 'caught': r.caught} for r in rows]))")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from mcp_helpers import EVERYTHING_SPEC
 
-from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 HTTP_ONLY = {"MCP-AUTH-001", "MCP-AUTH-002", "MCP-AUTH-003", "MCP-AUTH-004", "MCP-AUTH-005", "MCP-AUTH-006",
              "MCP-AUTH-007", "MCP-AUTH-008", "MCP-RATE-001"}

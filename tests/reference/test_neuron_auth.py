@@ -9,7 +9,7 @@ import jwt
 import pytest
 from neuron_helpers import CUSTOMER, assert_problem
 
-from contractkit.auth.keys import SigningKey
+from contractkit.reference.token_issuer.keys import SigningKey
 
 OPERATIONS = [
     ("/analyze-customer", {"customer_id": CUSTOMER}, "neuron.analyze"),

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from neuron_helpers import CUSTOMER, UNKNOWN_CUSTOMER, assert_problem
 
-from contractkit.auth.issuer import TokenIssuer
 from contractkit.llm import EmbeddedProvider
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+from contractkit.reference.token_issuer.issuer import TokenIssuer
 from contractkit.servers import serving
 
 

@@ -10,14 +10,14 @@ from fastapi import Depends, Request
 from neuron_helpers import CUSTOMER, sse_frames
 from sse_starlette import EventSourceResponse
 
-from contractkit.auth.issuer import TokenIssuer
-from contractkit.auth.verifier import VerifiedToken
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app, replace_route
 from contractkit.reference.neuron.bodies import ChatBody
 from contractkit.reference.neuron.frames import chat_frames
 from contractkit.reference.neuron.ratelimit import Granted
 from contractkit.reference.neuron.security import authenticate, authorize
 from contractkit.reference.neuron.state import operation_of
+from contractkit.reference.token_issuer.issuer import TokenIssuer
+from contractkit.reference.token_issuer.verifier import VerifiedToken
 from contractkit.servers import serving
 
 

@@ -98,9 +98,9 @@ def test_slow_tokens_within_the_timeout_still_complete(stack, http, contract, au
 
 
 def test_a_bug_mid_stream_still_ends_with_one_terminal_frame(contract):
-    from contractkit.auth.issuer import TokenIssuer
     from contractkit.llm import EmbeddedProvider
     from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+    from contractkit.reference.token_issuer.issuer import TokenIssuer
     from contractkit.servers import serving
 
     class BuggyProvider(EmbeddedProvider):

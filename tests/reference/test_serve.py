@@ -12,7 +12,7 @@ import httpx
 import pytest
 from neuron_helpers import CUSTOMER
 
-from contractkit.auth.issuer import TokenIssuer
+from contractkit.reference.token_issuer.issuer import TokenIssuer
 from contractkit.servers import free_port, serving
 
 

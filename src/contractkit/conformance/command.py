@@ -105,8 +105,8 @@ def _preflight(args: argparse.Namespace) -> None:
         ))
         return
     from contractkit.conformance.http import probe
-    from contractkit.conformance.neuron.spec import NeuronSpec
     from contractkit.resources import neuron_spec_path
+    from contractkit.spec.neuron import NeuronSpec
 
     NeuronSpec.load(args.spec or neuron_spec_path())
     probe(args.base_url, timeout=float(args.timeout))

@@ -1,7 +1,7 @@
 """``contractkit serve ...``: run one reference server in the foreground, or the whole stack.
 
 Each server prints one ``name: URL`` line when it listens; Ctrl-C (or SIGTERM) stops it cleanly.
-``engine-double`` and ``mcp`` are served by :mod:`contractkit.mcp_reference.serve`.
+``engine-double`` and ``mcp`` are served by :mod:`contractkit.reference.mcp.serve`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     service = args.service
     if service in {"engine-double", "mcp"}:
-        from contractkit.mcp_reference import serve as mcp_serve
+        from contractkit.reference.mcp import serve as mcp_serve
 
         return mcp_serve.serve_engine_double(args) if service == "engine-double" else mcp_serve.serve_mcp(args)
     if service == "stack":
@@ -31,7 +31,7 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     keep: list[Any] = []
     try:
         if service == "token-issuer":
-            from contractkit.auth.issuer import TokenIssuer
+            from contractkit.reference.token_issuer.issuer import TokenIssuer
 
             app = TokenIssuer(issuer_url=url).app
         elif service == "provider-double":
@@ -59,7 +59,7 @@ def _neuron_app(args: argparse.Namespace, keep: list[Any], out: TextIO) -> Any:
     if issuer:
         overrides["jwks_url"] = issuer.rstrip("/") + "/.well-known/jwks.json"
     elif not os.environ.get("NEURON_JWKS_URL"):
-        from contractkit.auth.issuer import TokenIssuer
+        from contractkit.reference.token_issuer.issuer import TokenIssuer
         from contractkit.servers import BackgroundServer
 
         issuer_obj = TokenIssuer()
@@ -72,7 +72,7 @@ def _neuron_app(args: argparse.Namespace, keep: list[Any], out: TextIO) -> Any:
 
 
 def serve_stack(args: argparse.Namespace, out: TextIO) -> int:
-    from contractkit.mcp_reference.stack import McpStack
+    from contractkit.reference.mcp.stack import McpStack
     from contractkit.reference.stack import ReferenceStack
 
     if args.host not in {"127.0.0.1", "localhost"}:

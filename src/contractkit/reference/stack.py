@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 
-from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from contractkit.auth.issuer import JWKS_PATH, TOKEN_PATH, TokenIssuer
 from contractkit.llm import AnthropicProvider, EmbeddedProvider, LLMProvider, OllamaProvider, OpenAICompatibleProvider
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
 from contractkit.reference.provider_double import ProviderDouble
+from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from contractkit.reference.token_issuer.issuer import JWKS_PATH, TOKEN_PATH, TokenIssuer
 from contractkit.servers import BackgroundServer
 
 NEURON_SCOPES = ("neuron.analyze", "neuron.suggest", "neuron.risk", "neuron.chat")

@@ -2,7 +2,7 @@
 
 Each neuron/ variant in ``variants.py`` carries one defect and the rule id that must catch it;
 ``matrix.py`` runs the suite on each and on the unbroken reference and prints the detection
-matrix. MCP variants come from ``contractkit.conformance.mcp.selftest`` when it is installed.
+matrix. MCP variants come from ``contractkit.selftest.mcp_matrix`` when it is installed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contractkit.errors import ConfigError
 
 def _mcp_selftest() -> Any:
     try:
-        return importlib.import_module("contractkit.conformance.mcp.selftest")
+        return importlib.import_module("contractkit.selftest.mcp_matrix")
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("contractkit.conformance.mcp"):
             return None
@@ -29,7 +29,7 @@ def _mcp_selftest() -> Any:
 def run_selftest(args: argparse.Namespace) -> int:
     """Print the detection matrix; 0 only when every variant is caught and the references pass.
 
-    Variant names prefixed ``mcp:`` belong to the MCP matrix (``contractkit.conformance.mcp.selftest``);
+    Variant names prefixed ``mcp:`` belong to the MCP matrix (``contractkit.selftest.mcp_matrix``);
     ``--format json`` prints the neuron/ rows as JSON (the MCP matrix prints its own).
     """
     from contractkit.selftest.matrix import detection_matrix, render

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request, WebSocket
 
-from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
 from contractkit.reference.neuron.security import authenticate, authorize, check_scope, check_token
+from contractkit.reference.token_issuer.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
 from contractkit.selftest.middleware import EchoRequestHeader
 
 ALL_SCOPES = frozenset({"neuron.analyze", "neuron.suggest", "neuron.risk", "neuron.chat"})

@@ -10,7 +10,7 @@ from contractkit.conformance.mcp import rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
-from contractkit.mcp_reference.contract import ToolContract
+from contractkit.spec.mcp import ToolContract
 
 _PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*"([^"]*)"')
 WELL_KNOWN = "/.well-known/oauth-protected-resource"

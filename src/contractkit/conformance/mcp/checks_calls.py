@@ -12,7 +12,7 @@ from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
 from contractkit.conformance.redaction import redact
 from contractkit.conformance.registry import MCP_CHECKS
-from contractkit.mcp_reference.contract import ToolContract
+from contractkit.spec.mcp import ToolContract
 
 INVALID_PARAMS = -32602
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\bFile \"[^\"]+\", line \d+")

@@ -10,7 +10,7 @@ from contractkit.conformance.mcp.schemas import incompatibilities
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
-from contractkit.mcp_reference.contract import ToolContract
+from contractkit.spec.mcp import ToolContract
 
 MODERN = "2026-07-28"
 DEFAULT_VERSIONS = ("2025-11-25",)

@@ -18,7 +18,7 @@ from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.plugin import OPTIONS_KEY, register_preflight
 from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
-from contractkit.mcp_reference.contract import ServerContract, load_contract
+from contractkit.spec.mcp import ServerContract, load_contract
 
 _CONTRACTS: dict[tuple[str, str], ServerContract] = {}
 

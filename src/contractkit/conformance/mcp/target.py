@@ -16,7 +16,7 @@ from contractkit.conformance.mcp.client import Endpoint, McpClient, SessionLost,
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.tokens import TokenSource, credentials_from
-from contractkit.mcp_reference.contract import ServerContract, ToolContract
+from contractkit.spec.mcp import ServerContract, ToolContract
 
 
 class McpTarget:

@@ -19,11 +19,11 @@ import jwt
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import any_body, challenge, fail, require_answer
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 CLAUSE_401 = "components.responses.Unauthorized; RFC 6750 section 3 (WWW-Authenticate: Bearer)"
 

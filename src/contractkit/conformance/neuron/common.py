@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified, Violation
+from contractkit.spec.neuron import Operation
 
 _PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 

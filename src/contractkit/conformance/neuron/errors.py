@@ -13,11 +13,11 @@ from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import any_body, fail, require_answer
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.schema import schema_run
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 _HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
     ("broken JSON", b'{"customer_id": ', "application/json"),

@@ -15,11 +15,11 @@ from typing import Any
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, require_answer
 from contractkit.conformance.neuron.faults import FaultDriver, fault_driver
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.sse import parse_sse
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 DEADLINE_MARGIN_S = 0.5
 _LOCK = threading.Lock()

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 
 import httpx
 
-from contractkit.conformance.neuron.spec import NeuronSpec
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.errors import ConfigError
+from contractkit.spec.neuron import NeuronSpec
 
 # spec mode -> the provider double's mode that plays it
 DOUBLE_MODES = {

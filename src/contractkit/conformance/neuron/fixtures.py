@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from contractkit.conformance.http import probe
-from contractkit.conformance.neuron.spec import NeuronSpec, Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.plugin import OPTIONS_KEY, STATE_KEY, register_preflight
+from contractkit.spec.neuron import NeuronSpec, Operation
 
 SELECTORS: dict[str, Callable[[Operation], bool]] = {
     "all": lambda op: True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from contractkit.conformance.neuron.spec import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec
 
 
 def frame_schema_problems(spec: NeuronSpec, schemas: dict[str, Any], frames: Sequence[tuple[str, Any]]) -> list[str]:

@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, require_answer
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 MAX_BURST = 600
 WORKERS = 8

@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 _DROP_HEADERS = {"user-agent", "accept-encoding", "connection", "accept", "x-schemathesis-testcaseid"}
 

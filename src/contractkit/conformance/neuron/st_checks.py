@@ -18,7 +18,7 @@ import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
 from contractkit.conformance.neuron.leaks import find_leaks
-from contractkit.conformance.neuron.spec import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec
 
 
 class ContractFailure(Failure):

@@ -16,11 +16,11 @@ from contractkit.conformance.neuron.common import fail, require_answer
 from contractkit.conformance.neuron.fallback import driver_for
 from contractkit.conformance.neuron.frames import frame_schema_problems, grammar_problems, usage_problem
 from contractkit.conformance.neuron.schema import schema_run
-from contractkit.conformance.neuron.spec import Operation
 from contractkit.conformance.neuron.sse import parse_sse
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation
 
 _MESSAGES = ("What should I do next for Acme?", "Summarise the last three tickets.", "Draft a short follow-up.",
              "Which renewal risks stand out?", "List two upsell ideas.")

@@ -12,10 +12,10 @@ from collections import deque
 from typing import Any
 
 from contractkit.conformance.http import Exchange, TargetClient
-from contractkit.conformance.neuron.spec import NeuronSpec, Operation
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.tokens import TokenSource, credentials_from
+from contractkit.spec.neuron import NeuronSpec, Operation
 
 _LOG_SIZE = 3000
 

@@ -15,11 +15,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from contractkit.auth.verifier import VerifiedToken
 from contractkit.reference.neuron.contract import RateLimit
 from contractkit.reference.neuron.problems import ProblemError
 from contractkit.reference.neuron.security import authorize
 from contractkit.reference.neuron.state import operation_of
+from contractkit.reference.token_issuer.verifier import VerifiedToken
 
 
 @dataclass(frozen=True)

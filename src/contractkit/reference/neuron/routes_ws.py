@@ -17,13 +17,13 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from contractkit.auth.verifier import VerifiedToken
 from contractkit.reference.neuron.contract import MAX_BODY_BYTES
 from contractkit.reference.neuron.frames import chat_frames
 from contractkit.reference.neuron.middleware import new_request_id
 from contractkit.reference.neuron.problems import ProblemError
 from contractkit.reference.neuron.security import authenticate, authorize, check_scope, check_token
 from contractkit.reference.neuron.state import NeuronState
+from contractkit.reference.token_issuer.verifier import VerifiedToken
 
 router = APIRouter()
 WS_KEY = "WS /chat/ws"

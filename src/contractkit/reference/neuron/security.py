@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from contractkit.auth.verifier import InvalidTokenError, VerifiedToken, bearer_token
 from contractkit.reference.neuron.problems import ProblemError
 from contractkit.reference.neuron.state import NeuronState, operation_of
+from contractkit.reference.token_issuer.verifier import InvalidTokenError, VerifiedToken, bearer_token
 
 REALM = 'Bearer realm="neuron-api"'
 

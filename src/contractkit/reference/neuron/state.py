@@ -14,11 +14,11 @@ from typing import Any
 
 from fastapi import Request
 
-from contractkit.auth.verifier import TokenVerifier, VerifiedToken
 from contractkit.llm import EmbeddedProvider, LLMProvider
 from contractkit.reference.neuron.contract import NeuronContract, Operation
 from contractkit.reference.neuron.customers import DEMO_CUSTOMERS, Customer
 from contractkit.reference.neuron.settings import NeuronSettings
+from contractkit.reference.token_issuer.verifier import TokenVerifier, VerifiedToken
 
 
 @dataclass

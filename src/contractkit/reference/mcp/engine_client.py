@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from contractkit.mcp_reference.service_token import ServiceTokenClient
+from contractkit.reference.mcp.service_token import ServiceTokenClient
 
 
 class EngineError(Exception):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from mcp_types import CallToolResult, TextContent
 from pydantic import Field
 
-from contractkit.mcp_reference.resource_server import GuardPolicy
+from contractkit.reference.mcp.resource_server import GuardPolicy
 
 if TYPE_CHECKING:
-    from contractkit.mcp_reference.app import McpServerConfig
+    from contractkit.reference.mcp.app import McpServerConfig
 
 
 @dataclass(frozen=True)

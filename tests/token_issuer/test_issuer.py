@@ -6,8 +6,8 @@ import httpx
 import jwt
 import pytest
 
-from contractkit.auth.issuer import JWKS_PATH, METADATA_PATH, TOKEN_PATH
-from contractkit.auth.verifier import TokenVerifier
+from contractkit.reference.token_issuer.issuer import JWKS_PATH, METADATA_PATH, TOKEN_PATH
+from contractkit.reference.token_issuer.verifier import TokenVerifier
 
 GOOD = {"grant_type": "client_credentials", "client_id": "demo-engine", "client_secret": "demo-engine-secret",
         "scope": "neuron.suggest neuron.chat", "audience": "neuron-api"}
@@ -102,8 +102,8 @@ def test_jwks_and_metadata(issuer):
 def test_clients_from_a_file(tmp_path):
     import json
 
-    from contractkit.auth.clients import load_clients
     from contractkit.errors import ConfigError
+    from contractkit.reference.token_issuer.clients import load_clients
 
     path = tmp_path / "clients.json"
     path.write_text(json.dumps([{"client_id": "a", "secret": "hush-123", "scopes": ["x"], "audiences": ["y"]}]))

@@ -7,9 +7,9 @@ import time
 import jwt
 import pytest
 
-from contractkit.auth.issuer import JWKS_PATH, TokenIssuer
-from contractkit.auth.keys import SigningKey
-from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, bearer_token, missing_scopes
+from contractkit.reference.token_issuer.issuer import JWKS_PATH, TokenIssuer
+from contractkit.reference.token_issuer.keys import SigningKey
+from contractkit.reference.token_issuer.verifier import InvalidTokenError, TokenVerifier, bearer_token, missing_scopes
 
 
 @pytest.fixture(scope="module")

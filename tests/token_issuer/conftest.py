@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contractkit.auth.issuer import TokenIssuer
+from contractkit.reference.token_issuer.issuer import TokenIssuer
 from contractkit.servers import BackgroundServer
 
 

@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from contractkit.auth.clients import DEMO_CLIENTS
-from contractkit.mcp_reference.contract import Contract, load_contract
+from contractkit.reference.token_issuer.clients import DEMO_CLIENTS
+from contractkit.spec.mcp import Contract, load_contract
 
 SERVER_NAMES = ("crm-data-mcp", "document-retrieval-mcp")
 
@@ -51,8 +51,8 @@ class McpStack:
         self._tmp: str | None = None
 
     def start(self) -> McpStack:
-        from contractkit.mcp_reference.app import McpServerConfig, build_server, http_app
-        from contractkit.mcp_reference.engine_double import EngineDouble
+        from contractkit.reference.engine_double import EngineDouble
+        from contractkit.reference.mcp.app import McpServerConfig, build_server, http_app
         from contractkit.servers import BackgroundServer
 
         if self.variant:  # a broken variant's errors are expected: keep the SDK's tracebacks out of reports
@@ -61,7 +61,7 @@ class McpStack:
             logging.getLogger("mcp").setLevel(logging.CRITICAL)
         try:
             if self.issuer_url is None:
-                from contractkit.auth.issuer import TokenIssuer
+                from contractkit.reference.token_issuer.issuer import TokenIssuer
 
                 self.issuer = TokenIssuer()
                 self.issuer_url = self._serve(BackgroundServer(self.issuer.app))
@@ -88,7 +88,7 @@ class McpStack:
         return self
 
     def _variant_for(self, name: str) -> str | None:
-        from contractkit.mcp_reference.variants import variant
+        from contractkit.selftest.mcp_variants import variant
 
         return self.variant if self.variant and variant(self.variant).server == name else None
 

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, VerifiedToken, bearer_token
+from contractkit.reference.token_issuer.verifier import InvalidTokenError, TokenVerifier, VerifiedToken, bearer_token
 
 CALLER_KEY = "contractkit.caller"
 METADATA_PREFIX = "/.well-known/oauth-protected-resource"

@@ -40,7 +40,7 @@ def verify_args(server: str, *, url: str | None = None, stdio: str | None = None
 
 def stack_args(stack: Any, server: str, **overrides: Any) -> argparse.Namespace:
     """Arguments that verify one server of a running ``McpStack`` with every rule able to run."""
-    from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     os.environ[SECRET_ENV] = DEMO_CLIENT_SECRET
     return verify_args(server, url=stack.url(server), token_url=stack.token_url, client_id=DEMO_CLIENT_ID,
@@ -59,9 +59,9 @@ def rules_for(expected: str | None, full: bool) -> list[str] | None:
 def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> Any:
     """Run the suite on the reference (``name`` None) or on one variant; a ``Detection``."""
     from contractkit.conformance.command import run_suite
-    from contractkit.mcp_reference.stack import McpStack
-    from contractkit.mcp_reference.variants import variant
+    from contractkit.reference.mcp.stack import McpStack
     from contractkit.selftest.matrix import Detection
+    from contractkit.selftest.mcp_variants import variant
 
     v = variant(name) if name else None
     started = time.monotonic()
@@ -84,7 +84,7 @@ def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> A
 def mcp_names(names: Iterable[str] | None) -> list[str] | None:
     """The MCP variants among ``--variant`` names (``mcp:NAME``, a bare MCP variant name, or
     ``mcp:reference``); None when no name was given, [] when only neuron/ names were."""
-    from contractkit.mcp_reference.variants import VARIANT_NAMES
+    from contractkit.selftest.mcp_variants import VARIANT_NAMES
 
     if not names:
         return None
@@ -95,7 +95,7 @@ def mcp_names(names: Iterable[str] | None) -> list[str] | None:
 
 
 def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick", full: bool = False) -> list[Any]:
-    from contractkit.mcp_reference.variants import VARIANT_NAMES
+    from contractkit.selftest.mcp_variants import VARIANT_NAMES
 
     chosen: list[str | None] = [None, *VARIANT_NAMES]
     wanted = mcp_names(names)
@@ -112,8 +112,8 @@ def run_mcp_selftest(args: argparse.Namespace) -> int:
     """
     from dataclasses import asdict
 
-    from contractkit.mcp_reference.variants import VARIANTS
     from contractkit.selftest.matrix import render
+    from contractkit.selftest.mcp_variants import VARIANTS
 
     if getattr(args, "list", False):
         for v in VARIANTS:
@@ -155,7 +155,7 @@ def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path |
     """
     from contractkit.conformance.command import run_suite
     from contractkit.conformance.reports.terminal import render_summary
-    from contractkit.mcp_reference.stack import SERVER_NAMES, McpStack
+    from contractkit.reference.mcp.stack import SERVER_NAMES, McpStack
 
     worst = 0
     with McpStack(issuer_url=issuer_url) as stack:

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contractkit.auth.verifier import InvalidTokenError, TokenVerifier, bearer_token
-from contractkit.mcp_reference.data import CUSTOMERS, DOCUMENTS
+from contractkit.reference.mcp.data import CUSTOMERS, DOCUMENTS
+from contractkit.reference.token_issuer.verifier import InvalidTokenError, TokenVerifier, bearer_token
 
 ENGINE_AUDIENCE = "engine-internal"
 CUSTOMERS_READ = "engine.customers.read"

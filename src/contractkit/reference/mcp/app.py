@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contractkit.mcp_reference.audit import AuditLog
-from contractkit.mcp_reference.contract import ServerContract
-from contractkit.mcp_reference.resource_server import CALLER_KEY, GuardPolicy, RateLimiter, ResourceServerGuard
+from contractkit.reference.mcp.audit import AuditLog
+from contractkit.reference.mcp.resource_server import CALLER_KEY, GuardPolicy, RateLimiter, ResourceServerGuard
+from contractkit.spec.mcp import ServerContract
 
 STDIO_CALLER_ENV = "CONTRACTKIT_MCP_CALLER"
 
@@ -55,10 +55,10 @@ class BuiltServer:
 def build_server(config: McpServerConfig) -> BuiltServer:
     from mcp.server.mcpserver import MCPServer
 
-    from contractkit.mcp_reference import variants
-    from contractkit.mcp_reference.engine_client import EngineClient
-    from contractkit.mcp_reference.service_token import ServiceTokenClient
-    from contractkit.mcp_reference.tools import REGISTER
+    from contractkit.selftest import mcp_variants as variants
+    from contractkit.reference.mcp.engine_client import EngineClient
+    from contractkit.reference.mcp.service_token import ServiceTokenClient
+    from contractkit.reference.mcp.tools import REGISTER
 
     contract = config.contract
     audit_spec = contract.audit or {}
@@ -146,8 +146,8 @@ def http_app(built: BuiltServer, *, host: str = "127.0.0.1", port: int = 0) -> A
     """The server's ASGI app: the SDK's streamable HTTP app behind the resource-server guard."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from contractkit.auth.verifier import TokenVerifier
-    from contractkit.mcp_reference import variants
+    from contractkit.selftest import mcp_variants as variants
+    from contractkit.reference.token_issuer.verifier import TokenVerifier
 
     config = built.config
     contract = config.contract

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from contractkit.auth.clients import ClientRegistration, load_clients
-from contractkit.auth.keys import SigningKey
+from contractkit.reference.token_issuer.clients import ClientRegistration, load_clients
+from contractkit.reference.token_issuer.keys import SigningKey
 
 TOKEN_PATH = "/api/auth/service-token"
 JWKS_PATH = "/.well-known/jwks.json"

@@ -32,7 +32,7 @@ def _say(message: str) -> None:
 
 
 def _embedded_issuer(keep: list[Any]) -> str:
-    from contractkit.auth.issuer import TokenIssuer
+    from contractkit.reference.token_issuer.issuer import TokenIssuer
     from contractkit.servers import BackgroundServer
 
     server = BackgroundServer(TokenIssuer().app).start()
@@ -41,7 +41,7 @@ def _embedded_issuer(keep: list[Any]) -> str:
 
 
 def serve_engine_double(args: Any) -> int:
-    from contractkit.mcp_reference.engine_double import EngineDouble
+    from contractkit.reference.engine_double import EngineDouble
     from contractkit.servers import free_port
 
     keep: list[Any] = []
@@ -61,10 +61,10 @@ def serve_engine_double(args: Any) -> int:
 def serve_mcp(args: Any) -> int:
     import anyio
 
-    from contractkit.mcp_reference.app import McpServerConfig, build_server, http_app, run_stdio
-    from contractkit.mcp_reference.contract import load_contract
-    from contractkit.mcp_reference.stack import demo_secret
+    from contractkit.reference.mcp.app import McpServerConfig, build_server, http_app, run_stdio
+    from contractkit.reference.mcp.stack import demo_secret
     from contractkit.servers import BackgroundServer, free_port
+    from contractkit.spec.mcp import load_contract
 
     if not args.name:
         raise ConfigError("serve mcp needs the server's name, e.g. `contractkit serve mcp crm-data-mcp`")
@@ -76,7 +76,7 @@ def serve_mcp(args: Any) -> int:
     secret = os.environ.get("CONTRACTKIT_MCP_CLIENT_SECRET")
     try:
         if not issuer and not engine:
-            from contractkit.mcp_reference.engine_double import EngineDouble
+            from contractkit.reference.engine_double import EngineDouble
 
             issuer = _embedded_issuer(keep)
             double = BackgroundServer(EngineDouble.for_issuer(issuer).app).start()
@@ -117,10 +117,10 @@ def _run_foreground(app: Any, host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m contractkit.mcp_reference.serve NAME [--stdio]``, the same as ``contractkit serve mcp``."""
+    """``python -m contractkit.reference.mcp.serve NAME [--stdio]``, the same as ``contractkit serve mcp``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m contractkit.mcp_reference.serve")
+    parser = argparse.ArgumentParser(prog="python -m contractkit.reference.mcp.serve")
     parser.add_argument("name", help="engine-double, or an MCP server's name")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
-from contractkit.mcp_reference.engine_client import EngineClient, EngineError
+from contractkit.reference.mcp.engine_client import EngineClient, EngineError
 
 Query = Annotated[str, Field(min_length=1, max_length=200, description="Words to look for.")]
 DocumentId = Annotated[str, Field(pattern=r"^doc-[a-z0-9-]{1,60}$", description="A document id.")]
