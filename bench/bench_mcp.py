@@ -27,12 +27,12 @@ from typing import Any
 import anyio
 import httpx2
 
-from contractkit.auth.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from contractkit.conformance.mcp.client import Endpoint, McpClient, server_env
 from contractkit.conformance.mcp.generate import sample_valid
 from contractkit.conformance.mcp.schemas import return_problem
-from contractkit.mcp_reference.contract import load_contract
-from contractkit.mcp_reference.stack import McpStack
+from contractkit.reference.mcp.stack import McpStack
+from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from contractkit.spec.mcp import load_contract
 
 WARMUP = 10
 
@@ -103,7 +103,7 @@ def main() -> int:
                                                   "audience": "crm-data-mcp"},
                            auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)).json()["access_token"]
         endpoints = {
-            "stdio": Endpoint(command=f"{sys.executable} -m contractkit.mcp_reference.serve crm-data-mcp --stdio",
+            "stdio": Endpoint(command=f"{sys.executable} -m contractkit.reference.mcp.serve crm-data-mcp --stdio",
                               env=server_env(None)),
             "http": Endpoint(url=stack.url("crm-data-mcp"), token=token),
         }

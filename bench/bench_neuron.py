@@ -28,9 +28,9 @@ def serve(port: int, clients: int) -> None:
     """The server side: an issuer key in-process, neuron/ on one uvicorn worker."""
     import uvicorn
 
-    from contractkit.auth.issuer import TokenIssuer
     from contractkit.llm import EmbeddedProvider
     from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+    from contractkit.reference.token_issuer.issuer import TokenIssuer
 
     issuer = TokenIssuer()
     app = create_neuron_app(NeuronSettings(public_keys={issuer.key.kid: issuer.key.private_key.public_key()},
