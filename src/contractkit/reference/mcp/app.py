@@ -55,10 +55,10 @@ class BuiltServer:
 def build_server(config: McpServerConfig) -> BuiltServer:
     from mcp.server.mcpserver import MCPServer
 
-    from contractkit.selftest import mcp_variants as variants
     from contractkit.reference.mcp.engine_client import EngineClient
     from contractkit.reference.mcp.service_token import ServiceTokenClient
     from contractkit.reference.mcp.tools import REGISTER
+    from contractkit.selftest import mcp_variants as variants
 
     contract = config.contract
     audit_spec = contract.audit or {}
@@ -146,8 +146,8 @@ def http_app(built: BuiltServer, *, host: str = "127.0.0.1", port: int = 0) -> A
     """The server's ASGI app: the SDK's streamable HTTP app behind the resource-server guard."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from contractkit.selftest import mcp_variants as variants
     from contractkit.reference.token_issuer.verifier import TokenVerifier
+    from contractkit.selftest import mcp_variants as variants
 
     config = built.config
     contract = config.contract
