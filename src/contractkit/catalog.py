@@ -15,8 +15,8 @@ from contractkit.registry import Registry, RuleInfo
 # kind -> (module, attribute) of the registry; imported only when asked for.
 REGISTRIES: dict[str, tuple[str, str]] = {
     "lint": ("contractkit.lint.registry", "LINT_RULES"),
-    "neuron": ("contractkit.conformance.registry", "NEURON_CHECKS"),
-    "mcp": ("contractkit.conformance.registry", "MCP_CHECKS"),
+    "neuron": ("contractkit.conformance.kinds", "NEURON_CHECKS"),
+    "mcp": ("contractkit.conformance.kinds", "MCP_CHECKS"),
     "diff": ("contractkit.diff.registry", "CHANGE_KINDS"),
 }
 
@@ -47,7 +47,8 @@ def _cell(text: str) -> str:
 
 def describe(rule: RuleInfo) -> str:
     doc = rule.doc.strip() or rule.title
-    return f"{rule.id} ({rule.severity}): {rule.title}\nEnforces: {rule.clause}\n\n{_dedent(doc)}\n"
+    code = f"\nCode: {rule.location}" if rule.location else ""
+    return f"{rule.id} ({rule.severity}): {rule.title}\nEnforces: {rule.clause}{code}\n\n{_dedent(doc)}\n"
 
 
 def _dedent(text: str) -> str:

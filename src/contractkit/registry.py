@@ -27,6 +27,15 @@ class RuleInfo:
     doc: str = ""
     tags: tuple[str, ...] = ()
     func: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    applies: str = ""
+
+    @property
+    def location(self) -> str:
+        """Where the rule's code is, as ``package/module.py:line`` (for ``contractkit rules ID``)."""
+        code = getattr(self.func, "__code__", None)
+        if code is None:
+            return ""
+        return f"src/{self.func.__module__.replace('.', '/')}.py:{code.co_firstlineno}"
 
     @property
     def summary(self) -> str:
@@ -49,12 +58,18 @@ class Registry(Generic[F]):
         clause: str,
         severity: Severity = "error",
         tags: tuple[str, ...] = (),
+        applies: str = "",
     ) -> Callable[[F], F]:
-        """Register the decorated function under ``id``; its docstring becomes the rule's doc."""
+        """Register the decorated function under ``id``; its docstring becomes the rule's doc.
+
+        ``applies`` names what the rule is checked on, one test per subject (for the live checks:
+        a selector of the target kind such as ``authenticated`` operations or ``tool``); empty
+        means once per run, on the whole target.
+        """
 
         def decorate(func: F) -> F:
             self.add(
-                RuleInfo(id, title, severity, clause, doc=func.__doc__ or "", tags=tags, func=func)
+                RuleInfo(id, title, severity, clause, doc=func.__doc__ or "", tags=tags, func=func, applies=applies)
             )
             return func
 

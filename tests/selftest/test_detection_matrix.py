@@ -52,7 +52,7 @@ def matrix() -> dict[str, dict]:
 
 
 def test_every_variant_has_a_registered_rule():
-    from contractkit.conformance.registry import NEURON_CHECKS
+    from contractkit.conformance.kinds import NEURON_CHECKS
 
     assert all(v.rule_id in NEURON_CHECKS for v in VARIANTS)
     assert len({v.name for v in VARIANTS}) == len(VARIANTS)

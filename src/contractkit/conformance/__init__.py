@@ -2,21 +2,25 @@
 
 How a check reports (see docs/verify.md, "How to write a check")::
 
-    from contractkit.conformance import NotVerified, RuleWarning, Violation
+    from contractkit.conformance import Examined, NotVerified, RuleWarning, Violation
     from contractkit.conformance.registry import NEURON_CHECKS
 
-    @NEURON_CHECKS.register("NEU-XYZ-001", "One-line title", clause="the spec clause it enforces")
-    def my_check(neuron, operation) -> None:
+    @NEURON_CHECKS.register("NEU-XYZ-001", "One-line title", clause="the spec clause it enforces",
+                            applies="ai")
+    def my_check(neuron, operation) -> Examined:
         '''What it does / Why / Example (the rule's doc).'''
         exchange = neuron.call(operation, body=neuron.valid_body(operation))
         if exchange.status != 200:
             raise Violation("what is wrong", evidence=exchange.evidence(), operation=operation.label)
+        return Examined(1, "requests")
 
-The pytest module in ``conformance/`` marks its test with ``@pytest.mark.rule("NEU-XYZ-001")``.
+Registering is all the wiring: the pytest plugin generates one case per rule and subject, and
+the module is imported by its kind (``neuron/kind.py``, ``mcp/kind.py``).
 """
 
 from contractkit.conformance.outcomes import (
     Evidence,
+    Examined,
     NotVerified,
     Outcome,
     RuleResult,
@@ -30,6 +34,7 @@ from contractkit.conformance.redaction import REDACTOR, redact
 __all__ = [
     "REDACTOR",
     "Evidence",
+    "Examined",
     "NotVerified",
     "Outcome",
     "RuleResult",

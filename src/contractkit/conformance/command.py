@@ -96,7 +96,7 @@ def _preflight(args: argparse.Namespace) -> None:
     if args.target_kind != "neuron":
         # The declared server, its URL or its command are checked here so that a typo or a
         # down target is one line; the MCP handshake itself runs inside pytest.
-        from contractkit.conformance.mcp.plugin import check_reachable
+        from contractkit.conformance.mcp.kind import check_reachable
         from contractkit.conformance.options import PROFILES, VerifyOptions
 
         check_reachable(VerifyOptions(

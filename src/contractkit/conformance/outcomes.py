@@ -1,14 +1,16 @@
 """What a check concludes, as data: passed, failed, not verified (with the reason) or warning.
 
-A check signals its conclusion by returning (passed) or by raising one of the three exceptions
-below; the pytest plugin turns each test's conclusion into an ``Outcome`` keyed by rule id, and
+A check signals a pass by returning an ``Examined`` (what it looked at, how many) and any other
+conclusion by raising one of the three exceptions below; the pytest plugin turns each test's conclusion into an ``Outcome`` keyed by rule id, and
 ``RunResult`` folds the outcomes of one run into one status per rule. Every report (terminal,
 JSON, Markdown, SARIF, the self-test matrix) is rendered from a ``RunResult``.
 
 Folding, per rule: any failure -> failed; else any warning -> warning; else any pass -> passed;
-else not verified. A rule that passed on some operations and could not be checked on others is
-``partial``: it counts as not verified under ``--require-all``. A rule that was selected but that
-no test exercised is not verified too: "passed" is only ever said of something actually checked.
+else not verified. A rule that passed on some operations and could not be checked on others, or
+whose ``Examined`` names something it could not examine, is ``partial``: it counts as not verified
+under ``--require-all``. A check that examined nothing is not verified, and a rule that was
+selected but that no test exercised is not verified too: "passed" is only ever said of something
+actually checked, and the report says what and how much.
 """
 
 from __future__ import annotations
@@ -55,6 +57,25 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+@dataclass(frozen=True)
+class Examined:
+    """The evidence behind a pass: what a check looked at and how much of it.
+
+    ``what`` is a plural noun ("requests", "frames", "tool calls", "audit records"); ``detail``
+    breaks the count down ("20 generated, 5 from the examples; 2 refused by the server");
+    ``unchecked`` names what could not be examined and why, which makes the rule partial.
+    """
+
+    count: int
+    what: str
+    detail: str = ""
+    unchecked: str = ""
+
+    def text(self) -> str:
+        out = f"{self.count} {self.what}" + (f" ({self.detail})" if self.detail else "")
+        return out + (f"; not examined: {self.unchecked}" if self.unchecked else "")
+
+
 class CheckSignal(Exception):
     """Base of the three ways a check ends other than passing."""
 
@@ -96,6 +117,7 @@ class Outcome:
     message: str = ""
     evidence: Evidence | None = None
     duration_s: float = 0.0
+    examined: Examined | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -122,7 +144,19 @@ class RuleResult:
     @property
     def partial(self) -> bool:
         """Checked somewhere, but not verified on some operations."""
-        return self.status is not Status.NOT_VERIFIED and any(o.status is Status.NOT_VERIFIED for o in self.outcomes)
+        if self.status is Status.NOT_VERIFIED:
+            return False
+        return any(o.status is Status.NOT_VERIFIED or (o.examined is not None and o.examined.unchecked)
+                   for o in self.outcomes)
+
+    @property
+    def examined(self) -> str:
+        """What the rule's passing outcomes examined, summed per kind of thing ("12 requests, 40 frames")."""
+        totals: dict[str, int] = {}
+        for o in self.outcomes:
+            if o.examined is not None and o.status is not Status.NOT_VERIFIED:
+                totals[o.examined.what] = totals.get(o.examined.what, 0) + o.examined.count
+        return ", ".join(f"{n} {what}" for what, n in totals.items())
 
     def counts(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -184,6 +218,7 @@ class RunResult:
                     "kind": r.kind,
                     "status": r.status.value,
                     "partial": r.partial,
+                    "examined": r.examined,
                     "counts": r.counts(),
                     "outcomes": [o.to_dict() for o in r.outcomes],
                 }

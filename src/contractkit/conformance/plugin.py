@@ -1,27 +1,32 @@
-"""The pytest plugin of the conformance suite: options, rule selection, outcome recording, reports.
+"""The pytest plugin of the conformance suite: options, test generation, outcome recording, reports.
 
 Loaded by ``conformance/conftest.py``, so ``pytest conformance --neuron-url URL`` and
-``contractkit verify neuron --base-url URL`` are the same run. Each test carries
-``@pytest.mark.rule("ID")``; the rule's registry says which target kind it belongs to, and tests
-for a kind that was not asked for are deselected (never reported as failures).
+``contractkit verify neuron --base-url URL`` are the same run. The registry is the only wiring:
+``conformance/test_contract.py`` holds one test function, and this plugin parametrizes it with
+one case per selected rule of the target's kind and per subject the rule applies to (the
+operations, streams or tools of the spec under test; see ``contractkit.conformance.kinds``).
 
-How a test ends becomes the rule's outcome: returning = passed, ``Violation`` = failed (shown with
-the rule id, the operation, what was sent and a curl reproduction), ``NotVerified`` = not verified
-with its reason (shown as a skip), ``RuleWarning`` = warning (the test passes). Any other
-exception is a failure of the rule it was checking. Losing the target mid-run ends the run, exit 2.
+How a case ends becomes the rule's outcome: returning an ``Examined`` = passed (with what was
+examined), ``Violation`` = failed (shown with the rule id, the operation, what was sent and a curl
+reproduction), ``NotVerified`` = not verified with its reason (shown as a skip), ``RuleWarning`` =
+warning (the test passes). A check that examined nothing is not verified. Any other exception is
+a failure of the rule it was checking. Losing the target mid-run ends the run, exit 2; a run that
+pytest could not finish normally (collection error, interruption, internal error) exits 3.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from contractkit.conformance.options import PROFILES, VerifyOptions, options_from_config
 from contractkit.conformance.outcomes import (
     CheckSignal,
+    Examined,
     NotVerified,
     Outcome,
     RuleResult,
@@ -32,17 +37,37 @@ from contractkit.conformance.outcomes import (
 )
 from contractkit.conformance.redaction import redact
 from contractkit.errors import ConfigError, TargetError
+from contractkit.registry import RuleInfo
 
 OPTIONS_KEY = pytest.StashKey[VerifyOptions]()
 STATE_KEY = pytest.StashKey["RunState"]()
-
-# kind -> function that raises TargetError when the target cannot be talked to at all.
-PREFLIGHTS: dict[str, Callable[[VerifyOptions], None]] = {}
+EXAMINED_KEY = pytest.StashKey[Examined]()
 
 
-def register_preflight(kind: str, func: Callable[[VerifyOptions], None]) -> None:
-    """A target kind's fixtures plugin registers how to tell that its target is reachable."""
-    PREFLIGHTS[kind] = func
+@dataclass(frozen=True)
+class RuleCase:
+    """One generated test: a rule and the subject (operation, stream, tool) it is checked on."""
+
+    rule: RuleInfo
+    subject: Any = None
+    why_none: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(getattr(self.subject, "label", self.subject)) if self.subject is not None else ""
+
+    def run(self, target: Any) -> Examined:
+        if self.why_none:
+            raise NotVerified(self.why_none)
+        assert self.rule.func is not None
+        args = (target,) if not self.rule.applies else (target, self.subject)
+        examined = self.rule.func(*args)
+        if not isinstance(examined, Examined):
+            raise NotVerified("the check did not say what it examined")
+        if examined.count <= 0:
+            raise NotVerified(f"nothing was examined ({examined.what}"
+                              + (f": {examined.unchecked}" if examined.unchecked else "") + ")")
+        return examined
 
 
 @dataclass
@@ -90,7 +115,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the conformance rule this test checks")
-    config.addinivalue_line("markers", "operations(kind): which spec operations parametrize this test")
     try:
         options = options_from_config(config)
     except ConfigError as exc:
@@ -104,40 +128,67 @@ def rule_of(item: pytest.Item) -> str | None:
     return str(marker.args[0]) if marker and marker.args else None
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    from contractkit.conformance.registry import kind_of, registry_for
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize the suite's one test with a case per (selected rule, subject)."""
+    if "rule_case" not in metafunc.fixturenames:
+        return
+    from contractkit.conformance.kinds import KINDS
 
-    state = config.stash[STATE_KEY]
+    state = metafunc.config.stash[STATE_KEY]
     options = state.options
     if options.kind is None:
         raise pytest.UsageError("no target: give --neuron-url URL, or --mcp-server NAME with --mcp-url / --mcp-stdio")
-    registry = registry_for(options.kind)
+    kind = KINDS[options.kind]
     for pattern in options.rules + options.skip:
-        if not registry.select([pattern]):
+        if not kind.registry.select([pattern]):
             raise pytest.UsageError(
                 f"no {options.kind} rule matches {pattern!r} (see `contractkit rules {options.kind}`)")
-    wanted = {r.id for r in registry.select(options.rules or None, options.skip or None)}
-    state.selected_rules = [r.id for r in registry if r.id in wanted]
-    keep, drop = [], []
+    rules = sorted(kind.registry.select(options.rules or None, options.skip or None), key=lambda r: _order(r.tags))
+    state.selected_rules = [r.id for r in kind.registry if r in rules]
+    cases, ids = [], []
+    for rule in rules:
+        subjects = kind.subjects(rule.applies, options) if rule.applies else [None]
+        if not subjects:
+            why = f"the spec declares no {kind.describe_selector(rule.applies)}"
+            cases.append(RuleCase(rule, why_none=why))
+            ids.append(rule.id)
+            continue
+        for subject in subjects:
+            case = RuleCase(rule, subject)
+            cases.append(case)
+            ids.append(f"{rule.id}-{case.label}" if case.label else rule.id)
+    metafunc.parametrize("rule_case", [pytest.param(c, marks=pytest.mark.rule(c.rule.id)) for c in cases], ids=ids)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Reach the target once before any test runs: an unreachable target ends the run, exit 2."""
+    from contractkit.conformance.kinds import KINDS
+
+    state = config.stash[STATE_KEY]
     for item in items:
         rule_id = rule_of(item)
-        if rule_id is None or kind_of(rule_id) is None:
-            raise pytest.UsageError(f"{item.nodeid}: a conformance test needs @pytest.mark.rule(<registered id>)")
-        if rule_id in wanted:
-            item.user_properties.append(("rule_id", rule_id))
-            keep.append(item)
-        else:
-            drop.append(item)
-    keep.sort(key=lambda it: _order(registry.get(rule_of(it) or "").tags))
-    items[:] = keep
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-    if keep and options.kind in PREFLIGHTS:
+        if rule_id is None:
+            raise pytest.UsageError(f"{item.nodeid}: not a test of the conformance suite")
+        item.user_properties.append(("rule_id", rule_id))
+    if items and state.options.kind in KINDS:
         try:
-            PREFLIGHTS[options.kind](options)
+            KINDS[state.options.kind].preflight(state.options)
         except TargetError as exc:
             state.fatal = exc.one_line()
             pytest.exit(f"contractkit: {exc.one_line()}", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The session's live target (a ``NeuronTarget`` or an ``McpTarget``), opened once."""
+    from contractkit.conformance.kinds import KINDS
+
+    state = request.config.stash[STATE_KEY]
+    with KINDS[state.options.kind or ""].open_target(state.options) as live:
+        try:
+            yield live
+        finally:
+            state.meta.update(getattr(live, "run_meta", dict)())
 
 
 def _order(tags: tuple[str, ...]) -> int:
@@ -173,7 +224,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
             report.outcome = "passed"
             report.longrepr = None
     elif call.when == "call" and report.passed:
-        outcome = Outcome(rule_id, Status.PASSED, item.nodeid, operation, duration_s=report.duration)
+        outcome = Outcome(rule_id, Status.PASSED, item.nodeid, operation, duration_s=report.duration,
+                          examined=item.stash.get(EXAMINED_KEY, None))
     elif report.skipped and call.excinfo is not None:
         reason = str(getattr(exc, "msg", "") or exc)
         outcome = Outcome(rule_id, Status.NOT_VERIFIED, item.nodeid, operation, redact(reason))
@@ -188,20 +240,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 def _operation_of(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
-    if callspec is None:
-        return None
-    for name in ("operation", "tool", "stream"):
-        if name in callspec.params:
-            value = callspec.params[name]
-            return str(getattr(value, "label", value))
-    return None
+    case = callspec.params.get("rule_case") if callspec is not None else None
+    return (case.label or None) if isinstance(case, RuleCase) else None
 
 
 def format_violation(rule_id: str, outcome: Outcome) -> str:
-    from contractkit.conformance.registry import MCP_CHECKS, NEURON_CHECKS
+    from contractkit.conformance.kinds import rule
 
-    registry = NEURON_CHECKS if rule_id in NEURON_CHECKS else MCP_CHECKS
-    info = registry.get(rule_id)
+    info = rule(rule_id)
     lines = [f"[{rule_id}] {info.title}", f"enforces: {info.clause}"]
     if outcome.operation:
         lines.append(f"operation: {outcome.operation}")
@@ -212,10 +258,10 @@ def format_violation(rule_id: str, outcome: Outcome) -> str:
 
 
 def build_result(state: RunState) -> RunResult:
-    from contractkit.conformance.registry import registry_for
+    from contractkit.conformance.kinds import KINDS
 
     options = state.options
-    registry = registry_for(options.kind or "neuron")
+    registry = KINDS[options.kind or "neuron"].registry
     rules = []
     for rule_id in state.selected_rules:
         info = registry.get(rule_id)
@@ -233,26 +279,44 @@ def build_result(state: RunState) -> RunResult:
                      options.require_all, meta)
 
 
+# pytest's own exit statuses that mean the run did not finish normally, and why.
+_ABNORMAL = {2: "the run was interrupted or a test module could not be collected",
+             3: "pytest hit an internal error"}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run's exit status: 0 ok, 1 rules failed, 2 bad input or target lost, 3 the suite itself broke."""
     from contractkit.conformance.reports import write_reports
 
     state = session.config.stash.get(STATE_KEY, None)
-    if state is None or state.options.kind is None or not state.selected_rules:
+    if state is None:
         return
-    state.result = build_result(state)
-    write_reports(state.result, state.options)
-    if state.fatal:
+    if exitstatus in _ABNORMAL and not state.fatal:
+        state.meta["abnormal"] = _ABNORMAL[int(exitstatus)]
+    if state.options.kind is not None and state.selected_rules:
+        state.result = build_result(state)
+        write_reports(state.result, state.options)
+    if state.fatal or exitstatus == 4:
         session.exitstatus = 2
-    elif exitstatus in (0, 1, 5):
+    elif exitstatus in _ABNORMAL:
+        session.exitstatus = 3
+    elif state.result is not None:
         session.exitstatus = 0 if state.result.ok else 1
+    else:
+        session.exitstatus = 3
+        state.meta["abnormal"] = "no rule of the suite was collected"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from contractkit.conformance.reports.terminal import render_summary
 
     state = terminalreporter.config.stash.get(STATE_KEY, None)
-    if state is None or state.result is None:
+    if state is None:
+        return
+    if state.meta.get("abnormal"):
+        terminalreporter.write_line(f"contractkit: the suite did not finish: {state.meta['abnormal']} (exit 3)")
+    if state.result is None:
         return
     terminalreporter.write_line("")
     for line in render_summary(state.result, color=terminalreporter.hasmarkup):

@@ -54,7 +54,7 @@ def rules_for(v: Variant, full: bool) -> list[str] | None:
     """The rule ids to run for a variant (None: all)."""
     if full or v is REFERENCE:
         return None
-    from contractkit.conformance.registry import NEURON_CHECKS
+    from contractkit.conformance.kinds import NEURON_CHECKS
 
     base = [r.id for r in NEURON_CHECKS if not {"disruptive", "burst"} & set(r.tags) and r.id not in SLOW_RULES]
     extra = [r.id for r in NEURON_CHECKS.select([*v.also_run, v.rule_id])]

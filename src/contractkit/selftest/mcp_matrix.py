@@ -51,7 +51,7 @@ def stack_args(stack: Any, server: str, **overrides: Any) -> argparse.Namespace:
 def rules_for(expected: str | None, full: bool) -> list[str] | None:
     if full or expected is None:
         return None
-    from contractkit.conformance.registry import MCP_CHECKS
+    from contractkit.conformance.kinds import MCP_CHECKS
 
     return [r.id for r in MCP_CHECKS if r.id not in SLOW_RULES or r.id == expected]
 

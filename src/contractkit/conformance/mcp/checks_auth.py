@@ -177,8 +177,7 @@ def check_query_token(target: McpTarget) -> None:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-006", "a tools/call without the tool's scope gets 403 insufficient_scope",
-    clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",),
-)
+    clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",), applies="tool")
 def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
     """What it does: opens a session with a token holding the server's other scopes but not the
     tool's (or, when the server has no other scope, a scope of another server), calls the tool,

@@ -69,8 +69,7 @@ def _call_all(target: McpTarget, tool: str, arguments: list[Any]) -> list[tuple[
 @MCP_CHECKS.register(
     "MCP-CALL-001", "valid calls succeed with results that match the declared returns",
     clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
-    tags=("calls",),
-)
+    tags=("calls",), applies="tool")
 def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
     """What it does: calls the tool with the spec's examples and with arguments generated from the
     declared parameters (property-based). The examples must succeed; every successful result must
@@ -115,8 +114,7 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
 @MCP_CHECKS.register(
     "MCP-CALL-002", "invalid arguments give a tool error or invalid-params, never a crash or a hang",
     clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
-    tags=("calls",),
-)
+    tags=("calls",), applies="tool")
 def check_invalid_calls(target: McpTarget, tool: ToolContract) -> None:
     """What it does: calls the tool with arguments the declared parameters reject (a required
     property left out, a wrong type, out-of-range, off-pattern, undeclared properties), one break

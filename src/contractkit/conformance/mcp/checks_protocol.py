@@ -150,8 +150,7 @@ def check_no_undeclared_tools(target: McpTarget) -> None:
 @MCP_CHECKS.register(
     "MCP-TOOLS-003", "each tool's inputSchema accepts every call the declared parameters allow",
     clause="mcp-servers.yaml servers[].tools[].parameters",
-    tags=("tools",),
-)
+    tags=("tools",), applies="tool")
 def check_input_schema_compatible(target: McpTarget, tool: ToolContract) -> None:
     """What it does: compares the tool's advertised ``inputSchema`` with the declared
     ``parameters``: every declared parameter must be known, nothing the contract leaves optional

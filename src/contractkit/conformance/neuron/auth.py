@@ -42,7 +42,7 @@ def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
     return neuron.call(op, body=any_body(neuron, op), token=token, auth=False)
 
 
-@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401)
+@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401, applies="authenticated")
 def no_token(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: calls the operation without an Authorization header.
 
@@ -54,7 +54,7 @@ def no_token(neuron: NeuronTarget, op: Operation) -> None:
     expect_401(_send(neuron, op, None), "no token")
 
 
-@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401)
+@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401, applies="authenticated")
 def malformed_token(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
@@ -101,7 +101,7 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures")
+@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures", applies="authenticated")
 def tampered_token(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends a token signed by a foreign key, an ``alg: none`` token, and (with
     credentials) a real token whose payload was edited after signing.
@@ -140,7 +140,7 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
         return expired_tokens[key]
 
 
-@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)")
+@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)", applies="authenticated")
 def expired(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
     expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
@@ -174,7 +174,7 @@ def other_audiences(neuron: NeuronTarget) -> list[str]:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
-                        clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707")
+                        clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
 def wrong_audience(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: asks the issuer for a token with the operation's scopes but another audience
     the client holds, and sends it. Not verified when the client holds no other audience.
@@ -194,7 +194,7 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> None:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
-                        clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)")
+                        clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)", applies="authenticated")
 def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends a valid token holding every scope of the API except this operation's.
 
@@ -236,7 +236,7 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
                         clause="DESIGN: credentials are never reflected in any response, stream frame or log line",
-                        tags=("audit",))
+                        tags=("audit",), applies="authenticated")
 def no_reflection(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
     (or their signatures) in every header and body that came back, stream frames included; it

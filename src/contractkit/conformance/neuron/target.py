@@ -38,6 +38,10 @@ class NeuronTarget:
         self.client.close()
         self.tokens.close()
 
+    def run_meta(self) -> dict[str, Any]:
+        """What the reports say about the run as a whole."""
+        return {"requests": self.client.exchanges}
+
     @property
     def profile(self):
         return self.options.profile

@@ -194,7 +194,7 @@ CLAUSE = "paths.*.responses (OpenAPI 3.1 response objects)"
 
 
 @NEURON_CHECKS.register("NEU-SCH-001", "Response bodies match their declared schemas",
-                        clause=CLAUSE + " content.schema")
+                        clause=CLAUSE + " content.schema", applies="json_answers")
 def response_schema(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: validates every successful JSON answer to generated requests against the
     schema the spec declares for its status (schemathesis ``response_schema_conformance``).
@@ -213,7 +213,7 @@ def response_schema(neuron: NeuronTarget, op: Operation) -> None:
     judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)")
+@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)", applies="operation")
 def status_code(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: every status below 500 the target answers must be declared for the
     operation (schemathesis ``status_code_conformance``). 5xx answers are the business of
@@ -222,7 +222,7 @@ def status_code(neuron: NeuronTarget, op: Operation) -> None:
     judge(neuron, op, _below_500(run.samples), lambda s: st_failures(s, _checks().status_code_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)")
+@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)", applies="operation")
 def content_type(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: the Content-Type of every answer must be one the spec declares for its
     status (schemathesis ``content_type_conformance``)."""
@@ -230,7 +230,7 @@ def content_type(neuron: NeuronTarget, op: Operation) -> None:
     judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers")
+@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers", applies="operation")
 def response_headers(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: required headers (``Retry-After`` on 429/503, ``WWW-Authenticate`` on
     401/403) must be present and every declared header valid (schemathesis
@@ -250,7 +250,7 @@ def _acceptance(neuron: NeuronTarget, op: Operation, sample: Sample) -> list[str
     return [f"a valid request got {status}"]
 
 
-@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="paths.*.requestBody schemas")
+@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="paths.*.requestBody schemas", applies="operation")
 def valid_accepted(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: requests valid against the spec, with a token holding the operation's
     scopes, must get 2xx (or 404 for a customer that does not exist).
@@ -261,7 +261,7 @@ def valid_accepted(neuron: NeuronTarget, op: Operation) -> None:
     judge(neuron, op, run.positive(), lambda s: _acceptance(neuron, op, s), "valid requests")
 
 
-@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas")
+@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas", applies="authenticated")
 def invalid_rejected(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: requests that break the request schema must be rejected with 4xx
     (schemathesis ``negative_data_rejection``), not answered as if valid."""

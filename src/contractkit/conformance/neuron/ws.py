@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 
 from contractkit.conformance.curl import curl_command
 from contractkit.conformance.neuron.auth import expired_token, forged_tokens, reflected
-from contractkit.conformance.neuron.fallback import driver_for
+from contractkit.conformance.neuron.fb import driver_for
 from contractkit.conformance.neuron.frames import frame_schema_problems, grammar_problems
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
@@ -84,7 +84,11 @@ class WsSession:
 
 
 def endpoints(neuron: NeuronTarget) -> list[WsEndpoint]:
-    return [WsEndpoint(path, decl) for path, decl in neuron.spec.websockets.items()]
+    return endpoints_of(neuron.spec)
+
+
+def endpoints_of(spec: Any) -> list[WsEndpoint]:
+    return [WsEndpoint(path, decl) for path, decl in spec.websockets.items()]
 
 
 def server_schemas(neuron: NeuronTarget, ws: WsEndpoint) -> dict[str, Any]:
@@ -309,13 +313,11 @@ def ws_midstream_failure(neuron: NeuronTarget) -> None:
                             operation=ws.label)
 
 
-def ws_usage_consistent(neuron: NeuronTarget) -> None:
-    """NEU-USE-002 on the WebSocket: a turn reports the usage and text of the whole answer (``/chat``)."""
-    from contractkit.conformance.neuron.streams import deterministic_reference
+def ws_usage_consistent(neuron: NeuronTarget, ws: WsEndpoint) -> None:
+    """NEU-USE-002 on the WebSocket: a turn reports the usage and text of the whole answer."""
+    from contractkit.conformance.neuron.sse import deterministic_reference
 
-    eps = endpoints(neuron)
-    if not eps:
-        raise NotVerified("the spec declares no x-websockets endpoint")
+    eps = [ws]
     twins = [op for op in neuron.spec.operations if op.ai and not op.is_stream
              and "message" in ((op.request_schema or {}).get("properties") or {})]
     if not twins:

@@ -1,9 +1,9 @@
-"""pytest fixtures for the MCP modules of the conformance suite.
+"""MCP servers as a kind of target: their checks, the preflight, and what rules are checked on.
 
-``mcp`` is the session's ``McpTarget``. A test that takes a ``tool`` argument is parametrized
-over the tools the spec declares for ``--mcp-server``, so the suite follows whatever spec it is
-given. The preflight loads the spec (a bad spec or server name is a usage error, exit 2) and
-makes sure the target answers at all (``TargetUnreachableError``, exit 2).
+A rule registered with ``applies="tool"`` gets one test per tool the spec declares for
+``--mcp-server``; with no selector it runs once on the server. The preflight loads the spec (a
+bad spec or server name is a usage error, exit 2) and makes sure the target answers at all
+(``TargetUnreachableError``, exit 2).
 """
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ from __future__ import annotations
 import shlex
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
+from contractkit.conformance.kinds import TargetKind
+from contractkit.conformance.mcp import checks_accountability, checks_auth, checks_calls, checks_protocol  # noqa: F401
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import VerifyOptions
-from contractkit.conformance.plugin import OPTIONS_KEY, register_preflight
+from contractkit.conformance.registry import MCP_CHECKS
 from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, load_contract
 
@@ -82,33 +86,22 @@ def _stdio_handshake(options: VerifyOptions) -> None:
         client.close()
 
 
-register_preflight("mcp", _preflight)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "tool" not in metafunc.fixturenames:
-        return
-    options = metafunc.config.stash.get(OPTIONS_KEY, None)
-    tools = []
-    if options is not None and options.kind == "mcp":
-        try:
-            tools = list(load_server_contract(options).tools)
-        except ContractkitError as exc:
-            raise pytest.UsageError(exc.one_line()) from None
-    if not tools:
-        reason = "the server declares no tools" if options and options.kind == "mcp" else "not an MCP run"
-        metafunc.parametrize("tool", [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ids=["none"])
-        return
-    metafunc.parametrize("tool", tools, ids=[t.name for t in tools])
-
-
-@pytest.fixture(scope="session")
-def mcp(request: pytest.FixtureRequest) -> Iterator[McpTarget]:
-    options = request.config.stash[OPTIONS_KEY]
-    if options.kind != "mcp":
-        pytest.skip("not an MCP run")
+@contextmanager
+def _open(options: VerifyOptions) -> Iterator[McpTarget]:
     target = McpTarget(load_server_contract(options), options)
     try:
         yield target
     finally:
         target.close()
+
+
+def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
+    if selector != "tool":
+        raise ValueError(f"unknown MCP selector {selector!r}")
+    try:
+        return list(load_server_contract(options).tools)
+    except ContractkitError as exc:
+        raise pytest.UsageError(exc.one_line()) from None
+
+
+KIND = TargetKind("mcp", MCP_CHECKS, _preflight, _open, _subjects, lambda selector: "declared tool")

@@ -14,8 +14,8 @@ from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, require_answer
+from contractkit.conformance.neuron.event_stream import parse_sse
 from contractkit.conformance.neuron.faults import FaultDriver, fault_driver
-from contractkit.conformance.neuron.sse import parse_sse
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -132,7 +132,7 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
 
 
 @NEURON_CHECKS.register("NEU-FB-001", "Provider failures get the declared fallback, never a bare 5xx",
-                        clause="x-ai-operation.fallback; x-fault-injection.modes", tags=("disruptive",))
+                        clause="x-ai-operation.fallback; x-fault-injection.modes", tags=("disruptive",), applies="ai")
 def declared_fallback(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: makes the LLM provider fail in every way the driver can (5xx, timeout,
     429, malformed answer) and checks the operation's declared fallback: a schema-valid answer
@@ -145,7 +145,7 @@ def declared_fallback(neuron: NeuronTarget, op: Operation) -> None:
 
 
 @NEURON_CHECKS.register("NEU-FB-002", "Answers arrive within the operation's deadline, even when the provider fails",
-                        clause="x-ai-operation.deadline_ms", tags=("disruptive",))
+                        clause="x-ai-operation.deadline_ms", tags=("disruptive",), applies="ai")
 def deadline_kept(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: times every answer under every provider fault (a hanging provider
     included) and a normal answer, against ``deadline_ms`` (plus 0.5 s for the network).

@@ -12,7 +12,7 @@ import json
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import any_body, fail, require_answer
 from contractkit.conformance.neuron.leaks import find_leaks
-from contractkit.conformance.neuron.schema import schema_run
+from contractkit.conformance.neuron.sch import schema_run
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.redaction import REDACTOR
@@ -65,7 +65,7 @@ def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
-                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",))
+                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",), applies="authenticated")
 def error_body(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: validates the body of every non-2xx answer (provoked here, and seen by the
     rest of the run) against the error schema the spec declares for that status, with a JSON
@@ -93,7 +93,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> None:
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
                         clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts",
-                        tags=("audit",))
+                        tags=("audit",), applies="authenticated")
 def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: looks for stack traces, exception class names, source file paths, secrets
     (provider keys, private keys, this run's tokens) and prompt text in the body and headers of
@@ -116,7 +116,7 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
-                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)")
+                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)", applies="authenticated")
 def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
     bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); no answer
@@ -138,7 +138,7 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
             raise fail(f"invalid input got {exchange.status}", exchange)
 
 
-@NEURON_CHECKS.register("NEU-ERR-004", "An unknown customer gets 404", clause="components.responses.CustomerNotFound")
+@NEURON_CHECKS.register("NEU-ERR-004", "An unknown customer gets 404", clause="components.responses.CustomerNotFound", applies="customer")
 def unknown_customer(neuron: NeuronTarget, op: Operation) -> None:
     """What it does: asks about a random customer id that cannot exist; the answer must be 404.
 

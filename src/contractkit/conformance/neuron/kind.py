@@ -1,0 +1,73 @@
+"""neuron/ as a kind of target: its checks, its preflight, and what its rules are checked on.
+
+A rule registered with ``applies="<selector>"`` gets one test per operation of the spec under
+test that the selector picks (``SELECTORS``), or per stream (``turns``: SSE operations and
+WebSocket endpoints); with no selector it runs once on the whole target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from contractkit.conformance.http import probe
+from contractkit.conformance.kinds import TargetKind
+from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, ws  # noqa: F401  (register the checks)
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import NeuronSpec, Operation
+
+SELECTORS: dict[str, tuple[str, Callable[[Operation], bool]]] = {
+    "operation": ("operation", lambda op: True),
+    "authenticated": ("authenticated operation", lambda op: op.authenticated),
+    "ai": ("AI operation", lambda op: op.ai is not None),
+    "json_ai": ("AI operation answering JSON", lambda op: op.ai is not None and not op.is_stream),
+    "customer": ("operation about a customer", lambda op: op.takes_customer),
+    "stream": ("SSE operation", lambda op: op.is_stream),
+    "rate_limited": ("rate-limited operation", lambda op: op.rate_limit is not None),
+    "json_answers": ("operation answering JSON", lambda op: any(
+        status.startswith("2") and any("json" in media for media in r.content) for status, r in op.responses.items())),
+}
+
+_SPECS: dict[str, NeuronSpec] = {}
+
+
+def load_spec(options: VerifyOptions) -> NeuronSpec:
+    from contractkit.resources import neuron_spec_path
+
+    path = options.spec or neuron_spec_path()
+    key = str(path)
+    if key not in _SPECS:
+        _SPECS[key] = NeuronSpec.load(path)
+    return _SPECS[key]
+
+
+def _preflight(options: VerifyOptions) -> None:
+    load_spec(options)
+    if options.neuron_url:
+        probe(options.neuron_url, timeout=options.request_timeout)
+
+
+@contextmanager
+def _open(options: VerifyOptions) -> Iterator[NeuronTarget]:
+    target = NeuronTarget(load_spec(options), options)
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
+    spec = load_spec(options)
+    if selector == "turns":
+        return [op for op in spec.operations if op.is_stream] + ws.endpoints_of(spec)
+    return [op for op in spec.operations if SELECTORS[selector][1](op)]
+
+
+def _describe(selector: str) -> str:
+    return "stream (SSE operation or WebSocket)" if selector == "turns" else SELECTORS[selector][0]
+
+
+KIND = TargetKind("neuron", NEURON_CHECKS, _preflight, _open, _subjects, _describe)
