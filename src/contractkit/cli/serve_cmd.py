@@ -15,6 +15,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stdio", action="store_true", help="with 'mcp': serve on stdin/stdout")
     parser.add_argument("--issuer-url", help="with 'neuron': the token issuer whose JWKS verifies tokens "
                         "(default: $NEURON_ISSUER_URL, else an embedded issuer)")
+    parser.add_argument("--clients", metavar="FILE",
+                        help="with 'token-issuer': a YAML or JSON file of clients (client_id, secret_env, scopes, "
+                        "audiences, default_audience; see docs/tokens.md); default: the demo clients")
     parser.add_argument("--fault-injection", action="store_true",
                         help="with 'neuron' or 'stack': honour the X-Fault-Inject header (NEURON_FAULT_INJECTION=1)")
 

@@ -29,11 +29,10 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     port = _bindable_port(args.host, args.port)
     url = f"http://{args.host}:{port}"
     keep: list[Any] = []
+    notes: list[str] = []
     try:
         if service == "token-issuer":
-            from contractkit.reference.token_issuer.issuer import TokenIssuer
-
-            app = TokenIssuer(issuer_url=url).app
+            app, notes = _token_issuer_app(args, url)
         elif service == "provider-double":
             from contractkit.reference.provider_double import ProviderDouble
 
@@ -41,11 +40,25 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
         else:
             app = _neuron_app(args, keep, out)
         _say(out, f"{service}: {url}")
+        for note in notes:
+            _say(out, note)
         _run_foreground(app, args.host, port)
     finally:
         for server in keep:
             server.stop()
     return 0
+
+
+def _token_issuer_app(args: argparse.Namespace, url: str) -> tuple[Any, list[str]]:
+    """The issuer's app and the lines to print after its URL (client ids, never secrets).
+
+    Clients come from ``--clients`` (a bad file is one ConfigError line, exit 2), else the demo's.
+    """
+    from contractkit.reference.token_issuer.clients import load_clients
+    from contractkit.reference.token_issuer.issuer import TOKEN_PATH, TokenIssuer
+
+    issuer = TokenIssuer(load_clients(getattr(args, "clients", None)), issuer_url=url)
+    return issuer.app, [f"token endpoint: {url}{TOKEN_PATH}", "clients: " + ", ".join(sorted(issuer.clients))]
 
 
 def _neuron_app(args: argparse.Namespace, keep: list[Any], out: TextIO) -> Any:

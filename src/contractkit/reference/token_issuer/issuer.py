@@ -1,9 +1,12 @@
 """The reference token issuer: engine/'s service-token endpoint (OAuth2 client credentials).
 
 ``POST /api/auth/service-token`` takes ``grant_type=client_credentials`` with the client's id and
-secret (form fields or HTTP Basic), an optional space-separated ``scope``, the ``audience`` (or
-RFC 8707 ``resource``) and an optional ``expires_in`` no longer than the issuer's lifetime. It
-answers an RS256 JWT, or the error body of RFC 6749 section 5.2. The public keys are served at
+secret (``client_secret_post`` form fields or ``client_secret_basic``, never both), an optional
+space-separated ``scope``, the ``audience`` or RFC 8707 ``resource`` (repeatable; omitted: the
+client's default audience) and an optional ``expires_in`` no longer than the issuer's lifetime
+(a non-standard extension the conformance suite uses for expired-token rules). It answers an
+RS256 JWT, or the error body of RFC 6749 section 5.2 (``invalid_client`` is a 401 with a Basic
+challenge; a forbidden audience is RFC 8707's ``invalid_target``). The public keys are served at
 ``/.well-known/jwks.json`` and the metadata of RFC 8414 at
 ``/.well-known/oauth-authorization-server``.
 """
@@ -16,7 +19,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterable
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote_plus
 
 import jwt
 from starlette.applications import Starlette
@@ -32,6 +35,7 @@ JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 DEFAULT_LIFETIME_S = 900
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_REPEATABLE = {"resource", "audience"}
 
 
 class TokenIssuer:
@@ -57,7 +61,7 @@ class TokenIssuer:
             ]
         )
 
-    def mint(self, client_id: str, scopes: Iterable[str], audience: str, lifetime_s: int | None = None,
+    def mint(self, client_id: str, scopes: Iterable[str], audience: str | list[str], lifetime_s: int | None = None,
              issuer: str | None = None) -> str:
         """Sign a token; the issuer's own tests and in-process users call this directly."""
         now = int(time.time())
@@ -92,6 +96,21 @@ class TokenIssuer:
             "scopes_supported": scopes,
         })
 
+    def _authenticate(self, credentials: tuple[str, str], *, encoded: bool) -> ClientRegistration | None:
+        """The client whose id and secret these are, or None.
+
+        RFC 6749 section 2.3.1 form-encodes id and secret before HTTP Basic; many clients do not,
+        so a Basic pair is accepted decoded or as sent.
+        """
+        candidates = [credentials]
+        if encoded:
+            candidates.insert(0, (unquote_plus(credentials[0]), unquote_plus(credentials[1])))
+        for client_id, secret in candidates:
+            client = self.clients.get(client_id)
+            if client is not None and hmac.compare_digest(client.secret.encode(), secret.encode()):
+                return client
+        return None
+
     async def _token(self, request: Request) -> JSONResponse:
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             return _oauth_error("invalid_request", "the body must be application/x-www-form-urlencoded")
@@ -99,16 +118,23 @@ class TokenIssuer:
         if len(body) > 16_384:
             return _oauth_error("invalid_request", "the request body is too large")
         try:
-            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8"), strict_parsing=False).items()}
+            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
             return _oauth_error("invalid_request", "the body is not UTF-8")
+        repeated = sorted(k for k, v in fields.items() if len(v) > 1 and k not in _REPEATABLE)
+        if repeated:  # RFC 6749 section 3.2: parameters MUST NOT be included more than once
+            return _oauth_error("invalid_request", f"the parameter {repeated[0]} appears more than once")
+        form = {k: v[0] for k, v in fields.items()}
         if form.get("grant_type") != "client_credentials":
             return _oauth_error("unsupported_grant_type", "only client_credentials is supported")
 
-        basic = _basic_credentials(request.headers.get("authorization", ""))
-        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
-        client = self.clients.get(client_id)
-        if client is None or not hmac.compare_digest(client.secret.encode(), secret.encode()):
+        header = request.headers.get("authorization")
+        basic = _basic_credentials(header or "")
+        if basic is not None and "client_secret" in form:  # RFC 6749 section 2.3: one method per request
+            return _oauth_error("invalid_request", "use client_secret_basic or client_secret_post, not both")
+        client = self._authenticate(basic or (form.get("client_id", ""), form.get("client_secret", "")),
+                                    encoded=basic is not None)
+        if client is None:
             return _oauth_error("invalid_client", "client authentication failed", status=401)
 
         requested = form.get("scope", "").split()
@@ -116,10 +142,16 @@ class TokenIssuer:
         if not set(scopes) <= client.scopes:
             return _oauth_error("invalid_scope", "the client may not hold the requested scope")
 
-        audience = form.get("audience") or form.get("resource")
-        if audience is None and len(client.audiences) == 1:
-            audience = next(iter(client.audiences))
-        if audience not in client.audiences:
+        # The audience: `audience`, or RFC 8707 `resource` (repeatable); the same value named both
+        # ways is one audience.
+        audiences = list(dict.fromkeys(v for k in ("audience", "resource") for v in fields.get(k, []) if v))
+        if not audiences:
+            unnamed = client.audience_when_unnamed()
+            if unnamed is None:
+                return _oauth_error("invalid_request", "name the audience (audience or resource): this client "
+                                                       "has several")
+            audiences = [unnamed]
+        if not set(audiences) <= client.audiences:
             return _oauth_error("invalid_target", "the client may not ask for that audience")
 
         lifetime = self.lifetime_s
@@ -131,6 +163,7 @@ class TokenIssuer:
             if not 1 <= lifetime <= self.lifetime_s:
                 return _oauth_error("invalid_request", f"expires_in must be from 1 to {self.lifetime_s}")
 
+        audience: str | list[str] = audiences[0] if len(audiences) == 1 else audiences
         token = self.mint(client.client_id, scopes, audience, lifetime, self._issuer_for(request))
         return JSONResponse(
             {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(scopes)},
@@ -147,7 +180,7 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return ("", "")
     client_id, _, secret = decoded.partition(":")
-    return unquote(client_id), unquote(secret)
+    return client_id, secret
 
 
 def _oauth_error(error: str, description: str, *, status: int = 400) -> JSONResponse:
