@@ -15,6 +15,11 @@ CLASSIFICATIONS: tuple[Classification, ...] = ("breaking", "possibly-breaking", 
 SEVERITY_OF: dict[Classification, str] = {"breaking": "error", "possibly-breaking": "warning", "non-breaking": "info"}
 CLASSIFICATION_OF_SEVERITY: dict[str, Classification] = {v: k for k, v in SEVERITY_OF.items()}  # type: ignore[misc]
 
+#: Schema change id prefix -> the direction its schemas travel in.
+PREFIX_DIRECTION: dict[str, Direction] = {
+    "OAS-REQ": "request", "OAS-RES": "response", "MCP-PARAM": "request", "MCP-RETURN": "response",
+}
+
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
 

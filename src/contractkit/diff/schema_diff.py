@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from dataclasses import replace
 from typing import Any
 
-from contractkit.diff.model import MISSING, Change, Direction
+from contractkit.diff.model import MISSING, PREFIX_DIRECTION, Change
+from contractkit.diff.schema_applicators import ApplicatorDiffer
+from contractkit.diff.schema_unions import UnionDiffer
 from contractkit.diff.schema_view import (
     LENGTH_LOWER,
     LENGTH_UPPER,
@@ -26,12 +27,9 @@ from contractkit.diff.schema_view import (
 )
 from contractkit.diff.tree import Recorder, Tree
 from contractkit.diff.unchanged import Unchanged
+from contractkit.diff.wire import wire_verdict
 
-#: id prefix -> direction
-SchemaKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
-PREFIX_DIRECTION: dict[str, Direction] = {
-    "OAS-REQ": "request", "OAS-RES": "response", "MCP-PARAM": "request", "MCP-RETURN": "response",
-}
+SchemaKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], bool]
 
 
 def show(value: Any) -> str:
@@ -52,8 +50,14 @@ def _expand(types: frozenset[str]) -> frozenset[str]:
     return types | {"integer"} if "number" in types else types
 
 
-class SchemaDiffer:
-    """Compares schemas of BASE and HEAD; one instance per diff, shared by every operation."""
+class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
+    """Compares schemas of BASE and HEAD; one instance per diff, shared by every operation.
+
+    *Wire* comparisons (``wire=True``: query, path, header and cookie parameters with a ``schema``,
+    response headers, XML and form bodies) judge types by the text that travels: every scalar is a
+    string there, so ``integer`` -> ``string`` widens, and with form serialization one value is an
+    array of one, so ``string`` -> ``array of string`` widens too.
+    """
 
     def __init__(self, base: Tree, head: Tree, recorder: Recorder) -> None:
         self.base = ViewBuilder(base)
@@ -66,27 +70,32 @@ class SchemaDiffer:
         self._edges: dict[SchemaKey, set[SchemaKey]] = {}
         self._direct: dict[SchemaKey, list[Change]] = {}
         self._roots: dict[SchemaKey, set[str]] = {}
+        self._wire = False
 
-    def compare(self, prefix: str, b: list[Node], h: list[Node]) -> SchemaKey:
+    def compare(self, prefix: str, b: list[Node], h: list[Node], wire: bool | None = None) -> SchemaKey:
         """Compare schema(s) ``b`` in BASE with ``h`` in HEAD, judged as ``prefix`` (e.g. ``OAS-REQ``).
 
         Returns the comparison's key; ``credit`` it to an operation so that every change found
         below it (now or through a memoized comparison) lists that operation.
         """
         if len(b) == 1 and len(h) == 1 and self.unchanged.same(b[0][0], h[0][0], b[0][1], h[0][1]):
-            return ("", "", "", (), ())  # nothing below can differ: no views, no walk
+            return ("", "", "", (), (), False)  # nothing below can differ: no views, no walk
         bv = self.base.view(b)
         hv = self.head.view(h)
-        key: SchemaKey = (prefix, bv.ptr, hv.ptr, tuple(p for _, p in b), tuple(p for _, p in h))
+        outer_wire = self._wire
+        wire = outer_wire if wire is None else wire
+        key: SchemaKey = (prefix, bv.ptr, hv.ptr, tuple(p for _, p in b), tuple(p for _, p in h), wire)
         if self._stack:
             self._edges.setdefault(self._stack[-1], set()).add(key)
         if key in self._done or key in self._active:
             return key  # compared already, or a recursive schema met itself
         self._active.add(key)
         self._stack.append(key)
+        self._wire = wire
         try:
             self._views(prefix, bv, hv)
         finally:
+            self._wire = outer_wire
             self._stack.pop()
             self._active.discard(key)
         self._done.add(key)
@@ -148,6 +157,9 @@ class SchemaDiffer:
                 self._emit(prefix, "TYPE-CHANGED", f"schema {b.opaque or b.describe()} -> "
                            f"{h.opaque or h.describe()}", h, before=b.opaque, after=h.opaque)
             return
+        if b.types is None and h.types is None and b.nullable != h.nullable:  # null beside a union or a bare $ref
+            self._emit(prefix, "TYPE-WIDENED" if h.nullable else "TYPE-NARROWED",
+                       "null " + ("now allowed" if h.nullable else "no longer allowed"), h)
         if (b.variants is None) != (h.variants is None):
             self._variants(prefix, b, h)
             return
@@ -164,16 +176,18 @@ class SchemaDiffer:
         self._additional(prefix, b, h)
         if b.items is not None and h.items is not None:
             self.compare(prefix, b.items, h.items)
+        self._applicators(prefix, b, h)
         if b.variants is not None:
-            if b.nullable != h.nullable and b.types is None and h.types is None:
-                self._emit(prefix, "TYPE-WIDENED" if h.nullable else "TYPE-NARROWED",
-                           "null " + ("now allowed" if h.nullable else "no longer allowed"), h)
             self._variants(prefix, b, h)
 
     def _types(self, prefix: str, b: View, h: View) -> None:
         if b.types == h.types:
             return
-        if b.types is None:
+        if self._wire and b.types is not None and h.types is not None:
+            kind = wire_verdict(b, h, self.base, self.head)
+            if kind is None:
+                return
+        elif b.types is None:
             kind = "TYPE-NARROWED"
         elif h.types is None:
             kind = "TYPE-WIDENED"
@@ -197,9 +211,13 @@ class SchemaDiffer:
                        before=list(b.enum.values()))
         else:
             # null is judged once, as a type: `nullable`, `type: [x, 'null']` and `enum: [..., null]` say the same
-            nullish = {value_key(None)} if _admits_null(b) or _admits_null(h) else set()
+            nullish = {value_key(None)} if b.admits_null() or h.admits_null() else set()
             removed = [v for k, v in b.enum.items() if k not in h.enum and k not in nullish]
             added = [v for k, v in h.enum.items() if k not in b.enum and k not in nullish]
+            if removed and added and len(removed) == len([k for k in b.enum if k not in nullish]):
+                self._emit(prefix, "CONST-CHANGED", f"value {show(removed)} -> {show(added)}", h, before=removed,
+                           after=added)
+                return
             if removed:
                 self._emit(prefix, "ENUM-VALUE-REMOVED", f"enum values removed: {show(removed)}", h,
                            before=removed)
@@ -215,20 +233,34 @@ class SchemaDiffer:
 
     def _bounds(self, prefix: str, b: View, h: View) -> None:
         for key in ("minimum", "maximum", *LENGTH_LOWER, *LENGTH_UPPER):
-            old, new = b.bounds.get(key), h.bounds.get(key)
-            if old == new:
-                continue
-            tightened = old is None or (new is not None and tighter(key, new, old))
-            text = f"{key} {_bound_value(key, old)} -> {_bound_value(key, new)}"
-            self._emit(prefix, "BOUND-TIGHTENED" if tightened else "BOUND-LOOSENED", text, h,
-                       pointer=f"{h.ptr}/{key}" if new is not None else None,
-                       before=_plain(old), after=_plain(new))
-        self._constraint(prefix, b, h, "pattern", b.pattern, h.pattern, None)
+            self._bound(prefix, h, key, b.bounds.get(key), h.bounds.get(key))
+        if b.patterns != h.patterns:  # all patterns must match: more of them accept less
+            verdict = True if b.patterns < h.patterns else False if h.patterns < b.patterns else None
+            old, new = b.pattern, h.pattern
+            if verdict is None:
+                self._emit(prefix, "CONSTRAINT-CHANGED", f"pattern {_opt(old)} -> {_opt(new)}", h,
+                           pointer=f"{h.ptr}/pattern", before=old, after=new)
+            else:
+                self._emit(prefix, "BOUND-TIGHTENED" if verdict else "BOUND-LOOSENED",
+                           f"pattern {_opt(old)} -> {_opt(new)}", h,
+                           pointer=f"{h.ptr}/pattern" if new is not None else None, before=old, after=new)
         self._constraint(prefix, b, h, "multipleOf", b.multiple_of, h.multiple_of, _multiple_tighter)
         if b.unique_items != h.unique_items:
             kind = "BOUND-TIGHTENED" if h.unique_items else "BOUND-LOOSENED"
             self._emit(prefix, kind, f"uniqueItems {b.unique_items} -> {h.unique_items}", h,
                        pointer=f"{h.ptr}/uniqueItems", before=b.unique_items, after=h.unique_items)
+
+    def _bound(self, prefix: str, h: View, key: str, old: Any, new: Any) -> None:
+        if old == new:
+            return
+        if key in ("minContains", "maxContains"):
+            lower = key == "minContains"
+            tightened = old is None or (new is not None and (new > old if lower else new < old))
+        else:
+            tightened = old is None or (new is not None and tighter(key, new, old))
+        text = f"{key} {_bound_value(key, old)} -> {_bound_value(key, new)}"
+        self._emit(prefix, "BOUND-TIGHTENED" if tightened else "BOUND-LOOSENED", text, h,
+                   pointer=f"{h.ptr}/{key}" if new is not None else None, before=_plain(old), after=_plain(new))
 
     def _constraint(self, prefix: str, b: View, h: View, key: str, old: Any, new: Any,
                     is_tighter: Any) -> None:
@@ -248,9 +280,15 @@ class SchemaDiffer:
         if not (b.properties or h.properties or b.required or h.required):
             return
         names = list(dict.fromkeys([*b.properties, *h.properties, *sorted(b.required), *sorted(h.required)]))
+        # OpenAPI 3.1 §4.8.24: readOnly properties are not sent in requests, writeOnly ones not in responses.
+        hidden = "readOnly" if PREFIX_DIRECTION[prefix] == "request" else "writeOnly"
         for name in names:
-            in_b = name in b.properties or name in b.required
-            in_h = name in h.properties or name in h.required
+            in_b = (name in b.properties or name in b.required) and not _flagged(self.base, b.properties.get(name),
+                                                                                hidden)
+            in_h = (name in h.properties or name in h.required) and not _flagged(self.head, h.properties.get(name),
+                                                                                hidden)
+            if not in_b and not in_h:
+                continue
             req_b, req_h = name in b.required, name in h.required
             if in_b and not in_h:
                 where = b.properties[name][0][1] if name in b.properties else b.ptr
@@ -279,86 +317,16 @@ class SchemaDiffer:
         elif isinstance(b.additional, list) and isinstance(h.additional, list):
             self.compare(prefix, b.additional, h.additional)
 
-    # -- unions -------------------------------------------------------------------------------------------------
 
-    def _variants(self, prefix: str, b: View, h: View) -> None:
-        b_alts = b.variants if b.variants is not None else [(None, "")]
-        h_alts = h.variants if h.variants is not None else [(None, "")]
-        b_views = [_nullable(self.base.view([a]), b) if a[1] else _strip(b) for a in b_alts]
-        h_views = [_nullable(self.head.view([a]), h) if a[1] else _strip(h) for a in h_alts]
-        pairs = match_variants(b_views, h_views)
-        paired_b = {i for i, _ in pairs}
-        paired_h = {j for _, j in pairs}
-        for i, j in pairs:
-            if b_alts[i][1] and h_alts[j][1]:
-                self.compare(prefix, [b_alts[i]], [h_alts[j]])
-            else:
-                self._views(prefix, _strip(b_views[i]), _strip(h_views[j]))
-        for i, view in enumerate(b_views):
-            if i not in paired_b:
-                self._emit(prefix, "VARIANT-REMOVED", f"alternative {view.describe()} removed", h,
-                           pointer=b_alts[i][1] or b.ptr, side="base")
-        for j, view in enumerate(h_views):
-            if j not in paired_h:
-                self._emit(prefix, "VARIANT-ADDED", f"alternative {view.describe()} added", h,
-                           pointer=h_alts[j][1] or h.ptr)
-
-
-def _admits_null(view: View) -> bool:
-    return view.nullable or (view.types is not None and "null" in view.types)
-
-
-def _nullable(alt: View, union: View) -> View:
-    """An alternative of a union marked ``nullable: true`` (OpenAPI 3.0) also admits null."""
-    if union.nullable and alt.types is not None and "null" not in alt.types:
-        return replace(alt, types=alt.types | {"null"})
-    return alt
-
-
-def _strip(view: View) -> View:
-    """The view without its union: what a non-union schema is compared as against one alternative."""
-    return replace(view, variants=None)
-
-
-def _shape(v: View) -> tuple:
-    return (v.types, frozenset(v.enum) if v.enum is not None else None, frozenset(v.properties), v.format,
-            frozenset(v.required))
-
-
-def match_variants(bs: list[View], hs: list[View]) -> list[tuple[int, int]]:
-    """Pair alternatives by identity: same component, same shape, same title, same types, or last one left."""
-    pairs: list[tuple[int, int]] = []
-    free_b = list(range(len(bs)))
-    free_h = list(range(len(hs)))
-    keys = (
-        lambda v: v.ptr if v.was_ref else None,
-        _shape,
-        lambda v: v.title,
-        lambda v: (v.types, v.enum is not None and frozenset(v.enum)),
-        lambda v: v.types,
-        lambda v: v.types - {"null"} if v.types else None,
-    )
-    for key in keys:
-        hk: dict[Any, list[int]] = {}
-        for j in free_h:
-            k = key(hs[j])
-            if k is not None:
-                hk.setdefault(k, []).append(j)
-        bk: dict[Any, list[int]] = {}
-        for i in free_b:
-            k = key(bs[i])
-            if k is not None:
-                bk.setdefault(k, []).append(i)
-        for k, b_list in bk.items():
-            h_list = hk.get(k)
-            if h_list and ((len(b_list) == 1 and len(h_list) == 1) or key is keys[0] or key is keys[1]):
-                for i, j in zip(b_list, h_list, strict=False):
-                    pairs.append((i, j))
-                    free_b.remove(i)
-                    free_h.remove(j)
-    if len(free_b) == 1 and len(free_h) == 1:
-        pairs.append((free_b[0], free_h[0]))
-    return pairs
+def _flagged(builder: ViewBuilder, nodes: list[Node] | None, key: str) -> bool:
+    """Whether a property's schema (through its ``$ref``s) says ``key: true`` (readOnly / writeOnly)."""
+    for node, ptr in nodes or ():
+        if isinstance(node, dict) and node.get(key) is True:
+            return True
+        target = builder.resolve(node, ptr)[0] if isinstance(node, dict) and "$ref" in node else None
+        if isinstance(target, dict) and target.get(key) is True:
+            return True
+    return False
 
 
 def _multiple_tighter(old: float, new: float) -> bool | None:

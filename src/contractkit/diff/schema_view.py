@@ -3,9 +3,14 @@
 ``build_view`` follows ``$ref``s, merges ``allOf`` parts into one view, reads ``nullable`` (OpenAPI
 3.0) as a ``null`` type, turns ``const`` into a one-value enum and the boolean ``exclusiveMinimum``
 of 3.0 into the numeric one of 3.1, and treats a one-variant ``oneOf``/``anyOf`` as the variant
-itself. Lists that carry no order (``type``, ``enum``, ``required``) become sets. Two schemas that
-say the same thing in different words get equal views, which is why reordering, an inlined
-``$ref`` or an ``allOf`` split never show up as changes.
+itself. A ``{type: 'null'}`` alternative of a union is the ``null`` type (so ``oneOf: [{type:
+'null'}, X]`` is ``X`` made nullable, as ``type: [x, 'null']`` is), and a union of plain types or
+constants is one type set or enum. ``items: false`` after ``prefixItems`` is a ``maxItems``;
+``unevaluatedProperties`` / ``unevaluatedItems`` of a merged view act as ``additionalProperties``
+/ ``items``; draft-4 tuple ``items: [..]`` is ``prefixItems``. Lists that carry no order
+(``type``, ``enum``, ``required``) become sets. Two schemas that say the same thing in different
+words get equal views, which is why reordering, an inlined ``$ref`` or an ``allOf`` split never
+show up as changes.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "
 ANNOTATION_FORMATS = frozenset({"binary", "password"})
 LENGTH_LOWER = ("minLength", "minItems", "minProperties")
 LENGTH_UPPER = ("maxLength", "maxItems", "maxProperties")
+#: Keywords of an alternative that say nothing about the value: ``{type: string, title: A}`` is a plain type.
+_PLAIN = frozenset({"type", "enum", "const", "title", "description", "$comment", "example", "examples"})
 MAX_ALLOF_DEPTH = 32
 
 
@@ -49,7 +56,7 @@ class View:
     format: str | None = None
     default: Any = MISSING
     bounds: dict[str, Any] = field(default_factory=dict)
-    pattern: str | None = None
+    patterns: frozenset[str] = frozenset()  # all must match (allOf parts may each carry one)
     multiple_of: float | None = None
     unique_items: bool = False
     properties: dict[str, list[Node]] = field(default_factory=dict)
@@ -61,11 +68,39 @@ class View:
     title: str | None = None
     opaque: str | None = None  # a $ref we could not follow: compared as text
     nullable: bool = False  # OpenAPI 3.0 `nullable: true` beside a union: null is one more alternative
+    read_only: bool = False
+    write_only: bool = False
+    nots: list[Node] = field(default_factory=list)
+    contains: list[Node] | None = None
+    contains_bounds: tuple[int, int | None] = (1, None)  # (minContains, maxContains)
+    dep_required: dict[str, frozenset[str]] = field(default_factory=dict)
+    dep_schemas: dict[str, list[Node]] = field(default_factory=dict)
+    conditionals: list[tuple[Node, Node | None, Node | None]] = field(default_factory=list)
+    pattern_props: dict[str, list[Node]] = field(default_factory=dict)
+    prefix_items: list[list[Node]] = field(default_factory=list)
+    property_names: list[Node] | None = None
+    content_media_type: str | None = None
+    content_encoding: str | None = None
+    content_schema: list[Node] | None = None
+
+    @property
+    def pattern(self) -> str | None:
+        """The pattern(s) as one text (for display and quick equality)."""
+        return " && ".join(sorted(self.patterns)) if self.patterns else None
+
+    def admits_null(self) -> bool:
+        return self.nullable or (self.types is not None and "null" in self.types)
+
+    def has_applicators(self) -> bool:
+        return bool(self.nots or self.contains is not None or self.dep_required or self.dep_schemas
+                    or self.conditionals or self.pattern_props or self.prefix_items
+                    or self.property_names is not None or self.content_media_type or self.content_encoding
+                    or self.content_schema is not None)
 
     def is_type_only(self) -> bool:
         return (self.types is not None and self.enum is None and self.format is None and not self.bounds
-                and not self.properties and self.items is None and self.variants is None and self.pattern is None
-                and self.opaque is None and self.additional is True)
+                and not self.properties and self.items is None and self.variants is None and not self.patterns
+                and self.opaque is None and self.additional is True and not self.has_applicators())
 
     def describe(self) -> str:
         if self.was_ref:
@@ -124,6 +159,8 @@ class ViewBuilder:
         return self.tree.deref(node, ptr)
 
     def view(self, nodes: list[Node]) -> View:
+        if len(nodes) == 1 and nodes[0][0] is True:  # `true`, or a keyword left out: accepts anything
+            return View(nodes[0][1])
         key = tuple(p for _, p in nodes)
         found = self._cache.get(key)
         if found is None:
@@ -183,7 +220,7 @@ class ViewBuilder:
             if _num(node.get(key)):
                 view.bounds[key] = node[key]
         if isinstance(node.get("pattern"), str):
-            view.pattern = node["pattern"]
+            view.patterns = frozenset((node["pattern"],))
         if _num(node.get("multipleOf")):
             view.multiple_of = node["multipleOf"]
         view.unique_items = node.get("uniqueItems") is True
@@ -195,16 +232,20 @@ class ViewBuilder:
         req = node.get("required")
         if isinstance(req, list):
             view.required = {r for r in req if isinstance(r, str)}
-        add = node.get("additionalProperties", True)
+        add = node.get("additionalProperties", node.get("unevaluatedProperties", True))
+        add_kw = "additionalProperties" if "additionalProperties" in node else "unevaluatedProperties"
         if add is False:
             view.additional = False
         elif isinstance(add, dict) and add:
-            view.additional = [(add, join(ptr, "additionalProperties"))]
-        if "items" in node and isinstance(node["items"], dict):
-            view.items = [(node["items"], join(ptr, "items"))]
+            view.additional = [(add, join(ptr, add_kw))]
+        self._arrays(view, node, ptr)
         view.deprecated = node.get("deprecated") is True
+        view.read_only = node.get("readOnly") is True
+        view.write_only = node.get("writeOnly") is True
         if isinstance(node.get("title"), str):
             view.title = node["title"]
+        if not _APPLICATORS.isdisjoint(node):
+            self._applicators(view, node, ptr)
         for kw in ("oneOf", "anyOf"):
             alts = node.get(kw)
             if isinstance(alts, list) and alts:
@@ -212,16 +253,111 @@ class ViewBuilder:
                 break
         return view
 
+    @staticmethod
+    def _arrays(view: View, node: dict, ptr: str) -> None:
+        """``items``, ``prefixItems`` (or draft-4 tuple ``items``), ``unevaluatedItems``: by meaning."""
+        items, items_kw = node.get("items"), "items"
+        prefix = node.get("prefixItems")
+        if isinstance(items, list):  # draft 4 tuple: items [..] + additionalItems
+            prefix, items, items_kw = items, node.get("additionalItems"), "additionalItems"
+        if isinstance(prefix, list):
+            view.prefix_items = [[(p, join(ptr, "prefixItems" if items_kw == "items" else "items", i))]
+                                 for i, p in enumerate(prefix)]
+        if items is None and "unevaluatedItems" in node:
+            items, items_kw = node["unevaluatedItems"], "unevaluatedItems"
+        if isinstance(items, dict):
+            view.items = [(items, join(ptr, items_kw))]
+        elif items is False:  # no item beyond the tuple: a length bound
+            limit = len(view.prefix_items)
+            if not _num(view.bounds.get("maxItems")) or view.bounds["maxItems"] > limit:
+                view.bounds["maxItems"] = limit
+
+    @staticmethod
+    def _applicators(view: View, node: dict, ptr: str) -> None:
+        """The 2020-12 applicators and content keywords, each kept with its place."""
+        if "not" in node:
+            view.nots = [(node["not"], join(ptr, "not"))]
+        if "contains" in node:
+            view.contains = [(node["contains"], join(ptr, "contains"))]
+            low, high = node.get("minContains", 1), node.get("maxContains")
+            view.contains_bounds = (low if _num(low) else 1, high if _num(high) else None)
+        dep_req = node.get("dependentRequired")
+        if isinstance(dep_req, dict):
+            view.dep_required = {k: frozenset(x for x in v if isinstance(x, str)) for k, v in dep_req.items()
+                                 if isinstance(v, list)}
+        for kw, target in (("dependentSchemas", view.dep_schemas), ("patternProperties", view.pattern_props)):
+            found = node.get(kw)
+            if isinstance(found, dict):
+                for key, sub in found.items():
+                    target[key] = [(sub, join(ptr, kw, key))]
+        deps = node.get("dependencies")  # draft 4-7: both kinds under one keyword
+        if isinstance(deps, dict):
+            for key, sub in deps.items():
+                if isinstance(sub, list):
+                    view.dep_required[key] = frozenset(x for x in sub if isinstance(x, str))
+                elif isinstance(sub, dict | bool):
+                    view.dep_schemas[key] = [(sub, join(ptr, "dependencies", key))]
+        if "if" in node and ("then" in node or "else" in node):
+            view.conditionals = [((node["if"], join(ptr, "if")),
+                                  (node["then"], join(ptr, "then")) if "then" in node else None,
+                                  (node["else"], join(ptr, "else")) if "else" in node else None)]
+        if "propertyNames" in node:
+            view.property_names = [(node["propertyNames"], join(ptr, "propertyNames"))]
+        if isinstance(node.get("contentMediaType"), str):
+            view.content_media_type = node["contentMediaType"].lower()
+        if isinstance(node.get("contentEncoding"), str):
+            view.content_encoding = node["contentEncoding"].lower()
+        if "contentSchema" in node:
+            view.content_schema = [(node["contentSchema"], join(ptr, "contentSchema"))]
+
     def _union(self, view: View, alts: list[Node]) -> None:
-        if len(alts) == 1:
-            _merge(view, self._one(alts[0][0], alts[0][1], 1))
-            return
         parts = [self._one(a, p, 1) for a, p in alts]
-        if all(p.is_type_only() for p in parts):  # anyOf: [{type: string}, {type: 'null'}] is type: [string, null]
-            union = frozenset().union(*(p.types or () for p in parts))
-            view.types = union if view.types is None else view.types & union
+        nulls = [i for i, p in enumerate(parts) if (p.types == frozenset(("null",)) and p.is_type_only())
+                 or (p.enum is not None and list(p.enum) == [value_key(None)] and p.types in (None, {"null"}))]
+        if nulls and len(nulls) < len(parts):  # {type: 'null'} is an alternative only in spelling: X made nullable
+            alts = [a for i, a in enumerate(alts) if i not in nulls]
+            parts = [p for i, p in enumerate(parts) if i not in nulls]
+            view.nullable = True
+        if len(alts) == 1:
+            before = view.types
+            view.types = None
+            _merge(view, parts[0])
+            if view.nullable and view.types is not None:
+                view.types = view.types | {"null"}
+            if before is not None:
+                view.types = before if view.types is None else _intersect_types(before, view.types)
+            return
+        if all(_plain(p) for p in parts):  # anyOf: [{type: string}, {type: 'null'}] is type: [string, null]
+            if all(p.types is not None for p in parts):
+                union = frozenset().union(*(p.types or () for p in parts))
+                if view.nullable:
+                    union = union | {"null"}
+                view.types = union if view.types is None else _intersect_types(view.types, union)
+            if all(p.enum is not None for p in parts):  # oneOf of consts is an enum
+                values: dict[Any, Any] = {}
+                for p in parts:
+                    values.update(p.enum or {})
+                if view.nullable:
+                    values[value_key(None)] = None
+                view.enum = values if view.enum is None else {k: v for k, v in view.enum.items() if k in values}
+                return
+            if any(p.enum is not None for p in parts) or not all(p.types is not None for p in parts):
+                view.variants = alts
             return
         view.variants = alts
+
+
+def _plain(view: View) -> bool:
+    """An alternative that is only types and/or values (no structure): unions of those are one set."""
+    return (view.enum is not None or view.types is not None) and not view.was_ref and view.format is None and not (
+        view.bounds or view.properties or view.items is not None or view.variants is not None or view.patterns
+        or view.opaque is not None or view.additional is not True or view.has_applicators() or view.required
+        or view.prefix_items)
+
+
+_APPLICATORS = frozenset({"not", "contains", "dependentRequired", "dependentSchemas", "dependencies", "if",
+                          "propertyNames", "contentMediaType", "contentEncoding", "contentSchema",
+                          "patternProperties"})
 
 
 def _merge(into: View, other: View) -> None:
@@ -237,7 +373,7 @@ def _merge(into: View, other: View) -> None:
         mine = into.bounds.get(key)
         if mine is None or tighter(key, value, mine):
             into.bounds[key] = value
-    into.pattern = into.pattern or other.pattern
+    into.patterns = into.patterns | other.patterns
     into.multiple_of = into.multiple_of or other.multiple_of
     into.unique_items = into.unique_items or other.unique_items
     for name, nodes in other.properties.items():
@@ -252,9 +388,39 @@ def _merge(into: View, other: View) -> None:
     if into.variants is None:
         into.variants = other.variants
     into.deprecated = into.deprecated or other.deprecated
+    into.read_only = into.read_only or other.read_only
+    into.write_only = into.write_only or other.write_only
     into.title = into.title or other.title
     into.opaque = into.opaque or other.opaque
     into.nullable = into.nullable or other.nullable
+    if other.has_applicators() or other.prefix_items:
+        _merge_applicators(into, other)
+
+
+def _merge_applicators(into: View, other: View) -> None:
+    into.nots = into.nots + other.nots
+    if other.contains is not None:
+        into.contains = other.contains if into.contains is None else into.contains + other.contains
+        into.contains_bounds = other.contains_bounds if into.contains_bounds == (1, None) else into.contains_bounds
+    for key, names in other.dep_required.items():
+        into.dep_required[key] = into.dep_required.get(key, frozenset()) | names
+    for mine, theirs in ((into.dep_schemas, other.dep_schemas), (into.pattern_props, other.pattern_props)):
+        for key, nodes in theirs.items():
+            mine[key] = mine.get(key, []) + nodes
+    into.conditionals = into.conditionals + other.conditionals
+    for i, nodes in enumerate(other.prefix_items):
+        if i < len(into.prefix_items):
+            into.prefix_items[i] = into.prefix_items[i] + nodes
+        else:
+            into.prefix_items.append(list(nodes))
+    if other.property_names is not None:
+        into.property_names = (other.property_names if into.property_names is None
+                               else into.property_names + other.property_names)
+    into.content_media_type = into.content_media_type or other.content_media_type
+    into.content_encoding = into.content_encoding or other.content_encoding
+    if other.content_schema is not None:
+        into.content_schema = (other.content_schema if into.content_schema is None
+                               else into.content_schema + other.content_schema)
 
 
 def _intersect_types(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:

@@ -1,0 +1,111 @@
+"""Unions (``oneOf`` / ``anyOf``) compared by meaning: alternatives matched by identity (a ``SchemaDiffer`` mixin).
+
+Alternatives are paired by what they are (the same component, the same shape, title or types, or
+the last one left), never by position, so reordering reports nothing. An unpaired alternative of
+HEAD is a new one; in a response, a new alternative that lacks a property every alternative of
+BASE had makes that property optional, which breaks clients that read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from contractkit.diff.schema_view import View
+
+
+class UnionDiffer:
+    """Mixed into ``SchemaDiffer``: uses its ``compare``, ``_views``, ``_emit`` and view builders."""
+
+    compare: Any
+    _views: Any
+    _emit: Any
+    base: Any
+    head: Any
+
+    def _variants(self, prefix: str, b: View, h: View) -> None:
+        b_alts = b.variants if b.variants is not None else [(None, "")]
+        h_alts = h.variants if h.variants is not None else [(None, "")]
+        b_views = [_nullable(self.base.view([a]), b) if a[1] else _strip(b) for a in b_alts]
+        h_views = [_nullable(self.head.view([a]), h) if a[1] else _strip(h) for a in h_alts]
+        pairs = match_variants(b_views, h_views)
+        paired_b = {i for i, _ in pairs}
+        paired_h = {j for _, j in pairs}
+        for i, j in pairs:
+            if b_alts[i][1] and h_alts[j][1]:
+                self.compare(prefix, [b_alts[i]], [h_alts[j]])
+            else:
+                self._views(prefix, _strip(b_views[i]), _strip(h_views[j]))
+        for i, view in enumerate(b_views):
+            if i not in paired_b:
+                self._emit(prefix, "VARIANT-REMOVED", f"alternative {view.describe()} removed", h,
+                           pointer=b_alts[i][1] or b.ptr, side="base")
+        for j, view in enumerate(h_views):
+            if j not in paired_h:
+                self._emit(prefix, "VARIANT-ADDED", f"alternative {view.describe()} added", h,
+                           pointer=h_alts[j][1] or h.ptr)
+        if len(paired_h) < len(h_views):
+            self._required_lost(prefix, b, h, b_views, h_views, pairs)
+
+    def _required_lost(self, prefix: str, b: View, h: View, b_views: list[View], h_views: list[View],
+                       pairs: list[tuple[int, int]]) -> None:
+        """A new alternative without a property every old one had: clients may now miss it."""
+        always_b = b.required | set.intersection(*(set(v.required) for v in b_views))
+        always_h = h.required | set.intersection(*(set(v.required) for v in h_views))
+        for name in sorted(always_b - always_h):
+            if all(name in h_views[j].required or name in h.required for _, j in pairs):
+                self._emit(prefix, "PROPERTY-BECAME-OPTIONAL", f"property `{name}` is missing from a new "
+                           "alternative: no longer always present", h)
+
+
+def _nullable(alt: View, union: View) -> View:
+    """An alternative of a union marked ``nullable: true`` (OpenAPI 3.0) also admits null."""
+    if union.nullable and alt.types is not None and "null" not in alt.types:
+        return replace(alt, types=alt.types | {"null"})
+    return alt
+
+
+def _strip(view: View) -> View:
+    """The view without its union: what a non-union schema is compared as against one alternative."""
+    return replace(view, variants=None)
+
+
+def _shape(v: View) -> tuple:
+    return (v.types, frozenset(v.enum) if v.enum is not None else None, frozenset(v.properties), v.format,
+            frozenset(v.required))
+
+
+def match_variants(bs: list[View], hs: list[View]) -> list[tuple[int, int]]:
+    """Pair alternatives by identity: same component, same shape, same title, same types, or last one left."""
+    pairs: list[tuple[int, int]] = []
+    free_b = list(range(len(bs)))
+    free_h = list(range(len(hs)))
+    keys = (
+        lambda v: v.ptr if v.was_ref else None,
+        _shape,
+        lambda v: v.title,
+        lambda v: (v.types, v.enum is not None and frozenset(v.enum)),
+        lambda v: v.types,
+        lambda v: v.types - {"null"} if v.types else None,
+    )
+    for key in keys:
+        hk: dict[Any, list[int]] = {}
+        for j in free_h:
+            k = key(hs[j])
+            if k is not None:
+                hk.setdefault(k, []).append(j)
+        bk: dict[Any, list[int]] = {}
+        for i in free_b:
+            k = key(bs[i])
+            if k is not None:
+                bk.setdefault(k, []).append(i)
+        for k, b_list in bk.items():
+            h_list = hk.get(k)
+            if h_list and ((len(b_list) == 1 and len(h_list) == 1) or key is keys[0] or key is keys[1]):
+                for i, j in zip(b_list, h_list, strict=False):
+                    pairs.append((i, j))
+                    free_b.remove(i)
+                    free_h.remove(j)
+    if len(free_b) == 1 and len(free_h) == 1:
+        pairs.append((free_b[0], free_h[0]))
+    return pairs
