@@ -7,6 +7,7 @@ from typing import Any
 
 from contractkit.lint.context import LintContext
 from contractkit.lint.registry import LINT_RULES, Hit
+from contractkit.lint.structure_fast import proven_valid
 from contractkit.loading import pointer_join
 
 #: More structural errors than this are summarised in one last finding.
@@ -45,10 +46,17 @@ def _cache(ctx: LintContext) -> Any:
     return StructureCache([d.text for d in ctx.resolver.documents])
 
 
-def structure_hits(ctx: LintContext, cache: Any = None) -> list[tuple[str, str]]:
-    """The validator's findings as (pointer, message), from the cache or by validating (and caching)."""
+def structure_hits(ctx: LintContext, cache: Any = None, *, fast: bool = True) -> list[tuple[str, str]]:
+    """The validator's findings as (pointer, message), from the cache or by validating (and caching).
+
+    A description the fast path proves valid has no findings; any other goes to the reference,
+    openapi-spec-validator, so reported findings are always its own (``fast=False``: always).
+    """
     cache = cache or _cache(ctx)
     hits = cache.get()
+    if hits is None and fast and proven_valid(ctx):
+        hits = []
+        cache.put(hits)
     if hits is None:
         hits = list(_validate(ctx))
         if not any(m.startswith(_INCOMPLETE) for _, m in hits):
@@ -63,7 +71,10 @@ def start_prefetch(ctx: LintContext) -> None:
     cache = _cache(ctx)
     if cache.get() is not None:
         return  # a cache hit costs nothing: no child needed
-    ctx.structure_prefetch = Prefetch(lambda: structure_hits(ctx, cache))  # type: ignore[attr-defined]
+    if proven_valid(ctx):
+        cache.put([])
+        return  # proven valid in a fraction of the reference's time: no child needed
+    ctx.structure_prefetch = Prefetch(lambda: structure_hits(ctx, cache, fast=False))  # type: ignore[attr-defined]
 
 
 _INCOMPLETE = "openapi-spec-validator could not"
