@@ -41,3 +41,8 @@ def mcp_spec_path() -> Path:
 
 def mcp_schema_path() -> Path:
     return specs_dir() / "mcp-servers.schema.json"
+
+
+def neuron_extensions_schema_path() -> Path:
+    """The JSON Schema of every x- extension the kit reads in a neuron/ spec."""
+    return specs_dir() / "neuron-extensions.schema.json"

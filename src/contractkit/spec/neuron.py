@@ -1,7 +1,9 @@
-"""The neuron spec as the suite reads it: operations, scopes, x- extensions and schema validators.
+"""The neuron spec as the kit reads it: operations, parameters, subjects, streams, probes, tokens.
 
 The contract is the spec the user gives (or the bundled one): nothing here hard-codes a path,
-scope or limit of the reference neuron/.
+parameter, field, event name, scope or audience of the reference neuron/. What OpenAPI cannot say
+is read from the documented extensions (docs/extensions.md); a fact the spec does not declare is
+``None`` here, and the rules that need it are not verified with the reason.
 """
 
 from __future__ import annotations
@@ -19,6 +21,108 @@ from contractkit.errors import NotASpecError
 
 SPEC_URI = "urn:contractkit:neuron-spec"
 _METHODS = ("get", "put", "post", "delete", "patch")
+
+
+_MISSING = object()
+
+
+def pointer_get(document: Any, pointer: str | None, default: Any = None) -> Any:
+    """The value at an RFC 6901 ``pointer`` in a JSON value, or ``default`` when it is absent."""
+    if pointer is None or not isinstance(pointer, str):
+        return default
+    node = document
+    for part in pointer.split("/")[1:] if pointer else ():
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return default
+    return node
+
+
+def pointer_set(document: Any, pointer: str, value: Any) -> Any:
+    """A copy of ``document`` with ``value`` at ``pointer`` (intermediate objects created)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    if not parts:
+        return value
+    root = dict(document) if isinstance(document, dict) else {}
+    node = root
+    for part in parts[:-1]:
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, dict) else {}
+        node = node[part]
+    node[parts[-1]] = value
+    return root
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path, query or header parameter, with a value the kit may send when none is given."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The input that names the entity an AI operation is about (``x-ai-operation.subject``)."""
+
+    location: str  # path | query | header | body
+    name: str  # a parameter name, or a JSON pointer into the body
+    not_found_status: int = 404
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Where an answer or an ending frame reports its usage (JSON pointers)."""
+
+    token_count: str
+    cost_usd: str
+    model_tier: str | None = None
+
+    @classmethod
+    def read(cls, raw: Any) -> Usage | None:
+        if not isinstance(raw, dict) or not raw.get("token_count") or not raw.get("cost_usd"):
+            return None
+        return cls(raw["token_count"], raw["cost_usd"], raw.get("model_tier"))
+
+
+@dataclass(frozen=True)
+class StreamGrammar:
+    """What the frames of a stream mean (``x-stream``), with each frame type's schema if declared."""
+
+    opens: tuple[str, ...]
+    deltas: tuple[str, ...]
+    ends: tuple[str, ...]
+    errors: tuple[str, ...]
+    text: str | None = None
+    index: str | None = None
+    usage: Usage | None = None
+    fallback: str | None = None
+    type_field: str | None = None
+
+    @classmethod
+    def read(cls, raw: Any) -> StreamGrammar | None:
+        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), list) for k in ("opens", "deltas", "ends",
+                                                                                         "errors")):
+            return None
+        return cls(tuple(raw["opens"]), tuple(raw["deltas"]), tuple(raw["ends"]), tuple(raw["errors"]),
+                   raw.get("text"), raw.get("index"), Usage.read(raw.get("usage")), raw.get("fallback"),
+                   raw.get("type_field"))
+
+    @property
+    def terminal(self) -> tuple[str, ...]:
+        return self.ends + self.errors
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.opens + self.deltas + self.ends + self.errors
 
 
 @dataclass(frozen=True)
@@ -41,6 +145,8 @@ class Operation:
     request_schema: dict[str, Any] | None
     example_body: Any
     responses: dict[str, ResponseSpec] = field(hash=False)
+    parameters: tuple[Parameter, ...] = ()
+    probe: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def label(self) -> str:
@@ -75,8 +181,41 @@ class Operation:
         return self.sse_response is not None
 
     @property
+    def subject(self) -> Subject | None:
+        raw = (self.ai or {}).get("subject")
+        if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
+            return None
+        return Subject(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
+
+    @property
     def takes_customer(self) -> bool:
-        return "customer_id" in ((self.request_schema or {}).get("properties") or {})
+        """Whether the operation names an entity it is about (the spec's ``subject``)."""
+        return self.subject is not None
+
+    @property
+    def usage(self) -> Usage | None:
+        return Usage.read((self.ai or {}).get("usage"))
+
+    @property
+    def fallback_marker(self) -> str | None:
+        return ((self.ai or {}).get("fallback") or {}).get("marker")
+
+    @property
+    def answer_text(self) -> str | None:
+        return (self.ai or {}).get("answer_text")
+
+    @property
+    def stream_of(self) -> str | None:
+        return (self.ai or {}).get("stream_of")
+
+    @property
+    def grammar(self) -> StreamGrammar | None:
+        """The SSE stream's grammar: ``x-stream`` on its text/event-stream media type."""
+        return StreamGrammar.read((self.sse_response or {}).get("x-stream"))
+
+    @property
+    def event_schemas(self) -> dict[str, Any]:
+        return dict((self.sse_response or {}).get("x-sse-events") or {})
 
     def declares(self, status: int | str) -> bool:
         return str(status) in self.responses or f"{str(status)[0]}XX" in self.responses
@@ -154,8 +293,32 @@ class NeuronSpec:
         return flow.get("tokenUrl")
 
     @property
+    def audiences(self) -> list[str]:
+        """Every audience the API accepts (``x-audience``: one or a list)."""
+        raw = self.security_scheme.get("x-audience")
+        return [raw] if isinstance(raw, str) else [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+
+    @property
     def audience(self) -> str | None:
-        return self.security_scheme.get("x-audience")
+        """The audience tokens are minted for: the first declared."""
+        return (self.audiences or [None])[0]
+
+    @property
+    def token_request(self) -> dict[str, Any]:
+        """How to ask the token endpoint (``x-token-request``: auth method, audience parameter)."""
+        raw = self.security_scheme.get("x-token-request")
+        return dict(raw) if isinstance(raw, dict) else {}
+
+    def probe(self, role: str) -> Operation | None:
+        """The liveness or readiness operation (``x-probe.role``)."""
+        return next((op for op in self.operations if (op.probe or {}).get("role") == role), None)
+
+    def fault_value(self, mode: str) -> str | None:
+        """The fault-injection header value for one of the kit's fault modes, or None if not offered."""
+        raw = (self.fault_injection.get("modes") or {}).get(mode)
+        if raw is None:
+            return None
+        return str(raw.get("value") or mode) if isinstance(raw, dict) else mode
 
     @property
     def all_scopes(self) -> list[str]:
@@ -171,10 +334,30 @@ class NeuronSpec:
             for method in _METHODS:
                 raw = item.get(method)
                 if isinstance(raw, dict):
-                    ops.append(self._operation(method.upper(), path, raw, global_security))
+                    ops.append(self._operation(method.upper(), path, raw, global_security, item))
         return ops
 
-    def _operation(self, method: str, path: str, raw: dict[str, Any], global_security: Any) -> Operation:
+    def _parameters(self, *lists: Any) -> tuple[Parameter, ...]:
+        found: dict[tuple[str, str], Parameter] = {}
+        for params in lists:
+            for param in params if isinstance(params, list) else []:
+                param = self.deref(param)
+                if not isinstance(param, dict) or param.get("in") not in ("path", "query", "header"):
+                    continue
+                schema = self.deref(param.get("schema")) or {}
+                example = param.get("example", _MISSING)
+                if example is _MISSING and isinstance(param.get("examples"), dict) and param["examples"]:
+                    example = (self.deref(next(iter(param["examples"].values()))) or {}).get("value", _MISSING)
+                if example is _MISSING:
+                    example = schema.get("example", (schema.get("examples") or [None])[0]
+                                         if isinstance(schema.get("examples"), list) else None)
+                found[(param["in"], str(param["name"]))] = Parameter(
+                    str(param["name"]), param["in"], bool(param.get("required") or param["in"] == "path"),
+                    schema if isinstance(schema, dict) else {}, example)
+        return tuple(found.values())
+
+    def _operation(self, method: str, path: str, raw: dict[str, Any], global_security: Any,
+                   item: dict[str, Any] | None = None) -> Operation:
         security = raw.get("security", global_security)
         scopes: tuple[str, ...] | None = None
         if security:
@@ -191,7 +374,9 @@ class NeuronSpec:
             headers = {name.lower(): self.deref(h) or {} for name, h in (response.get("headers") or {}).items()}
             responses[str(status)] = ResponseSpec(str(status), dict(response.get("content") or {}), headers)
         return Operation(method, path, raw.get("operationId") or "", scopes, raw.get("x-ai-operation"), rate,
-                         self.deref(schema) if schema else None, example, responses)
+                         self.deref(schema) if schema else None, example, responses,
+                         self._parameters((item or {}).get("parameters"), raw.get("parameters")),
+                         raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.operation_id == operation_id), None)
@@ -208,12 +393,25 @@ class NeuronSpec:
     def fault_injection(self) -> dict[str, Any]:
         return dict(self.data.get("x-fault-injection") or {})
 
-    def example_customer_ids(self) -> list[str]:
-        ids = []
+    def example_subjects(self) -> list[Any]:
+        """Entities the spec's examples name, where its operations say their subject is."""
+        found = []
         for op in self.operations:
-            if op.takes_customer and isinstance(op.example_body, dict) and op.example_body.get("customer_id"):
-                ids.append(str(op.example_body["customer_id"]))
-        return list(dict.fromkeys(ids))
+            subject = op.subject
+            if subject is None:
+                continue
+            if subject.example is not None:
+                found.append(subject.example)
+            elif subject.location == "body":
+                value = pointer_get(op.example_body, subject.name)
+                if value is not None:
+                    found.append(value)
+            else:
+                param = next((p for p in op.parameters if p.location == subject.location and p.name == subject.name),
+                             None)
+                if param is not None and param.example is not None:
+                    found.append(param.example)
+        return list(dict.fromkeys(found))
 
     def error_schema(self, operation: Operation, status: int) -> dict[str, Any] | None:
         """The schema a non-2xx answer must match: the declared one, else the spec's shared error body."""

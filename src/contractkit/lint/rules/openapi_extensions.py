@@ -1,4 +1,5 @@
-"""contractkit's OpenAPI extensions: OAS-050 (x-sse-events) and OAS-051 (x-websockets)."""
+"""contractkit's OpenAPI extensions: OAS-050 (x-sse-events), OAS-051 (x-websockets), OAS-054 (every
+extension against its published schema) and OAS-055 (extensions name things that exist)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,130 @@ def _examples(ctx: LintContext, entry: dict[str, Any], base: str) -> Iterator[Hi
                 yield Hit(
                     pointer_join(base, "examples", side, i), f"{side} example does not match {key}: {error_text(error)}"
                 )
+
+
+# Where each extension may stand: "root", "operation", "media" (a media type object), "scheme"
+# (a security scheme), "websocket" (an x-websockets entry). Extensions in other places are not read.
+_PLACES = {
+    "x-pricing": "root", "x-fault-injection": "root", "x-websockets": "root",
+    "x-ai-operation": "operation", "x-rate-limit": "operation", "x-probe": "operation",
+    "x-sse-events": "media", "x-sse-terminal-events": "media", "x-stream": "media",
+    "x-audience": "scheme", "x-token-request": "scheme",
+}
+
+
+def _extension_validator(name: str) -> Any:
+    """A compiled 2020-12 validator for one extension, built once per process."""
+    cached = _VALIDATORS.get(name)
+    if cached is None:
+        import json
+
+        import jsonschema
+
+        from contractkit.resources import neuron_extensions_schema_path
+
+        schema = json.loads(neuron_extensions_schema_path().read_text())
+        cached = jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{name}"})
+        _VALIDATORS[name] = cached
+    return cached
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _place_of(node: Any) -> str:
+    if node.pointer == "":
+        return "root"
+    parts = node.pointer.split("/")
+    if len(parts) == 4 and parts[1] == "paths":
+        return "operation"
+    if node.parent_key == "content":
+        return "media"
+    if len(parts) == 4 and parts[1:3] == ["components", "securitySchemes"]:
+        return "scheme"
+    return ""
+
+
+@LINT_RULES.register(
+    "OAS-054",
+    "Every extension the kit reads matches its published schema",
+    clause="docs/extensions.md; specs/neuron-extensions.schema.json",
+    tags=("openapi",),
+)
+def extensions_match_schema(ctx: LintContext) -> Iterator[Hit]:
+    """What it does: validates every `x-` extension that contractkit reads (`x-ai-operation`,
+    `x-rate-limit`, `x-probe`, `x-stream`, `x-sse-events`, `x-websockets`, `x-pricing`,
+    `x-fault-injection`, `x-audience`, `x-token-request`) against its JSON Schema in
+    `specs/neuron-extensions.schema.json`, where it stands.
+
+    Why: the live suite takes every fact it needs from these extensions; a spec it cannot use
+    should fail here, with a line number, rather than make `contractkit verify` report false
+    findings.
+
+    Example: `x-ai-operation: {deadline_ms: "8s"}` (a number of milliseconds is expected).
+    """
+    for node in ctx.nodes:
+        place = _place_of(node)
+        if not place:
+            continue
+        for key, value in node.value.items():
+            if _PLACES.get(key) != place:
+                continue
+            for error in _extension_validator(key).iter_errors(value):
+                where = pointer_join(node.pointer, key, *[str(p) for p in error.absolute_path])
+                yield Hit(where, f"{key}: {error_text(error)}")
+                break
+
+
+@LINT_RULES.register(
+    "OAS-055",
+    "Extensions name things that exist: stream frames, twin operations, subject parameters",
+    clause="docs/extensions.md (x-stream, x-ai-operation.stream_of, x-ai-operation.subject)",
+    tags=("openapi",),
+)
+def extensions_resolve(ctx: LintContext) -> Iterator[Hit]:
+    """What it does: checks that an `x-stream` on `text/event-stream` names only events declared
+    in `x-sse-events`; that `x-ai-operation.stream_of` names an operationId of the spec; and that
+    a subject `in: path` or `in: query` is a parameter the operation declares.
+
+    Why: a name that points at nothing makes the live suite unable to drive or judge the
+    operation; lint says so with the line instead.
+
+    Example: `x-stream: {ends: [complete]}` where the events are `open`, `token`, `done`.
+    """
+    ids = {op.get("operationId") for item in (ctx.data.get("paths") or {}).values() if isinstance(item, dict)
+           for op in item.values() if isinstance(op, dict)}
+    for node in ctx.nodes:
+        place = _place_of(node)
+        if place == "media" and isinstance(node.value.get("x-stream"), dict) and isinstance(
+                node.value.get("x-sse-events"), dict):
+            events = node.value["x-sse-events"]
+            for role in ("opens", "deltas", "ends", "errors"):
+                for i, name in enumerate(node.value["x-stream"].get(role) or []):
+                    if name not in events:
+                        yield Hit(pointer_join(node.pointer, "x-stream", role, i),
+                                  f"x-stream {role}: {name!r} is not an event of x-sse-events")
+        if place != "operation" or not isinstance(node.value.get("x-ai-operation"), dict):
+            continue
+        ai = node.value["x-ai-operation"]
+        base = pointer_join(node.pointer, "x-ai-operation")
+        if isinstance(ai.get("stream_of"), str) and ai["stream_of"] not in ids:
+            yield Hit(pointer_join(base, "stream_of"), f"stream_of: no operation has the id {ai['stream_of']!r}")
+        subject = ai.get("subject")
+        if isinstance(subject, dict) and subject.get("in") in ("path", "query", "header"):
+            declared = _parameter_names(ctx, node)
+            if (subject["in"], str(subject.get("name", "")).lower()) not in declared:
+                yield Hit(pointer_join(base, "subject", "name"),
+                          f"subject: the operation declares no {subject['in']} parameter {subject.get('name')!r}")
+
+
+def _parameter_names(ctx: LintContext, node: Any) -> set[tuple[str, str]]:
+    """(in, lower-cased name) of the parameters of an operation and of its path item."""
+    path_item = ctx.data["paths"][node.pointer.split("/")[2].replace("~1", "/").replace("~0", "~")]
+    out = set()
+    for params in (path_item.get("parameters") or [], node.value.get("parameters") or []):
+        for param in params if isinstance(params, list) else []:
+            param = ctx.deref(param)
+            if isinstance(param, dict):
+                out.add((str(param.get("in")), str(param.get("name", "")).lower()))
+    return out
