@@ -16,13 +16,21 @@ import os
 from collections.abc import Callable
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (``taskset`` and cgroup CPU sets shrink it), not all the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def can_fork() -> bool:
     """Fork only a single-threaded process (a thread holding the import lock would hang the child)."""
     import threading
 
     return (
         hasattr(os, "fork")
-        and (os.cpu_count() or 1) > 1
+        and usable_cpus() > 1
         and threading.active_count() == 1
         and not os.environ.get("CONTRACTKIT_NO_FORK")
     )
