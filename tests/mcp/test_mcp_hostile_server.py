@@ -10,8 +10,8 @@ import pytest
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from contractkit.conformance.mcp.checks_calls import check_invalid_calls, check_valid_calls
-from contractkit.conformance.mcp.plugin import load_server_contract
+from contractkit.conformance.mcp.call import check_invalid_calls, check_valid_calls
+from contractkit.conformance.mcp.preflight import load_server_contract
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import PROFILES, VerifyOptions
 from contractkit.conformance.outcomes import Violation

@@ -39,7 +39,7 @@ def matrix() -> dict[str, dict]:
 
 
 def test_every_variant_names_a_registered_check():
-    from contractkit.conformance.registry import MCP_CHECKS
+    from contractkit.conformance.kinds import MCP_CHECKS
 
     assert all(v.expected in MCP_CHECKS for v in VARIANTS)
     assert len({v.name for v in VARIANTS}) == len(VARIANTS)

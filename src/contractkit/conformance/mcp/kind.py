@@ -8,8 +8,7 @@ bad spec or server name is a usage error, exit 2) and makes sure the target answ
 
 from __future__ import annotations
 
-import shlex
-import shutil
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,73 +16,16 @@ from typing import Any
 import pytest
 
 from contractkit.conformance.kinds import TargetKind
-from contractkit.conformance.mcp import checks_accountability, checks_auth, checks_calls, checks_protocol  # noqa: F401
+from contractkit.conformance.mcp.preflight import load_server_contract, preflight
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.registry import MCP_CHECKS
-from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
-from contractkit.spec.mcp import ServerContract, load_contract
+from contractkit.errors import ContractkitError
 
-_CONTRACTS: dict[tuple[str, str], ServerContract] = {}
-
-
-def load_server_contract(options: VerifyOptions) -> ServerContract:
-    key = (str(options.spec or ""), options.mcp_server or "")
-    if key not in _CONTRACTS:
-        if not options.mcp_server:
-            raise ConfigError("--mcp-server NAME is required")
-        _CONTRACTS[key] = load_contract(options.spec).server(options.mcp_server)
-    return _CONTRACTS[key]
-
-
-def _preflight(options: VerifyOptions) -> None:
-    try:
-        check_reachable(options)
-    except ContractkitError as exc:
-        if isinstance(exc, TargetUnreachableError):
-            raise
-        raise pytest.UsageError(exc.one_line()) from None
-    if options.mcp_stdio:
-        _stdio_handshake(options)
-
-
-def check_reachable(options: VerifyOptions) -> None:
-    """The cheap half of the preflight: the server is declared, its URL answers HTTP or its
-    command exists. ``contractkit verify mcp`` runs it before pytest, so these are one line."""
-    import httpx
-
-    contract = load_server_contract(options)
-    if options.mcp_url:
-        if contract.http_path is None:
-            raise ConfigError(f"{contract.name} declares no streamable_http transport, but --mcp-url was given")
-        try:
-            httpx.get(options.mcp_url, timeout=min(options.request_timeout, 10.0))
-        except httpx.HTTPError as exc:
-            raise TargetUnreachableError(f"{options.mcp_url} is not answering HTTP: {type(exc).__name__}") from None
-    elif options.mcp_stdio:
-        argv = shlex.split(options.mcp_stdio)
-        if not argv or shutil.which(argv[0]) is None:
-            raise TargetUnreachableError(f"cannot start the stdio server: {argv[0] if argv else '(empty)'} "
-                                         "is not an executable on PATH")
-
-
-def _stdio_handshake(options: VerifyOptions) -> None:
-    """A stdio server that exits or never answers ``initialize`` is unreachable (exit 2), not 20 failures."""
-    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
-
-    client = McpClient(Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env)),
-                       timeout=max(options.request_timeout, 15.0))
-    try:
-        client.open()
-        client.initialize()
-    except (SessionLost, CallTimeout) as exc:
-        tail = " ".join(client.stderr_tail(300).split())
-        raise TargetUnreachableError(f"the stdio server did not start an MCP session: {exc}"
-                                     + (f" (stderr: {tail})" if tail else "")) from None
-    except Exception as exc:
-        raise TargetProtocolError(f"the stdio server did not answer initialize: {type(exc).__name__}: {exc}") from None
-    finally:
-        client.close()
+# The check modules, one per rule-id prefix (MCP-INIT -> init.py), imported in report order.
+CHECK_MODULES = ("init", "tools", "call", "auth", "rate", "audit", "svc")
+for _module in CHECK_MODULES:
+    importlib.import_module(f"contractkit.conformance.mcp.{_module}")
 
 
 @contextmanager
@@ -104,4 +46,4 @@ def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
         raise pytest.UsageError(exc.one_line()) from None
 
 
-KIND = TargetKind("mcp", MCP_CHECKS, _preflight, _open, _subjects, lambda selector: "declared tool")
+KIND = TargetKind("mcp", MCP_CHECKS, preflight, _open, _subjects, lambda selector: "declared tool")

@@ -138,6 +138,34 @@ class McpTarget:
                 args.append(value)
         return args[: max(count, len(tool.examples))]
 
+    def sample_calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """One valid call per offered declared tool (its first example, else generated arguments)."""
+        offered = self.listed_tools()
+        calls = []
+        for tool in self.contract.tools:
+            if tool.name in offered:
+                args = self.valid_arguments(tool, 1)
+                if args:
+                    calls.append((tool.name, args[0]))
+        if not calls:
+            raise NotVerified("the server offers none of the declared tools")
+        return calls
+
+    def attempt(self, name: str, args: Any) -> bool:
+        """Call a tool for its side effects (audit records, engine/ requests); True if it succeeded.
+
+        How the call ends is not judged here (other checks do), only noted.
+        """
+        from contractkit.conformance.mcp.client import CallTimeout
+
+        try:
+            return not self.client().call_tool(name, args).is_error
+        except (CallTimeout, SessionLost):
+            self.drop_client()
+        except Exception:  # a JSON-RPC error: the call was still made
+            pass
+        return False
+
     def close(self) -> None:
         self.drop_client()
         if self.http is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from contractkit.conformance.mcp.client import CallTimeout, SessionLost, error_code
 from contractkit.conformance.mcp.schemas import return_problem
 from contractkit.conformance.mcp.target import McpTarget
-from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
+from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import redact
 from contractkit.conformance.registry import MCP_CHECKS
 from contractkit.spec.mcp import ToolContract
@@ -70,7 +70,7 @@ def _call_all(target: McpTarget, tool: str, arguments: list[Any]) -> list[tuple[
     "MCP-CALL-001", "valid calls succeed with results that match the declared returns",
     clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
     tags=("calls",), applies="tool")
-def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
+def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: calls the tool with the spec's examples and with arguments generated from the
     declared parameters (property-based). The examples must succeed; every successful result must
     validate against the declared ``returns`` (its ``structuredContent``, else its JSON text
@@ -89,7 +89,8 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
                           "(see MCP-TOOLS-003), so calls by the contract are not judged here")
     arguments = target.valid_arguments(tool, target.profile.positive_examples)
     examples = len(tool.examples)
-    checked = 0
+    checked = {"examples": 0, "generated": 0}
+    tool_errors = 0
     outcomes = _call_all(target, tool.name, arguments)
     for index, (args, (kind, outcome)) in enumerate(zip(arguments, outcomes, strict=False)):
         label = "the spec's example" if index < examples else "generated valid arguments"
@@ -100,22 +101,28 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> None:
             if index < examples:
                 raise Violation(f"{label} failed with a tool error: {_text(outcome)}", operation=tool.name,
                                 evidence=_evidence(target, tool.name, args, outcome))
+            tool_errors += 1
             continue
         problem = return_problem(tool.returns, outcome)
         if problem:
             raise Violation(f"result does not match the declared returns: {problem}", operation=tool.name,
                             evidence=_evidence(target, tool.name, args, outcome))
-        checked += 1
-    if checked == 0:
+        checked["examples" if index < examples else "generated"] += 1
+    total = checked["examples"] + checked["generated"]
+    if total == 0:
         raise NotVerified(f"none of {len(arguments)} valid calls of {tool.name} succeeded, so no result "
                           "could be checked (add an example to the spec)")
+    unanswered = len(arguments) - len(outcomes)
+    return Examined(total, "tool results", f"{checked['examples']} from the examples, {checked['generated']} "
+                    f"generated; {tool_errors} generated call(s) ended in a tool error and were not judged",
+                    unchecked=f"{unanswered} call(s) not made" if unanswered > 0 else "")
 
 
 @MCP_CHECKS.register(
     "MCP-CALL-002", "invalid arguments give a tool error or invalid-params, never a crash or a hang",
     clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
     tags=("calls",), applies="tool")
-def check_invalid_calls(target: McpTarget, tool: ToolContract) -> None:
+def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: calls the tool with arguments the declared parameters reject (a required
     property left out, a wrong type, out-of-range, off-pattern, undeclared properties), one break
     at a time. Each must come back as a result with ``isError: true`` or a JSON-RPC
@@ -155,3 +162,4 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> None:
                 fail = f"the session stopped answering ping after {why}: {type(exc).__name__}: {exc}"
         if fail:
             raise Violation(fail, operation=tool.name, evidence=_evidence(target, tool.name, args, outcome))
+    return Examined(len(cases), "invalid calls", "each refused, the session answering ping afterwards")

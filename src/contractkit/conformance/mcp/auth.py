@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from contractkit.conformance.mcp import rpc
 from contractkit.conformance.mcp.target import McpTarget
-from contractkit.conformance.outcomes import NotVerified, RuleWarning, Violation
+from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
 from contractkit.spec.mcp import ToolContract
 
@@ -37,7 +37,7 @@ def _expect_401(exchange: rpc.Exchange, what: str) -> None:
     "MCP-AUTH-001", "a request without a token gets 401 and a WWW-Authenticate challenge",
     clause="MCP authorization: 401 + WWW-Authenticate (RFC 6750 §3, RFC 9728 §5.1)", tags=("auth",),
 )
-def check_no_token(target: McpTarget) -> None:
+def check_no_token(target: McpTarget) -> Examined:
     """What it does: POSTs ``initialize`` with no Authorization header and expects 401 with a
     ``WWW-Authenticate: Bearer ...`` challenge; a GET of the endpoint (the server-to-client SSE
     stream) without a token must not be served either.
@@ -52,13 +52,14 @@ def check_no_token(target: McpTarget) -> None:
     if stream.status is not None and 200 <= stream.status < 300:
         raise Violation("a GET of the MCP endpoint without a token was served (the SSE stream opened)",
                         operation="GET", evidence=stream.evidence())
+    return Examined(2, "requests", "POST initialize and GET of the endpoint, both without a token")
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-002", "protected-resource metadata (RFC 9728) is discoverable and names this resource",
     clause="MCP authorization: protected resource metadata (RFC 9728 §3, §5)", tags=("auth",),
 )
-def check_resource_metadata(target: McpTarget) -> None:
+def check_resource_metadata(target: McpTarget) -> Examined:
     """What it does: follows ``resource_metadata`` from the 401 challenge (or, failing that, the
     well-known URI ``/.well-known/oauth-protected-resource<path>``) and expects a JSON document
     whose ``resource`` is the server's URL and whose ``authorization_servers`` is a non-empty
@@ -95,13 +96,14 @@ def check_resource_metadata(target: McpTarget) -> None:
         problems.append("bearer_methods_supported offers 'query', which MCP forbids")
     if problems:
         raise Violation("; ".join(problems), operation="metadata", evidence=found.evidence())
+    return Examined(1, "metadata documents", found.url)
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-003", "malformed, tampered and expired tokens get 401",
     clause="MCP authorization: token validation (RFC 6750 §3.1 invalid_token)", tags=("auth",),
 )
-def check_invalid_tokens(target: McpTarget) -> None:
+def check_invalid_tokens(target: McpTarget) -> Examined:
     """What it does: presents a token that is not a JWT, a valid token with its signature
     altered, and (where the issuer mints short-lived tokens) an expired token; each must get 401
     with a Bearer challenge.
@@ -124,17 +126,18 @@ def check_invalid_tokens(target: McpTarget) -> None:
                                                                        tampered)):
         _expect_401(rpc.post(target, rpc.initialize_message(), token=token), label)
     if expired is None:
-        raise NotVerified("malformed and tampered tokens are refused; expiry not verified: the issuer "
-                          "would not mint a token lasting 1 s")
+        return Examined(2, "forged tokens", "not a JWT; altered signature",
+                        unchecked="expiry: the issuer would not mint a token lasting 1 s")
     time.sleep(max(0.0, minted + 2.2 - time.time()))
     _expect_401(rpc.post(target, rpc.initialize_message(), token=expired), "an expired token")
+    return Examined(3, "forged tokens", "not a JWT; altered signature; expired")
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-004", "a token issued for another audience gets 401",
     clause="MCP authorization: audience validation (RFC 8707); no token passthrough", tags=("auth",),
 )
-def check_wrong_audience(target: McpTarget) -> None:
+def check_wrong_audience(target: McpTarget) -> Examined:
     """What it does: obtains a token for another resource (another server's audience from the
     spec, or ``neuron-api``) with this server's scopes, and expects 401.
 
@@ -155,13 +158,14 @@ def check_wrong_audience(target: McpTarget) -> None:
     if token is None:
         raise NotVerified(f"the issuer gave the suite's client no token for another audience (tried {others})")
     _expect_401(rpc.post(target, rpc.initialize_message(), token=token), "a token for another audience")
+    return Examined(1, "tokens for another audience", audience)
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-005", "a token in the query string is refused",
     clause="MCP authorization: tokens MUST NOT be in the URI query string (OAuth 2.1 §5.1.1)", tags=("auth",),
 )
-def check_query_token(target: McpTarget) -> None:
+def check_query_token(target: McpTarget) -> Examined:
     """What it does: sends a valid token as ``?access_token=...`` and no Authorization header;
     the server must not serve the request.
 
@@ -173,12 +177,13 @@ def check_query_token(target: McpTarget) -> None:
     if rpc.succeeded(exchange):
         raise Violation("the server accepted a token passed in the query string", operation="initialize",
                         evidence=exchange.evidence())
+    return Examined(1, "requests", "token in the query string only")
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-006", "a tools/call without the tool's scope gets 403 insufficient_scope",
     clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",), applies="tool")
-def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
+def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: opens a session with a token holding the server's other scopes but not the
     tool's (or, when the server has no other scope, a scope of another server), calls the tool,
     and expects 403 with ``error="insufficient_scope"`` and the needed ``scope`` in the challenge.
@@ -215,6 +220,7 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
         if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
             raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
                             operation=tool.name, evidence=exchange.evidence())
+    return Examined(2, "tools/call requests", f"without {tool.scope}, in a session of its own and in a full one")
 
 
 @MCP_CHECKS.register(
@@ -222,7 +228,7 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> None:
     clause="MCP transports, streamable HTTP: servers MUST validate the Origin header; Host validation (SHOULD)",
     tags=("auth", "transport"),
 )
-def check_host_origin(target: McpTarget) -> None:
+def check_host_origin(target: McpTarget) -> Examined:
     """What it does: sends an otherwise valid ``initialize`` once with ``Origin: http://evil.example``
     and once with ``Host: evil.example``. Serving the foreign Origin fails (the MCP transport spec
     says MUST); serving the foreign Host is a warning.
@@ -244,6 +250,7 @@ def check_host_origin(target: McpTarget) -> None:
     if "host" in served:
         raise RuleWarning("a request with Host: evil.example was served (Origin is checked)",
                           operation="initialize", evidence=served["host"].evidence())
+    return Examined(2, "requests", "foreign Origin, foreign Host")
 
 
 @MCP_CHECKS.register(
@@ -251,7 +258,7 @@ def check_host_origin(target: McpTarget) -> None:
     clause="MCP authorization 2025-11-25: scope in WWW-Authenticate (SHOULD)", severity="warning",
     tags=("auth",),
 )
-def check_challenge_scope(target: McpTarget) -> None:
+def check_challenge_scope(target: McpTarget) -> Examined:
     """What it does: checks that the 401 challenge carries ``scope="..."`` listing scopes the
     spec declares for the server. Missing is a warning (the MCP spec says SHOULD).
 
@@ -269,3 +276,4 @@ def check_challenge_scope(target: McpTarget) -> None:
     if unknown:
         raise Violation(f"the challenge asks for scopes the spec does not declare: {unknown}",
                         operation="initialize", evidence=exchange.evidence())
+    return Examined(1, "challenges", f"scope={' '.join(scopes)!r}")

@@ -1,0 +1,171 @@
+"""The audit-log rules: every call recorded once with the declared fields, and no secret in the log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from contractkit.conformance.mcp.target import McpTarget
+from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
+from contractkit.conformance.redaction import REDACTOR
+from contractkit.conformance.registry import MCP_CHECKS
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")
+_MAX_AUDIT_BYTES = 8 * 1024 * 1024
+
+
+def _read_from(path: Any, offset: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(_MAX_AUDIT_BYTES).decode("utf-8", errors="replace")
+
+
+def _audit_setup(target: McpTarget) -> Any:
+    audit = target.contract.audit or {}
+    if not audit.get("required"):
+        raise NotVerified("the spec does not require an audit log for this server")
+    path = target.options.audit_log
+    if path is None:
+        raise NotVerified("no audit log given (--audit-log PATH)")
+    if not path.exists():
+        raise NotVerified(f"the audit log {path} does not exist")
+    return path
+
+
+@MCP_CHECKS.register(
+    "MCP-AUDIT-001", "every tool call is in the audit log once, with the declared fields",
+    clause="mcp-servers.yaml servers[].audit_log (fields, format jsonl)", tags=("audit",),
+)
+def check_audit_complete(target: McpTarget) -> Examined:
+    """What it does: notes the end of the audit log, calls every declared tool once with valid
+    arguments and once more with invalid ones, then reads the new records: each call must appear
+    exactly once (matched by tool and arguments), as one JSON object per line carrying every
+    field the spec lists, with a parseable time, a non-negative duration, an outcome that tells
+    the refused call from the successful ones and, over HTTP, the suite's client id as caller.
+
+    Why: an audit trail with gaps cannot answer "who read this customer's record".
+    """
+    path = _audit_setup(target)
+    fields = list((target.contract.audit or {}).get("fields") or ["time", "caller", "tool", "outcome"])
+    calls = target.sample_calls()
+    from contractkit.conformance.mcp.generate import invalid_arguments
+
+    first = target.contract.tool(calls[0][0])
+    bad = invalid_arguments(first.parameters, [calls[0][1]], 1) if first else []
+    calls += [(calls[0][0], args) for _, args in bad]
+    offset = path.stat().st_size
+    succeeded = [target.attempt(name, args) for name, args in calls]
+    problems: list[str] = []
+    records: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 3.0
+    while True:
+        text = _read_from(path, offset)
+        records, problems = [], []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                problems.append(f"new line {number} is not JSON: {line[:120]!r}")
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        missing = [c for c in calls if _matches(records, *c) < 1]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    expected_caller = target.credentials.client_id if (target.needs_token and target.credentials) else None
+    for name, args in calls:
+        matching = [r for r in records if _same_call(r, name, args)]
+        want = sum(1 for c in calls if c == (name, args))
+        if len(matching) != want:
+            problems.append(f"{name} {json.dumps(args)[:120]}: {len(matching)} audit record(s), expected {want}")
+            continue
+        for record in matching:
+            absent = [f for f in fields if f not in record]
+            if absent:
+                problems.append(f"{name}: record lacks {absent}")
+            if "time" in fields and not _is_time(record.get("time")):
+                problems.append(f"{name}: time {record.get('time')!r} is not an ISO 8601 timestamp")
+            if expected_caller and "caller" in fields and expected_caller not in str(record.get("caller")):
+                problems.append(f"{name}: caller is {record.get('caller')!r}, not the suite's {expected_caller!r}")
+            duration = record.get("duration_ms")
+            if "duration_ms" in fields and not (isinstance(duration, int | float) and duration >= 0):
+                problems.append(f"{name}: duration_ms is {duration!r}, not a non-negative number")
+    if "outcome" in fields and bad:
+        good_outcomes = {str(r.get("outcome")) for c, ok in zip(calls, succeeded, strict=True) if ok
+                         for r in records if _same_call(r, *c)}
+        bad_outcomes = {str(r.get("outcome")) for c, ok in zip(calls[-len(bad):], succeeded[-len(bad):], strict=True)
+                        if not ok for r in records if _same_call(r, *c)}
+        if good_outcomes and bad_outcomes and bad_outcomes <= good_outcomes:
+            problems.append(f"the refused call is recorded with the same outcome as successful ones "
+                            f"({sorted(bad_outcomes)})")
+    if problems:
+        raise Violation("; ".join(problems[:6]), operation="audit log",
+                        evidence=Evidence(notes=[f"audit log: {path}", f"new records read: {len(records)}"]))
+    return Examined(len(calls), "audit records", f"{len(calls) - len(bad)} valid and {len(bad)} invalid call(s), "
+                    f"each recorded once with {', '.join(fields)}")
+
+
+def _same_call(record: dict[str, Any], tool: str, args: dict[str, Any]) -> bool:
+    recorded = record.get("arguments")
+    if isinstance(recorded, str):
+        try:
+            recorded = json.loads(recorded)
+        except ValueError:
+            return False
+    return record.get("tool") == tool and recorded == args
+
+
+def _matches(records: list[dict[str, Any]], tool: str, args: dict[str, Any]) -> int:
+    return sum(1 for r in records if _same_call(r, tool, args))
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return isinstance(value, int | float) and value > 0
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+@MCP_CHECKS.register(
+    "MCP-AUDIT-002", "the audit log holds no secrets",
+    clause="mcp-servers.yaml servers[].audit_log.redact", tags=("audit",),
+)
+def check_audit_redaction(target: McpTarget) -> Examined:
+    """What it does: calls a tool with an extra ``password`` argument carrying a canary value,
+    then scans the audit log for the canary, the tokens the suite presented, the client secret
+    and anything shaped like a JWT. None may appear.
+
+    Why: an audit log is read by more people than the secrets it might capture.
+    """
+    path = _audit_setup(target)
+    name, args = target.sample_calls()[0]
+    canary = "ck-canary-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+    target.attempt(name, {**args, "password": canary})
+    time.sleep(0.3)
+    size = path.stat().st_size
+    text = _read_from(path, max(0, size - _MAX_AUDIT_BYTES))
+    leaks = []
+    if canary in text:
+        leaks.append("the value of a 'password' argument")
+    secrets = set(target.presented) | set(REDACTOR.secrets)
+    if any(s and s in text for s in secrets):
+        leaks.append("a token or client secret the suite used")
+    if _JWT.search(text):
+        leaks.append("a JWT-shaped string")
+    if leaks:
+        raise Violation(f"the audit log contains {', '.join(leaks)}", operation="audit log",
+                        evidence=Evidence(notes=[f"audit log: {path}"]))
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    return Examined(lines, "audit records", "scanned for a canary password, the suite's tokens and JWTs")
+
+

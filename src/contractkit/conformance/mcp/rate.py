@@ -1,0 +1,81 @@
+"""The rate-limit rule: past the declared limit, 429 with Retry-After, then service again."""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from contractkit.conformance.mcp import rpc
+from contractkit.conformance.mcp.target import McpTarget
+from contractkit.conformance.outcomes import Examined, NotVerified, Violation
+from contractkit.conformance.registry import MCP_CHECKS
+
+
+@MCP_CHECKS.register(
+    "MCP-RATE-001", "past the declared rate limit: 429 with Retry-After, then service resumes",
+    clause="mcp-servers.yaml servers[].rate_limit", tags=("burst",),
+)
+def check_rate_limit(target: McpTarget) -> Examined:
+    """What it does: in one session, sends ``ping`` requests as fast as it can until it has sent
+    the declared number plus half again within the window. At least one must be refused with 429
+    and a ``Retry-After``; after waiting that long, a request must be served again.
+
+    Why: a limit that is declared but not enforced lets one agent starve the others and engine/.
+    """
+    target.require_http("the rate limit")
+    limit = target.contract.rate_limit
+    if not limit:
+        raise NotVerified("the spec declares no rate limit for this server")
+    if target.options.no_rate_limit:
+        raise NotVerified("skipped by --no-rate-limit")
+    requests, window = int(limit["requests"]), float(limit["window_seconds"])
+    token = target.caller_token()
+    session_id, version = rpc.open_session(target, token)
+    try:
+        burst = requests + max(5, requests // 2)
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        headers = {"accept": rpc.ACCEPT, "content-type": "application/json", "mcp-protocol-version": version}
+        if session_id:
+            headers["mcp-session-id"] = session_id
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        started = time.monotonic()
+        with httpx.Client(timeout=target.timeout) as http, ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda _: _status_only(http, target.url or "", headers, ping), range(burst)))
+        elapsed = time.monotonic() - started
+        limited = [s for s in statuses if s[0] == 429]
+        if not limited:
+            if elapsed > window:
+                raise NotVerified(f"could not send {burst} requests within {window:g} s (took {elapsed:.1f} s)")
+            raise Violation(f"{burst} requests in {elapsed:.2f} s (limit {requests} per {window:g} s) were all "
+                            f"served (statuses {sorted({s[0] for s in statuses}, key=str)})", operation="ping")
+        retry = limited[0][1]
+        try:
+            wait = float(retry or "")
+        except ValueError:
+            raise Violation(f"429 without a usable Retry-After (got {retry!r})", operation="ping") from None
+        time.sleep(min(max(wait, 0.0), math.ceil(window) + 1) + 0.2)
+        after = rpc.post(target, ping, token=token, session_id=session_id, version=version, paced=False)
+        if after.status == 429:
+            time.sleep(window)
+            after = rpc.post(target, ping, token=token, session_id=session_id, version=version, paced=False)
+        if not rpc.succeeded(after):
+            raise Violation(f"after waiting Retry-After ({retry} s) the server still refuses: {after.status}",
+                            operation="ping", evidence=after.evidence())
+        return Examined(burst + 1, "requests", f"{len(limited)} of a burst of {burst} refused with 429 "
+                        f"(Retry-After {retry}), then served again")
+    finally:
+        rpc.close_session(target, token, session_id)
+
+
+def _status_only(http: httpx.Client, url: str, headers: dict[str, str], message: Any) -> tuple[Any, Any]:
+    """(status, Retry-After) of one POST, without waiting for its body (an SSE answer may linger)."""
+    try:
+        with http.stream("POST", url, json=message, headers=headers) as response:
+            return response.status_code, response.headers.get("retry-after")
+    except httpx.HTTPError as exc:
+        return type(exc).__name__, None
