@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contractkit.diff.openapi_bodies import BodyDiffer, is_wire_param, param_schema
+from contractkit.diff.openapi_callbacks import METHODS, CallbackDiffer
 from contractkit.diff.openapi_ext import ExtensionDiffer, effective_security
 from contractkit.diff.schema_diff import SchemaDiffer
-from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import Recorder, Tree, join
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^}]*)\}")
 
 
@@ -28,7 +28,7 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-class OpenAPIDiffer:
+class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
     def __init__(self, base: Tree, head: Tree, recorder: Recorder) -> None:
         self.base, self.head, self.rec = base, head, recorder
         self.schemas = SchemaDiffer(base, head, recorder)
@@ -54,6 +54,7 @@ class OpenAPIDiffer:
                 h_item = _dict(self.head.deref(self.head.data["paths"][hp], "")[0])
                 change.operations.update(f"{m.upper()} {hp}" for m in METHODS if isinstance(h_item.get(m), dict))
         self._servers()
+        self.webhooks()
         self.ext.security_schemes()
         self.ext.websockets()
         self.schemas.attribute()
@@ -95,7 +96,7 @@ class OpenAPIDiffer:
         return out
 
     def _operation(self, b_item: dict, h_item: dict, b_op: dict, h_op: dict, b_item_ptr: str, h_item_ptr: str,
-                   b_ptr: str, h_ptr: str, bp: str, hp: str, out: list[Any]) -> None:
+                   b_ptr: str, h_ptr: str, bp: str, hp: str, out: list[Any], callback: bool = False) -> None:
         if h_op.get("deprecated") is True and b_op.get("deprecated") is not True:
             out.append(self.rec.emit("OAS-OP-DEPRECATED", "operation marked deprecated", join(h_ptr, "deprecated")))
         b_id, h_id = b_op.get("operationId"), h_op.get("operationId")
@@ -104,9 +105,12 @@ class OpenAPIDiffer:
                                      join(h_ptr, "operationId"), before=b_id, after=h_id))
         renames = dict(zip(_TEMPLATE.findall(bp), _TEMPLATE.findall(hp), strict=False))
         self._parameters(self._params(self.base, b_item, b_op, b_item_ptr, b_ptr, renames),
-                         self._params(self.head, h_item, h_op, h_item_ptr, h_ptr, None), h_ptr, out)
-        self._request_body(b_op, h_op, b_ptr, h_ptr, out)
-        self._responses(b_op, h_op, b_ptr, h_ptr, out)
+                         self._params(self.head, h_item, h_op, h_item_ptr, h_ptr, None), h_ptr, out, callback)
+        self._request_body(b_op, h_op, b_ptr, h_ptr, out, callback)
+        self._responses(b_op, h_op, b_ptr, h_ptr, out, callback)
+        self.callbacks(b_op, h_op, b_ptr, h_ptr, out)
+        if callback:
+            return
         b_sec, _ = effective_security(self.base.data, b_op, b_ptr)
         h_sec, h_sec_ptr = effective_security(self.head.data, h_op, h_ptr)
         self.ext.security(b_sec, h_sec, h_sec_ptr, out)
@@ -133,7 +137,8 @@ class OpenAPIDiffer:
                 found[(where, name)] = (node, nptr)
         return found
 
-    def _parameters(self, b: dict, h: dict, h_op_ptr: str, out: list[Any]) -> None:
+    def _parameters(self, b: dict, h: dict, h_op_ptr: str, out: list[Any], callback: bool = False) -> None:
+        """In a callback the API sends the parameters: a new one is no burden, and their schemas are responses."""
         removed = [k for k in b if k not in h]
         added = [k for k in h if k not in b]
         for key in list(removed):  # moved: same name, another place
@@ -157,7 +162,7 @@ class OpenAPIDiffer:
                                      side="base", head_pointer=h_op_ptr))
         for key in added:
             node, ptr = h[key]
-            required = node.get("required") is True or key[0] == "path"
+            required = (node.get("required") is True or key[0] == "path") and not callback
             out.append(self.rec.emit("OAS-PARAM-REQUIRED-ADDED" if required else "OAS-PARAM-OPTIONAL-ADDED",
                                      f"{key[0]} parameter `{key[1]}` added" + (" as required" if required else ""),
                                      ptr))
@@ -166,11 +171,12 @@ class OpenAPIDiffer:
             breq = bn.get("required") is True or key[0] == "path"
             hreq = hn.get("required") is True or key[0] == "path"
             label = f"{key[0]} parameter `{key[1]}`"
-            if breq != hreq:
+            if breq != hreq and not callback:
                 out.append(self.rec.emit("OAS-PARAM-BECAME-REQUIRED" if hreq else "OAS-PARAM-BECAME-OPTIONAL",
                                          f"{label} " + ("now required" if hreq else "no longer required"),
                                          join(hptr, "required") if "required" in hn else hptr))
-            b_style, h_style = _serialization(bn, key[0]), _serialization(hn, key[0])
+            bs, hs = param_schema(bn, bptr), param_schema(hn, hptr)
+            b_style, h_style = self._serialization(bn, key[0], bs, True), self._serialization(hn, key[0], hs, False)
             if b_style != h_style:
                 out.append(self.rec.emit("OAS-PARAM-STYLE-CHANGED", f"{label} serialized as {b_style[0]}"
                                          f"{'/explode' if b_style[1] else ''} -> {h_style[0]}"
@@ -178,104 +184,31 @@ class OpenAPIDiffer:
                                          after=list(h_style)))
             if hn.get("deprecated") is True and bn.get("deprecated") is not True:
                 out.append(self.rec.emit("OAS-PARAM-DEPRECATED", f"{label} marked deprecated", hptr))
-            bs, hs = _param_schema(bn, bptr), _param_schema(hn, hptr)
             if bs and hs:
-                out.append(self.schemas.compare("OAS-REQ", [bs], [hs]))
+                out.append(self.schemas.compare("OAS-RES" if callback else "OAS-REQ", [bs], [hs],
+                                                wire=is_wire_param(bn) and is_wire_param(hn)))
+
+    def _serialization(self, param: dict, where: str, schema: Any, base: bool) -> tuple[str, bool]:
+        """(style, explode) as they shape the text: for a scalar, form / spaceDelimited / pipeDelimited and
+        explode all give ``name=value``, so they are one serialization (OpenAPI 3.1 §4.8.12.4)."""
+        style, explode = _serialization(param, where)
+        if schema is None or "content" in param:
+            return style, explode
+        types = (self.schemas.base if base else self.schemas.head).view([schema]).types
+        if types is not None and not types & {"array", "object"}:
+            if style in ("form", "spaceDelimited", "pipeDelimited"):
+                return "form", True
+            return style, False
+        return style, explode
 
     def _same_param(self, b: tuple[dict, str], h: tuple[dict, str]) -> bool:
         """Same schema (by meaning, one level deep) and same required-ness: a rename candidate."""
-        bs, hs = _param_schema(*b), _param_schema(*h)
+        bs, hs = param_schema(*b), param_schema(*h)
         if not (bs and hs):
             return bs == hs
         bv, hv = self.schemas.base.view([bs]), self.schemas.head.view([hs])
         return (bv.types, bv.enum, bv.format, bv.bounds, bv.pattern, b[0].get("required") is True) == (
             hv.types, hv.enum, hv.format, hv.bounds, hv.pattern, h[0].get("required") is True)
-
-    # -- bodies and responses -----------------------------------------------------------------------------------
-
-    def _request_body(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any]) -> None:
-        b, bptr = self.base.deref(b_op.get("requestBody"), join(b_ptr, "requestBody"))
-        h, hptr = self.head.deref(h_op.get("requestBody"), join(h_ptr, "requestBody"))
-        b, h = _dict(b) or None, _dict(h) or None
-        if b is None and h is None:
-            return
-        if b is None:
-            required = h.get("required") is True
-            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if required else "OAS-REQUEST-BODY-ADDED",
-                                     "request body added" + (" as required" if required else ""), hptr))
-            return
-        if h is None:
-            out.append(self.rec.emit("OAS-REQUEST-BODY-REMOVED", "request body removed", bptr, side="base",
-                                     head_pointer=h_ptr))
-            return
-        breq, hreq = b.get("required") is True, h.get("required") is True
-        if breq != hreq:
-            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if hreq else "OAS-REQUEST-BODY-BECAME-OPTIONAL",
-                                     "request body " + ("now required" if hreq else "no longer required"), hptr))
-        self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-REQ",
-                      "OAS-REQUEST-MEDIA-TYPE", out)
-
-    def _content(self, b: Any, h: Any, bptr: str, hptr: str, prefix: str, kind: str, out: list[Any]) -> None:
-        b_media = {str(k).lower(): k for k in _dict(b)}
-        h_media = {str(k).lower(): k for k in _dict(h)}
-        for mt, raw in b_media.items():
-            if mt not in h_media:
-                out.append(self.rec.emit(f"{kind}-REMOVED", f"media type `{raw}` removed", join(bptr, raw),
-                                         side="base", head_pointer=hptr))
-        for mt, raw in h_media.items():
-            if mt not in b_media:
-                out.append(self.rec.emit(f"{kind}-ADDED", f"media type `{raw}` added", join(hptr, raw)))
-                continue
-            bm, hm = _dict(b[b_media[mt]]), _dict(h[raw])
-            bmp, hmp = join(bptr, b_media[mt]), join(hptr, raw)
-            if "schema" in bm and "schema" in hm:
-                out.append(self.schemas.compare(prefix, [(bm["schema"], join(bmp, "schema"))],
-                                            [(hm["schema"], join(hmp, "schema"))]))
-            if prefix == "OAS-RES":
-                self.ext.sse_events(bm.get("x-sse-events"), hm.get("x-sse-events"), bmp, hmp, out)
-
-    def _responses(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any]) -> None:
-        b_all = {str(k).upper(): k for k in _dict(b_op.get("responses"))}
-        h_all = {str(k).upper(): k for k in _dict(h_op.get("responses"))}
-        brp, hrp = join(b_ptr, "responses"), join(h_ptr, "responses")
-        for code, raw in b_all.items():
-            if code not in h_all:
-                success = code[:1] in ("2", "3")
-                out.append(self.rec.emit("OAS-RESPONSE-SUCCESS-STATUS-REMOVED" if success else
-                                         "OAS-RESPONSE-ERROR-STATUS-REMOVED", f"response `{raw}` removed",
-                                         join(brp, raw), side="base", head_pointer=hrp))
-        for code, raw in h_all.items():
-            if code not in b_all:
-                out.append(self.rec.emit("OAS-RESPONSE-STATUS-ADDED", f"response `{raw}` added", join(hrp, raw)))
-                continue
-            b, bptr = self.base.deref(b_op["responses"][b_all[code]], join(brp, b_all[code]))
-            h, hptr = self.head.deref(h_op["responses"][raw], join(hrp, raw))
-            b, h = _dict(b), _dict(h)
-            self._headers(b.get("headers"), h.get("headers"), join(bptr, "headers"), join(hptr, "headers"), hptr, out)
-            self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-RES",
-                          "OAS-RESPONSE-MEDIA-TYPE", out)
-            if "schema" in b and "schema" in h:  # Swagger 2.0
-                out.append(self.schemas.compare("OAS-RES", [(b["schema"], join(bptr, "schema"))],
-                                                [(h["schema"], join(hptr, "schema"))]))
-
-    def _headers(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, out: list[Any]) -> None:
-        b_names = {str(k).lower(): k for k in _dict(b)}
-        h_names = {str(k).lower(): k for k in _dict(h)}
-        for name, raw in b_names.items():
-            if name not in h_names:
-                out.append(self.rec.emit("OAS-RESPONSE-HEADER-REMOVED", f"response header `{raw}` removed",
-                                         join(bptr, raw), side="base", head_pointer=h_resp_ptr))
-        for name, raw in h_names.items():
-            if name not in b_names:
-                out.append(self.rec.emit("OAS-RESPONSE-HEADER-ADDED", f"response header `{raw}` added",
-                                         join(hptr, raw)))
-                continue
-            bh, bhp = self.base.deref(b[b_names[name]], join(bptr, b_names[name]))
-            hh, hhp = self.head.deref(h[raw], join(hptr, raw))
-            bs, hs = _param_schema(_dict(bh), bhp), _param_schema(_dict(hh), hhp)
-            if bs and hs:
-                out.append(self.schemas.compare("OAS-RES", [bs], [hs]))
-
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
@@ -296,15 +229,3 @@ def _server_urls(data: dict) -> dict[str, str]:
         url = data["host"] + (data.get("basePath") or "")
         urls[url.rstrip("/")] = url
     return urls
-
-
-def _param_schema(node: dict, ptr: str) -> Node | None:
-    if "schema" in node:
-        return (node["schema"], join(ptr, "schema"))
-    content = node.get("content")
-    if isinstance(content, dict):
-        for mt, media in content.items():
-            if isinstance(media, dict) and "schema" in media:
-                return (media["schema"], join(ptr, "content", mt, "schema"))
-    return None
-

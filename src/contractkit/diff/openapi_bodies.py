@@ -1,0 +1,166 @@
+"""Request bodies, responses, headers, links and encodings of one operation (an ``OpenAPIDiffer`` mixin).
+
+The same code judges an operation of the API and an operation of a callback or webhook. In a
+callback the roles swap: the API sends the request (clients receive its body: judged as a
+response, ``OAS-RES-*``) and clients send the response (judged as a request, ``OAS-REQ-*``).
+``callback=True`` selects that reading; body-level flags (a body became required) say nothing
+to a receiver and are not judged there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contractkit.diff.media import encoding_changes, is_wire_text, pair_media
+from contractkit.diff.schema_view import Node
+from contractkit.diff.tree import join
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def param_schema(node: dict, ptr: str) -> Node | None:
+    """A parameter's or header's schema: ``schema``, the one of ``content``, or (Swagger 2.0) the node itself."""
+    if "schema" in node:
+        return (node["schema"], join(ptr, "schema"))
+    content = node.get("content")
+    if isinstance(content, dict):
+        for mt, media in content.items():
+            if isinstance(media, dict) and "schema" in media:
+                return (media["schema"], join(ptr, "content", mt, "schema"))
+        return None
+    if "type" in node and node.get("in") != "body":  # Swagger 2.0: type, format, pattern... on the parameter
+        return (node, ptr)
+    return None
+
+
+def is_wire_param(node: dict) -> bool:
+    """Parameters and headers serialized as text (``schema``, not ``content``)."""
+    return "content" not in node and node.get("in") != "body"
+
+
+class BodyDiffer:
+    """Mixed into ``OpenAPIDiffer``: uses ``base``, ``head``, ``rec`` and ``schemas``."""
+
+    base: Any
+    head: Any
+    rec: Any
+    schemas: Any
+    ext: Any
+
+    def _request_body(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any],
+                      callback: bool = False) -> None:
+        b, bptr = self.base.deref(b_op.get("requestBody"), join(b_ptr, "requestBody"))
+        h, hptr = self.head.deref(h_op.get("requestBody"), join(h_ptr, "requestBody"))
+        b, h = _dict(b) or None, _dict(h) or None
+        if b is None and h is None:
+            return
+        if callback:  # the API sends this body: only what is inside it matters to the receiver
+            self._content(_dict(b).get("content"), _dict(h).get("content"), join(bptr, "content"),
+                          join(hptr, "content"), "OAS-RES", "OAS-RESPONSE-MEDIA-TYPE", out)
+            return
+        if b is None:
+            required = h.get("required") is True
+            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if required else "OAS-REQUEST-BODY-ADDED",
+                                     "request body added" + (" as required" if required else ""), hptr))
+            return
+        if h is None:
+            out.append(self.rec.emit("OAS-REQUEST-BODY-REMOVED", "request body removed", bptr, side="base",
+                                     head_pointer=h_ptr))
+            return
+        breq, hreq = b.get("required") is True, h.get("required") is True
+        if breq != hreq:
+            out.append(self.rec.emit("OAS-REQUEST-BODY-BECAME-REQUIRED" if hreq else "OAS-REQUEST-BODY-BECAME-OPTIONAL",
+                                     "request body " + ("now required" if hreq else "no longer required"), hptr))
+        self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), "OAS-REQ",
+                      "OAS-REQUEST-MEDIA-TYPE", out)
+
+    def _content(self, b: Any, h: Any, bptr: str, hptr: str, prefix: str, kind: str, out: list[Any]) -> None:
+        b, h = _dict(b), _dict(h)
+        pairs, removed, added = pair_media(b, h)
+        for raw in removed:
+            out.append(self.rec.emit(f"{kind}-REMOVED", f"media type `{raw}` removed", join(bptr, raw),
+                                     side="base", head_pointer=hptr))
+        for raw in added:
+            out.append(self.rec.emit(f"{kind}-ADDED", f"media type `{raw}` added", join(hptr, raw)))
+        for b_raw, h_raw in pairs:
+            bm, hm = _dict(b[b_raw]), _dict(h[h_raw])
+            bmp, hmp = join(bptr, b_raw), join(hptr, h_raw)
+            if "schema" in bm or "schema" in hm:  # a schema where there was none narrows: `true` -> the schema
+                bs = (bm["schema"], join(bmp, "schema")) if "schema" in bm else (True, join(bmp, "schema"))
+                hs = (hm["schema"], join(hmp, "schema")) if "schema" in hm else (True, join(hmp, "schema"))
+                out.append(self.schemas.compare(prefix, [bs], [hs], wire=is_wire_text(h_raw)))
+            changes = encoding_changes(bm.get("encoding"), hm.get("encoding"))
+            if changes:
+                out.append(self.rec.emit("OAS-ENCODING-CHANGED", f"`{h_raw}` encoding: " + "; ".join(changes),
+                                         join(hmp, "encoding") if "encoding" in hm else hmp))
+            if prefix == "OAS-RES":
+                self.ext.sse_events(bm.get("x-sse-events"), hm.get("x-sse-events"), bmp, hmp, out)
+
+    def _responses(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any],
+                   callback: bool = False) -> None:
+        b_all = {str(k).upper(): k for k in _dict(b_op.get("responses"))}
+        h_all = {str(k).upper(): k for k in _dict(h_op.get("responses"))}
+        brp, hrp = join(b_ptr, "responses"), join(h_ptr, "responses")
+        prefix, media_kind = ("OAS-REQ", "OAS-REQUEST-MEDIA-TYPE") if callback else ("OAS-RES",
+                                                                                     "OAS-RESPONSE-MEDIA-TYPE")
+        for code, raw in b_all.items():
+            if code not in h_all:
+                success = code[:1] in ("2", "3")
+                out.append(self.rec.emit("OAS-RESPONSE-SUCCESS-STATUS-REMOVED" if success else
+                                         "OAS-RESPONSE-ERROR-STATUS-REMOVED", f"response `{raw}` removed",
+                                         join(brp, raw), side="base", head_pointer=hrp))
+        for code, raw in h_all.items():
+            if code not in b_all:
+                out.append(self.rec.emit("OAS-RESPONSE-STATUS-ADDED", f"response `{raw}` added", join(hrp, raw)))
+                continue
+            b, bptr = self.base.deref(b_op["responses"][b_all[code]], join(brp, b_all[code]))
+            h, hptr = self.head.deref(h_op["responses"][raw], join(hrp, raw))
+            b, h = _dict(b), _dict(h)
+            self._headers(b.get("headers"), h.get("headers"), join(bptr, "headers"), join(hptr, "headers"), hptr,
+                          prefix, out)
+            self._content(b.get("content"), h.get("content"), join(bptr, "content"), join(hptr, "content"), prefix,
+                          media_kind, out)
+            self._links(b.get("links"), h.get("links"), join(bptr, "links"), join(hptr, "links"), hptr, out)
+            if "schema" in b and "schema" in h:  # Swagger 2.0
+                out.append(self.schemas.compare(prefix, [(b["schema"], join(bptr, "schema"))],
+                                                [(h["schema"], join(hptr, "schema"))]))
+
+    def _headers(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, prefix: str, out: list[Any]) -> None:
+        b_names = {str(k).lower(): k for k in _dict(b)}
+        h_names = {str(k).lower(): k for k in _dict(h)}
+        for name, raw in b_names.items():
+            if name not in h_names:
+                out.append(self.rec.emit("OAS-RESPONSE-HEADER-REMOVED", f"response header `{raw}` removed",
+                                         join(bptr, raw), side="base", head_pointer=h_resp_ptr))
+        for name, raw in h_names.items():
+            if name not in b_names:
+                out.append(self.rec.emit("OAS-RESPONSE-HEADER-ADDED", f"response header `{raw}` added",
+                                         join(hptr, raw)))
+                continue
+            bh, bhp = self.base.deref(b[b_names[name]], join(bptr, b_names[name]))
+            hh, hhp = self.head.deref(h[raw], join(hptr, raw))
+            bh, hh = _dict(bh), _dict(hh)
+            bs, hs = param_schema(bh, bhp), param_schema(hh, hhp)
+            if bs and hs:
+                out.append(self.schemas.compare(prefix, [bs], [hs], wire=is_wire_param(hh) and is_wire_param(bh)))
+
+    def _links(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, out: list[Any]) -> None:
+        """Links by name: the operation they lead to and the values they pass (OpenAPI 3.1 §4.8.20)."""
+        b, h = _dict(b), _dict(h)
+        for name in b:
+            if name not in h:
+                out.append(self.rec.emit("OAS-LINK-REMOVED", f"link `{name}` removed", join(bptr, name),
+                                         side="base", head_pointer=h_resp_ptr))
+        for name in h:
+            if name not in b:
+                out.append(self.rec.emit("OAS-LINK-ADDED", f"link `{name}` added", join(hptr, name)))
+                continue
+            bl, hl = _dict(self.base.deref(b[name], "")[0]), _dict(self.head.deref(h[name], "")[0])
+            diffs = [f"{k} {bl.get(k)!r} -> {hl.get(k)!r}" for k in ("operationId", "operationRef", "parameters",
+                                                                      "requestBody", "server")
+                     if bl.get(k) != hl.get(k)]
+            if diffs:
+                out.append(self.rec.emit("OAS-LINK-CHANGED", f"link `{name}`: " + "; ".join(diffs),
+                                         join(hptr, name)))
