@@ -17,13 +17,13 @@ pytest could not finish normally (collection error, interruption, internal error
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from contractkit.conformance.options import PROFILES, VerifyOptions, options_from_config
+from contractkit.conformance.options import VerifyOptions, options_from_config
 from contractkit.conformance.outcomes import (
     CheckSignal,
     Examined,
@@ -36,12 +36,14 @@ from contractkit.conformance.outcomes import (
     fold,
 )
 from contractkit.conformance.redaction import redact
-from contractkit.errors import ConfigError, TargetError
+from contractkit.conformance.seeding import seed_generation
+from contractkit.errors import ConfigError, ContractkitError, TargetError
 from contractkit.registry import RuleInfo
 
 OPTIONS_KEY = pytest.StashKey[VerifyOptions]()
 STATE_KEY = pytest.StashKey["RunState"]()
 EXAMINED_KEY = pytest.StashKey[Examined]()
+SEEDING_KEY = pytest.StashKey[Callable[[], None]]()
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class RuleCase:
 
     @property
     def label(self) -> str:
-        return str(getattr(self.subject, "label", self.subject)) if self.subject is not None else ""
+        if self.subject is None:
+            return ""
+        return str(getattr(self.subject, "label", None) or getattr(self.subject, "name", None) or self.subject)
 
     def run(self, target: Any) -> Examined:
         if self.why_none:
@@ -81,36 +85,25 @@ class RunState:
     started: float = field(default_factory=time.monotonic)
     result: RunResult | None = None
     meta: dict[str, object] = field(default_factory=dict)
+    cases: list[RuleCase] = field(default_factory=list)
+    planned: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Every option of ``contractkit.conformance.options.OPTIONS`` that pytest does not already own."""
+    from contractkit.conformance.options import OPTIONS
+
     group = parser.getgroup("contractkit", "contractkit conformance suite")
-    add = group.addoption
-    add("--neuron-url", metavar="URL", help="base URL of the neuron/ under test")
-    add("--mcp-server", metavar="NAME", help="the MCP server's name in mcp-servers.yaml")
-    add("--mcp-url", metavar="URL", help="streamable HTTP endpoint of the MCP server under test")
-    add("--mcp-stdio", metavar="CMD", help="command line that starts the MCP server on stdio")
-    add("--audit-log", metavar="PATH", help="the MCP server's audit log (JSON lines)")
-    add("--engine-double", metavar="URL", help="the kit's engine double the MCP server calls")
-    add("--mcp-strict", action="store_true", help="undeclared MCP tools fail instead of warn")
-    add("--spec", dest="contract_spec", metavar="PATH", help="the spec to verify against (default: bundled)")
-    add("--profile", choices=sorted(PROFILES), default="default", help="how hard to push (default: default)")
-    add("--rule", action="append", metavar="ID", help="run only these rule ids or prefixes (NEU-AUTH-*)")
-    add("--skip", dest="skip_rule", action="append", metavar="ID", help="skip these rule ids or prefixes")
-    add("--require-all", action="store_true", help="treat 'not verified' as a failure")
-    add("--report-json", metavar="FILE", help="write the per-rule results as JSON")
-    add("--markdown", metavar="FILE", help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY)")
-    add("--sarif", metavar="FILE", help="write the failures as SARIF 2.1.0")
-    add("--token-url", metavar="URL", help="override the spec's token endpoint")
-    add("--client-id", metavar="ID", help="client id for client credentials (or $CONTRACTKIT_CLIENT_ID)")
-    add("--client-secret-env", metavar="VAR", default="CONTRACTKIT_CLIENT_SECRET",
-        help="environment variable holding the client secret")
-    add("--request-timeout", type=float, default=10.0, metavar="S", help="per-request timeout in seconds")
-    add("--no-rate-limit", action="store_true", help="skip the rate-limit burst (shared staging)")
-    add("--provider-double", metavar="URL", help="control URL of the provider double the target uses")
-    add("--fault-injection", action="store_true",
-        help="the target has the spec's fault-injection hook enabled: ignoring it is a violation")
-    add("--customer-id", metavar="UUID", help="a customer that exists on the target")
+    for option in OPTIONS:
+        if option.pytest_flag or option.cli_only:
+            continue
+        names = [option.flag] + ([option.short] if option.short else [])
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help, "action": option.action}
+        if option.action not in ("store_true",):
+            kwargs.update(metavar=option.metavar, type=option.type, choices=option.choices)
+        if option.default is not None:
+            kwargs["default"] = option.default
+        group.addoption(*names, **{k: v for k, v in kwargs.items() if v is not None})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -119,8 +112,40 @@ def pytest_configure(config: pytest.Config) -> None:
         options = options_from_config(config)
     except ConfigError as exc:
         raise pytest.UsageError(exc.one_line()) from None
+    if options.kind is not None:
+        from contractkit.conformance.kinds import KINDS
+        from contractkit.conformance.selection import check_rules
+
+        try:
+            check_rules(KINDS[options.kind], options)
+        except ConfigError as exc:
+            raise pytest.UsageError(exc.one_line()) from None
     config.stash[OPTIONS_KEY] = options
     config.stash[STATE_KEY] = RunState(options)
+    config.stash[SEEDING_KEY] = seed_generation(options)
+    if options.kind is not None and config.get_verbosity() <= 0:
+        from contractkit.conformance.progress import Progress
+
+        config.pluginmanager.register(Progress(config), "contractkit-progress")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore = config.stash.get(SEEDING_KEY, None)
+    if restore is not None:
+        restore()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"contractkit: seed {config.stash[OPTIONS_KEY].seed}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The seed first, so that any run (even an interrupted one) can be repeated case for case."""
+    options = session.config.stash[OPTIONS_KEY]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and options.kind is not None and reporter.verbosity < 0:
+        reporter.write_line(f"contractkit verify {options.kind}: {options.target}, seed {options.seed} "
+                            f"(rerun with --seed {options.seed})")
 
 
 def rule_of(item: pytest.Item) -> str | None:
@@ -139,30 +164,42 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if options.kind is None:
         raise pytest.UsageError("no target: give --neuron-url URL, or --mcp-server NAME with --mcp-url / --mcp-stdio")
     kind = KINDS[options.kind]
-    for pattern in options.rules + options.skip:
-        if not kind.registry.select([pattern]):
-            raise pytest.UsageError(
-                f"no {options.kind} rule matches {pattern!r} (see `contractkit rules {options.kind}`)")
     rules = sorted(kind.registry.select(options.rules or None, options.skip or None), key=lambda r: _order(r.tags))
     state.selected_rules = [r.id for r in kind.registry if r in rules]
     cases, ids = [], []
     for rule in rules:
-        subjects = kind.subjects(rule.applies, options) if rule.applies else [None]
-        if not subjects:
-            why = f"the spec declares no {kind.describe_selector(rule.applies)}"
-            cases.append(RuleCase(rule, why_none=why))
-            ids.append(rule.id)
-            continue
-        for subject in subjects:
-            case = RuleCase(rule, subject)
+        for case in cases_of(rule, kind, options):
             cases.append(case)
             ids.append(f"{rule.id}-{case.label}" if case.label else rule.id)
+    state.cases = cases
     metafunc.parametrize("rule_case", [pytest.param(c, marks=pytest.mark.rule(c.rule.id)) for c in cases], ids=ids)
 
 
+def cases_of(rule: RuleInfo, kind: Any, options: VerifyOptions) -> list[RuleCase]:
+    """The cases of one rule: one per subject that passes the filters, or one that says why none."""
+    from contractkit.conformance.plan import planned_reason
+    from contractkit.conformance.selection import describe, selected
+
+    if options.plan and (reason := planned_reason(rule, options)):
+        return [RuleCase(rule, why_none=reason)]
+    if not rule.applies:
+        if options.filtered:
+            return [RuleCase(rule, why_none=f"runs on the whole target, outside the filter {describe(options)}")]
+        return [RuleCase(rule)]
+    subjects = kind.subjects(rule.applies, options)
+    if not subjects:
+        return [RuleCase(rule, why_none=f"the spec declares no {kind.describe_selector(rule.applies)}")]
+    chosen = [s for s in subjects if selected(s, options)]
+    if not chosen:
+        return [RuleCase(rule, why_none=f"every {kind.describe_selector(rule.applies)} it applies to is excluded "
+                                       f"by {describe(options)}")]
+    return [RuleCase(rule, subject) for subject in chosen]
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Reach the target once before any test runs: an unreachable target ends the run, exit 2."""
-    from contractkit.conformance.kinds import KINDS
+    """Reach the target once before any test runs (unless ``contractkit verify`` already did):
+    an unreachable target ends the run, exit 2. ``--plan`` prints the plan and ends the run."""
+    from contractkit.conformance.preflight import already_passed, run_preflight
 
     state = config.stash[STATE_KEY]
     for item in items:
@@ -170,12 +207,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if rule_id is None:
             raise pytest.UsageError(f"{item.nodeid}: not a test of the conformance suite")
         item.user_properties.append(("rule_id", rule_id))
-    if items and state.options.kind in KINDS:
+    if state.options.plan:
+        from contractkit.conformance.plan import render_plan
+
+        state.planned = True
+        for line in render_plan(state.cases, state.options):
+            _write_line(config, line)
+        items.clear()
+        return
+    if items and state.options.kind is not None and not already_passed(config):
         try:
-            KINDS[state.options.kind].preflight(state.options)
+            run_preflight(state.options)
         except TargetError as exc:
             state.fatal = exc.one_line()
             pytest.exit(f"contractkit: {exc.one_line()}", returncode=2)
+        except ContractkitError as exc:
+            raise pytest.UsageError(exc.one_line()) from None
+
+
+def _write_line(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(line)
+    else:
+        print(line)
 
 
 @pytest.fixture(scope="session")
@@ -272,7 +327,7 @@ def build_result(state: RunState) -> RunResult:
             outcomes = [Outcome(rule_id, Status.NOT_VERIFIED, "", None, reason)]
         rules.append(RuleResult(rule_id, info.title, info.clause, info.severity, registry.kind, fold(outcomes),
                                 outcomes))
-    meta = {"profile": options.profile.name, **state.meta}
+    meta = {"profile": options.profile.name, "seed": options.seed, **state.meta}
     if state.fatal:
         meta["fatal"] = state.fatal
     return RunResult(options.target, options.kind or "", rules, time.monotonic() - state.started,
@@ -291,6 +346,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     state = session.config.stash.get(STATE_KEY, None)
     if state is None:
+        return
+    if state.planned:
+        session.exitstatus = 0
         return
     if exitstatus in _ABNORMAL and not state.fatal:
         state.meta["abnormal"] = _ABNORMAL[int(exitstatus)]

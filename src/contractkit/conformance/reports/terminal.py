@@ -14,7 +14,8 @@ def render_summary(result: RunResult, *, color: bool = False) -> list[str]:
         return f"\x1b[{_COLOR[status]}m{text}\x1b[0m" if color else text
 
     lines = [f"contractkit verify {result.kind}: {result.target} "
-             f"(profile {result.meta.get('profile', '?')}, {result.duration_s:.1f} s)"]
+             f"(profile {result.meta.get('profile', '?')}, seed {result.meta.get('seed', '?')}, "
+             f"{result.duration_s:.1f} s)"]
     width = max((len(r.rule_id) for r in result.rules), default=10)
     for rule in result.rules:
         counts = rule.counts()

@@ -1,0 +1,83 @@
+"""``--plan``: what a run would do, printed before anything is sent.
+
+The plan lists the rules and the subjects each runs on, an estimate of the requests the profile
+implies, and what would be not verified and why (no subject in the spec, excluded by a filter,
+switched off by a flag, no way to cause provider faults, no credentials). It is an estimate:
+the checks decide at run time, and a target may answer in ways that end a check early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contractkit.conformance.options import VerifyOptions
+
+_PER_CASE = 2  # a probe and its control, on average
+
+
+def planned_reason(rule: Any, options: VerifyOptions) -> str | None:
+    """A reason the rule will not be verified that is known before sending anything, or None."""
+    if "burst" in rule.tags and options.no_rate_limit:
+        return "switched off by --no-rate-limit"
+    if ("disruptive" in rule.tags and options.kind == "neuron"
+            and not (options.provider_double or options.fault_injection)):
+        return "no way to cause provider faults (give --provider-double URL or --fault-injection)"
+    return None
+
+
+def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
+    """About how many requests the cases send with this profile."""
+    profile = options.profile
+    generated = {id(c.subject) for c in cases if c.subject is not None and not c.why_none}
+    total = len(generated) * (profile.positive_examples + profile.negative_examples)
+    for case in cases:
+        if case.why_none:
+            continue
+        if "burst" in case.rule.tags:
+            limit = getattr(case.subject, "rate_limit", None)
+            total += (limit[0] if limit else 60) + 5
+        elif case.rule.applies in ("stream", "turns"):
+            total += profile.stream_turns * _PER_CASE
+        else:
+            total += _PER_CASE
+    return total
+
+
+def render_plan(cases: Sequence[Any], options: VerifyOptions) -> list[str]:
+    """The plan as lines for the terminal."""
+    from contractkit.conformance.selection import describe
+
+    runs: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for case in cases:
+        titles[case.rule.id] = case.rule.title
+        if case.why_none:
+            skipped[case.rule.id] = case.why_none
+        else:
+            runs.setdefault(case.rule.id, []).append(case.label or "(whole target)")
+    live = sum(len(v) for v in runs.values())
+    lines = [f"contractkit verify {options.kind} --plan: {options.target or '(no target)'}, profile "
+             f"{options.profile.name}, seed {options.seed}" + (f", filter {describe(options)}" if options.filtered
+                                                               else ""),
+             f"would run {live} case(s) of {len(runs)} rule(s), about "
+             f"{estimate_requests(cases, options)} requests; nothing was sent", ""]
+    width = max((len(r) for r in titles), default=10)
+    for rule_id, subjects in runs.items():
+        shown = ", ".join(subjects[:6]) + (f" (+{len(subjects) - 6} more)" if len(subjects) > 6 else "")
+        lines.append(f"  {rule_id:<{width}}  {titles[rule_id]}")
+        lines.append(f"  {'':<{width}}    on {shown}")
+    if skipped:
+        lines += ["", "not verified, and why:"]
+        lines += [f"  {rule_id:<{width}}  {reason}" for rule_id, reason in skipped.items()]
+    if not (options.client_id or _env_client_id()):
+        lines += ["", "no client credentials: rules that need a token will be not verified "
+                      "(give --client-id and --client-secret-env)"]
+    return lines
+
+
+def _env_client_id() -> str | None:
+    import os
+
+    return os.environ.get("CONTRACTKIT_CLIENT_ID")
