@@ -53,6 +53,7 @@ def _verify_neuron(profile: str, report_dir: Path | None) -> tuple[bool, list[st
                            "markdown": str(report_dir / "neuron.md")}
             args = verify_namespace(stack.neuron_url, token_url=stack.token_url, client_id=stack.client_id,
                                     client_secret_env=SECRET_ENV, provider_double=stack.double_url,
+                                    other_audience="crm-data-mcp",
                                     profile=profile, require_all=True, **reports)
             code, state = run_suite(args, quiet=True)
         finally:

@@ -27,7 +27,8 @@ def verify_stack(stack: ReferenceStack):
         argv = ["verify", "neuron", "--base-url", stack.neuron_url, "--profile", "quick", *flags]
         extra = dict(env or {})
         if credentials:
-            argv += ["--token-url", stack.token_url, "--client-id", stack.client_id, "--client-secret-env", SECRET_ENV]
+            argv += ["--token-url", stack.token_url, "--client-id", stack.client_id, "--client-secret-env", SECRET_ENV,
+                     "--other-audience", "crm-data-mcp"]
             extra[SECRET_ENV] = stack.client_secret
         return run_cli(*argv, env=extra)
 

@@ -119,7 +119,10 @@ OPTIONS: tuple[Option, ...] = (
            "(enables the fault rules)", ("neuron",), "URL"),
     Option("--fault-injection", "fault_injection", "the target has the spec's fault-injection hook enabled: "
            "ignoring it is a violation", ("neuron",), action="store_true"),
-    Option("--customer-id", "customer_id", "a customer that exists on the target", ("neuron",), "UUID"),
+    Option("--customer-id", "customer_id", "an entity that exists on the target, for operations about one "
+           "(x-ai-operation.subject); default: the spec's example", ("neuron",), "ID"),
+    Option("--other-audience", "other_audience", "an audience your client may get tokens for that the API must "
+           "refuse (NEU-AUTH-005); default: a made-up one", ("neuron",), "AUD"),
     # MCP accountability
     Option("--audit-log", "audit_log", "the MCP server's audit log (JSON lines)", ("mcp",), "PATH"),
     Option("--engine-double", "engine_double", "the kit's engine double the MCP server calls", ("mcp",), "URL"),
@@ -169,6 +172,7 @@ class VerifyOptions:
     neuron_url: str | None = None
     provider_double: str | None = None
     customer_id: str | None = None
+    other_audience: str | None = None
     fault_injection: bool = False
     # MCP
     mcp_server: str | None = None
@@ -251,6 +255,7 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         neuron_url=neuron_url.rstrip("/") if neuron_url else None,
         provider_double=get("provider_double"),
         customer_id=get("customer_id"),
+        other_audience=get("other_audience"),
         fault_injection=bool(get("fault_injection")),
         mcp_server=mcp_server,
         mcp_url=mcp_url,

@@ -77,6 +77,7 @@ def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detectio
             os.environ[SECRET_ENV] = stack.client_secret
             args = verify_namespace(stack.neuron_url, token_url=stack.token_url, client_id=stack.client_id,
                                     client_secret_env=SECRET_ENV, provider_double=stack.double_url,
+                                    other_audience="crm-data-mcp",
                                     profile=profile, rule=rules_for(v, full))
             code, state = run_suite(args, quiet=True)
         result.record(code, state)

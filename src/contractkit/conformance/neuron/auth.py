@@ -18,14 +18,15 @@ from functools import lru_cache
 import jwt
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import any_body, challenge, fail, require_answer
+from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
 
-CLAUSE_401 = "components.responses.Unauthorized; RFC 6750 section 3 (WWW-Authenticate: Bearer)"
+CLAUSE_401 = "RFC 6750 section 3 (401 with WWW-Authenticate: Bearer); OpenAPI 3.1 security requirement"
+FOREIGN_AUDIENCE = "urn:contractkit:foreign-audience"
 
 
 def expect_401(exchange: Exchange, what: str) -> None:
@@ -39,11 +40,18 @@ def expect_401(exchange: Exchange, what: str) -> None:
 
 
 def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
-    return neuron.call(op, body=any_body(neuron, op), token=token, auth=False)
+    """The positive control's request, with ``token`` instead of a good one."""
+    positive_control(neuron, op)
+    return neuron.call(op, token=token, auth=False)
 
 
-@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401, applies="authenticated")
-def no_token(neuron: NeuronTarget, op: Operation) -> None:
+def _refused(count: int) -> Examined:
+    return Examined(count, "refused requests", "after a positive control with a valid token")
+
+
+@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401,
+                        applies="authenticated")
+def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: calls the operation without an Authorization header.
 
     Why: an AI endpoint that answers anonymous callers leaks customer data and spends money.
@@ -52,16 +60,19 @@ def no_token(neuron: NeuronTarget, op: Operation) -> None:
     ``WWW-Authenticate: Bearer``, not an analysis.
     """
     expect_401(_send(neuron, op, None), "no token")
+    return _refused(1)
 
 
 @NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401, applies="authenticated")
-def malformed_token(neuron: NeuronTarget, op: Operation) -> None:
+def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
     Why: a parser that crashes or lets garbage through is an open door.
     """
-    for token in ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c"):
+    tokens = ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c")
+    for token in tokens:
         expect_401(_send(neuron, op, token), f"malformed token {token!r}")
+    return _refused(len(tokens))
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +84,7 @@ def _foreign_key() -> object:
 
 def _claims(neuron: NeuronTarget, op: Operation, **extra: object) -> dict:
     now = int(time.time())
-    return {"sub": "contractkit", "client_id": "contractkit", "aud": neuron.spec.audience or "neuron-api",
+    return {"sub": "contractkit", "client_id": "contractkit", "aud": neuron.spec.audiences or FOREIGN_AUDIENCE,
             "scope": " ".join(op.scopes or ()), "iat": now, "nbf": now, "exp": now + 300,
             "jti": secrets.token_hex(8), **extra}
 
@@ -101,15 +112,18 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures", applies="authenticated")
-def tampered_token(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures",
+                        applies="authenticated")
+def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a token signed by a foreign key, an ``alg: none`` token, and (with
     credentials) a real token whose payload was edited after signing.
 
     Why: accepting any of them means anyone can mint their own scopes.
     """
-    for what, token in forged_tokens(neuron, op):
+    tokens = forged_tokens(neuron, op)
+    for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
+    return _refused(len(tokens))
 
 
 _EXPIRED_LOCK = threading.Lock()
@@ -140,44 +154,29 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
         return expired_tokens[key]
 
 
-@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)", applies="authenticated")
-def expired(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)",
+                        applies="authenticated")
+def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
     expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
     """
     expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+    return _refused(1)
 
 
 def other_audiences(neuron: NeuronTarget) -> list[str]:
-    """Audiences the client might hold besides the API's own: those the MCP spec declares."""
-    found: list[str] = []
-    try:
-        from contractkit.loading import load_document
-        from contractkit.resources import mcp_spec_path
-
-        data = load_document(mcp_spec_path()).data
-
-        def walk(node: object) -> None:
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key == "audience" and isinstance(value, str):
-                        found.append(value)
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(data)
-    except Exception:  # the bundled MCP spec is a hint only
-        pass
-    return [a for a in dict.fromkeys(found) if a != neuron.spec.audience]
+    """Audiences that are none of the API's: ``--other-audience`` if given, else a foreign one."""
+    given = getattr(neuron.options, "other_audience", None)
+    candidates = [given] if given else [FOREIGN_AUDIENCE]
+    return [a for a in candidates if a not in neuron.spec.audiences]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
                         clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
-def wrong_audience(neuron: NeuronTarget, op: Operation) -> None:
-    """What it does: asks the issuer for a token with the operation's scopes but another audience
-    the client holds, and sends it. Not verified when the client holds no other audience.
+def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
+    """What it does: asks the token endpoint for a token with the operation's scopes for an audience
+    that is none of the spec's ``x-audience``, and sends it. Not verified when the endpoint will not
+    mint one (give ``--other-audience`` with an audience your client may ask for).
 
     Why: without the audience check a token meant for an MCP server opens neuron/ too.
     """
@@ -189,13 +188,15 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> None:
             reasons.append(exc.message)
             continue
         expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
-        return
-    raise NotVerified("the client holds no other audience to test with" + (f" ({reasons[0]})" if reasons else ""))
+        return _refused(1)
+    raise NotVerified("the token endpoint minted no token for another audience"
+                      + (f" ({reasons[0]})" if reasons else ""))
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
-                        clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)", applies="authenticated")
-def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
+                        clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)",
+                        applies="authenticated")
+def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token holding every scope of the API except this operation's.
 
     Why: scopes are how engine/ limits what each service may ask of neuron/.
@@ -208,6 +209,9 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
         raise NotVerified("the spec declares no other scope to build a token without this one")
     exchange = _send(neuron, op, neuron.tokens.token(others))
     require_answer(exchange, "token without the scope")
+    if exchange.status == 401:
+        raise NotVerified("the token without the operation's scope was refused as a token (401), so the "
+                          "scope check could not be reached")
     if exchange.status != 403:
         raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange,
                    f"the token held the scopes {others} ($TOKEN in the reproduction)")
@@ -216,6 +220,7 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> None:
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
     if "scope" not in params:
         raise fail("the insufficient_scope challenge does not name the scope needed (scope=...)", exchange)
+    return _refused(1)
 
 
 def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
@@ -237,7 +242,7 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
                         clause="DESIGN: credentials are never reflected in any response, stream frame or log line",
                         tags=("audit",), applies="authenticated")
-def no_reflection(neuron: NeuronTarget, op: Operation) -> None:
+def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
     (or their signatures) in every header and body that came back, stream frames included; it
     then scans every exchange of the run so far.
@@ -248,18 +253,22 @@ def no_reflection(neuron: NeuronTarget, op: Operation) -> None:
     tokens += [t for _, t in forged_tokens(neuron, op)]
     REDACTOR.add(tokens[0])
     for token in tokens:
-        exchange = _send(neuron, op, token)
+        exchange = neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
         where = reflected(exchange, [token])
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
     real = neuron.tokens.try_token(op.scopes or ())
     if real:
-        exchange = neuron.call(op, body=any_body(neuron, op), token=real)
+        exchange = neuron.call(op, parts=neuron.reachable_request(op), token=real)
         where = reflected(exchange, [real])
         if where:
             raise fail(f"the valid token came back in {where}", exchange)
-    for exchange in neuron.logged():
+    logged = neuron.logged()
+    for exchange in logged:
         sent = exchange.request_headers.get("authorization", "").partition(" ")[2]
         where = reflected(exchange, [sent]) if sent else None
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
+    answered = len(tokens) + (1 if real else 0)
+    return Examined(answered + len(logged), "answers", f"{answered} probes with credentials, {len(logged)} "
+                    "earlier exchanges of the run")

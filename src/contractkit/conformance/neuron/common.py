@@ -13,15 +13,27 @@ from contractkit.spec.neuron import Operation
 _PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
-def any_body(neuron: NeuronTarget, operation: Operation) -> Any:
-    """A request body good enough to reach the auth layer: the valid one when possible."""
-    try:
-        return neuron.valid_body(operation)
-    except NotVerified:
-        body = operation.example_body
-        if isinstance(body, dict) and operation.takes_customer:
-            return {**body, "customer_id": neuron.unknown_customer()}
-        return body if body is not None else ({} if operation.request_schema else None)
+def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
+    """The valid request with a token of the operation's scopes must succeed before a refusal means
+    anything: a target that refuses everything (404, 429, a broken token) proves nothing by refusing.
+
+    Done once per operation and run; raises NotVerified with what the control got instead.
+    """
+    key = f"positive_control:{operation.label}"
+    cached = neuron.notes.get(key)
+    if cached is None:
+        try:
+            cached = neuron.call(operation)
+        except NotVerified as exc:
+            cached = exc
+        neuron.notes[key] = cached
+    if isinstance(cached, NotVerified):
+        raise NotVerified(f"no positive control: {cached.message}")
+    if not cached.ok or not 200 <= (cached.status or 0) < 300:
+        got = cached.error if not cached.ok else f"HTTP {cached.status}"
+        raise NotVerified(f"positive control failed: the valid request with a token of the operation's scopes "
+                          f"got {got}, so a refusal would prove nothing")
+    return cached
 
 
 def require_answer(exchange: Exchange, what: str) -> None:

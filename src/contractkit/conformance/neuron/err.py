@@ -1,7 +1,7 @@
 """Error rules: the one error body everywhere, no leaked internals, no 5xx for bad input, 404s.
 
 Each rule provokes errors of its own (no token, broken JSON, a wrong media type, an oversized
-body, an unknown customer) and also judges every non-2xx answer the run has seen so far.
+body, an unknown entity) and also judges every non-2xx answer the run has seen so far.
 """
 
 from __future__ import annotations
@@ -10,23 +10,23 @@ import contextlib
 import json
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import any_body, fail, require_answer
+from contractkit.conformance.neuron.common import fail, positive_control, require_answer
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.sch import schema_run
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
 
 _HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
-    ("broken JSON", b'{"customer_id": ', "application/json"),
+    ("broken JSON", b'{"a": ', "application/json"),
     ("a JSON array", b"[1, 2, 3]", "application/json"),
     ("JSON null", b"null", "application/json"),
     ("deeply nested JSON", b'{"context": ' + b'{"a": ' * 200 + b"1" + b"}" * 201, "application/json"),
-    ("a huge number", b'{"customer_id": 1e999999, "message": 1e999999}', "application/json"),
-    ("invalid UTF-8", b'{"customer_id": "\xff\xfe", "message": "\xff"}', "application/json"),
-    ("form data", b"customer_id=1&message=x", "application/x-www-form-urlencoded"),
+    ("a huge number", b'{"a": 1e999999, "b": 1e999999}', "application/json"),
+    ("invalid UTF-8", b'{"a": "\xff\xfe", "b": "\xff"}', "application/json"),
+    ("form data", b"a=1&b=x", "application/x-www-form-urlencoded"),
     ("an empty body", b"", "application/json"),
 )
 
@@ -43,18 +43,18 @@ def provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
-    out = [neuron.call(op, body=any_body(neuron, op), auth=False)] if op.authenticated else []
+    reachable = neuron.reachable_request(op)
+    out = [neuron.call(op, parts=reachable, auth=False)] if op.authenticated else []
     if op.request_schema is None:
         return out
     if op.authenticated and not neuron.tokens.available:
         return out
     for _, content, media in _HOSTILE_BODIES:
-        out.append(neuron.call(op, content=content, headers={"content-type": media}))
-    if op.takes_customer:
-        body = dict(op.example_body) if isinstance(op.example_body, dict) else {}
-        out.append(neuron.call(op, body={**body, "customer_id": neuron.unknown_customer()}))
+        out.append(neuron.call(op, parts=reachable, content=content, headers={"content-type": media}))
+    if op.subject is not None:
+        out.append(neuron.call(op, parts=neuron.request(op, unknown=True)))
     if op.declares(413):
-        out.append(neuron.call(op, content=b'{"message": "' + b"x" * 70_000 + b'"}',
+        out.append(neuron.call(op, parts=reachable, content=b'{"a": "' + b"x" * 70_000 + b'"}',
                                headers={"content-type": "application/json"}))
     return out
 
@@ -65,8 +65,9 @@ def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
-                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",), applies="authenticated")
-def error_body(neuron: NeuronTarget, op: Operation) -> None:
+                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",),
+                        applies="authenticated")
+def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: validates the body of every non-2xx answer (provoked here, and seen by the
     rest of the run) against the error schema the spec declares for that status, with a JSON
     media type.
@@ -89,12 +90,20 @@ def error_body(neuron: NeuronTarget, op: Operation) -> None:
         if problems:
             raise fail(f"the {exchange.status} body does not match the error schema: {problems[0]}", exchange,
                        *problems[1:])
+    return Examined(len(errors), "error answers", _statuses(errors))
+
+
+def _statuses(exchanges: list[Exchange]) -> str:
+    counts: dict[int, int] = {}
+    for e in exchanges:
+        counts[e.status or 0] = counts.get(e.status or 0, 0) + 1
+    return ", ".join(f"{n} x {status}" for status, n in sorted(counts.items()))
 
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
                         clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts",
                         tags=("audit",), applies="authenticated")
-def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
+def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: looks for stack traces, exception class names, source file paths, secrets
     (provider keys, private keys, this run's tokens) and prompt text in the body and headers of
     every error answer, provoked or seen.
@@ -113,11 +122,13 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> None:
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)
+    return Examined(len(errors), "error answers", _statuses(errors))
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
-                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)", applies="authenticated")
-def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
+                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)",
+                        applies="authenticated")
+def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
     bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); no answer
     may be a 5xx. (Invalid input answered as if valid is NEU-SCH-006.)
@@ -136,19 +147,28 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> None:
         require_answer(exchange, "invalid input")
         if (exchange.status or 0) >= 500:
             raise fail(f"invalid input got {exchange.status}", exchange)
+    return Examined(len(exchanges), "invalid requests", _statuses(exchanges))
 
 
-@NEURON_CHECKS.register("NEU-ERR-004", "An unknown customer gets 404", clause="components.responses.CustomerNotFound", applies="customer")
-def unknown_customer(neuron: NeuronTarget, op: Operation) -> None:
-    """What it does: asks about a random customer id that cannot exist; the answer must be 404.
+@NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",
+                        clause="docs/extensions.md#x-ai-operation (subject.not_found_status); RFC 9110 section 15.5.5",
+                        applies="customer")
+def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
+    """What it does: asks about an entity that cannot exist, where the spec's
+    ``x-ai-operation.subject`` says the entity is named (a path, query or header parameter, or a
+    field of the body); the answer must be the subject's ``not_found_status`` (404 by default).
+    The same request about the known entity must succeed first (the positive control).
 
     Why: an AI layer that invents an analysis for a customer that does not exist misleads its
     caller with confidence.
     """
-    body = dict(op.example_body) if isinstance(op.example_body, dict) else {}
-    body["customer_id"] = neuron.unknown_customer()
-    exchange = neuron.call(op, body=body)
-    require_answer(exchange, "unknown customer")
-    if exchange.status != 404:
-        raise fail(f"an unknown customer_id got {exchange.status}, expected 404", exchange,
-                   "sent: " + json.dumps(body))
+    subject = op.subject
+    assert subject is not None
+    positive_control(neuron, op)
+    parts = neuron.request(op, unknown=True)
+    exchange = neuron.call(op, parts=parts)
+    require_answer(exchange, "unknown entity")
+    if exchange.status != subject.not_found_status:
+        raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
+                   f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
+    return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

@@ -3,11 +3,15 @@
 * ``--provider-double URL``: the target was started pointed at the kit's provider double
   (``contractkit serve provider-double``); the suite arms faults through its control endpoint
   (``POST URL/_control/faults``) around each request.
-* the spec's ``x-fault-injection`` hook: a header (``X-Fault-Inject: <mode>``) that a staging
-  neuron/ honours when started with it enabled. Without ``--fault-injection`` the suite probes
-  whether the target honours it; with it, a target that ignores the header is in violation.
+* the spec's ``x-fault-injection`` hook: the header it names, with the value it gives for each
+  of the kit's modes, that a staging neuron/ honours when started with it enabled. Without
+  ``--fault-injection`` the suite probes whether the target honours it; with it, a target that
+  ignores the header is in violation.
 
-Without either, every fault rule is reported "not verified" with the reason, never passed.
+A fault counts only when it is seen to happen: with the double, its request counter must have
+moved while the fault was armed (``FaultWindow.reached``); with the header, the target's answer
+must show the failure (judged by the rules). Without either way, every fault rule is reported
+"not verified" with the reason, never passed and never failed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -33,6 +38,20 @@ DOUBLE_MODES = {
 WHOLE_ANSWER_MODES = ("provider_error", "provider_timeout", "provider_rate_limit", "provider_malformed")
 
 
+@dataclass
+class FaultWindow:
+    """The requests sent inside one ``with driver.fault(mode)``: the headers to add, and afterwards
+    whether the provider double saw any provider call (``None`` for the header hook)."""
+
+    mode: str
+    headers: dict[str, str] = field(default_factory=dict)
+    reached: bool | None = None
+
+    def not_seen(self) -> NotVerified:
+        return NotVerified(f"the fault {self.mode!r} was not seen to happen: the provider double received no "
+                           "provider call while it was armed (is the target pointed at this --provider-double?)")
+
+
 class FaultDriver:
     """Causes one named provider failure for the requests sent inside ``with driver.fault(mode)``."""
 
@@ -44,7 +63,7 @@ class FaultDriver:
         self._http = httpx.Client(timeout=timeout)
         hook = spec.fault_injection
         self.header = hook.get("header") if self.double_url is None else None
-        self.modes = [m for m in (hook.get("modes") or DOUBLE_MODES) if self.double_url is None or m in DOUBLE_MODES]
+        self.modes = list(DOUBLE_MODES) if self.double_url else [m for m in DOUBLE_MODES if spec.fault_value(m)]
 
     @property
     def via(self) -> str:
@@ -54,21 +73,25 @@ class FaultDriver:
         return [m for m in self.modes if m != "stream_interrupted"]
 
     @contextmanager
-    def fault(self, mode: str) -> Iterator[dict[str, str]]:
-        """Yield the headers to send; with the double, the fault is armed for the block's duration."""
+    def fault(self, mode: str) -> Iterator[FaultWindow]:
+        """Yield the window to send requests in; with the double, the fault is armed for its duration
+        and ``reached`` says afterwards whether any provider call arrived."""
         if mode not in self.modes:
             raise NotVerified(f"{self.via} cannot cause {mode!r}")
         if self.double_url is None:
-            yield {str(self.header): mode}
+            yield FaultWindow(mode, {str(self.header): str(self.spec.fault_value(mode))})
             return
         with self._lock:
-            self._control("POST", {"mode": DOUBLE_MODES[mode]})
+            window = FaultWindow(mode)
+            before = self._control("POST", {"mode": DOUBLE_MODES[mode]})
             try:
-                yield {}
+                yield window
             finally:
-                self._control("DELETE", None)
+                after = self._control("DELETE", None)
+                window.reached = after > before
 
-    def _control(self, method: str, body: dict | None) -> None:
+    def _control(self, method: str, body: dict | None) -> int:
+        """Arm or clear a fault; the double's count of provider calls so far."""
         url = self.double_url + "/_control/faults"
         try:
             response = self._http.request(method, url, json=body)
@@ -77,6 +100,10 @@ class FaultDriver:
                               f"{type(exc).__name__}") from None
         if response.status_code >= 400:
             raise ConfigError(f"the provider double at {url} refused {body}: HTTP {response.status_code}")
+        try:
+            return int(response.json().get("requests", 0))
+        except (ValueError, AttributeError, TypeError):
+            raise ConfigError(f"{url} did not answer like the kit's provider double") from None
 
 
 def fault_driver(spec: NeuronSpec, double_url: str | None, timeout: float) -> FaultDriver:

@@ -3,26 +3,62 @@
 Every AI operation is driven through every whole-answer fault mode the driver can cause
 (``fault_matrix``, once per run, operations in parallel per mode so timeouts overlap). The
 rules then judge the same answers: the declared fallback (a schema-valid degraded answer marked
-``fallback: true``, or 503 with ``Retry-After``), the deadline, and readiness.
+where ``x-ai-operation.fallback.marker`` says, or 503 with ``Retry-After``), the deadline, and
+readiness (``x-probe``). A fault that was not seen to happen is not counted: it proves nothing
+either way.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, require_answer
-from contractkit.conformance.neuron.event_stream import parse_sse
-from contractkit.conformance.neuron.faults import FaultDriver, fault_driver
+from contractkit.conformance.neuron.faults import FaultDriver, FaultWindow, fault_driver
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import Operation
+from contractkit.spec.neuron import Operation, pointer_get
 
 DEADLINE_MARGIN_S = 0.5
 _LOCK = threading.Lock()
+
+
+@dataclass
+class FaultAnswer:
+    """One operation's answer under one provider fault, and whether the fault was seen to happen."""
+
+    mode: str
+    exchange: Exchange
+    window: FaultWindow
+
+
+def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
+    """Whether an answer shows a provider failure: a degraded answer, a 503, a 5xx, an error frame.
+
+    None when the spec does not say how a degraded answer is marked, so it cannot be told.
+    """
+    status = exchange.status or 0
+    if not exchange.ok or status >= 500:
+        return True
+    if op.is_stream:
+        from contractkit.conformance.neuron.sse import stream_frames
+
+        grammar = op.grammar
+        if grammar is None:
+            return None
+        frames = stream_frames(exchange)
+        last = frames[-1] if frames else None
+        if last is None:
+            return True
+        if last[0] in grammar.errors:
+            return True
+        return None if grammar.fallback is None else pointer_get(last[1], grammar.fallback) is True
+    if op.fallback_marker is None:
+        return None
+    return pointer_get(exchange.json_or_none(), op.fallback_marker) is True
 
 
 def driver_for(neuron: NeuronTarget) -> FaultDriver:
@@ -45,67 +81,89 @@ def driver_for(neuron: NeuronTarget) -> FaultDriver:
 
 
 def _probe_hook(neuron: NeuronTarget, driver: FaultDriver) -> None:
-    ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream and op.fallback_mode == "degraded_answer"]
+    ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream]
     if not ops or "provider_error" not in driver.modes:
         raise NotVerified("no operation to probe the fault-injection hook with")
     op = ops[0]
-    with driver.fault("provider_error") as headers:
-        exchange = neuron.call(op, body=neuron.valid_body(op), headers=headers)
-    body = exchange.json_or_none()
-    if exchange.status == 200 and isinstance(body, dict) and body.get("fallback") is False:
+    with driver.fault("provider_error") as window:
+        exchange = neuron.call(op, headers=window.headers)
+    if exchange.ok and (exchange.status or 0) < 300 and shows_fault(op, exchange) is not True:
         raise NotVerified(f"the target ignores {driver.header} (its hook is off) and no --provider-double was "
                           "given; enable the hook on staging and pass --fault-injection, or use --provider-double")
 
 
-def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], Exchange]:
+def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], FaultAnswer]:
     """(operation label, mode) -> the answer under that fault; computed once per run."""
     driver = driver_for(neuron)
     with _LOCK:
         if "fault_matrix" in neuron.notes:
             return neuron.notes["fault_matrix"]
     ops = [op for op in neuron.spec.operations if op.ai]
-    bodies = {op.label: neuron.valid_body(op) for op in ops}
+    requests = {}
     for op in ops:
-        neuron.token_for(op)
-    matrix: dict[tuple[str, str], Exchange] = {}
+        try:
+            requests[op.label] = neuron.request(op)
+            neuron.token_for(op)
+        except NotVerified:
+            continue
+    ops = [op for op in ops if op.label in requests]
+    matrix: dict[tuple[str, str], FaultAnswer] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(ops))) as pool:
         for mode in driver.whole_answer_modes():
-            with driver.fault(mode) as headers:
-                futures = {op.label: pool.submit(_timed_call, neuron, op, bodies[op.label], headers) for op in ops}
-                for label, future in futures.items():
-                    matrix[(label, mode)] = future.result()
+            with driver.fault(mode) as window:
+                futures = {op.label: pool.submit(_timed_call, neuron, op, requests[op.label], window.headers)
+                           for op in ops}
+                answers = {label: future.result() for label, future in futures.items()}
+            for label, exchange in answers.items():
+                matrix[(label, mode)] = FaultAnswer(mode, exchange, window)
     _recover(neuron, ops)
     with _LOCK:
         neuron.notes["fault_matrix"] = matrix
     return matrix
 
 
-def _timed_call(neuron: NeuronTarget, op: Operation, body: Any, headers: dict[str, str]) -> Exchange:
+def _timed_call(neuron: NeuronTarget, op: Operation, parts: object, headers: dict[str, str]) -> Exchange:
     timeout = max(neuron.options.request_timeout, (op.deadline_s or 0) + 5)
-    return neuron.call(op, body=body, headers=headers, timeout=timeout)
+    return neuron.call(op, parts=parts, headers=headers, timeout=timeout)  # type: ignore[arg-type]
 
 
 def _recover(neuron: NeuronTarget, ops: list[Operation]) -> None:
     """One good call, so that readiness recovers before the rest of the run."""
     for op in ops[:1]:
-        neuron.call(op, body=neuron.valid_body(op))
+        neuron.call(op)
 
 
-def _answers(neuron: NeuronTarget, op: Operation) -> list[tuple[str, Exchange]]:
+def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer], list[str]]:
+    """The answers of ``op`` under faults that were seen to happen, and why the others do not count."""
     if op.ai is None:
         raise NotVerified(f"{op.label} declares no x-ai-operation")
-    matrix = fault_matrix(neuron)
-    found = [(mode, ex) for (label, mode), ex in matrix.items() if label == op.label]
-    if not found:
-        raise NotVerified("the fault driver could cause no whole-answer failure")
-    return found
+    answers = [a for (label, _), a in fault_matrix(neuron).items() if label == op.label]
+    if not answers:
+        raise NotVerified(f"the fault driver could cause no whole-answer failure on {op.label}")
+    seen, unseen = [], []
+    for answer in answers:
+        if answer.window.reached is False:
+            unseen.append(f"{answer.mode}: the provider double received no provider call")
+            continue
+        shown = shows_fault(op, answer.exchange)
+        if shown is None:
+            unseen.append(f"{answer.mode}: the spec does not say how a degraded answer is marked "
+                          "(x-ai-operation.fallback.marker)")
+        elif shown is False and answer.window.reached is None:
+            if neuron.options.fault_injection:
+                raise fail(f"under {answer.mode}: the target answered normally although the fault-injection "
+                           f"header asked for a provider failure (--fault-injection says the hook is on)",
+                           answer.exchange)
+            unseen.append(f"{answer.mode}: the answer shows no failure (the hook may be off)")
+        else:
+            seen.append(answer)
+    return seen, unseen
 
 
 def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchange: Exchange) -> None:
     require_answer(exchange, f"under {mode}")
     status = exchange.status or 0
-    declared = op.fallback_mode
-    if declared == "unavailable":
+    if op.fallback_mode == "unavailable":
         if status != 503:
             raise fail(f"under {mode}: expected the declared fallback 503 (mode unavailable), got {status}", exchange)
         if not (exchange.headers.get("retry-after") or "").strip().isdigit():
@@ -114,41 +172,49 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
     if status == 503 and exchange.headers.get("retry-after", "").strip().isdigit():
         return  # 503 + Retry-After is always an acceptable fallback
     if status != 200:
-        raise fail(f"under {mode}: expected a degraded answer (200, fallback: true) or 503 + Retry-After, "
+        raise fail(f"under {mode}: expected a degraded answer (200, marked degraded) or 503 + Retry-After, "
                    f"got {status}", exchange)
     if op.is_stream:
-        events = parse_sse(exchange)
-        done = [e for e in events if e[0] in ("done", "error")]
-        if not done or (done[-1][0] == "done" and (done[-1][1] or {}).get("fallback") is not True):
-            raise fail(f"under {mode}: the stream did not end with a terminal event marked fallback: true", exchange)
+        if shows_fault(op, exchange) is not True:
+            raise fail(f"under {mode}: the stream did not end with an error frame or an ending frame marked "
+                       "degraded", exchange)
         return
     body = exchange.json_or_none()
-    if not isinstance(body, dict) or body.get("fallback") is not True:
-        raise fail(f"under {mode}: the 200 answer is not marked fallback: true", exchange)
     schema = next((m.get("schema") for m in op.responses["200"].content.values() if m.get("schema")), None)
     problems = neuron.spec.errors(schema, body) if schema else []
     if problems:
         raise fail(f"under {mode}: the degraded answer does not match its schema: {problems[0]}", exchange)
 
 
+def _evidence(seen: list[FaultAnswer], unseen: list[str], what: str) -> Examined:
+    modes = ", ".join(sorted({a.mode for a in seen}))
+    if not seen:
+        raise NotVerified("no provider fault was seen to happen: " + "; ".join(unseen))
+    return Examined(len(seen), what, f"faults seen: {modes}", "; ".join(unseen))
+
+
 @NEURON_CHECKS.register("NEU-FB-001", "Provider failures get the declared fallback, never a bare 5xx",
-                        clause="x-ai-operation.fallback; x-fault-injection.modes", tags=("disruptive",), applies="ai")
-def declared_fallback(neuron: NeuronTarget, op: Operation) -> None:
+                        clause="docs/extensions.md#x-ai-operation (fallback); docs/extensions.md#x-fault-injection",
+                        tags=("disruptive",), applies="ai")
+def declared_fallback(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: makes the LLM provider fail in every way the driver can (5xx, timeout,
     429, malformed answer) and checks the operation's declared fallback: a schema-valid answer
-    marked ``fallback: true`` (``degraded_answer``) or 503 with ``Retry-After`` (``unavailable``).
+    marked degraded (``degraded_answer``) or 503 with ``Retry-After`` (``unavailable``). A fault
+    counts only when it was seen to happen (the double received the call, or the answer shows it).
 
     Why: the provider fails in production; a 500 there takes engine/ down with it.
     """
-    for mode, exchange in _answers(neuron, op):
-        check_fallback_answer(neuron, op, mode, exchange)
+    seen, unseen = seen_answers(neuron, op)
+    for answer in seen:
+        check_fallback_answer(neuron, op, answer.mode, answer.exchange)
+    return _evidence(seen, unseen, "answers under provider faults")
 
 
 @NEURON_CHECKS.register("NEU-FB-002", "Answers arrive within the operation's deadline, even when the provider fails",
-                        clause="x-ai-operation.deadline_ms", tags=("disruptive",), applies="ai")
-def deadline_kept(neuron: NeuronTarget, op: Operation) -> None:
-    """What it does: times every answer under every provider fault (a hanging provider
-    included) and a normal answer, against ``deadline_ms`` (plus 0.5 s for the network).
+                        clause="docs/extensions.md#x-ai-operation (deadline_ms)", tags=("disruptive",), applies="ai")
+def deadline_kept(neuron: NeuronTarget, op: Operation) -> Examined:
+    """What it does: times every answer under every provider fault that was seen to happen (a
+    hanging provider included) and a normal answer, against ``deadline_ms`` (plus 0.5 s).
 
     Why: engine/ sizes its own timeouts from the deadline; an AI call that overruns it holds
     a user request hostage.
@@ -156,58 +222,60 @@ def deadline_kept(neuron: NeuronTarget, op: Operation) -> None:
     deadline = op.deadline_s
     if deadline is None:
         raise NotVerified(f"{op.label} declares no deadline_ms")
-    answers = _answers(neuron, op)
-    normal = neuron.call(op, body=neuron.valid_body(op))
-    answers.append(("no fault", normal))
-    for mode, exchange in answers:
+    seen, unseen = seen_answers(neuron, op)
+    timed = [(a.mode, a.exchange) for a in seen] + [("no fault", neuron.call(op))]
+    for mode, exchange in timed:
         if exchange.error and "no complete answer" not in exchange.error:
             require_answer(exchange, f"under {mode}")
         if exchange.elapsed_s > deadline + DEADLINE_MARGIN_S:
             raise fail(f"under {mode}: answered after {exchange.elapsed_s:.2f} s, the deadline is {deadline:g} s",
                        exchange)
+    return _evidence(seen, unseen, "timed answers under provider faults")
 
 
-def readiness_operation(neuron: NeuronTarget) -> Operation | None:
-    for op in neuron.spec.operations:
-        if op.method != "GET" or "200" not in op.responses:
-            continue
-        for media in op.responses["200"].content.values():
-            schema = neuron.spec.deref(media.get("schema") or {})
-            status = neuron.spec.deref(((schema or {}).get("properties") or {}).get("status") or {})
-            if "degraded" in (status.get("enum") or []):
-                return op
-    return None
-
-
-def _ready_state(neuron: NeuronTarget, ready: Operation) -> tuple[str | None, Exchange]:
+def _degraded(neuron: NeuronTarget, ready: Operation) -> tuple[bool | None, Exchange]:
     exchange = neuron.call(ready)
-    body = exchange.json_or_none()
-    return (body.get("status") if isinstance(body, dict) else None), exchange
+    rule = (ready.probe or {}).get("degraded") or {}
+    value = pointer_get(exchange.json_or_none(), rule.get("pointer"), _ABSENT)
+    if value is _ABSENT:
+        return None, exchange
+    return value in (rule.get("values") or []), exchange
+
+
+_ABSENT = object()
 
 
 @NEURON_CHECKS.register("NEU-FB-003", "Readiness reports the provider's degradation, then its recovery",
-                        clause="paths./ready (Readiness.status degraded / ready)", tags=("disruptive",))
-def readiness(neuron: NeuronTarget) -> None:
-    """What it does: makes the provider fail once, then reads readiness (must say ``degraded``),
-    makes one good call, and reads it again (must say ``ready``).
+                        clause="docs/extensions.md#x-probe (readiness, degraded)", tags=("disruptive",))
+def readiness(neuron: NeuronTarget) -> Examined:
+    """What it does: makes the provider fail once (and sees that it did), then reads the
+    readiness probe (``x-probe: {role: readiness}``), which must show the degradation its
+    ``degraded`` pointer and values declare; makes one good call and reads it again, which must
+    no longer show it.
 
     Why: orchestrators and on-call engineers learn about a failing provider from readiness.
     """
-    ready = readiness_operation(neuron)
-    if ready is None:
-        raise NotVerified("the spec declares no readiness operation with a 'degraded' status")
+    ready = neuron.spec.probe("readiness")
+    if ready is None or not (ready.probe or {}).get("degraded"):
+        raise NotVerified("the spec declares no readiness probe with a degraded state (x-probe)")
     driver = driver_for(neuron)
     ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream]
     if not ops or "provider_error" not in driver.modes:
         raise NotVerified("no AI operation or no provider_error fault to degrade readiness with")
     op = ops[0]
-    with driver.fault("provider_error") as headers:
-        neuron.call(op, body=neuron.valid_body(op), headers=headers)
-    state, exchange = _ready_state(neuron, ready)
+    with driver.fault("provider_error") as window:
+        caused = neuron.call(op, headers=window.headers)
+    if window.reached is False:
+        raise window.not_seen()
+    if window.reached is None and shows_fault(op, caused) is not True:
+        raise NotVerified("the provider failure was not seen to happen (the answer shows no failure)")
+    state, exchange = _degraded(neuron, ready)
     require_answer(exchange, "readiness after a provider failure")
-    if state != "degraded":
-        raise fail(f"after a provider failure, readiness says {state!r}, expected 'degraded'", exchange)
-    neuron.call(op, body=neuron.valid_body(op))
-    state, exchange = _ready_state(neuron, ready)
-    if state != "ready":
-        raise fail(f"after a successful call, readiness still says {state!r}, expected 'ready'", exchange)
+    if state is not True:
+        raise fail(f"after a provider failure, readiness does not show the degradation "
+                   f"({(ready.probe or {}).get('degraded')})", exchange)
+    neuron.call(op)
+    state, exchange = _degraded(neuron, ready)
+    if state is not False:
+        raise fail("after a successful call, readiness still shows the degradation (or no longer says)", exchange)
+    return Examined(2, "readiness answers", "degraded after a provider failure, recovered after a good call")

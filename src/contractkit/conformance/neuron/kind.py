@@ -13,7 +13,7 @@ from typing import Any
 
 from contractkit.conformance.http import probe
 from contractkit.conformance.kinds import TargetKind
-from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, ws  # noqa: F401  (register the checks)
+from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, use, ws  # noqa: F401  (register the checks)
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -24,7 +24,7 @@ SELECTORS: dict[str, tuple[str, Callable[[Operation], bool]]] = {
     "authenticated": ("authenticated operation", lambda op: op.authenticated),
     "ai": ("AI operation", lambda op: op.ai is not None),
     "json_ai": ("AI operation answering JSON", lambda op: op.ai is not None and not op.is_stream),
-    "customer": ("operation about a customer", lambda op: op.takes_customer),
+    "customer": ("operation naming its subject (x-ai-operation.subject)", lambda op: op.subject is not None),
     "stream": ("SSE operation", lambda op: op.is_stream),
     "rate_limited": ("rate-limited operation", lambda op: op.rate_limit is not None),
     "json_answers": ("operation answering JSON", lambda op: any(
@@ -63,11 +63,14 @@ def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
     spec = load_spec(options)
     if selector == "turns":
         return [op for op in spec.operations if op.is_stream] + ws.endpoints_of(spec)
+    if selector == "websocket":
+        return ws.endpoints_of(spec)
     return [op for op in spec.operations if SELECTORS[selector][1](op)]
 
 
 def _describe(selector: str) -> str:
-    return "stream (SSE operation or WebSocket)" if selector == "turns" else SELECTORS[selector][0]
+    return {"turns": "stream (SSE operation or WebSocket)", "websocket": "WebSocket endpoint (x-websockets)"}.get(
+        selector) or SELECTORS[selector][0]
 
 
 KIND = TargetKind("neuron", NEURON_CHECKS, _preflight, _open, _subjects, _describe)

@@ -13,9 +13,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import fail, require_answer
+from contractkit.conformance.neuron.common import fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
 
@@ -32,7 +32,7 @@ def pick_operation(neuron: NeuronTarget) -> Operation:
 
 @NEURON_CHECKS.register("NEU-RL-001", "Past the declared rate limit: 429 with Retry-After, then service resumes",
                         clause="x-rate-limit; components.responses.RateLimited", tags=("burst",))
-def rate_limited(neuron: NeuronTarget) -> None:
+def rate_limited(neuron: NeuronTarget) -> Examined:
     """What it does: sends requests to one operation as fast as it can, in waves, until the
     declared number plus a fifth were sent and one was refused (at most three times the limit,
     600 at most); at least one answer must be 429 with an integer ``Retry-After``; after
@@ -48,7 +48,8 @@ def rate_limited(neuron: NeuronTarget) -> None:
     burst = min(MAX_BURST, limit + max(5, limit // 5))
     if burst <= limit:
         raise NotVerified(f"the declared limit ({limit}) is larger than the suite's largest burst ({MAX_BURST})")
-    body = neuron.valid_body(op)
+    positive_control(neuron, op)
+    parts = neuron.request(op)
     token = neuron.token_for(op)
     cap = min(MAX_BURST, max(burst, limit * 3))
     exchanges: list[Exchange] = []
@@ -56,7 +57,7 @@ def rate_limited(neuron: NeuronTarget) -> None:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         while len(exchanges) < cap:
             wave = min(WORKERS * 4, cap - len(exchanges))
-            exchanges += pool.map(lambda _: neuron.call(op, body=body, token=token, paced=False), range(wave))
+            exchanges += pool.map(lambda _: neuron.call(op, parts=parts, token=token, paced=False), range(wave))
             if len(exchanges) >= burst and any(e.status == 429 for e in exchanges):
                 break
     elapsed = time.monotonic() - started
@@ -75,7 +76,11 @@ def rate_limited(neuron: NeuronTarget) -> None:
     if not retry_after.isdigit():
         raise fail(f"429 without an integer Retry-After (got {retry_after or 'none'!r})", first)
     time.sleep(min(int(retry_after), window * 2, 30) + 0.2)
-    after = neuron.call(op, body=body, token=token, paced=False)
+    after = neuron.call(op, parts=parts, token=token, paced=False)
     require_answer(after, "after the Retry-After wait")
     if after.status == 429:
         raise fail(f"still 429 after waiting Retry-After ({retry_after} s)", after)
+    if not 200 <= (after.status or 0) < 300:
+        raise fail(f"after waiting Retry-After ({retry_after} s) the valid request got {after.status}", after)
+    return Examined(len(exchanges) + 1, "requests", f"{len(limited)} refused with 429 and Retry-After "
+                    f"{retry_after} s; served again after the wait")

@@ -5,9 +5,9 @@ checks judge the answers; the suite sends them with its bounded, paced client, s
 target cannot hang or flood the run. One generation per operation is shared by every rule that
 judges it (``schema_run``); each rule then reports on its own.
 
-Generated customer ids are random, so most valid cases would only ever see 404; half of the
-positive cases are steered to a customer that exists (``--customer-id`` or the spec's example)
-so that the 200 answers are exercised too.
+Generated subjects (the entity an operation is about) are random, so most valid cases would only
+ever see 404; half of the positive cases are steered to an entity that exists (``--customer-id``
+or the spec's example), wherever the subject lives, so that the 200 answers are exercised too.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import httpx
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import NotVerified, Violation
+from contractkit.conformance.outcomes import Examined, NotVerified, Violation
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import Operation
+from contractkit.spec.neuron import Operation, pointer_set
 
 _DROP_HEADERS = {"user-agent", "accept-encoding", "connection", "accept", "x-schemathesis-testcaseid"}
 
@@ -108,10 +108,21 @@ def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | No
 
 
 def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
-    if op.takes_customer and isinstance(case.body, dict) and neuron.known_customer:
-        case.body = {**case.body, "customer_id": neuron.known_customer}
+    subject, known = op.subject, neuron.known_customer
+    if subject is None or known is None:
+        return False
+    if subject.location == "body":
+        if not isinstance(case.body, dict):
+            return False
+        case.body = pointer_set(case.body, subject.name, known)
         return True
-    return False
+    container = {"path": "path_parameters", "query": "query", "header": "headers"}[subject.location]
+    values = getattr(case, container, None)
+    if values is None:
+        values = {}
+        setattr(case, container, values)
+    values[subject.name] = known if subject.location != "header" else str(known)
+    return True
 
 
 def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None) -> Exchange:
@@ -161,7 +172,7 @@ def _failure_text(failure: Any) -> str:
 
 
 def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: Callable[[Sample], list[str]],
-          what: str) -> None:
+          what: str) -> Examined:
     """Raise a Violation for the first sample ``verdict`` objects to, counting all of them."""
     answered = [s for s in samples if s.exchange.ok]
     failures = [(s, v) for s in answered if (v := verdict(s))]
@@ -177,6 +188,15 @@ def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: C
                         evidence=broken[0].exchange.evidence(), operation=op.label)
     if not answered:
         raise NotVerified(f"no {what} could be generated for {op.label}")
+    return Examined(len(answered), what, _sources(answered))
+
+
+def _sources(samples: list[Sample]) -> str:
+    positive = sum(1 for s in samples if s.positive)
+    steered = sum(1 for s in samples if s.steered)
+    parts = [f"{positive} valid" + (f" ({steered} about the known entity)" if steered else ""),
+             f"{len(samples) - positive} invalid"]
+    return ", ".join(p for p in parts if not p.startswith("0 "))
 
 
 def _below_500(samples: list[Sample]) -> list[Sample]:
@@ -195,7 +215,7 @@ CLAUSE = "paths.*.responses (OpenAPI 3.1 response objects)"
 
 @NEURON_CHECKS.register("NEU-SCH-001", "Response bodies match their declared schemas",
                         clause=CLAUSE + " content.schema", applies="json_answers")
-def response_schema(neuron: NeuronTarget, op: Operation) -> None:
+def response_schema(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: validates every successful JSON answer to generated requests against the
     schema the spec declares for its status (schemathesis ``response_schema_conformance``).
     Error bodies are NEU-ERR-001's; event streams are judged per event by NEU-SSE-001 against
@@ -210,63 +230,84 @@ def response_schema(neuron: NeuronTarget, op: Operation) -> None:
                and (not s.exchange.ok or (s.exchange.status or 0) < 400)]
     if not samples and run.samples:
         raise NotVerified(f"no generated request to {op.label} got a successful JSON answer")
-    judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
+    return judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)", applies="operation")
-def status_code(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)",
+                        applies="operation")
+def status_code(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: every status below 500 the target answers must be declared for the
     operation (schemathesis ``status_code_conformance``). 5xx answers are the business of
     NEU-SCH-005 and NEU-ERR-003, so one fault is reported once."""
     run = schema_run(neuron, op)
-    judge(neuron, op, _below_500(run.samples), lambda s: st_failures(s, _checks().status_code_conformance), "answers")
+    return judge(neuron, op, _below_500(run.samples), lambda s: st_failures(s, _checks().status_code_conformance),
+                 "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)", applies="operation")
-def content_type(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)",
+                        applies="operation")
+def content_type(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: the Content-Type of every answer must be one the spec declares for its
     status (schemathesis ``content_type_conformance``)."""
     run = schema_run(neuron, op)
-    judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
+    return judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers", applies="operation")
-def response_headers(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers",
+                        applies="operation")
+def response_headers(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: required headers (``Retry-After`` on 429/503, ``WWW-Authenticate`` on
     401/403) must be present and every declared header valid (schemathesis
     ``response_headers_conformance``)."""
     run = schema_run(neuron, op)
-    judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().response_headers_conformance), "answers")
+    return judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().response_headers_conformance),
+                 "answers")
 
 
-def _acceptance(neuron: NeuronTarget, op: Operation, sample: Sample) -> list[str]:
+def _acceptance(op: Operation, sample: Sample) -> list[str]:
     status = sample.exchange.status or 0
-    if 200 <= status < 300 or status == 429:
+    if 200 <= status < 300:
         return []
-    if status == 404 and op.takes_customer and not sample.steered and op.declares(404):
-        return []  # a valid id of a customer that does not exist
-    if status == 503 and op.declares(503):
-        return []  # the provider is down and the declared fallback is to be unavailable
+    subject = op.subject
+    if subject is not None and status == subject.not_found_status and not sample.steered:
+        return []  # a valid id of an entity that does not exist
     return [f"a valid request got {status}"]
 
 
-@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="paths.*.requestBody schemas", applies="operation")
-def valid_accepted(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="OpenAPI 3.1 request body and "
+                        "parameter objects (a request valid against them is served)", applies="operation")
+def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: requests valid against the spec, with a token holding the operation's
-    scopes, must get 2xx (or 404 for a customer that does not exist).
+    scopes, must get 2xx (or the subject's not-found status for an entity that does not exist).
+    A 429 or 503 is not acceptance: answers refused for load or a failing provider are left out
+    (the rule is partial), and when every answer was one of them the rule is not verified.
 
     Why: a target stricter than its contract rejects callers that follow the contract.
     """
     run = schema_run(neuron, op)
-    judge(neuron, op, run.positive(), lambda s: _acceptance(neuron, op, s), "valid requests")
+    samples = run.positive()
+    busy = [s for s in samples if s.exchange.status in (429, 503)]
+    judged = [s for s in samples if s not in busy]
+    if samples and not judged:
+        raise NotVerified(f"every valid request to {op.label} was refused with 429 or 503, so acceptance could "
+                          "not be judged")
+    examined = judge(neuron, op, judged, lambda s: _acceptance(op, s), "valid requests")
+    if not any(200 <= (s.exchange.status or 0) < 300 for s in judged):
+        raise NotVerified(f"no valid request to {op.label} was answered 2xx (only not-found answers about "
+                          "generated entities), so acceptance was not seen")
+    if busy:
+        return Examined(examined.count, examined.what, examined.detail,
+                        f"{len(busy)} answered 429/503 (load or provider), not judged")
+    return examined
 
 
-@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas", applies="authenticated")
-def invalid_rejected(neuron: NeuronTarget, op: Operation) -> None:
+@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas",
+                        applies="authenticated")
+def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: requests that break the request schema must be rejected with 4xx
     (schemathesis ``negative_data_rejection``), not answered as if valid."""
     run = schema_run(neuron, op)
     if not run.negative():
         raise NotVerified(f"{op.label} has no input that can be made invalid")
-    judge(neuron, op, _below_500(run.negative()), lambda s: st_failures(s, _checks().negative_data_rejection),
-          "invalid requests")
+    return judge(neuron, op, _below_500(run.negative()),
+                 lambda s: st_failures(s, _checks().negative_data_rejection), "invalid requests")

@@ -1,4 +1,4 @@
-"""``NeuronTarget``: one live neuron/ as the checks see it (spec, client, tokens, known customer).
+"""``NeuronTarget``: one live neuron/ as the checks see it (spec, client, tokens, a known entity).
 
 It also keeps a bounded log of every exchange the run made, so that run-wide rules (error
 bodies, leaks, reflected credentials) judge everything the suite saw, not only their own probes.
@@ -7,17 +7,18 @@ bodies, leaks, reflected credentials) judge everything the suite saw, not only t
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import deque
 from typing import Any
 
 from contractkit.conformance.http import Exchange, TargetClient
+from contractkit.conformance.neuron.requests import RequestParts, build, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.tokens import TokenSource, credentials_from
 from contractkit.spec.neuron import NeuronSpec, Operation
 
 _LOG_SIZE = 3000
+_UNSET: Any = object()
 
 
 class NeuronTarget:
@@ -33,6 +34,7 @@ class NeuronTarget:
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
         self._log_lock = threading.Lock()
         self.notes: dict[str, Any] = {}
+        self.extra_headers: dict[str, str] = dict(getattr(options, "headers", None) or {})
 
     def close(self) -> None:
         self.client.close()
@@ -47,44 +49,65 @@ class NeuronTarget:
         return self.options.profile
 
     @property
-    def known_customer(self) -> str | None:
+    def known_customer(self) -> Any:
+        """An entity that exists on the target: ``--customer-id``, else the one the spec's examples name."""
         if self.options.customer_id:
             return self.options.customer_id
-        ids = self.spec.example_customer_ids()
-        return ids[0] if ids else None
+        found = self.spec.example_subjects()
+        return found[0] if found else None
 
-    @staticmethod
-    def unknown_customer() -> str:
-        return str(uuid.uuid4())
+    def unknown_subject(self, operation: Operation) -> Any:
+        """A value of the operation's subject type that names no entity."""
+        assert operation.subject is not None
+        return unknown_value(subject_schema(self.spec, operation, operation.subject))
 
     def token_for(self, operation: Operation) -> str:
         """A token holding exactly the operation's scopes, or NotVerified."""
         return self.tokens.token(operation.scopes or ())
 
-    def valid_body(self, operation: Operation, **overrides: Any) -> Any:
-        """The spec's example request, pointed at the known customer; overrides win."""
-        body = operation.example_body
-        if body is None and operation.request_schema is not None:
-            raise NotVerified(f"{operation.label} has no request example to build a valid request from")
-        body = dict(body) if isinstance(body, dict) else body
-        if isinstance(body, dict) and operation.takes_customer:
-            if self.known_customer is None:
-                raise NotVerified("no known customer: pass --customer-id or give the operation a request example")
-            body["customer_id"] = self.known_customer
-        if isinstance(body, dict):
-            body.update(overrides)
-        return body
+    def request(self, operation: Operation, *, subject: Any = None, unknown: bool = False) -> RequestParts:
+        """A valid request to ``operation`` about the known entity (or ``subject``, or an unknown one)."""
+        if operation.subject is not None and subject is None:
+            if unknown:
+                subject = self.unknown_subject(operation)
+            else:
+                subject = self.known_customer
+                if subject is None:
+                    raise NotVerified(f"no known entity for {operation.label}: pass --customer-id, or give "
+                                      "x-ai-operation.subject an example")
+        return build(self.spec, operation, subject)
 
-    def call(self, operation: Operation, *, body: Any = None, token: str | None = None, auth: bool = True,
-             headers: dict[str, str] | None = None, content: bytes | None = None, paced: bool = True,
-             timeout: float | None = None) -> Exchange:
-        """Send one request to ``operation``; ``auth`` adds a token with its scopes unless ``token`` is given."""
+    def reachable_request(self, operation: Operation) -> RequestParts:
+        """A request that reaches the operation's auth layer: the valid one when possible, else one
+        about an unknown entity (enough for checks that are refused before the entity matters)."""
+        try:
+            return self.request(operation)
+        except NotVerified:
+            if operation.subject is None:
+                return RequestParts(body={} if operation.request_schema else None)
+            return self.request(operation, unknown=True)
+
+    def valid_body(self, operation: Operation) -> Any:
+        """The body of a valid request (see ``request``)."""
+        return self.request(operation).body
+
+    def call(self, operation: Operation, *, body: Any = _UNSET, parts: RequestParts | None = None,
+             token: str | None = None, auth: bool = True, headers: dict[str, str] | None = None,
+             content: bytes | None = None, paced: bool = True, timeout: float | None = None) -> Exchange:
+        """Send one request to ``operation``: ``parts`` (default: a valid request), with ``body`` if given;
+        ``auth`` adds a token with its scopes unless ``token`` is given."""
+        if parts is None:
+            parts = self.reachable_request(operation) if (body is not _UNSET or content is not None) \
+                else self.request(operation)
+        if body is not _UNSET:
+            parts = parts.with_body(body)
         if token is None and auth and operation.authenticated:
             token = self.token_for(operation)
+        send_headers = {**self.extra_headers, **parts.headers, **(headers or {})}
         exchange = self.client.request(
-            operation.method, operation.path, json_body=body if content is None else None, content=content,
-            headers=headers, token=token, operation=operation.label, rate=operation.rate_limit, paced=paced,
-            timeout=timeout,
+            operation.method, parts.target(operation.path), json_body=parts.body if content is None else None,
+            content=content, headers=send_headers, token=token, operation=operation.label,
+            rate=operation.rate_limit, paced=paced, timeout=timeout,
         )
         self.record(exchange)
         return exchange

@@ -1,8 +1,10 @@
-"""WebSocket rules (``x-websockets``): auth closes with 1008 before any data, frames, failures.
+"""WebSocket rules (``x-websockets``): auth closes before any data, frames, mid-stream failures.
 
-The endpoint's declaration gives everything: its auth methods (handshake header, first
-``auth`` message), the close code for auth failures, the server frames' schemas and the
-terminal frame types. The same frame grammar as the SSE stream is applied.
+The endpoint's declaration gives everything: its auth methods (handshake header, a first message
+shaped as ``auth.message`` says, a query parameter), the close code for auth failures, the
+server messages' schema, the stream grammar (``x-stream``: where a message names its type, which
+types open, carry deltas, end or fail a turn) and the message that asks for one answer (``turn``).
+The same grammar judgement as the SSE stream is applied.
 """
 
 from __future__ import annotations
@@ -12,22 +14,24 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import connect
 
 from contractkit.conformance.curl import curl_command
 from contractkit.conformance.neuron.auth import expired_token, forged_tokens, reflected
-from contractkit.conformance.neuron.fb import driver_for
-from contractkit.conformance.neuron.frames import frame_schema_problems, grammar_problems
+from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
+from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import REDACTOR, redact
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import StreamGrammar, pointer_get
 
 _MAX_FRAMES = 2000
 _MAX_FRAME_BYTES = 1024 * 1024
 _IDLE_S = 5.0
+TOKEN_PLACEHOLDER = "{token}"
 
 
 @dataclass
@@ -51,12 +55,49 @@ class WsEndpoint:
         return self.decl.get("auth") or {}
 
     @property
+    def methods(self) -> list[str]:
+        return list(self.auth.get("methods") or ["header"])
+
+    @property
     def close_code(self) -> int:
         return int(self.auth.get("failure_close_code", 1008))
 
     @property
-    def terminal(self) -> list[str]:
-        return list(self.decl.get("terminal_messages") or ["done", "error"])
+    def ai(self) -> dict[str, Any] | None:
+        return self.decl.get("x-ai-operation")
+
+    @property
+    def grammar(self) -> StreamGrammar | None:
+        return StreamGrammar.read(self.decl.get("x-stream"))
+
+    def kind_of(self, data: Any) -> str:
+        grammar = self.grammar
+        value = pointer_get(data, grammar.type_field) if grammar and grammar.type_field is not None else None
+        return str(value) if value is not None else "?"
+
+    def auth_message(self, token: str) -> dict[str, Any] | None:
+        """The first message that authenticates, from ``auth.message`` with the token in place."""
+        template = self.auth.get("message")
+        return _fill(template, token) if isinstance(template, dict) else None
+
+    def turn_message(self) -> dict[str, Any]:
+        """The client message that asks for one answer: ``turn``, else the first client example."""
+        turn = self.decl.get("turn")
+        if isinstance(turn, dict):
+            return dict(turn)
+        examples = (self.decl.get("examples") or {}).get("client") or []
+        for example in examples:
+            if isinstance(example, dict) and TOKEN_PLACEHOLDER not in json.dumps(example):
+                return dict(example)
+        raise NotVerified(f"{self.label} declares no turn message (turn) to ask for an answer with")
+
+
+def _fill(node: Any, token: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _fill(v, token) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, token) for v in node]
+    return token if node == TOKEN_PLACEHOLDER else node
 
 
 @dataclass
@@ -64,15 +105,21 @@ class WsSession:
     """What one connection saw: frames received and how it closed."""
 
     url: str
+    label: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
-    frames: list[tuple[str, Any]] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     close_code: int | None = None
     close_reason: str = ""
     handshake_status: int | None = None
     error: str | None = None
 
-    def evidence(self, headers: dict[str, str] | None = None, *notes: str) -> Evidence:
+    def violation(self, message: str) -> Violation:
+        return Violation(message, evidence=self.evidence(), operation=self.label)
+
+    def evidence(self, *notes: str) -> Evidence:
+        headers = self.headers
         sent = "\n".join([f"WebSocket {self.url}"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
                          + [f"> {m[:300]}" for m in self.sent])
         got = "\n".join([f"< {r[:300]}" for r in self.raw[:20]]
@@ -91,26 +138,19 @@ def endpoints_of(spec: Any) -> list[WsEndpoint]:
     return [WsEndpoint(path, decl) for path, decl in spec.websockets.items()]
 
 
-def server_schemas(neuron: NeuronTarget, ws: WsEndpoint) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    options = (ws.decl.get("server_messages") or {}).get("oneOf") or []
-    for ref in options:
-        schema = neuron.spec.deref(ref) or {}
-        const = ((schema.get("properties") or {}).get("type") or {}).get("const")
-        if const:
-            out[const] = ref
-    return out
-
-
 def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | None = None,
-             messages: list[dict[str, Any]] = (), turns: int = 0, wait_s: float | None = None) -> WsSession:  # type: ignore[assignment]
+             messages: list[dict[str, Any]] = (), turns: int = 0, wait_s: float | None = None,  # type: ignore[assignment]
+             query: dict[str, str] | None = None) -> WsSession:
     """Connect, send ``messages``, read frames until ``turns`` terminal frames or the close."""
-    url = neuron.ws_url(ws.path)
-    session = WsSession(url)
+    url = neuron.ws_url(ws.path) + (f"?{urlencode(query)}" if query else "")
+    headers = {**neuron.extra_headers, **(headers or {})}
+    session = WsSession(url, ws.label, headers)
+    grammar = ws.grammar
+    terminal = grammar.terminal if grammar else ()
     timeout = wait_s or neuron.options.request_timeout
     deadline = time.monotonic() + timeout + 5
     try:
-        with connect(url, additional_headers=headers or {}, open_timeout=timeout, close_timeout=2,
+        with connect(url, additional_headers=headers, open_timeout=timeout, close_timeout=2,
                      max_size=_MAX_FRAME_BYTES) as conn:
             for message in messages:
                 text = json.dumps(message)
@@ -136,8 +176,8 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
                     data = json.loads(text)
                 except ValueError:
                     data = None
-                session.frames.append((str(data.get("type")) if isinstance(data, dict) else "?", data))
-                if session.frames[-1][0] in ws.terminal:
+                session.frames.append((ws.kind_of(data), data))
+                if session.frames[-1][0] in terminal:
                     seen_terminal += 1
                     if turns and seen_terminal >= turns:
                         break
@@ -152,75 +192,99 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
     return session
 
 
-def _bad_credentials(neuron: NeuronTarget, ws: WsEndpoint) -> list[tuple[str, dict[str, str], list[dict]]]:
-    """(what, handshake headers, first messages) that must each be refused."""
-    methods = ws.auth.get("methods") or ["header"]
+def _credentials(ws: WsEndpoint, method: str, token: str) -> tuple[dict[str, str], list[dict[str, Any]],
+                                                                    dict[str, str]] | None:
+    """(handshake headers, first messages, query) presenting ``token`` by ``method``; None if the spec
+    does not say how (a first-message method without ``auth.message``)."""
+    if method == "header":
+        return {"Authorization": f"Bearer {token}"}, [], {}
+    if method == "first_message":
+        message = ws.auth_message(token)
+        return ({}, [message], {}) if message is not None else None
+    if method == "query":
+        name = ws.auth.get("query_parameter")
+        return ({}, [], {str(name): token}) if name else None
+    return None
+
+
+def _bad_credentials(neuron: NeuronTarget, ws: WsEndpoint) -> list[tuple[str, str, str]]:
+    """(what, method, token) that must each be refused."""
     fake = type("Op", (), {"scopes": ws.scopes})()
-    cases: list[tuple[str, dict[str, str], list[dict]]] = []
     bad = [("malformed token", "not-a-token")] + [(w, t) for w, t in forged_tokens(neuron, fake)]  # type: ignore[arg-type]
     if neuron.tokens.available:
         with contextlib.suppress(NotVerified):
             bad.append(("expired token", expired_token(neuron, fake)))  # type: ignore[arg-type]
         others = [s for s in neuron.spec.all_scopes if s not in ws.scopes]
         if others:
-            bad.append(("token without the scope", neuron.tokens.token(others)))
-    for what, token in bad:
-        if "header" in methods:
-            cases.append((f"{what} in the handshake", {"Authorization": f"Bearer {token}"}, []))
-        if "first_message" in methods:
-            cases.append((f"{what} in the first message", {}, [{"type": "auth", "token": token}]))
-    if "first_message" in methods:
-        cases.append(("a chat message before any auth", {}, [{"type": "message", "message": "hello"}]))
-    return cases
+            with contextlib.suppress(NotVerified):
+                bad.append(("token without the scope", neuron.tokens.token(others)))
+    return [(f"{what} by {method}", method, token) for what, token in bad for method in ws.methods]
 
 
-@NEURON_CHECKS.register("NEU-WS-001", "WebSocket auth failures close with 1008 before any data frame",
-                        clause="x-websockets.*.auth (failure_close_code) and description")
-def ws_auth(neuron: NeuronTarget) -> None:
-    """What it does: opens the WebSocket with a malformed, forged, expired or unscoped token
-    (in the handshake header and in the first ``auth`` message) and with a chat message before
-    any auth; each must be closed with the declared code (1008) before any data frame. A
-    handshake refused with 401/403 is accepted too.
+@NEURON_CHECKS.register("NEU-WS-001", "WebSocket auth failures close with the declared code before any data frame",
+                        clause="docs/extensions.md#x-websockets (auth.failure_close_code); RFC 6455 section 7.4",
+                        applies="websocket")
+def ws_auth(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
+    """What it does: first opens the WebSocket with a valid token and asks for an answer (the
+    positive control); then with a malformed, forged, expired or unscoped token by every
+    declared method, and with a turn message before any auth; each must be closed with the
+    declared code before any data frame. A handshake refused with 401/403 is accepted too.
 
     Why: a socket that streams first and checks later has already leaked the answer.
     """
-    eps = endpoints(neuron)
-    if not eps:
-        raise NotVerified("the spec declares no x-websockets endpoint")
-    for ws in eps:
-        for what, headers, messages in _bad_credentials(neuron, ws):
-            chat = {"type": "message", "message": "What should I do next for Acme?"}
-            session = converse(neuron, ws, headers=headers, messages=[*messages, chat], turns=1)
-            data = [k for k, _ in session.frames]
-            if data:
-                raise Violation(f"{what}: the server sent {data[:3]} instead of closing with {ws.close_code}",
-                                evidence=session.evidence(headers), operation=ws.label)
-            if session.handshake_status in (401, 403):
-                continue
-            if session.close_code != ws.close_code:
-                got = f"closed with {session.close_code}" if session.close_code else (session.error or "no close")
-                raise Violation(f"{what}: expected close code {ws.close_code}, {got}",
-                                evidence=session.evidence(headers), operation=ws.label)
+    control, _ = good_session(neuron, ws, ws.methods[0], 1)
+    if not _answered(ws, control, 1):
+        raise NotVerified(f"positive control failed: with a valid token the socket gave no complete turn "
+                          f"({control.handshake_status or control.close_code or control.error})")
+    turn = ws.turn_message()
+    cases = 0
+    for what, method, token in _bad_credentials(neuron, ws):
+        presented = _credentials(ws, method, token)
+        if presented is None:
+            continue
+        headers, messages, query = presented
+        session = converse(neuron, ws, headers=headers, messages=[*messages, turn], turns=1, query=query)
+        _expect_refused(ws, session, what)
+        cases += 1
+    if any(m != "header" for m in ws.methods):
+        _expect_refused(ws, converse(neuron, ws, messages=[turn], turns=1), "a turn message before any auth")
+        cases += 1
+    return Examined(cases, "refused connections", "after a positive control with a valid token")
 
 
-def _good_session(neuron: NeuronTarget, ws: WsEndpoint, method: str, turns: int,
-                  extra_headers: dict[str, str] | None = None) -> tuple[WsSession, dict[str, str]]:
+def _expect_refused(ws: WsEndpoint, session: WsSession, what: str) -> None:
+    data = [k for k, _ in session.frames]
+    if data:
+        raise session.violation(f"{what}: the server sent {data[:3]} instead of closing with {ws.close_code}")
+    if session.handshake_status in (401, 403):
+        return
+    if session.close_code != ws.close_code:
+        got = f"closed with {session.close_code}" if session.close_code else (session.error or "no close")
+        raise session.violation(f"{what}: expected close code {ws.close_code}, {got}")
+
+
+def good_session(neuron: NeuronTarget, ws: WsEndpoint, method: str, turns: int,
+                 extra_headers: dict[str, str] | None = None) -> tuple[WsSession, str]:
+    """A connection authenticated by ``method`` with a token of the endpoint's scopes, asking ``turns``
+    answers; NotVerified when the spec does not say how to authenticate that way."""
     token = neuron.tokens.token(ws.scopes)
-    headers = dict(extra_headers or {})
-    messages: list[dict[str, Any]] = []
-    if method == "header":
-        headers["Authorization"] = f"Bearer {token}"
-    else:
-        messages.append({"type": "auth", "token": token})
-    examples = (ws.decl.get("examples") or {}).get("client") or [{"type": "message", "message": "Hello"}]
-    for i in range(turns):
-        messages.append(dict(examples[i % len(examples)]))
-    session = converse(neuron, ws, headers=headers, messages=messages, turns=turns)
     REDACTOR.add(token)
-    return session, headers
+    presented = _credentials(ws, method, token)
+    if presented is None:
+        raise NotVerified(f"{ws.label} offers {method} auth but does not say how (auth.message / query_parameter)")
+    headers, messages, query = presented
+    turn = ws.turn_message()
+    session = converse(neuron, ws, headers={**headers, **(extra_headers or {})},
+                       messages=[*messages] + [turn] * turns, turns=turns, query=query)
+    return session, token
 
 
-def _split_turns(frames: list[tuple[str, Any]], terminal: list[str]) -> list[list[tuple[str, Any]]]:
+def _answered(ws: WsEndpoint, session: WsSession, turns: int) -> bool:
+    grammar = ws.grammar
+    return grammar is not None and len([k for k, _ in session.frames if k in grammar.terminal]) >= turns
+
+
+def split_turns(frames: list[Frame], terminal: tuple[str, ...]) -> list[list[Frame]]:
     turns, current = [], []
     for frame in frames:
         current.append(frame)
@@ -233,108 +297,84 @@ def _split_turns(frames: list[tuple[str, Any]], terminal: list[str]) -> list[lis
 
 
 @NEURON_CHECKS.register("NEU-WS-002", "WebSocket turns: declared frames, ordered, exactly one terminal frame each",
-                        clause="x-websockets.*.server_messages, terminal_messages")
-def ws_frames(neuron: NeuronTarget) -> None:
-    """What it does: authenticates by every declared method, sends chat messages and checks
-    each turn: frames valid against ``server_messages``, ``start`` first, consecutive delta
-    indexes, exactly one terminal frame with usage; the token is never echoed in a frame.
+                        clause="docs/extensions.md#x-websockets (server_messages, x-stream)", applies="websocket")
+def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
+    """What it does: authenticates by every declared method, asks for answers and checks each
+    turn: every frame valid against ``server_messages`` (whatever its combinator) and of a type
+    ``x-stream`` names, the grammar of ``x-stream``; the token is never echoed in a frame.
 
     Why: browsers (experience/) render these frames as they arrive.
     """
-    eps = endpoints(neuron)
-    if not eps:
-        raise NotVerified("the spec declares no x-websockets endpoint")
+    grammar = ws.grammar
+    if grammar is None:
+        raise NotVerified(f"{ws.label} declares no x-stream")
     turns = max(1, neuron.profile.stream_turns)
-    for ws in eps:
-        schemas = server_schemas(neuron, ws)
-        for method in ws.auth.get("methods") or ["header"]:
-            session, headers = _good_session(neuron, ws, method, turns)
-            answered = len(_split_turns(session.frames, ws.terminal))
-            if session.handshake_status or (session.close_code and answered < turns):
-                raise Violation(f"authenticated by {method}, the connection was refused or closed early "
-                                f"({session.handshake_status or session.close_code} {session.close_reason})",
-                                evidence=session.evidence(headers), operation=ws.label)
-            problems = frame_schema_problems(neuron.spec, schemas, session.frames) if schemas else []
-            chunks = _split_turns(session.frames, ws.terminal)
-            if len(chunks) < turns:
-                problems.append(f"{turns} messages sent, {len(chunks)} answered with a terminal frame"
-                                + (f" ({session.error})" if session.error else ""))
-            for chunk in chunks:
-                problems += grammar_problems(chunk, ws.terminal)
-            if problems:
-                raise Violation(f"authenticated by {method}: {problems[0]}", evidence=session.evidence(headers),
-                                operation=ws.label)
-            where = reflected_in_frames(session, headers)
-            if where:
-                raise Violation(f"the token came back in a frame: {where}", evidence=session.evidence(headers),
-                                operation=ws.label)
+    union = ws.decl.get("server_messages")
+    frames_seen, unchecked = 0, []
+    for method in ws.methods:
+        try:
+            session, token = good_session(neuron, ws, method, turns)
+        except NotVerified as exc:
+            unchecked.append(exc.message)
+            continue
+        chunks = split_turns(session.frames, grammar.terminal)
+        if session.handshake_status or (session.close_code and len(chunks) < turns):
+            raise session.violation(f"authenticated by {method}, the connection was refused or closed early "
+                                    f"({session.handshake_status or session.close_code} {session.close_reason})")
+        problems = frame_schema_problems(neuron.spec, session.frames, union=union, declared=grammar.names)
+        if len([c for c in chunks if c[-1][0] in grammar.terminal]) < turns:
+            problems.append(f"{turns} turns asked, {len(chunks)} answered with a terminal frame"
+                            + (f" ({session.error})" if session.error else ""))
+        for chunk in chunks:
+            problems += grammar_problems(chunk, grammar)
+        if problems:
+            raise session.violation(f"authenticated by {method}: {problems[0]}")
+        where = reflected_in_frames(session, token)
+        if where:
+            raise session.violation(f"the token came back in a frame: {where}")
+        frames_seen += len(session.frames)
+    if not frames_seen:
+        raise NotVerified("; ".join(unchecked) or "no frame was received")
+    return Examined(frames_seen, "frames", f"{len(ws.methods) - len(unchecked)} auth methods", "; ".join(unchecked))
 
 
-def reflected_in_frames(session: WsSession, headers: dict[str, str]) -> str | None:
-    sent = [headers.get("Authorization", "").partition(" ")[2]]
-    sent += [json.loads(m).get("token", "") for m in session.sent if '"auth"' in m]
+def reflected_in_frames(session: WsSession, token: str) -> str | None:
     for raw in session.raw:
         fake = type("E", (), {"text": raw, "headers": {}})()
-        if reflected(fake, [s for s in sent if s]):  # type: ignore[arg-type]
+        if reflected(fake, [token]):  # type: ignore[arg-type]
             return raw[:80]
     return None
 
 
 @NEURON_CHECKS.register("NEU-WS-003", "A provider failure mid-stream ends the WebSocket turn with an error frame",
-                        clause="x-websockets.*.terminal_messages; x-fault-injection.modes.stream_interrupted",
-                        tags=("disruptive",))
-def ws_midstream_failure(neuron: NeuronTarget) -> None:
+                        clause="docs/extensions.md#x-websockets (x-stream errors); "
+                               "docs/extensions.md#x-fault-injection (stream_interrupted)",
+                        tags=("disruptive",), applies="websocket")
+def ws_midstream_failure(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
     """What it does: breaks the provider's stream after a few tokens during a WebSocket turn;
-    the turn must end with exactly one ``error`` frame (usage included) and the socket must not
-    just drop.
+    the turn must end with exactly one error frame and the socket must not just drop. The
+    failure counts only when it is seen to happen.
 
     Why: the browser must be able to tell a broken answer from a finished one.
     """
-    eps = endpoints(neuron)
-    if not eps:
-        raise NotVerified("the spec declares no x-websockets endpoint")
-    driver = driver_for(neuron)
-    for ws in eps:
-        with driver.fault("stream_interrupted") as fault_headers:
-            session, headers = _good_session(neuron, ws, (ws.auth.get("methods") or ["header"])[0], 1, fault_headers)
-        chunks = _split_turns(session.frames, ws.terminal)
+    from contractkit.conformance.neuron.sse import judge_interrupted
+
+    def run(headers: dict[str, str]) -> tuple[list[Frame], WsSession]:
+        session, _ = good_session(neuron, ws, ws.methods[0], 1, headers)
+        chunks = split_turns(session.frames, ws.grammar.terminal if ws.grammar else ())
         if not chunks:
-            raise Violation(f"no frame at all under a mid-stream failure ({session.error or session.close_code})",
-                            evidence=session.evidence(headers), operation=ws.label)
-        frames = chunks[0]
-        problems = grammar_problems(frames, ws.terminal)
-        deltas = sum(1 for k, _ in frames if k == "delta")
-        last_kind, last = frames[-1]
-        if not problems and last_kind != "error" and not (deltas == 0 and isinstance(last, dict)
-                                                           and last.get("fallback") is True):
-            problems.append(f"the provider failed after {deltas} deltas but the turn ended with {last_kind!r}")
-        if problems:
-            raise Violation(f"under a mid-stream failure: {problems[0]}", evidence=session.evidence(headers),
-                            operation=ws.label)
+            raise session.violation(f"no frame at all under a mid-stream failure "
+                                    f"({session.error or session.close_code})")
+        return chunks[0], session
+
+    return judge_interrupted(neuron, ws, run)
 
 
-def ws_usage_consistent(neuron: NeuronTarget, ws: WsEndpoint) -> None:
-    """NEU-USE-002 on the WebSocket: a turn reports the usage and text of the whole answer."""
-    from contractkit.conformance.neuron.sse import deterministic_reference
-
-    eps = [ws]
-    twins = [op for op in neuron.spec.operations if op.ai and not op.is_stream
-             and "message" in ((op.request_schema or {}).get("properties") or {})]
-    if not twins:
-        raise NotVerified("no whole-answer operation takes a chat message to compare the WebSocket with")
-    for ws in eps:
-        examples = (ws.decl.get("examples") or {}).get("client") or [{"type": "message", "message": "Hello"}]
-        message = {k: v for k, v in examples[0].items() if k != "type"}
-        reference = deterministic_reference(neuron, twins[0], message, twin=twins[0])
-        session, headers = _good_session(neuron, ws, (ws.auth.get("methods") or ["header"])[0], 1)
-        done = next((d for k, d in session.frames if k == "done" and isinstance(d, dict)), None)
-        if done is None:
-            raise NotVerified(f"the WebSocket turn ended without a done frame ({session.error or session.close_code})")
-        for key in ("token_count", "cost_usd"):
-            if done.get(key) != reference.get(key):
-                raise Violation(f"the WebSocket turn reports {key} {done.get(key)!r}, the whole answer "
-                                f"{reference.get(key)!r}", evidence=session.evidence(headers), operation=ws.label)
-        text = "".join(str(d.get("text", "")) for k, d in session.frames if k == "delta" and isinstance(d, dict))
-        if isinstance(reference.get("reply"), str) and text != reference["reply"]:
-            raise Violation("the WebSocket text differs from the whole answer's reply for the same message",
-                            evidence=session.evidence(headers), operation=ws.label)
+def ws_turn_for_usage(neuron: NeuronTarget, ws: WsEndpoint) -> tuple[Any, list[Frame], WsSession]:
+    """One turn for NEU-USE-002: (the question as a body for the twin, the turn's frames, the session)."""
+    session, _ = good_session(neuron, ws, ws.methods[0], 1)
+    twin_id = (ws.ai or {}).get("stream_of")
+    twin = neuron.spec.operation(twin_id) if twin_id else None
+    fields = set(((twin.request_schema if twin else None) or {}).get("properties") or {})
+    body = {k: v for k, v in ws.turn_message().items() if k in fields}
+    return body, session.frames, session

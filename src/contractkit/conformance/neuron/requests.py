@@ -1,0 +1,134 @@
+"""Real requests for an operation of the spec under test: path, query and header parameters
+filled, the body taken from the spec's example, and the operation's subject pointed at a known
+(or a deliberately unknown) entity wherever the spec says it lives.
+
+Values come from the spec: a parameter's example, its schema's example, default, const or first
+enum value, else the simplest value its schema allows. Nothing is named after the bundled spec.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from contractkit.conformance.outcomes import NotVerified
+from contractkit.spec.neuron import NeuronSpec, Operation, Parameter, Subject, pointer_get, pointer_set
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """Everything but the token of one request to an operation."""
+
+    path_params: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+    def target(self, path_template: str) -> str:
+        """The request target: the path with its parameters filled, then the query string."""
+        path = path_template
+        for name, value in self.path_params.items():
+            path = path.replace("{" + name + "}", quote(_text(value), safe=""))
+        if self.query:
+            path += "?" + urlencode({k: _text(v) for k, v in self.query.items()}, doseq=False)
+        return path
+
+    def with_body(self, body: Any) -> RequestParts:
+        return replace(self, body=body)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def sample_value(schema: dict[str, Any]) -> Any:
+    """The simplest value a parameter schema allows (used when the spec gives no example)."""
+    for key in ("example", "default", "const"):
+        if key in schema:
+            return schema[key]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), "string") if isinstance(kind, list) else kind
+    if kind == "integer":
+        return int(schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1))
+    if kind == "number":
+        return float(schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    fmt = schema.get("format")
+    if fmt == "uuid":
+        return "00000000-0000-4000-8000-000000000001"
+    if fmt == "date":
+        return "2026-01-01"
+    if fmt == "date-time":
+        return "2026-01-01T00:00:00Z"
+    return "x" * max(1, int(schema.get("minLength", 1)))
+
+
+def unknown_value(schema: dict[str, Any]) -> Any:
+    """A value of the subject's type that names no existing entity."""
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(schema.get("maximum", 2_000_000_000 - 7))
+    if schema.get("format") == "uuid" or kind is None:
+        return str(uuid.uuid4())
+    return "contractkit-unknown-" + uuid.uuid4().hex[:12]
+
+
+def subject_schema(spec: NeuronSpec, op: Operation, subject: Subject) -> dict[str, Any]:
+    """The schema of the input the subject names (to make an unknown value of the right type)."""
+    if subject.location != "body":
+        param = _param(op, subject)
+        return param.schema if param else {}
+    node: Any = op.request_schema or {}
+    for part in subject.name.split("/")[1:]:
+        node = spec.deref(node) or {}
+        props = node.get("properties") if isinstance(node, dict) else None
+        node = (props or {}).get(part.replace("~1", "/").replace("~0", "~"), {})
+    node = spec.deref(node)
+    return node if isinstance(node, dict) else {}
+
+
+def _param(op: Operation, subject: Subject) -> Parameter | None:
+    return next((p for p in op.parameters if p.location == subject.location and p.name == subject.name), None)
+
+
+def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
+    """A request valid against the spec, about ``subject_value`` (when the operation has a subject).
+
+    Raises NotVerified when the spec gives no example body for a body the operation requires.
+    """
+    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+    for param in op.parameters:
+        if param.required or param.location == "path":
+            value = param.example if param.example is not None else sample_value(param.schema)
+            parts[param.location][param.name] = value
+    body = op.example_body
+    if body is None and op.request_schema is not None:
+        raise NotVerified(f"{op.label} has no request example to build a valid request from")
+    body = dict(body) if isinstance(body, dict) else body
+    subject = op.subject
+    if subject is not None and subject_value is not None:
+        if subject.location == "body":
+            body = pointer_set(body, subject.name, subject_value)
+        else:
+            parts[subject.location][subject.name] = subject_value
+    return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body)
+
+
+def subject_of(op: Operation, parts: RequestParts) -> Any:
+    """The entity a request is about, read back from where the subject lives."""
+    subject = op.subject
+    if subject is None:
+        return None
+    if subject.location == "body":
+        return pointer_get(parts.body, subject.name)
+    return {"path": parts.path_params, "query": parts.query, "header": parts.headers}[subject.location].get(
+        subject.name)

@@ -1,0 +1,164 @@
+"""Usage rules: every AI answer reports usage priced by ``x-pricing``; a stream reports the same
+usage and text as its whole-answer twin.
+
+Where usage lives is the spec's: ``x-ai-operation.usage`` for a whole answer, ``x-stream.usage``
+for a stream's ending frame. Consistency between a stream and its twin (``stream_of``) needs a
+deterministic target: the twin is asked twice and only compared when both answers agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.common import fail
+from contractkit.conformance.neuron.frames import delta_text, usage_problem
+from contractkit.conformance.neuron.requests import RequestParts
+from contractkit.conformance.neuron.sse import stream_frames, stream_turns
+from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.outcomes import Examined, NotVerified
+from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec.neuron import Operation, Usage, pointer_get
+
+
+def _usages(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Any, Any, Any]]:
+    """(exchange, tier, token_count, cost) of every successful answer of ``op`` the suite has."""
+    from contractkit.conformance.neuron.sch import schema_run
+
+    default_tier = (op.ai or {}).get("default_model_tier")
+    out = []
+    if op.is_stream:
+        grammar = op.grammar
+        if grammar is None or grammar.usage is None:
+            raise NotVerified(f"{op.label} does not declare where its stream reports usage (x-stream.usage)")
+        for exchange in stream_turns(neuron, op):
+            frames = stream_frames(exchange)
+            opening = next((d for k, d in frames if k in grammar.opens), None)
+            for kind, data in frames:
+                if kind in grammar.ends:
+                    usage = grammar.usage
+                    out.append((exchange, _tier(usage, data, opening, default_tier),
+                                pointer_get(data, usage.token_count), pointer_get(data, usage.cost_usd)))
+        return out
+    usage = op.usage
+    if usage is None:
+        raise NotVerified(f"{op.label} does not declare where its answer reports usage (x-ai-operation.usage)")
+    exchanges = [neuron.call(op)]
+    with contextlib.suppress(NotVerified):
+        exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
+    for exchange in exchanges:
+        body = exchange.json_or_none()
+        if exchange.status == 200 and isinstance(body, dict):
+            out.append((exchange, _tier(usage, body, None, default_tier), pointer_get(body, usage.token_count),
+                        pointer_get(body, usage.cost_usd)))
+    return out
+
+
+def _tier(usage: Usage, data: Any, opening: Any, default: Any) -> Any:
+    if usage.model_tier is None:
+        return default
+    return pointer_get(data, usage.model_tier, pointer_get(opening, usage.model_tier, default))
+
+
+@NEURON_CHECKS.register("NEU-USE-001", "Every AI answer reports usage priced by x-pricing",
+                        clause="docs/extensions.md#x-pricing; docs/extensions.md#x-ai-operation (usage)", applies="ai")
+def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
+    """What it does: for every successful AI answer (and stream ending frame), the token count
+    must be a non-negative integer and the cost equal ``tokens / 1000`` times the tier's
+    ``x-pricing`` rate, rounded as declared. Not verified without ``x-pricing`` or without the
+    spec saying where usage is reported.
+
+    Why: engine/ bills customers and watches budgets from these two numbers.
+    """
+    if not (neuron.spec.pricing.get("usd_per_1k_tokens")):
+        raise NotVerified("the spec declares no x-pricing, so no cost can be checked")
+    answers = _usages(neuron, op)
+    if not answers:
+        raise NotVerified(f"no successful answer of {op.label} to read usage from")
+    for exchange, tier, tokens, cost in answers:
+        problem = usage_problem(neuron.spec, tier, tokens, cost)
+        if problem:
+            raise fail(problem, exchange)
+    return Examined(len(answers), "priced answers")
+
+
+def twin_of(neuron: NeuronTarget, turn: Any) -> Operation:
+    twin_id = (getattr(turn, "ai", None) or {}).get("stream_of")
+    twin = neuron.spec.operation(twin_id) if twin_id else None
+    if twin is None:
+        raise NotVerified(f"{turn.label} names no whole-answer twin (x-ai-operation.stream_of)")
+    if twin.usage is None:
+        raise NotVerified(f"{twin.label} does not declare where its answer reports usage (x-ai-operation.usage)")
+    return twin
+
+
+def deterministic_reference(neuron: NeuronTarget, twin: Operation, parts: RequestParts) -> dict[str, Any]:
+    """The twin's answer for ``parts`` if it is the same twice, else NotVerified."""
+    usage = twin.usage
+    assert usage is not None
+    first, second = (neuron.call(twin, parts=parts) for _ in range(2))
+    a, b = first.json_or_none(), second.json_or_none()
+    if first.status != 200 or not isinstance(a, dict) or not isinstance(b, dict):
+        raise NotVerified(f"{twin.label} did not answer 200 with JSON (got {first.status})")
+    pointers = [usage.token_count, usage.cost_usd] + [p for p in (usage.model_tier, twin.answer_text) if p]
+    if any(pointer_get(a, p) != pointer_get(b, p) for p in pointers):
+        raise NotVerified(f"the target is not deterministic ({twin.label} answered the same request differently), "
+                          "so stream and whole-answer usage cannot be compared")
+    return a
+
+
+def twin_request(neuron: NeuronTarget, twin: Operation, parts: RequestParts) -> RequestParts:
+    """The twin's request for the same question: same body, path parameters matched by name."""
+    own = neuron.request(twin)
+    shared = {k: v for k, v in parts.path_params.items() if "{" + k + "}" in twin.path}
+    return RequestParts({**own.path_params, **shared}, own.query, own.headers, parts.body)
+
+
+def compare(reference: dict[str, Any], twin: Operation, ending: Any, usage: Usage, text: str | None) -> str | None:
+    """What differs between a stream's ending frame (and text) and the whole answer, if anything."""
+    twin_usage = twin.usage
+    assert twin_usage is not None
+    for name, mine, theirs in (("token count", usage.token_count, twin_usage.token_count),
+                               ("cost", usage.cost_usd, twin_usage.cost_usd)):
+        if pointer_get(ending, mine) != pointer_get(reference, theirs):
+            return f"the stream reports {name} {pointer_get(ending, mine)!r}, the whole answer " \
+                   f"{pointer_get(reference, theirs)!r}"
+    whole = pointer_get(reference, twin.answer_text) if twin.answer_text else None
+    if isinstance(whole, str) and text is not None and text != whole:
+        return "the streamed text differs from the whole answer's text for the same request"
+    return None
+
+
+@NEURON_CHECKS.register("NEU-USE-002", "A streamed answer reports the same usage as the whole answer",
+                        clause="docs/extensions.md#x-ai-operation (stream_of, usage, answer_text)", applies="turns")
+def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
+    """What it does: sends the same question to a stream (an SSE operation or a WebSocket turn)
+    and to its whole-answer twin (``x-ai-operation.stream_of``); on a deterministic target the
+    ending frame's usage and the concatenated delta text must equal the whole answer's usage and
+    text. On a target that answers the same request differently twice, not verified.
+
+    Why: a stream that under-reports usage makes streamed chats free.
+    """
+    from contractkit.conformance.neuron.ws import WsEndpoint, ws_turn_for_usage
+
+    twin = twin_of(neuron, turn)
+    grammar = turn.grammar
+    if grammar is None or grammar.usage is None:
+        raise NotVerified(f"{turn.label} does not declare where its stream reports usage (x-stream.usage)")
+    if isinstance(turn, WsEndpoint):
+        body, frames, evidence = ws_turn_for_usage(neuron, turn)
+        parts = twin_request(neuron, twin, RequestParts(body=body))
+    else:
+        parts = neuron.request(turn)
+        exchange = neuron.call(turn, parts=parts)
+        frames, evidence = stream_frames(exchange), exchange
+        parts = twin_request(neuron, twin, parts)
+    reference = deterministic_reference(neuron, twin, parts)
+    ending = next((d for k, d in frames if k in grammar.ends), None)
+    if ending is None:
+        raise NotVerified(f"the stream of {turn.label} ended without an ending frame to compare")
+    problem = compare(reference, twin, ending, grammar.usage, delta_text(frames, grammar))
+    if problem:
+        raise fail(problem, evidence) if isinstance(evidence, Exchange) else evidence.violation(problem)
+    return Examined(1, "stream and whole-answer pairs", f"{turn.label} vs {twin.label}")
