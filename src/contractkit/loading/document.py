@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from contractkit.errors import NotASpecError, SpecReadError
 from contractkit.loading.locate import Locator, pointer_parts
-from contractkit.loading.parse import decode, parse
+from contractkit.loading.parse import MAX_DEPTH, decode, parse
 
 Kind = Literal["openapi", "mcp-servers"]
 #: Files larger than this are refused before parsing (the largest public specs are ~10 MB).
@@ -80,7 +80,8 @@ def read_bytes(path: Path) -> bytes:
 
 
 def load_text(
-    text: str | bytes, name: str, base_dir: Path | str | None = None, *, require_kind: bool = True
+    text: str | bytes, name: str, base_dir: Path | str | None = None, *, require_kind: bool = True,
+    max_depth: int = MAX_DEPTH,
 ) -> Document:
     """Parse spec text that is not (or not only) a file, e.g. a git blob: ``git show REV:specs/x.yaml``.
 
@@ -88,7 +89,7 @@ def load_text(
     """
     if isinstance(text, bytes):
         text = decode(text, name)
-    data = parse(text, name)
+    data = parse(text, name, max_depth)
     kind = detect_kind(data)
     if require_kind and kind is None:
         raise NotASpecError(
@@ -99,11 +100,12 @@ def load_text(
     return Document(data=data, text=text, name=name, base_dir=Path(base_dir) if base_dir else None, kind=kind)
 
 
-def load_document(path: Path | str, *, require_kind: bool = True, name: str | None = None) -> Document:
+def load_document(path: Path | str, *, require_kind: bool = True, name: str | None = None,
+                  max_depth: int = MAX_DEPTH) -> Document:
     """Read and parse one spec file. Raises SpecReadError, SpecParseError or NotASpecError."""
     path = Path(path)
     label = name or str(path)
     text = decode(read_bytes(path), label)
-    doc = load_text(text, label, base_dir=path.resolve().parent, require_kind=require_kind)
+    doc = load_text(text, label, base_dir=path.resolve().parent, require_kind=require_kind, max_depth=max_depth)
     doc.path = path
     return doc

@@ -41,17 +41,18 @@ def decode(raw: bytes, name: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse(text: str, name: str) -> Any:
+def parse(text: str, name: str, max_depth: int = MAX_DEPTH) -> Any:
     """Parse YAML (JSON is YAML) into dicts, lists and scalars with string keys.
 
-    Raises SpecParseError with ``name:line:column`` where the parser knows it.
+    Raises SpecParseError with ``name:line:column`` where the parser knows it. ``max_depth``: nesting
+    deeper than this is refused (callers that walk iteratively, or raise the recursion limit, may allow more).
     """
     looks_json = text.lstrip().startswith(("{", "["))
-    data = _parse_json(text, name) if looks_json else _parse_yaml(text, name)
-    return normalize(data, name)
+    data = _parse_json(text, name, max_depth) if looks_json else _parse_yaml(text, name, max_depth)
+    return normalize(data, name, max_depth)
 
 
-def _parse_json(text: str, name: str) -> Any:
+def _parse_json(text: str, name: str, max_depth: int = MAX_DEPTH) -> Any:
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in items:
@@ -65,14 +66,14 @@ def _parse_json(text: str, name: str) -> Any:
     except json.JSONDecodeError as exc:
         # JSON with YAML-only syntax (comments, flow YAML) is still YAML: try that before failing.
         try:
-            return _parse_yaml(text, name)
+            return _parse_yaml(text, name, max_depth)
         except SpecParseError:
             raise SpecParseError(exc.msg, location=f"{name}:{exc.lineno}:{exc.colno}") from None
     except RecursionError:
-        raise SpecParseError(f"nesting deeper than {MAX_DEPTH} levels", location=name) from None
+        raise SpecParseError(f"nesting deeper than {max_depth} levels", location=name) from None
 
 
-def _parse_yaml(text: str, name: str) -> Any:
+def _parse_yaml(text: str, name: str, max_depth: int = MAX_DEPTH) -> Any:
     import yaml_rs
 
     limits = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=64)
@@ -81,7 +82,7 @@ def _parse_yaml(text: str, name: str) -> Any:
     except yaml_rs.YAMLDecodeError as exc:
         raise _yaml_error(str(exc), text, name) from None
     except RecursionError:
-        raise SpecParseError(f"nesting deeper than {MAX_DEPTH} levels", location=name) from None
+        raise SpecParseError(f"nesting deeper than {max_depth} levels", location=name) from None
     if isinstance(data, list) and re.search(r"^---", text, re.MULTILINE):
         # yaml-rs returns a list of documents for a multi-document stream.
         raise SpecParseError("several YAML documents in one file; a spec is one document", location=name)
@@ -115,13 +116,13 @@ def _yaml_error(message: str, text: str, name: str) -> SpecParseError:
     return SpecParseError(first, location=name)
 
 
-def normalize(data: Any, name: str) -> Any:
+def normalize(data: Any, name: str, max_depth: int = MAX_DEPTH) -> Any:
     """Make keys strings and refuse too-deep nesting, iteratively (no recursion to overflow)."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise SpecParseError(f"nesting deeper than {MAX_DEPTH} levels", location=name)
+        if depth > max_depth:
+            raise SpecParseError(f"nesting deeper than {max_depth} levels", location=name)
         if isinstance(node, dict):
             if any(type(k) is not str for k in node):
                 _stringify_keys(node, name)
