@@ -10,6 +10,7 @@ from contractkit.diff import CHANGE_KINDS, diff_data
 SCHEMA_CASES = load_cases("schema-pairs.yaml")
 OPENAPI_CASES = load_cases("openapi-pairs.yaml")
 MCP_CASES = load_cases("mcp-pairs.yaml")
+POLICY_CASES = load_cases("policy-pairs.yaml")  # run by test_diff_policy.py, with the policy on
 
 
 def _ids(base: dict, head: dict) -> list[str]:
@@ -43,7 +44,7 @@ def test_mcp_pair(case: dict) -> None:
 
 def test_every_change_kind_has_a_pair() -> None:
     shown = set()
-    for case in OPENAPI_CASES + MCP_CASES:
+    for case in OPENAPI_CASES + MCP_CASES + POLICY_CASES:
         shown.update(case["forward"], case["reverse"])
     for case in SCHEMA_CASES:
         for context in CONTEXTS:

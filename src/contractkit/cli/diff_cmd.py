@@ -34,6 +34,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--changelog", action="store_true", help="print a changelog entry instead of the report")
     parser.add_argument("--main-branch", default="main", help="branch used for the one-argument form")
+    parser.add_argument(
+        "--deprecation-policy",
+        action="store_true",
+        help="also check the deprecation policy: removals must have been deprecated and be past their sunset "
+        "date, deprecations need a sunset date, only operations below x-stability-level stable may break",
+    )
+    parser.add_argument(
+        "--policy-file",
+        metavar="FILE",
+        help="the deprecation policy's rules from a YAML file (rules, today, default-stability); see docs/diff.md",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        metavar="N",
+        help="refuse specs nested deeper than N levels (default 1000, at most 10000)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from contractkit.diff.model import DiffReport, SpecSide
 from contractkit.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
@@ -17,11 +18,15 @@ from contractkit.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 def build_report(args: argparse.Namespace) -> DiffReport:
     from contractkit.diff.engine import diff_documents, spec_version
     from contractkit.diff.semver import gate
-    from contractkit.diff.sources import load_side, merge_base_side
+    from contractkit.diff.sources import DEFAULT_MAX_DEPTH, MAX_MAX_DEPTH, depth_allowed, load_side, merge_base_side
 
+    max_depth = getattr(args, "max_depth", None) or DEFAULT_MAX_DEPTH
+    if not 1 <= max_depth <= MAX_MAX_DEPTH:
+        raise ConfigError(f"--max-depth must be between 1 and {MAX_MAX_DEPTH}, not {max_depth}")
+    policy = _policy(args)
     if args.head is None:
-        head, head_files = load_side(args.base)
-        found = merge_base_side(args.base, args.main_branch)
+        head, head_files = load_side(args.base, max_depth)
+        found = merge_base_side(args.base, args.main_branch, max_depth)
         if found is None:
             version = spec_version(head.data, head.kind or "openapi")
             report = DiffReport(head.kind or "openapi", SpecSide("(none)", None), SpecSide(head.name, version), [])  # type: ignore[arg-type]
@@ -30,11 +35,23 @@ def build_report(args: argparse.Namespace) -> DiffReport:
             return report
         base, base_files = found
     else:
-        base, base_files = load_side(args.base)
-        head, head_files = load_side(args.head)
-    report = diff_documents(base, head, base_files, head_files)
+        base, base_files = load_side(args.base, max_depth)
+        head, head_files = load_side(args.head, max_depth)
+    with depth_allowed(max_depth):  # locating changes walks the text as deep as it nests
+        report = diff_documents(base, head, base_files, head_files, policy)
     report.gate = gate(report.changes, report.base.version, report.head.version, args.fail_on)
     return report
+
+
+def _policy(args: argparse.Namespace) -> Any:
+    """The deprecation policy asked for: a file (``--policy-file``), all rules (``--deprecation-policy``), or none."""
+    from contractkit.diff.policy import Policy
+
+    if getattr(args, "policy_file", None):
+        return Policy.from_file(args.policy_file)
+    if getattr(args, "deprecation_policy", False):
+        return Policy()
+    return None
 
 
 def _write(text: str, target: str | None) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from contractkit.diff.model import Change, DiffReport, SpecSide
@@ -18,6 +21,22 @@ _REMOTE_REF = re.compile(r"""["']?\$ref["']?[ \t]*:[ \t]*["']?(?![a-zA-Z][a-zA-Z
 MANY_PLACES = 1000
 
 
+#: Python frames the differ may stack: a schema level costs a few, and specs may nest a few thousand levels
+#: (``--max-depth``); Python 3.11 keeps Python-to-Python calls off the C stack, so this is memory, not a crash.
+DIFF_RECURSION_LIMIT = 50_000
+
+
+@contextlib.contextmanager
+def deep_enough() -> Iterator[None]:
+    """Let the recursive walk follow schemas as deep as the loader accepted, then restore the limit."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, DIFF_RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
 def spec_version(data: Any, kind: str) -> str | None:
     if not isinstance(data, dict):
         return None
@@ -27,11 +46,12 @@ def spec_version(data: Any, kind: str) -> str | None:
 
 
 def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = None,
-              head_files: Any = None) -> list[Change]:
+              head_files: Any = None, policy: Any = None) -> list[Change]:
     """All changes from ``base`` to ``head`` (parsed data), most serious first.
 
     ``base_files`` / ``head_files`` (``contractkit.diff.files.Files``) let refs into other files be
     followed, each side in its own version of those files; without them such refs are compared as text.
+    ``policy`` (``contractkit.diff.policy.Policy``) adds the deprecation, sunset and stability rules.
     """
     kind = kind or detect_kind(head)
     if kind is None or detect_kind(base) != kind:
@@ -39,21 +59,29 @@ def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = N
             f"cannot compare: BASE is {detect_kind(base) or 'not a spec'} "
             f"and HEAD is {detect_kind(head) or 'not a spec'}")
     recorder = Recorder()
-    if kind == "openapi":
-        from contractkit.diff.openapi import OpenAPIDiffer
+    base_tree, head_tree = Tree(base, base_files), Tree(head, head_files)
+    with deep_enough():
+        if kind == "openapi":
+            from contractkit.diff.openapi import OpenAPIDiffer
 
-        OpenAPIDiffer(Tree(base, base_files), Tree(head, head_files), recorder).run()
-    else:
-        from contractkit.diff.mcp import MCPDiffer
+            OpenAPIDiffer(base_tree, head_tree, recorder).run()
+        else:
+            from contractkit.diff.mcp import MCPDiffer
 
-        MCPDiffer(Tree(base, base_files), Tree(head, head_files), recorder).run()
-    return recorder.all()
+            MCPDiffer(base_tree, head_tree, recorder).run()
+    changes = recorder.all()
+    if policy is not None:
+        from contractkit.diff.policy import PolicyChecker
+
+        changes = PolicyChecker(policy, base_tree, head_tree, kind).apply(changes)
+    return changes
 
 
-def diff_documents(base: Any, head: Any, base_files: Any = None, head_files: Any = None) -> DiffReport:
+def diff_documents(base: Any, head: Any, base_files: Any = None, head_files: Any = None,
+                   policy: Any = None) -> DiffReport:
     """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
     kind = detect_kind(head.data)
-    changes = diff_data(base.data, head.data, kind, base_files, head_files)
+    changes = diff_data(base.data, head.data, kind, base_files, head_files, policy)
     if len(changes) > MANY_PLACES:
         head.locate("")  # many places to find: have the loader build its whole-file index once, up front
     for change in changes:

@@ -29,9 +29,10 @@ def normalize(container: str, ref_file: str) -> str | None:
 class Files:
     """Base of the two sources: caches parsed documents by relative path."""
 
-    def __init__(self, root_name: str, label: str) -> None:
+    def __init__(self, root_name: str, label: str, max_depth: int | None = None) -> None:
         self.root_name = root_name
         self.label = label
+        self.max_depth = max_depth
         self._docs: dict[str, Any] = {}
 
     def document(self, rel: str) -> Any:
@@ -45,10 +46,13 @@ class Files:
     def _load(self, rel: str) -> Any:
         raise NotImplementedError
 
+    def _depth(self) -> dict[str, int]:
+        return {"max_depth": self.max_depth} if self.max_depth is not None else {}
+
 
 class DiskFiles(Files):
-    def __init__(self, spec_path: Path, label: str) -> None:
-        super().__init__(spec_path.name, label)
+    def __init__(self, spec_path: Path, label: str, max_depth: int | None = None) -> None:
+        super().__init__(spec_path.name, label, max_depth)
         self.root = spec_path.resolve().parent
 
     def _load(self, rel: str) -> Any:
@@ -58,7 +62,8 @@ class DiskFiles(Files):
         if not path.is_relative_to(self.root):
             raise RefError(f"{rel} is outside the spec's folder", location=self.label)
         try:
-            return load_document(path, require_kind=False, name=str(Path(self.label).parent / rel))
+            return load_document(path, require_kind=False, name=str(Path(self.label).parent / rel),
+                                 **self._depth())
         except RefError:
             raise
         except Exception as exc:  # SpecReadError / SpecParseError: say which side and which ref
@@ -66,8 +71,9 @@ class DiskFiles(Files):
 
 
 class GitFiles(Files):
-    def __init__(self, rev: str, spec_path_in_repo: str, repo_root: Path, label: str) -> None:
-        super().__init__(posixpath.basename(spec_path_in_repo), label)
+    def __init__(self, rev: str, spec_path_in_repo: str, repo_root: Path, label: str,
+                 max_depth: int | None = None) -> None:
+        super().__init__(posixpath.basename(spec_path_in_repo), label, max_depth)
         self.rev, self.folder, self.repo_root = rev, posixpath.dirname(spec_path_in_repo), repo_root
 
     def _load(self, rel: str) -> Any:
@@ -77,6 +83,6 @@ class GitFiles(Files):
         path = posixpath.join(self.folder, rel) if self.folder else rel
         try:
             text = git(["show", f"{self.rev}:{path}"], self.repo_root)
-            return load_text(text, f"{self.rev}:{path}", require_kind=False)
+            return load_text(text, f"{self.rev}:{path}", require_kind=False, **self._depth())
         except Exception as exc:
             raise RefError(f"$ref to {rel}: {getattr(exc, 'message', exc)}", location=self.label) from None

@@ -236,6 +236,32 @@ for _row in _MCP:
     _add(*_row, "mcp")
 
 
+# --- Deprecation, sunset and stability policy (optional rules: --deprecation-policy / --policy-file) ------------
+
+POLICY = "docs/diff.md \u00a7 Deprecation policy"
+_POLICY: list[tuple[str, str, Classification, str, str, str]] = [
+    ("POLICY-REMOVED-WITHOUT-DEPRECATION", "removed without deprecation", B,
+     f"{POLICY}; OpenAPI 3.1 Operation / Parameter / Schema `deprecated`",
+     "An operation, parameter, property, webhook or tool was removed that BASE had not marked `deprecated: true`: "
+     "clients had no warning.", "`DELETE /customers/{id}` removed, never deprecated"),
+    ("POLICY-REMOVED-BEFORE-SUNSET", "removed before its sunset date", B, f"{POLICY}; RFC 8594 (Sunset)",
+     "Something deprecated was removed before the sunset date it announced (`x-sunset`, or the `Sunset` response "
+     "header): clients were promised it until then.", "`x-sunset: 2030-01-01`, removed in 2026"),
+    ("POLICY-DEPRECATED-WITHOUT-SUNSET", "deprecated without a sunset date", P, f"{POLICY}; RFC 8594 (Sunset)",
+     "Something was newly marked deprecated without saying until when it works (`x-sunset` or a `Sunset` "
+     "response header): clients cannot plan their move.", "`deprecated: true` added, no `x-sunset`"),
+    ("POLICY-STABILITY-DECREASED", "stability level lowered", B, f"{POLICY} (`x-stability-level`)",
+     "An operation's `x-stability-level` went down (stable > beta > alpha > draft): it loses the promise clients "
+     "relied on.", "`x-stability-level: stable` -> `beta`"),
+    ("POLICY-UNSTABLE-CHANGE", "change to an unstable operation", N, f"{POLICY} (`x-stability-level`)",
+     "A breaking or possibly breaking change that reaches only operations below `stable` (draft, alpha, beta): "
+     "they may change; the message names the change it stands for.",
+     "`OAS-REQ-PROPERTY-BECAME-REQUIRED` in a `beta` operation"),
+]
+for _row in _POLICY:
+    _add(*_row, "policy")
+
+
 # --- JSON Schema changes, once per direction --------------------------------------------------------------------
 
 JSON_SCHEMA = "JSON Schema 2020-12"

@@ -1,0 +1,217 @@
+"""Deprecation, sunset and stability policy: optional rules over the changes a diff found.
+
+A diff says what a change does to clients; a policy says whether the API was allowed to make it.
+With the rules on (``--deprecation-policy``, or a ``--policy-file``):
+
+- ``removed-without-deprecation``: an operation, parameter, property, webhook or tool is removed
+  that BASE did not mark ``deprecated: true``: clients had no warning.
+- ``removed-before-sunset``: it was deprecated, but its sunset date (``x-sunset``, or the example
+  of the ``Sunset`` response header, RFC 8594) is still in the future.
+- ``deprecated-without-sunset``: something is newly deprecated without a sunset date, so clients
+  cannot plan.
+- ``stability``: operations carry ``x-stability-level`` (``draft`` < ``alpha`` < ``beta`` <
+  ``stable``, the default): a breaking change that reaches only operations below ``stable`` is
+  allowed (reported as ``POLICY-UNSTABLE-CHANGE``, non-breaking, naming the change it replaces),
+  and lowering an operation's level is itself breaking.
+
+The policy adds and replaces changes; it never alters the classification of a kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contractkit.diff.model import Change
+from contractkit.diff.tree import Tree, join, parts
+from contractkit.errors import ConfigError
+
+RULES = ("removed-without-deprecation", "removed-before-sunset", "deprecated-without-sunset", "stability")
+LEVELS = ("draft", "alpha", "beta", "stable")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_REMOVALS = ("OAS-PATH-REMOVED", "OAS-OP-REMOVED", "OAS-PARAM-REMOVED", "OAS-WEBHOOK-REMOVED", "MCP-TOOL-REMOVED")
+_DEPRECATIONS = ("OAS-OP-DEPRECATED", "OAS-PARAM-DEPRECATED", "MCP-TOOL-DEPRECATED")
+
+
+@dataclass
+class Policy:
+    rules: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+    today: dt.date = field(default_factory=dt.date.today)
+    default_level: str = "stable"
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Policy:
+        """``rules: [...]`` (default: all), ``today: YYYY-MM-DD``, ``default-stability: stable``."""
+        from contractkit.loading import load_document
+
+        try:
+            data = load_document(path, require_kind=False).data
+        except Exception as exc:
+            raise ConfigError(f"policy file {path}: {getattr(exc, 'message', exc)}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"policy file {path}: expected a mapping with `rules`")
+        rules = data.get("rules", list(RULES))
+        unknown = [r for r in rules if r not in RULES] if isinstance(rules, list) else [rules]
+        if unknown:
+            raise ConfigError(f"policy file {path}: unknown rules {unknown}; known: {', '.join(RULES)}")
+        level = data.get("default-stability", "stable")
+        if level not in LEVELS:
+            raise ConfigError(f"policy file {path}: default-stability must be one of {', '.join(LEVELS)}")
+        today = parse_date(data["today"]) if "today" in data else dt.date.today()
+        if today is None:
+            raise ConfigError(f"policy file {path}: `today` is not a date")
+        return cls(frozenset(rules), today, level)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """An ISO date or date-time, or an HTTP-date (the ``Sunset`` header's form, RFC 8594 §3)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _deref(tree: Tree, pointer: str) -> Any:
+    node = tree.get(pointer)
+    return tree.deref(node, pointer)[0]
+
+
+def sunset_of(node: Any) -> dt.date | None:
+    """``x-sunset`` on the node, or for an operation the ``Sunset`` header one of its responses declares."""
+    if not isinstance(node, dict):
+        return None
+    if "x-sunset" in node:
+        return parse_date(node["x-sunset"])
+    for response in (node.get("responses") or {}).values() if isinstance(node.get("responses"), dict) else ():
+        headers = response.get("headers") if isinstance(response, dict) else None
+        for name, header in (headers or {}).items() if isinstance(headers, dict) else ():
+            if str(name).lower() == "sunset" and isinstance(header, dict):
+                schema = header.get("schema") if isinstance(header.get("schema"), dict) else {}
+                for value in (header.get("example"), schema.get("example"), schema.get("default"),
+                              schema.get("const")):
+                    if parse_date(value):
+                        return parse_date(value)
+    return None
+
+
+def _deprecated(tree: Tree, node: Any) -> bool:
+    if isinstance(node, dict) and "$ref" in node:
+        node = tree.deref(node, "")[0]
+    return isinstance(node, dict) and node.get("deprecated") is True
+
+
+class PolicyChecker:
+    def __init__(self, policy: Policy, base: Tree, head: Tree, kind: str) -> None:
+        self.policy, self.base, self.head, self.kind = policy, base, head, kind
+
+    def apply(self, changes: list[Change]) -> list[Change]:
+        out: list[Change] = []
+        levels = self._levels() if "stability" in self.policy.rules and self.kind == "openapi" else {}
+        for change in changes:
+            if levels and change.classification != "non-breaking" and change.operations and all(
+                    LEVELS.index(levels.get(op, self.policy.default_level)) < LEVELS.index("stable")
+                    for op in change.operations):
+                out.append(self._unstable(change))
+                continue
+            out.append(change)
+            if change.side == "base" and (change.id in _REMOVALS or change.id.endswith("PROPERTY-REMOVED")):
+                out.extend(self._removal(change))
+            elif change.id in _DEPRECATIONS or (change.direction and change.id.endswith("-DEPRECATED")):
+                out.extend(self._deprecation(change))
+        if levels:
+            out.extend(self._stability_decreased())
+        return sorted(out, key=Change.sort_key)
+
+    def _derived(self, change: Change, change_id: str, message: str, **kw: Any) -> Change:
+        derived = Change(change_id, message, change.pointer, side=change.side, head_pointer=change.head_pointer,
+                         **kw)
+        derived.operations = set(change.operations)
+        return derived
+
+    def _removal(self, change: Change) -> list[Change]:
+        nodes = self._removed_nodes(change)
+        if not nodes:
+            return []
+        what = change.message
+        if not all(_deprecated(self.base, n) for n in nodes):
+            if "removed-without-deprecation" in self.policy.rules:
+                return [self._derived(change, "POLICY-REMOVED-WITHOUT-DEPRECATION",
+                                      f"{what}, but BASE did not mark it deprecated", before=change.id)]
+            return []
+        sunsets = [s for s in (sunset_of(n) for n in nodes) if s is not None]
+        if "removed-before-sunset" in self.policy.rules and sunsets and max(sunsets) > self.policy.today:
+            return [self._derived(change, "POLICY-REMOVED-BEFORE-SUNSET",
+                                  f"{what} before its sunset date {max(sunsets).isoformat()}",
+                                  before=max(sunsets).isoformat())]
+        return []
+
+    def _removed_nodes(self, change: Change) -> list[Any]:
+        node = _deref(self.base, change.pointer)
+        if change.id == "OAS-PATH-REMOVED":
+            return [node[m] for m in METHODS if isinstance(node, dict) and isinstance(node.get(m), dict)]
+        if change.id == "OAS-WEBHOOK-REMOVED" and isinstance(node, dict):
+            ops = [node[m] for m in METHODS if isinstance(node.get(m), dict)]
+            return ops or [node]
+        if change.pointer.rsplit("/", 2)[-2:-1] != ["properties"] and change.direction:
+            return []  # a property that was only named in `required`: nothing to have been marked
+        return [node] if node is not None else []
+
+    def _deprecation(self, change: Change) -> list[Change]:
+        if "deprecated-without-sunset" not in self.policy.rules:
+            return []
+        pointer = change.pointer
+        if parts(pointer)[-1:] == ["deprecated"]:
+            pointer = pointer.rsplit("/", 1)[0]
+        if sunset_of(_deref(self.head, pointer)) is not None:
+            return []
+        return [self._derived(change, "POLICY-DEPRECATED-WITHOUT-SUNSET",
+                              f"{change.message}, without a sunset date (`x-sunset` or a `Sunset` header)")]
+
+    def _unstable(self, change: Change) -> Change:
+        return self._derived(change, "POLICY-UNSTABLE-CHANGE", f"{change.id}: {change.display} (allowed: only "
+                             "operations below stable are reached)", before=change.id)
+
+    def _operations(self, tree: Tree) -> dict[str, tuple[dict, str]]:
+        found: dict[str, tuple[dict, str]] = {}
+        paths = tree.data.get("paths") if isinstance(tree.data, dict) else None
+        for path, item in (paths or {}).items() if isinstance(paths, dict) else ():
+            item, ptr = tree.deref(item, join("/paths", path))
+            for m in METHODS:
+                if isinstance(item, dict) and isinstance(item.get(m), dict):
+                    found[f"{m.upper()} {path}"] = (item[m], join(ptr, m))
+        return found
+
+    def _level(self, op: dict) -> str:
+        level = op.get("x-stability-level")
+        return level if level in LEVELS else self.policy.default_level
+
+    def _levels(self) -> dict[str, str]:
+        levels = {label: self._level(op) for label, (op, _) in self._operations(self.base).items()}
+        levels.update({label: self._level(op) for label, (op, _) in self._operations(self.head).items()})
+        return levels
+
+    def _stability_decreased(self) -> list[Change]:
+        base_ops = self._operations(self.base)
+        out = []
+        for label, (op, ptr) in self._operations(self.head).items():
+            if label in base_ops:
+                old, new = self._level(base_ops[label][0]), self._level(op)
+                if LEVELS.index(new) < LEVELS.index(old):
+                    change = Change("POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
+                                    join(ptr, "x-stability-level"), before=old, after=new)
+                    change.operations.add(label)
+                    out.append(change)
+        return out

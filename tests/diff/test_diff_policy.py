@@ -1,0 +1,62 @@
+"""The deprecation, sunset and stability policy: hand-written pairs, configuration, and the CLI flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from diff_helpers import load_cases, mcp_doc, openapi_doc
+
+from contractkit.diff import diff_data
+from contractkit.diff.policy import RULES, Policy, parse_date
+from contractkit.errors import ConfigError
+
+POLICY_CASES = load_cases("policy-pairs.yaml")
+TODAY = dt.date(2026, 6, 1)
+
+
+def _ids(base: dict, head: dict, policy: Policy | None) -> list[str]:
+    return sorted(c.id for c in diff_data(base, head, policy=policy))
+
+
+@pytest.mark.parametrize("case", POLICY_CASES, ids=[c["name"] for c in POLICY_CASES])
+def test_policy_pair(case: dict) -> None:
+    wrap = mcp_doc if case.get("kind") == "mcp" else openapi_doc
+    base, head = wrap(case["base"]), wrap(case["head"])
+    policy = Policy(today=TODAY)
+    assert _ids(base, head, policy) == sorted(case["forward"])
+    assert _ids(head, base, policy) == sorted(case["reverse"])
+
+
+@pytest.mark.parametrize("case", POLICY_CASES, ids=[c["name"] for c in POLICY_CASES])
+def test_without_the_policy_no_policy_kind_is_reported(case: dict) -> None:
+    wrap = mcp_doc if case.get("kind") == "mcp" else openapi_doc
+    ids = _ids(wrap(case["base"]), wrap(case["head"]), None) + _ids(wrap(case["head"]), wrap(case["base"]), None)
+    assert not [i for i in ids if i.startswith("POLICY-")]
+
+
+def test_one_rule_alone() -> None:
+    case = next(c for c in POLICY_CASES if c["name"].startswith("deprecations without"))
+    only_removals = Policy(rules=frozenset({"removed-without-deprecation"}), today=TODAY)
+    ids = _ids(openapi_doc(case["base"]), openapi_doc(case["head"]), only_removals)
+    assert ids == ["OAS-OP-DEPRECATED", "OAS-PARAM-DEPRECATED"]
+
+
+def test_policy_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("rules: [removed-before-sunset]\ntoday: '2031-02-01'\ndefault-stability: beta\n")
+    policy = Policy.from_file(path)
+    assert policy.rules == {"removed-before-sunset"}
+    assert policy.today == dt.date(2031, 2, 1) and policy.default_level == "beta"
+    path.write_text("rules: [removed-without-warning]\n")
+    with pytest.raises(ConfigError, match="unknown rules"):
+        Policy.from_file(path)
+    assert set(Policy().rules) == set(RULES)
+
+
+def test_dates() -> None:
+    assert parse_date("2030-01-01") == dt.date(2030, 1, 1)
+    assert parse_date("2030-01-01T10:00:00Z") == dt.date(2030, 1, 1)
+    assert parse_date("Wed, 01 Jan 2031 00:00:00 GMT") == dt.date(2031, 1, 1)
+    assert parse_date("soon") is None
