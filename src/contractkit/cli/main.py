@@ -1,4 +1,5 @@
-"""Entry point: parse arguments, dispatch to one command, map errors to exit codes in one place."""
+"""Entry point: parse arguments, dispatch to one command, and report what escaped it as one line
+(exit codes are decided in ``contractkit.errors.exit_code``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from contractkit import __version__
-from contractkit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, ContractkitError
+from contractkit.errors import ContractkitError, exit_code
 
 # Subcommand name -> module under contractkit.cli that defines ``configure(parser)`` and ``run(args)``.
 COMMANDS: dict[str, str] = {
@@ -46,12 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args))
     except ContractkitError as exc:
         print(f"contractkit: error: {exc.one_line()}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
+        return exit_code(exc)
+    except KeyboardInterrupt as exc:
         print("contractkit: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return EXIT_BAD_INPUT
+        return exit_code(exc)
+    except BrokenPipeError as exc:
+        return exit_code(exc)
     except Exception as exc:  # a bug of ours: one line unless the user asks for the traceback
         if os.environ.get("CONTRACTKIT_DEBUG"):
             raise
@@ -60,8 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(set CONTRACTKIT_DEBUG=1 for the traceback, and please report it)",
             file=sys.stderr,
         )
-        return EXIT_INTERNAL
-
+        return exit_code(exc)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -5,7 +5,8 @@ calls ``pytest.main`` on ``contractkit.resources.conformance_dir()``. Configurat
 reachability are checked first, so a bad flag or a dead target is one line and exit 2.
 
 Exit codes: 0 every selected rule holds (not verified allowed unless ``--require-all``),
-1 violations, 2 bad configuration or unreachable target, 3 internal error.
+1 violations, 2 bad configuration or unreachable target, 3 the suite did not finish
+(interrupted, internal error); see ``contractkit.errors``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any
 
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.preflight import PreflightPassed, run_preflight
-from contractkit.errors import EXIT_INTERNAL, ConfigError, TargetUnreachableError
+from contractkit.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    ConfigError,
+    SuiteAbortedError,
+    TargetUnreachableError,
+)
 
 
 class _ResultSink:
@@ -106,22 +114,20 @@ def run_suite(args: argparse.Namespace, *, extra_pytest_args: list[str] | None =
 
 
 def run_verify(args: argparse.Namespace, *, extra_pytest_args: list[str] | None = None) -> int:
-    import pytest
-
+    """Run the suite and turn its ending into the kit's exit code (``contractkit.errors.PYTEST_EXIT``)."""
     code, state = run_suite(args, extra_pytest_args=extra_pytest_args)
     if state is not None and state.planned:
-        return 0
+        return EXIT_OK
     if state is not None and state.fatal:
         raise TargetUnreachableError(state.fatal)
-    if code == pytest.ExitCode.USAGE_ERROR:
+    if code in (EXIT_BAD_INPUT, 4):  # the plugin maps pytest's usage errors to 2; errors in configure stay 4
         raise ConfigError("the conformance suite rejected its options (see the message above)")
-    if code == pytest.ExitCode.INTERNAL_ERROR:
-        return EXIT_INTERNAL
-    if state is None or state.result is None:
-        if code == pytest.ExitCode.NO_TESTS_COLLECTED or (state is not None and not state.selected_rules):
-            raise ConfigError("no rule was selected: check --rule / --skip")
-        return EXIT_INTERNAL if code not in (0, 1) else code
-    return 0 if state.result.ok else 1
+    if code == 5:
+        raise ConfigError("no rule was selected: check --rule / --skip and the filters")
+    if code not in (0, 1) or state is None or state.result is None:
+        why = state.meta.get("abnormal") if state is not None else None
+        raise SuiteAbortedError(f"the conformance suite did not finish: {why or f'pytest exit status {code}'}")
+    return EXIT_OK if state.result.ok else EXIT_FINDINGS
 
 
 def verify_namespace(neuron_url: str, **overrides: Any) -> argparse.Namespace:

@@ -37,7 +37,16 @@ from contractkit.conformance.outcomes import (
 )
 from contractkit.conformance.redaction import redact
 from contractkit.conformance.seeding import seed_generation
-from contractkit.errors import ConfigError, ContractkitError, TargetError
+from contractkit.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    ConfigError,
+    ContractkitError,
+    TargetError,
+    exit_code_of_pytest,
+)
 from contractkit.registry import RuleInfo
 
 OPTIONS_KEY = pytest.StashKey[VerifyOptions]()
@@ -350,19 +359,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.planned:
         session.exitstatus = 0
         return
-    if exitstatus in _ABNORMAL and not state.fatal:
-        state.meta["abnormal"] = _ABNORMAL[int(exitstatus)]
+    if exit_code_of_pytest(exitstatus) == EXIT_INTERNAL and not state.fatal:
+        state.meta["abnormal"] = _ABNORMAL.get(int(exitstatus), f"pytest ended with status {int(exitstatus)}")
     if state.options.kind is not None and state.selected_rules:
         state.result = build_result(state)
         write_reports(state.result, state.options)
-    if state.fatal or exitstatus == 4:
-        session.exitstatus = 2
-    elif exitstatus in _ABNORMAL:
-        session.exitstatus = 3
+    code = exit_code_of_pytest(exitstatus)
+    if state.fatal:
+        session.exitstatus = EXIT_BAD_INPUT
+    elif exitstatus not in (0, 1):
+        session.exitstatus = code
     elif state.result is not None:
-        session.exitstatus = 0 if state.result.ok else 1
+        session.exitstatus = EXIT_OK if state.result.ok else EXIT_FINDINGS
     else:
-        session.exitstatus = 3
+        session.exitstatus = EXIT_INTERNAL
         state.meta["abnormal"] = "no rule of the suite was collected"
 
 

@@ -19,9 +19,11 @@ injected fault and the real failure it names are the same exception.
 
 from __future__ import annotations
 
+from contractkit.errors import ProviderFailure
 
-class ProviderError(Exception):
-    """The LLM provider failed; the operation's fallback applies."""
+
+class ProviderError(ProviderFailure):
+    """The LLM provider failed; the operation's fallback applies (a ``ContractkitError``: see contractkit.errors)."""
 
     code = "provider_error"
 

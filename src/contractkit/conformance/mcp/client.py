@@ -27,7 +27,7 @@ import anyio
 import anyio.from_thread
 import httpx2
 
-from contractkit.errors import ConfigError
+from contractkit.errors import ConfigError, ExchangeError
 
 CLIENT_NAME = "contractkit-verify"
 
@@ -46,11 +46,11 @@ class Endpoint:
         return self.url or f"stdio: {self.command}"
 
 
-class CallTimeout(Exception):
+class CallTimeout(ExchangeError):
     """The server did not answer within the deadline."""
 
 
-class SessionLost(Exception):
+class SessionLost(ExchangeError):
     """The transport broke: the process exited, the connection closed."""
 
 
