@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -18,3 +22,24 @@ def mint(stack, scope: str, audience: str, auth: tuple[str, str]) -> str:
                                                  "audience": audience}, auth=auth)
     response.raise_for_status()
     return str(response.json()["access_token"])
+
+
+def verify(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 240,
+           profile: str = "quick") -> tuple[subprocess.CompletedProcess, dict]:
+    """``contractkit verify mcp ARGV`` as a child process; (the process, the report's rules by id)."""
+    report = tmp_path / "report.json"
+    report.unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "contractkit", "verify", "mcp", *argv, "--profile", profile,
+                           "--report-json", str(report)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return proc, {r["id"]: r for r in data.get("rules", [])}
+
+
+def statuses(rules: dict, status: str) -> set[str]:
+    return {rule_id for rule_id, r in rules.items() if r["status"] == status}
+
+
+def message(rules: dict, rule_id: str) -> str:
+    """Every outcome message of a rule, joined (what the report says about it)."""
+    return " | ".join(o.get("message") or "" for o in rules[rule_id]["outcomes"])

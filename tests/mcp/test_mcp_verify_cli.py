@@ -6,31 +6,15 @@ Each run is a child process, as a user runs it; the reports are read back as JSO
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from mcp_helpers import EVERYTHING_SPEC
+from mcp_helpers import EVERYTHING_SPEC, statuses, verify
 
 from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 HTTP_ONLY = {"MCP-AUTH-001", "MCP-AUTH-002", "MCP-AUTH-003", "MCP-AUTH-004", "MCP-AUTH-005", "MCP-AUTH-006",
              "MCP-AUTH-007", "MCP-AUTH-008", "MCP-RATE-001"}
-
-
-def verify(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-    report = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "contractkit", "verify", "mcp", *argv, "--profile", "quick",
-                           "--report-json", str(report)], capture_output=True, text=True, timeout=240,
-                          env={**os.environ, **(env or {})})
-    data = json.loads(report.read_text()) if report.exists() else {}
-    return proc, {r["id"]: r for r in data.get("rules", [])}
-
-
-def statuses(rules: dict, status: str) -> set[str]:
-    return {rule_id for rule_id, r in rules.items() if r["status"] == status}
 
 
 def test_reference_over_stdio_verifies_what_stdio_can_and_says_the_rest_is_not_verified(tmp_path):

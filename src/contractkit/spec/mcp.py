@@ -45,6 +45,7 @@ class ServerContract:
     pointer: str
     spec_name: str = ""
     foreign_scopes: tuple[str, ...] = ()  # scopes other servers of the document declare
+    foreign_audiences: tuple[str, ...] = ()  # audiences of the document's other resources (servers, engine/)
 
     def tool(self, name: str) -> ToolContract | None:
         return next((t for t in self.tools if t.name == name), None)
@@ -73,9 +74,17 @@ class Contract:
                 own = set((raw.get("authentication") or {}).get("scopes") or ())
                 foreign = sorted({s for other in servers if other is not raw
                                   for s in (other.get("authentication") or {}).get("scopes") or ()} - own)
-                return replace(_server(self.data, raw, f"/servers/{index}", self.name), foreign_scopes=tuple(foreign))
+                audiences = sorted({str(a) for other in servers for a in _audiences(other) if a}
+                                   - {(raw.get("authentication") or {}).get("audience"), None})
+                return replace(_server(self.data, raw, f"/servers/{index}", self.name), foreign_scopes=tuple(foreign),
+                               foreign_audiences=tuple(audiences))
         known = ", ".join(self.server_names) or "none"
         raise ConfigError(f"{self.name} declares no MCP server named {name!r} (it declares: {known})")
+
+
+def _audiences(server: dict[str, Any]) -> list[Any]:
+    """The audiences a server entry names: its own (authentication) and its upstream's (service_token)."""
+    return [(server.get("authentication") or {}).get("audience"), (server.get("service_token") or {}).get("audience")]
 
 
 def load_contract(path: str | Path | None = None) -> Contract:

@@ -31,9 +31,25 @@ def _audit_setup(target: McpTarget) -> Any:
     path = target.options.audit_log
     if path is None:
         raise NotVerified("no audit log given (--audit-log PATH)")
-    if not path.exists():
-        raise NotVerified(f"the audit log {path} does not exist")
     return path
+
+
+def _size(path: Any) -> int:
+    """The log's current size; 0 when it does not exist yet (a server may create it on its first call)."""
+    try:
+        return int(path.stat().st_size)
+    except FileNotFoundError:
+        return 0
+
+
+def _new_text(path: Any, offset: int, settle_s: float = 3.0, wanted: int = 1) -> str:
+    """What the log gained since ``offset``, waiting up to ``settle_s`` for ``wanted`` new lines."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        text = _read_from(path, offset) if path.exists() else ""
+        if sum(1 for line in text.splitlines() if line.strip()) >= wanted or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
 
 
 @MCP_CHECKS.register(
@@ -57,13 +73,13 @@ def check_audit_complete(target: McpTarget) -> Examined:
     first = target.contract.tool(calls[0][0])
     bad = invalid_arguments(first.parameters, [calls[0][1]], 1) if first else []
     calls += [(calls[0][0], args) for _, args in bad]
-    offset = path.stat().st_size
+    offset = _size(path)
     succeeded = [target.attempt(name, args) for name, args in calls]
     problems: list[str] = []
     records: list[dict[str, Any]] = []
     deadline = time.monotonic() + 3.0
     while True:
-        text = _read_from(path, offset)
+        text = _read_from(path, offset) if path.exists() else ""
         records, problems = [], []
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -79,6 +95,9 @@ def check_audit_complete(target: McpTarget) -> Examined:
         if not missing or time.monotonic() > deadline:
             break
         time.sleep(0.2)
+    if not path.exists():
+        raise Violation(f"{len(calls)} tool call(s) were made and the audit log {path} was never written",
+                        operation="audit log")
     expected_caller = target.credentials.client_id if (target.needs_token and target.credentials) else None
     for name, args in calls:
         matching = [r for r in records if _same_call(r, name, args)]
@@ -142,7 +161,8 @@ def _is_time(value: Any) -> bool:
 )
 def check_audit_redaction(target: McpTarget) -> Examined:
     """What it does: calls a tool with an extra ``password`` argument carrying a canary value,
-    then scans the audit log for the canary, the tokens the suite presented, the client secret
+    makes sure that call left a new record (else there is nothing to judge: not verified), then
+    scans the audit log for the canary, the tokens the suite presented, the client secret
     and anything shaped like a JWT. None may appear.
 
     Why: an audit log is read by more people than the secrets it might capture.
@@ -150,10 +170,13 @@ def check_audit_redaction(target: McpTarget) -> Examined:
     path = _audit_setup(target)
     name, args = target.sample_calls()[0]
     canary = "ck-canary-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+    offset = _size(path)
     target.attempt(name, {**args, "password": canary})
-    time.sleep(0.3)
-    size = path.stat().st_size
-    text = _read_from(path, max(0, size - _MAX_AUDIT_BYTES))
+    new = _new_text(path, offset)
+    if not any(line.strip() for line in new.splitlines()):
+        raise NotVerified(f"the call of {name} with a 'password' argument left no new audit record, so there was "
+                          "nothing to scan (whether every call is recorded is MCP-AUDIT-001's to judge)")
+    text = _read_from(path, max(0, _size(path) - _MAX_AUDIT_BYTES))
     leaks = []
     if canary in text:
         leaks.append("the value of a 'password' argument")

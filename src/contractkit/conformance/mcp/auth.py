@@ -52,7 +52,16 @@ def check_no_token(target: McpTarget) -> Examined:
     if stream.status is not None and 200 <= stream.status < 300:
         raise Violation("a GET of the MCP endpoint without a token was served (the SSE stream opened)",
                         operation="GET", evidence=stream.evidence())
-    return Examined(2, "requests", "POST initialize and GET of the endpoint, both without a token")
+    # Without credentials the 401 is still specific (a challenge, not a 404); with them, the same
+    # request with a token must be served, or the 401 proves nothing.
+    try:
+        token = target.token()
+    except NotVerified as exc:
+        return Examined(2, "requests", "POST initialize and GET of the endpoint, both without a token",
+                        unchecked=f"positive control (the same request with a token): {exc.message}")
+    control = target.positive_control("the 401 without a token", token=token)
+    return Examined(2 + control, "requests", "POST initialize and GET without a token; the same initialize "
+                    "with a token was served")
 
 
 @MCP_CHECKS.register(
@@ -104,13 +113,15 @@ def check_resource_metadata(target: McpTarget) -> Examined:
     clause="MCP authorization: token validation (RFC 6750 §3.1 invalid_token)", tags=("auth",),
 )
 def check_invalid_tokens(target: McpTarget) -> Examined:
-    """What it does: presents a token that is not a JWT, a valid token with its signature
+    """What it does: after a positive control (``initialize`` with a valid token is served),
+    presents a token that is not a JWT, a valid token with its signature
     altered, and (where the issuer mints short-lived tokens) an expired token; each must get 401
     with a Bearer challenge.
 
     Why: a server that does not verify signatures and expiry accepts forged and stolen tokens.
     """
     target.require_bearer()
+    target.positive_control("refusing forged tokens")
     expired = None
     try:
         expired = target.token(expires_in=1, cache=False)
@@ -133,22 +144,36 @@ def check_invalid_tokens(target: McpTarget) -> Examined:
     return Examined(3, "forged tokens", "not a JWT; altered signature; expired")
 
 
+FOREIGN_AUDIENCE = "urn:contractkit:verify:foreign-resource"
+
+
+def other_audiences(target: McpTarget) -> list[str]:
+    """Audiences that are not this server's: the other resources the spec under test names (other
+    servers, the upstream's service-token audience), then one that names no real resource;
+    ``--other-audience`` first when given."""
+    own = target.contract.auth_audience
+    given = getattr(target.options, "other_audience", None)
+    return [a for a in dict.fromkeys((given, *target.contract.foreign_audiences, FOREIGN_AUDIENCE)) if a and a != own]
+
+
 @MCP_CHECKS.register(
     "MCP-AUTH-004", "a token issued for another audience gets 401",
     clause="MCP authorization: audience validation (RFC 8707); no token passthrough", tags=("auth",),
 )
 def check_wrong_audience(target: McpTarget) -> Examined:
-    """What it does: obtains a token for another resource (another server's audience from the
-    spec, or ``neuron-api``) with this server's scopes, and expects 401.
+    """What it does: after a positive control (the same ``initialize`` with a token for this
+    server is served), obtains a token for another resource (another audience the spec under
+    test names, else a synthetic one that names no resource) with this server's scopes, and
+    expects 401.
 
     Why: without an audience check, a token given to one service can be replayed against another:
     the confused-deputy attack the MCP authorization spec forbids.
     """
     target.require_bearer()
-    own = target.contract.auth_audience
-    others = [a for a in ("neuron-api", "crm-data-mcp", "document-retrieval-mcp", "engine-internal") if a != own]
-    token = None
-    for audience in others:
+    target.positive_control("refusing a token of another audience")
+    token, audience, tried = None, "", []
+    for audience in other_audiences(target):
+        tried.append(audience)
         token = target.tokens.try_token(tuple(target.contract.auth_scopes), audience)
         if token is None:
             token = target.tokens.try_token((), audience)
@@ -156,8 +181,8 @@ def check_wrong_audience(target: McpTarget) -> Examined:
             target.presented.add(token)
             break
     if token is None:
-        raise NotVerified(f"the issuer gave the suite's client no token for another audience (tried {others})")
-    _expect_401(rpc.post(target, rpc.initialize_message(), token=token), "a token for another audience")
+        raise NotVerified(f"the issuer gave the suite's client no token for another audience (tried {tried})")
+    _expect_401(rpc.post(target, rpc.initialize_message(), token=token), f"a token for audience {audience!r}")
     return Examined(1, "tokens for another audience", audience)
 
 
@@ -166,25 +191,29 @@ def check_wrong_audience(target: McpTarget) -> Examined:
     clause="MCP authorization: tokens MUST NOT be in the URI query string (OAuth 2.1 §5.1.1)", tags=("auth",),
 )
 def check_query_token(target: McpTarget) -> Examined:
-    """What it does: sends a valid token as ``?access_token=...`` and no Authorization header;
-    the server must not serve the request.
+    """What it does: sends ``initialize`` with a valid token in the Authorization header (the
+    positive control: it must be served), then the same with the token as ``?access_token=...``
+    and no Authorization header; the server must not serve that.
 
     Why: query strings end up in logs, proxies and browser history.
     """
     target.require_bearer()
     token = target.token()
+    control = target.positive_control("refusing a token in the query string", token=token)
     exchange = rpc.post(target, rpc.initialize_message(), query=f"?access_token={token}")
     if rpc.succeeded(exchange):
         raise Violation("the server accepted a token passed in the query string", operation="initialize",
                         evidence=exchange.evidence())
-    return Examined(1, "requests", "token in the query string only")
+    return Examined(1 + control, "requests", "token in the query string only; the same request with the "
+                    "token in the header was served")
 
 
 @MCP_CHECKS.register(
     "MCP-AUTH-006", "a tools/call without the tool's scope gets 403 insufficient_scope",
     clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",), applies="tool")
 def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
-    """What it does: opens a session with a token holding the server's other scopes but not the
+    """What it does: calls the tool with a token of every scope (the positive control: it must be
+    served), then opens a session with a token holding the server's other scopes but not the
     tool's (or, when the server has no other scope, a scope of another server), calls the tool,
     and expects 403 with ``error="insufficient_scope"`` and the needed ``scope`` in the challenge.
 
@@ -204,6 +233,16 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
     target.presented.add(token)
     call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
             "params": {"name": tool.name, "arguments": dict(tool.examples[0]) if tool.examples else {}}}
+    full = target.token()
+    session_id, version = rpc.open_session(target, full)
+    try:
+        control = rpc.post(target, call, token=full, session_id=session_id, version=version)
+    finally:
+        rpc.close_session(target, full, session_id)
+    if not rpc.succeeded(control):
+        raise NotVerified(f"positive control failed: calling {tool.name} with every scope got "
+                          f"{control.status or control.error}, not a result, so a 403 without {tool.scope} "
+                          "would prove nothing")
     # Twice: in a session the weaker token opened, and in one a full token opened (the token of
     # each request counts, not the one that started the session).
     for opener, how in ((token, "in its own session"), (target.token(), "in a session opened with a full token")):
@@ -220,7 +259,8 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
             raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
                             operation=tool.name, evidence=exchange.evidence())
-    return Examined(2, "tools/call requests", f"without {tool.scope}, in a session of its own and in a full one")
+    return Examined(3, "tools/call requests", f"without {tool.scope}, in a session of its own and in a full one; "
+                    "with every scope it was served")
 
 
 @MCP_CHECKS.register(
@@ -229,7 +269,8 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
     tags=("auth", "transport"),
 )
 def check_host_origin(target: McpTarget) -> Examined:
-    """What it does: sends an otherwise valid ``initialize`` once with ``Origin: http://evil.example``
+    """What it does: sends ``initialize`` as is (the positive control: it must be served), then
+    once with ``Origin: http://evil.example``
     and once with ``Host: evil.example``. Serving the foreign Origin fails (the MCP transport spec
     says MUST); serving the foreign Host is a warning.
 
@@ -238,6 +279,7 @@ def check_host_origin(target: McpTarget) -> Examined:
     """
     target.require_http("Host and Origin validation")
     token = target.caller_token()
+    control = target.positive_control("refusing a foreign Origin or Host", token=token)
     served = {}
     for header, value in (("origin", "http://evil.example"), ("host", "evil.example")):
         exchange = rpc.post(target, rpc.initialize_message(), token=token, headers={header: value})
@@ -250,7 +292,7 @@ def check_host_origin(target: McpTarget) -> Examined:
     if "host" in served:
         raise RuleWarning("a request with Host: evil.example was served (Origin is checked)",
                           operation="initialize", evidence=served["host"].evidence())
-    return Examined(2, "requests", "foreign Origin, foreign Host")
+    return Examined(2 + control, "requests", "foreign Origin, foreign Host; the same request without them was served")
 
 
 @MCP_CHECKS.register(

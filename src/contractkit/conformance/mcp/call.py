@@ -123,7 +123,8 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
     tags=("calls",), applies="tool")
 def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
-    """What it does: calls the tool with arguments the declared parameters reject (a required
+    """What it does: calls the tool once with valid arguments (the positive control: it must be
+    served), then with arguments the declared parameters reject (a required
     property left out, a wrong type, out-of-range, off-pattern, undeclared properties), one break
     at a time. Each must come back as a result with ``isError: true`` or a JSON-RPC
     ``-32602 invalid params`` error, promptly, without a stack trace, and the session must still
@@ -139,6 +140,12 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     cases = invalid_arguments(tool.parameters, bases, target.profile.negative_examples)
     if not cases:
         raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
+    kind, outcome = _call(target, tool.name, bases[0])
+    if kind != "result" or outcome.is_error:
+        shown = _text(outcome) if kind == "result" else f"{kind.replace('_', ' ')}: {outcome}"
+        raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
+                          "so refusing invalid ones proves nothing", evidence=_evidence(target, tool.name, bases[0],
+                                                                                        outcome))
     for why, args in cases:
         kind, outcome = _call(target, tool.name, args)
         fail = None
@@ -162,4 +169,5 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
                 fail = f"the session stopped answering ping after {why}: {type(exc).__name__}: {exc}"
         if fail:
             raise Violation(fail, operation=tool.name, evidence=_evidence(target, tool.name, args, outcome))
-    return Examined(len(cases), "invalid calls", "each refused, the session answering ping afterwards")
+    return Examined(len(cases), "invalid calls", "each refused, the session answering ping afterwards; a valid "
+                    "call was served first")

@@ -138,6 +138,23 @@ class McpTarget:
                 args.append(value)
         return args[: max(count, len(tool.examples))]
 
+    def positive_control(self, what: str, *, token: str | None = None) -> int:
+        """The request a refusal check will break, sent right: it must be served, or the refusal
+        proves nothing (a server that answers 404, 429 or 401 to everything refuses everything).
+
+        ``token`` defaults to the caller's token (none for a server without auth). Returns the
+        number of requests sent; raises ``NotVerified`` with what came back otherwise.
+        """
+        from contractkit.conformance.mcp import rpc
+
+        exchange = rpc.post(self, rpc.initialize_message(), token=token if token is not None else self.caller_token())
+        rpc.close_session(self, token, exchange.headers.get("mcp-session-id"))
+        if not rpc.succeeded(exchange):
+            got = exchange.status or exchange.error
+            raise NotVerified(f"positive control failed: the same initialize sent right got {got}, not a result, "
+                              f"so {what} cannot be told from a server that refuses everything")
+        return 1
+
     def sample_calls(self) -> list[tuple[str, dict[str, Any]]]:
         """One valid call per offered declared tool (its first example, else generated arguments)."""
         offered = self.listed_tools()
