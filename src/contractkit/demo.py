@@ -35,8 +35,8 @@ def _lint() -> tuple[bool, str]:
 
 def _verify_neuron(profile: str, report_dir: Path | None) -> tuple[bool, list[str]]:
     from contractkit.conformance.command import run_suite, verify_namespace
-    from contractkit.conformance.reports.terminal import render_summary
     from contractkit.reference.stack import ReferenceStack
+    from contractkit.reports.text import render_verify_summary as render_summary
 
     with ReferenceStack() as stack:
         print(f"reference stack: neuron/ {stack.neuron_url}, token issuer {stack.issuer_url}, "

@@ -8,10 +8,11 @@ from contractkit.conformance.curl import curl_command
 from contractkit.conformance.options import PROFILES, VerifyOptions
 from contractkit.conformance.outcomes import Evidence, Outcome, RuleResult, RunResult, Status, fold
 from contractkit.conformance.redaction import MASK, Redactor
-from contractkit.conformance.reports import render_json, write_reports
-from contractkit.conformance.reports.markdown import render_markdown
-from contractkit.conformance.reports.sarif import render_sarif
-from contractkit.conformance.reports.terminal import render_summary
+from contractkit.reports.json_report import render_verify_json as render_json
+from contractkit.reports.markdown import render_verify_markdown as render_markdown
+from contractkit.reports.text import render_verify_summary as render_summary
+from contractkit.reports.verify_files import verify_sarif as render_sarif
+from contractkit.reports.verify_files import write_reports
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVlLWhlcmU"
 
@@ -89,3 +90,43 @@ def test_reports_render_every_rule_and_no_secret(tmp_path, monkeypatch):
     sarif = json.loads((tmp_path / "r.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["NEU-B-001"]
     assert "no fault hook" in (tmp_path / "r.md").read_text()
+
+
+def _line_of(path, needle: str, after: str = "") -> int:
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
+def test_sarif_of_an_mcp_run_points_at_the_tool_in_mcp_servers_yaml(tmp_path):
+    from contractkit.resources import mcp_spec_path
+
+    failed = Outcome("MCP-CALL-001", Status.FAILED, "t", "search_customers", "returns do not match")
+    result = RunResult("http://127.0.0.1:1/mcp", "mcp",
+                       [RuleResult("MCP-CALL-001", "calls", "clause", "error", "mcp", Status.FAILED, [failed])],
+                       meta={"seed": 5})
+    options = VerifyOptions(kind="mcp", spec=None, profile=PROFILES["quick"], mcp_server="crm-data-mcp")
+    run = json.loads(render_sarif(result, options))["runs"][0]
+    location = run["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("mcp-servers.yaml")
+    assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("/servers/")
+    spec = mcp_spec_path()
+    expected = _line_of(spec, "search_customers", after="crm-data-mcp")
+    assert location["physicalLocation"]["region"]["startLine"] == expected
+    assert run["properties"]["seed"] == 5
+    assert run["tool"]["driver"]["rules"][0]["id"] == "MCP-CALL-001"
+
+
+def test_sarif_of_a_neuron_run_points_at_the_operation_of_the_spec_under_test(tmp_path):
+    from contractkit.resources import neuron_spec_path
+
+    spec = tmp_path / "my-neuron.yaml"
+    spec.write_text(neuron_spec_path().read_text())
+    failed = Outcome("NEU-AUTH-001", Status.FAILED, "t", "assessRisk", "no challenge")
+    result = RunResult("http://127.0.0.1:1", "neuron",
+                       [RuleResult("NEU-AUTH-001", "t", "c", "error", "neuron", Status.FAILED, [failed])])
+    options = VerifyOptions(kind="neuron", spec=spec, profile=PROFILES["quick"])
+    location = json.loads(render_sarif(result, options))["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("my-neuron.yaml")
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "/paths/~1assess-risk/post"
+    assert location["physicalLocation"]["region"]["startLine"] == _line_of(spec, "post:", after="/assess-risk:")

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from contractkit.cli.main import main
-from contractkit.diff.render.json_report import SCHEMA_PATH
+from contractkit.reports.json_report import SCHEMA_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 NEURON = REPO / "specs" / "neuron-api.yaml"

@@ -6,9 +6,9 @@ import datetime as dt
 
 from contractkit.diff.changelog import changelog_entry
 from contractkit.diff.model import Change, DiffReport, SpecSide
-from contractkit.diff.render import renderer
-from contractkit.diff.render.markdown import MAX_ROWS
 from contractkit.diff.semver import gate
+from contractkit.reports import diff_renderer as renderer
+from contractkit.reports.markdown import MAX_ROWS
 
 
 def report_of(*changes: Change) -> DiffReport:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("text", "markdown", "json", "github")
+from contractkit.reports import DIFF_FORMATS
+
+FORMATS = tuple(DIFF_FORMATS)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+from contractkit.reports import LINT_FORMATS
+
+FORMATS = tuple(LINT_FORMATS)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ pytest could not finish normally (collection error, interruption, internal error
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -351,7 +352,7 @@ _ABNORMAL = {2: "the run was interrupted or a test module could not be collected
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run's exit status: 0 ok, 1 rules failed, 2 bad input or target lost, 3 the suite itself broke."""
-    from contractkit.conformance.reports import write_reports
+    from contractkit.reports.verify_files import write_reports
 
     state = session.config.stash.get(STATE_KEY, None)
     if state is None:
@@ -377,7 +378,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from contractkit.conformance.reports.terminal import render_summary
+    from contractkit.reports.text import render_verify_summary
 
     state = terminalreporter.config.stash.get(STATE_KEY, None)
     if state is None:
@@ -387,5 +388,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if state.result is None:
         return
     terminalreporter.write_line("")
-    for line in render_summary(state.result, color=terminalreporter.hasmarkup):
+    for line in render_verify_summary(state.result, color=terminalreporter.hasmarkup):
         terminalreporter.write_line(line)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from contractkit.reports.verify_files import verify_annotations
+
+        terminalreporter.write(verify_annotations(state.result, state.options))

@@ -66,7 +66,7 @@ def _write(text: str, target: str | None) -> None:
 
 def run_diff(args: argparse.Namespace) -> int:
     from contractkit.diff.changelog import changelog_entry
-    from contractkit.diff.render import renderer
+    from contractkit.reports import diff_renderer as renderer
 
     extra: list[tuple[str, str]] = []
     for item in getattr(args, "report", None) or ():

@@ -20,9 +20,9 @@ def default_paths() -> list[str]:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from contractkit.lint.formats import renderer
     from contractkit.lint.ignore import load_ignore_files
     from contractkit.lint.runner import discover, lint_paths
+    from contractkit.reports import lint_renderer as renderer
 
     if getattr(args, "no_cache", False):
         os.environ["CONTRACTKIT_NO_CACHE"] = "1"

@@ -154,8 +154,8 @@ def verify_reference_servers(*, profile: str = "quick", report_dir: str | Path |
     is printed instead, as the demo shows it.
     """
     from contractkit.conformance.command import run_suite
-    from contractkit.conformance.reports.terminal import render_summary
     from contractkit.reference.mcp.stack import SERVER_NAMES, McpStack
+    from contractkit.reports.text import render_verify_summary as render_summary
 
     worst = 0
     with McpStack(issuer_url=issuer_url) as stack:
