@@ -6,7 +6,7 @@ import httpx
 import jwt
 import pytest
 
-from contractkit.reference.token_issuer.issuer import JWKS_PATH, METADATA_PATH, TOKEN_PATH
+from contractkit.reference.token_issuer.issuer import JWKS_PATH, METADATA_PATH, TOKEN_PATH, TokenIssuer
 from contractkit.reference.token_issuer.verifier import TokenVerifier
 
 GOOD = {"grant_type": "client_credentials", "client_id": "demo-engine", "client_secret": "demo-engine-secret",
@@ -99,16 +99,49 @@ def test_jwks_and_metadata(issuer):
     assert "neuron.chat" in meta["scopes_supported"]
 
 
-def test_clients_from_a_file(tmp_path):
-    import json
+def test_repeated_resource_gives_a_token_for_each_audience(issuer):
+    _, url = issuer
+    data = {"grant_type": "client_credentials", "scope": "crm.read",
+            "resource": ["crm-data-mcp", "document-retrieval-mcp"]}
+    response = httpx.post(url + TOKEN_PATH, data=data, auth=("demo-engine", "demo-engine-secret"), timeout=10)
+    assert response.status_code == 200
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["aud"] == ["crm-data-mcp", "document-retrieval-mcp"]
+    for audience in claims["aud"]:
+        assert TokenVerifier(audience, jwks_url=url + JWKS_PATH).verify(response.json()["access_token"])
 
-    from contractkit.errors import ConfigError
-    from contractkit.reference.token_issuer.clients import load_clients
 
-    path = tmp_path / "clients.json"
-    path.write_text(json.dumps([{"client_id": "a", "secret": "hush-123", "scopes": ["x"], "audiences": ["y"]}]))
-    (client,) = load_clients(path)
-    assert client.client_id == "a" and client.scopes == {"x"} and "hush-123" not in repr(client)
-    path.write_text("[{}]")
-    with pytest.raises(ConfigError):
-        load_clients(path)
+def test_audience_and_resource_naming_the_same_audience_is_one_audience(issuer):
+    _, url = issuer
+    response = post(url, {**GOOD, "resource": "neuron-api"})
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["aud"] == "neuron-api"
+
+
+@pytest.mark.parametrize(("data", "auth", "description"), [
+    ({"grant_type": "client_credentials", "scope": ["crm.read", "crm.write"], "client_id": "demo-engine",
+      "client_secret": "demo-engine-secret", "audience": "neuron-api"}, None, "more than once"),
+    ({"grant_type": "client_credentials", "client_secret": "demo-engine-secret", "audience": "neuron-api"},
+     ("demo-engine", "demo-engine-secret"), "not both"),
+    ({"grant_type": "client_credentials", "client_id": "demo-engine", "client_secret": "demo-engine-secret"},
+     None, "name the audience"),
+])
+def test_invalid_requests(issuer, data, auth, description):
+    _, url = issuer
+    response = httpx.post(url + TOKEN_PATH, data=data, auth=auth, timeout=10)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+    assert description in response.json()["error_description"]
+
+
+def test_basic_credentials_are_accepted_form_encoded_or_as_sent():
+    """RFC 6749 section 2.3.1 form-encodes id and secret inside Basic; many clients do not."""
+    from contractkit.reference.token_issuer.clients import ClientRegistration
+    from contractkit.servers import serving
+
+    odd = ClientRegistration("odd client", "p+ss:w%rd", frozenset({"x"}), frozenset({"aud"}))
+    with serving(TokenIssuer([odd]).app) as server:
+        data = {"grant_type": "client_credentials"}
+        encoded = post(server.url, data, auth=("odd+client", "p%2Bss%3Aw%25rd"))
+        raw = post(server.url, data, auth=("odd client", "p+ss:w%rd"))
+        wrong = post(server.url, data, auth=("odd client", "p ss:w%rd"))
+    assert (encoded.status_code, raw.status_code, wrong.status_code) == (200, 200, 401)
