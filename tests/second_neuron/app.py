@@ -45,6 +45,7 @@ WS_AUTH_TIMEOUT_S = 3.0
 WS_AUTH_FAILED = 4401
 WS_BAD_MESSAGE = 4400
 DEADLINES_S = {"churnRisk": 3.0, "draftRetentionOffer": 5.0, "reply": 4.0, "replyStream": 4.0, "live": 4.0}
+TRACE = web.RequestKey("trace", str)  # the request's trace id, in X-Trace-Id and every Error body
 FALLBACK_SUMMARY = "Churn risk cannot be assessed right now; try again shortly."
 FALLBACK_REPLY = "The assistant is busy right now; here is the last saved account summary. "
 
@@ -305,10 +306,10 @@ class ChurnService:
         body = await self.read_json(request, "Prompt")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         if self.defect != "trace_header_missing":
-            response.headers["X-Trace-Id"] = request["trace"]
+            response.headers["X-Trace-Id"] = request[TRACE]
         await response.prepare(request)
         tier = body.get("tier", "mini")
-        async for kind, data in self.turn(body["prompt"], tier, self.chaos(request), request["trace"], "sse"):
+        async for kind, data in self.turn(body["prompt"], tier, self.chaos(request), request[TRACE], "sse"):
             await response.write(f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode())
         await response.write_eof()
         return response
@@ -354,7 +355,7 @@ class ChurnService:
     async def live(self, request: web.Request) -> web.WebSocketResponse:
         """``/v2/live``: log in with the first message, then one turn per ``ask``."""
         ws = web.WebSocketResponse(max_msg_size=MAX_BODY)
-        ws.headers["X-Trace-Id"] = request["trace"]
+        ws.headers["X-Trace-Id"] = request[TRACE]
         await ws.prepare(request)
         fault = self.chaos(request)
         if not await self.login(ws):
@@ -410,7 +411,7 @@ class ChurnService:
                                     "status": status, "detail": detail}
             response = web.json_response(body, status=status, content_type="application/problem+json")
         else:
-            body = {"error": {"code": code, "detail": detail}, "trace": request["trace"]}
+            body = {"error": {"code": code, "detail": detail}, "trace": request[TRACE]}
             response = web.json_response(body, status=status)
         response.headers.update(headers or {})
         return response
@@ -418,7 +419,7 @@ class ChurnService:
     @web.middleware
     async def errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Every answer gets its trace id; every failure becomes the spec's Error, with no internals."""
-        request["trace"] = "tr-" + secrets.token_hex(8)
+        request[TRACE] = "tr-" + secrets.token_hex(8)
         try:
             response = await handler(request)
         except Problem as problem:
@@ -430,10 +431,11 @@ class ChurnService:
         except Exception:
             response = self.problem(request, 500, "internal", "The request could not be completed.")
         if not response.prepared and not (self.defect == "trace_header_missing" and response.status < 300):
-            response.headers["X-Trace-Id"] = request["trace"]
+            response.headers["X-Trace-Id"] = request[TRACE]
         return response
 
 
+SERVICE = web.AppKey("service", ChurnService)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media"}
 
 
@@ -457,7 +459,7 @@ def create_app(*, client_id: str, client_secret: str, defect: str | None = None,
     app.router.add_get("/v2/live", service.live)
     app.router.add_get("/v2/healthz", service.healthz)
     app.router.add_get("/v2/readyz", service.readyz)
-    app["service"] = service
+    app[SERVICE] = service
     return app
 
 

@@ -25,7 +25,7 @@ from .server import ChurnServer
 
 CLIENT_ID = "churn-suite"
 SECRET_ENV = "CHURN_SUITE_CLIENT_SECRET"
-PARALLEL_RUNS = 4
+PARALLEL_RUNS = 6
 RUN_TIMEOUT_S = 110
 
 
@@ -120,8 +120,8 @@ def verify_runs(request: pytest.FixtureRequest, client_secret: str,
         defect = callspec.params.get("defect") if callspec else None
         if defect is not None:
             wanted[defect] = (defect, [rule_family(DEFECTS[defect])], ())
-        elif item.name == "test_clean_target_passes_with_require_all":
-            wanted["clean"] = (None, [], CLEAN_FLAGS)
+        if defect is not None or item.name == "test_clean_target_passes_with_require_all":
+            wanted["clean"] = (None, [], CLEAN_FLAGS)  # the defect tests' control, too
     runs = VerifyRuns(wanted, client_secret, tmp_path_factory.mktemp("verify"))
     yield runs
     runs.pool.shutdown(wait=True, cancel_futures=True)

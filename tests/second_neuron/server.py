@@ -44,9 +44,9 @@ class ChurnServer:
         self._loop.close()
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(**self.app_kwargs), access_log=None)
+        self._runner = web.AppRunner(create_app(**self.app_kwargs), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 

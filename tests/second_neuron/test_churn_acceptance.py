@@ -80,7 +80,13 @@ def test_clean_target_passes_with_require_all(verify_runs) -> None:
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_each_planted_defect_fails_its_rule(verify_runs, defect: str) -> None:
+    """The defect's rule fails on the defective service and passes on the clean one (the control:
+    a rule that fails everywhere, e.g. because the kit cannot get a token, proves nothing)."""
+    rule = DEFECTS[defect]
+    clean = verify_runs.result("clean")
+    assert clean.statuses.get(rule) == "passed", f"control: {rule} does not pass on the clean service\n" \
+        + clean.explain()
     run = verify_runs.result(defect)
     assert run.report is not None, run.explain()
     assert run.returncode == 1, run.explain()
-    assert DEFECTS[defect] in run.failed(), run.explain()
+    assert rule in run.failed(), run.explain()
