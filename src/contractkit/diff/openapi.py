@@ -176,7 +176,10 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
                                          f"{label} " + ("now required" if hreq else "no longer required"),
                                          join(hptr, "required") if "required" in hn else hptr))
             bs, hs = param_schema(bn, bptr), param_schema(hn, hptr)
-            b_style, h_style = self._serialization(bn, key[0], bs, True), self._serialization(hn, key[0], hs, False)
+            b_style, h_style = _serialization(bn, key[0]), _serialization(hn, key[0])
+            if b_style != h_style:  # then only: whether the difference shows in the text depends on the types
+                b_style = self._serialization(bn, key[0], bs, True)
+                h_style = self._serialization(hn, key[0], hs, False)
             if b_style != h_style:
                 out.append(self.rec.emit("OAS-PARAM-STYLE-CHANGED", f"{label} serialized as {b_style[0]}"
                                          f"{'/explode' if b_style[1] else ''} -> {h_style[0]}"

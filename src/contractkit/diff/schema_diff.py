@@ -283,10 +283,12 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         # OpenAPI 3.1 §4.8.24: readOnly properties are not sent in requests, writeOnly ones not in responses.
         hidden = "readOnly" if PREFIX_DIRECTION[prefix] == "request" else "writeOnly"
         for name in names:
-            in_b = (name in b.properties or name in b.required) and not _flagged(self.base, b.properties.get(name),
-                                                                                hidden)
-            in_h = (name in h.properties or name in h.required) and not _flagged(self.head, h.properties.get(name),
-                                                                                hidden)
+            in_b = name in b.properties or name in b.required
+            in_h = name in h.properties or name in h.required
+            if _flagged(self.base, b.properties.get(name), hidden):
+                in_b = False
+            if _flagged(self.head, h.properties.get(name), hidden):
+                in_h = False
             if not in_b and not in_h:
                 continue
             req_b, req_h = name in b.required, name in h.required
@@ -320,12 +322,17 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
 
 def _flagged(builder: ViewBuilder, nodes: list[Node] | None, key: str) -> bool:
     """Whether a property's schema (through its ``$ref``s) says ``key: true`` (readOnly / writeOnly)."""
-    for node, ptr in nodes or ():
-        if isinstance(node, dict) and node.get(key) is True:
+    if not nodes:
+        return False
+    for node, ptr in nodes:
+        if type(node) is not dict:
+            continue
+        if node.get(key) is True:
             return True
-        target = builder.resolve(node, ptr)[0] if isinstance(node, dict) and "$ref" in node else None
-        if isinstance(target, dict) and target.get(key) is True:
-            return True
+        if "$ref" in node:
+            target = builder.resolve(node, ptr)[0]
+            if isinstance(target, dict) and target.get(key) is True:
+                return True
     return False
 
 

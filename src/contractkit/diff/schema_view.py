@@ -16,6 +16,7 @@ show up as changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,25 @@ from contractkit.diff.model import MISSING
 from contractkit.diff.tree import Tree, escape, join
 
 Node = tuple[Any, str]  # (schema, its JSON pointer)
+
+
+class _NoKeys(Mapping[str, Any]):
+    """An empty, immutable, hashable mapping: the shared default of the rarer keyword maps of ``View``."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+
+_EMPTY: Mapping[str, Any] = _NoKeys()
 
 #: Keywords next to a ``$ref`` that say nothing about the value (3.1 allows siblings).
 ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "examples", "$comment", "deprecated",
@@ -70,14 +90,16 @@ class View:
     nullable: bool = False  # OpenAPI 3.0 `nullable: true` beside a union: null is one more alternative
     read_only: bool = False
     write_only: bool = False
-    nots: list[Node] = field(default_factory=list)
+    # The rarer keywords default to shared empty values (views are many; most never use these):
+    # code that fills one assigns a fresh container first.
+    nots: Sequence[Node] = ()
     contains: list[Node] | None = None
     contains_bounds: tuple[int, int | None] = (1, None)  # (minContains, maxContains)
-    dep_required: dict[str, frozenset[str]] = field(default_factory=dict)
-    dep_schemas: dict[str, list[Node]] = field(default_factory=dict)
-    conditionals: list[tuple[Node, Node | None, Node | None]] = field(default_factory=list)
-    pattern_props: dict[str, list[Node]] = field(default_factory=dict)
-    prefix_items: list[list[Node]] = field(default_factory=list)
+    dep_required: Mapping[str, frozenset[str]] = _EMPTY
+    dep_schemas: Mapping[str, list[Node]] = _EMPTY
+    conditionals: Sequence[tuple[Node, Node | None, Node | None]] = ()
+    pattern_props: Mapping[str, list[Node]] = _EMPTY
+    prefix_items: Sequence[list[Node]] = ()
     property_names: list[Node] | None = None
     content_media_type: str | None = None
     content_encoding: str | None = None
@@ -212,18 +234,19 @@ class ViewBuilder:
             view.format = node["format"]
         if "default" in node:
             view.default = node["default"]
-        for lower, key in ((True, "minimum"), (False, "maximum")):
-            bound = _numeric_bound(node, lower)
-            if bound is not None:
-                view.bounds[key] = bound
-        for key in LENGTH_LOWER + LENGTH_UPPER:
-            if _num(node.get(key)):
-                view.bounds[key] = node[key]
-        if isinstance(node.get("pattern"), str):
-            view.patterns = frozenset((node["pattern"],))
-        if _num(node.get("multipleOf")):
-            view.multiple_of = node["multipleOf"]
-        view.unique_items = node.get("uniqueItems") is True
+        if not _BOUNDS.isdisjoint(node):  # most schemas carry none: one C-level test instead of twelve lookups
+            for lower, key in ((True, "minimum"), (False, "maximum")):
+                bound = _numeric_bound(node, lower)
+                if bound is not None:
+                    view.bounds[key] = bound
+            for key in LENGTH_LOWER + LENGTH_UPPER:
+                if _num(node.get(key)):
+                    view.bounds[key] = node[key]
+            if isinstance(node.get("pattern"), str):
+                view.patterns = frozenset((node["pattern"],))
+            if _num(node.get("multipleOf")):
+                view.multiple_of = node["multipleOf"]
+            view.unique_items = node.get("uniqueItems") is True
         props = node.get("properties")
         if isinstance(props, dict):
             stem = f"{ptr}/properties/"
@@ -232,13 +255,15 @@ class ViewBuilder:
         req = node.get("required")
         if isinstance(req, list):
             view.required = {r for r in req if isinstance(r, str)}
-        add = node.get("additionalProperties", node.get("unevaluatedProperties", True))
-        add_kw = "additionalProperties" if "additionalProperties" in node else "unevaluatedProperties"
-        if add is False:
-            view.additional = False
-        elif isinstance(add, dict) and add:
-            view.additional = [(add, join(ptr, add_kw))]
-        self._arrays(view, node, ptr)
+        if "additionalProperties" in node or "unevaluatedProperties" in node:
+            add_kw = "additionalProperties" if "additionalProperties" in node else "unevaluatedProperties"
+            add = node[add_kw]
+            if add is False:
+                view.additional = False
+            elif isinstance(add, dict) and add:
+                view.additional = [(add, join(ptr, add_kw))]
+        if not _ARRAYS.isdisjoint(node):
+            self._arrays(view, node, ptr)
         view.deprecated = node.get("deprecated") is True
         view.read_only = node.get("readOnly") is True
         view.write_only = node.get("writeOnly") is True
@@ -285,18 +310,22 @@ class ViewBuilder:
         if isinstance(dep_req, dict):
             view.dep_required = {k: frozenset(x for x in v if isinstance(x, str)) for k, v in dep_req.items()
                                  if isinstance(v, list)}
-        for kw, target in (("dependentSchemas", view.dep_schemas), ("patternProperties", view.pattern_props)):
+        for kw in ("dependentSchemas", "patternProperties"):
             found = node.get(kw)
             if isinstance(found, dict):
-                for key, sub in found.items():
-                    target[key] = [(sub, join(ptr, kw, key))]
+                keyed = {key: [(sub, join(ptr, kw, key))] for key, sub in found.items()}
+                if kw == "dependentSchemas":
+                    view.dep_schemas = keyed
+                else:
+                    view.pattern_props = keyed
         deps = node.get("dependencies")  # draft 4-7: both kinds under one keyword
         if isinstance(deps, dict):
+            view.dep_required, view.dep_schemas = dict(view.dep_required), dict(view.dep_schemas)
             for key, sub in deps.items():
                 if isinstance(sub, list):
-                    view.dep_required[key] = frozenset(x for x in sub if isinstance(x, str))
+                    view.dep_required[key] = frozenset(x for x in sub if isinstance(x, str))  # type: ignore[index]
                 elif isinstance(sub, dict | bool):
-                    view.dep_schemas[key] = [(sub, join(ptr, "dependencies", key))]
+                    view.dep_schemas[key] = [(sub, join(ptr, "dependencies", key))]  # type: ignore[index]
         if "if" in node and ("then" in node or "else" in node):
             view.conditionals = [((node["if"], join(ptr, "if")),
                                   (node["then"], join(ptr, "then")) if "then" in node else None,
@@ -355,6 +384,18 @@ def _plain(view: View) -> bool:
         or view.prefix_items)
 
 
+def _merge_keyed(mine: Mapping[str, list[Node]], theirs: Mapping[str, list[Node]]) -> Mapping[str, list[Node]]:
+    if not theirs:
+        return mine
+    merged = dict(mine)
+    for key, nodes in theirs.items():
+        merged[key] = merged.get(key, []) + nodes
+    return merged
+
+
+_BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", *LENGTH_LOWER, *LENGTH_UPPER,
+                     "pattern", "multipleOf", "uniqueItems"})
+_ARRAYS = frozenset({"items", "prefixItems", "unevaluatedItems"})
 _APPLICATORS = frozenset({"not", "contains", "dependentRequired", "dependentSchemas", "dependencies", "if",
                           "propertyNames", "contentMediaType", "contentEncoding", "contentSchema",
                           "patternProperties"})
@@ -398,21 +439,26 @@ def _merge(into: View, other: View) -> None:
 
 
 def _merge_applicators(into: View, other: View) -> None:
-    into.nots = into.nots + other.nots
+    into.nots = [*into.nots, *other.nots]
     if other.contains is not None:
         into.contains = other.contains if into.contains is None else into.contains + other.contains
         into.contains_bounds = other.contains_bounds if into.contains_bounds == (1, None) else into.contains_bounds
-    for key, names in other.dep_required.items():
-        into.dep_required[key] = into.dep_required.get(key, frozenset()) | names
-    for mine, theirs in ((into.dep_schemas, other.dep_schemas), (into.pattern_props, other.pattern_props)):
-        for key, nodes in theirs.items():
-            mine[key] = mine.get(key, []) + nodes
-    into.conditionals = into.conditionals + other.conditionals
-    for i, nodes in enumerate(other.prefix_items):
-        if i < len(into.prefix_items):
-            into.prefix_items[i] = into.prefix_items[i] + nodes
-        else:
-            into.prefix_items.append(list(nodes))
+    if other.dep_required:
+        merged = dict(into.dep_required)
+        for key, names in other.dep_required.items():
+            merged[key] = merged.get(key, frozenset()) | names
+        into.dep_required = merged
+    into.dep_schemas = _merge_keyed(into.dep_schemas, other.dep_schemas)
+    into.pattern_props = _merge_keyed(into.pattern_props, other.pattern_props)
+    into.conditionals = [*into.conditionals, *other.conditionals]
+    if other.prefix_items:
+        positions = [list(p) for p in into.prefix_items]
+        for i, nodes in enumerate(other.prefix_items):
+            if i < len(positions):
+                positions[i] = positions[i] + nodes
+            else:
+                positions.append(list(nodes))
+        into.prefix_items = positions
     if other.property_names is not None:
         into.property_names = (other.property_names if into.property_names is None
                                else into.property_names + other.property_names)
