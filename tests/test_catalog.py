@@ -43,8 +43,15 @@ def test_unknown_rule_id_is_a_one_line_error(capsys):
     assert "NOPE-999" in capsys.readouterr().err
 
 
-def test_readme_generated_sections_are_current(repo_root):
+def test_generated_docs_are_current(repo_root):
     out = subprocess.run(
-        [sys.executable, str(repo_root / "scripts" / "update_readme.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(repo_root / "scripts" / "update_docs.py"), "--check"], capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_readme_links_the_generated_docs_and_only_existing_files(repo_root):
+    readme = (repo_root / "README.md").read_text()
+    assert "docs/rules.md" in readme and "docs/cli.md" in readme and "GENERATED" not in readme
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (repo_root / target).is_file(), target

@@ -111,6 +111,14 @@ OPTIONS: tuple[Option, ...] = (
            metavar="ID"),
     Option("--client-secret-env", "client_secret_env", "environment variable holding the client secret "
            "(never passed on the command line)", metavar="VAR", default="CONTRACTKIT_CLIENT_SECRET"),
+    Option("--token-env", "token_env", "a variable holding a pre-issued token, used for every scope set",
+           metavar="VAR"),
+    Option("--scope-token", "scope_token", "a variable holding a token with exactly these scopes: SCOPE,SCOPE=VAR "
+           "(=VAR: no scopes; repeatable)", metavar="SCOPES=VAR", action="append"),
+    Option("--token-auth-method", "token_auth_method", "how the client authenticates to the token endpoint "
+           "(default: auto)", choices=("auto", "client_secret_basic", "client_secret_post"), default="auto"),
+    Option("--token-audience-param", "token_audience_param", "how the token request names the audience "
+           "(default: auto)", choices=("auto", "audience", "resource", "none"), default="auto"),
     Option("--request-timeout", "request_timeout", "per-request timeout in seconds (default: 10)", metavar="S",
            type=float, default=10.0, aliases=("--timeout",)),
     Option("--no-rate-limit", "no_rate_limit", "skip the rate-limit burst (shared staging)", action="store_true"),
@@ -158,6 +166,11 @@ class VerifyOptions:
     client_secret_env: str = "CONTRACTKIT_CLIENT_SECRET"
     request_timeout: float = 10.0
     no_rate_limit: bool = False
+    # pre-issued tokens and token-request details (contractkit.conformance.tokens.TokenSettings)
+    token_env: str | None = None
+    scope_tokens: list[str] = field(default_factory=list)
+    token_auth_method: str = "auto"
+    token_audience_param: str = "auto"
     # every request the targets' clients send carries these (``-H``); values may be secrets
     headers: dict[str, str] = field(default_factory=dict)
     # which subjects run (globs); empty = all
@@ -244,6 +257,10 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         client_secret_env=secret_env,
         request_timeout=timeout,
         no_rate_limit=bool(get("no_rate_limit")),
+        token_env=get("token_env"),
+        scope_tokens=list(get("scope_token") or []),
+        token_auth_method=get("token_auth_method") or "auto",
+        token_audience_param=get("token_audience_param") or "auto",
         headers=parse_headers(get("header") or []),
         operations=_split(get("operation")),
         paths=list(get("path_filter") or []),
