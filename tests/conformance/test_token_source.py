@@ -412,3 +412,26 @@ def test_parse_scope_token(text, parsed):
 def test_parse_scope_token_rejects(text):
     with pytest.raises(ConfigError, match="SCOPE,SCOPE=ENV_VAR"):
         parse_scope_token(text)
+
+
+def test_a_compressed_answer_is_read_and_a_compression_bomb_stops_at_the_cap():
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
+
+    async def token(request: Request) -> JSONResponse:
+        padding = "x" * (1 << 20) if "bomb" in request.url.path else ""
+        return JSONResponse({"access_token": "opaque-token-0123456789", "token_type": "Bearer", "expires_in": 60,
+                             "padding": padding})
+
+    app = Starlette(routes=[Route("/t", token, methods=["POST"]), Route("/bomb", token, methods=["POST"])],
+                    middleware=[Middleware(GZipMiddleware, minimum_size=0)])
+    with serving(app) as server:
+        good = TokenSource(server.url + "/t", Credentials("c", "secret-1234"), None, timeout=5.0)
+        bomb = TokenSource(server.url + "/bomb", Credentials("c", "secret-1234"), None, timeout=5.0)
+        try:
+            assert good.token(["a"]) == "opaque-token-0123456789"
+            with pytest.raises(ConfigError, match="more than 64 KiB"):
+                bomb.token(["a"])
+        finally:
+            good.close()
+            bomb.close()
