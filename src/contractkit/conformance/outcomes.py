@@ -1,9 +1,10 @@
 """What a check concludes, as data: passed, failed, not verified (with the reason) or warning.
 
 A check signals a pass by returning an ``Examined`` (what it looked at, how many) and any other
-conclusion by raising one of the three exceptions below; the pytest plugin turns each test's conclusion into an ``Outcome`` keyed by rule id, and
-``RunResult`` folds the outcomes of one run into one status per rule. Every report (terminal,
-JSON, Markdown, SARIF, the self-test matrix) is rendered from a ``RunResult``.
+conclusion by raising one of the three exceptions below; the pytest plugin turns each test's
+conclusion into an ``Outcome`` keyed by rule id, and ``RunResult`` folds the outcomes of one run
+into one status per rule. Every report (terminal, JSON, Markdown, SARIF, the self-test matrix) is
+rendered from a ``RunResult``.
 
 Folding, per rule: any failure -> failed; else any warning -> warning; else any pass -> passed;
 else not verified. A rule that passed on some operations and could not be checked on others, or

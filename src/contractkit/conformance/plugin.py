@@ -272,7 +272,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     exc = call.excinfo.value if call.excinfo is not None else None
     operation = _operation_of(item)
     outcome: Outcome | None = None
-    if isinstance(exc, TargetError):
+    if isinstance(exc, TargetError | ConfigError):
         state.fatal = exc.one_line()
         item.session.shouldstop = exc.one_line()
         report.longrepr = f"[{rule_id}] {exc.one_line()}"

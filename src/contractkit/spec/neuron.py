@@ -296,7 +296,9 @@ class NeuronSpec:
     def audiences(self) -> list[str]:
         """Every audience the API accepts (``x-audience``: one or a list)."""
         raw = self.security_scheme.get("x-audience")
-        return [raw] if isinstance(raw, str) else [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+        if isinstance(raw, str):
+            return [raw]
+        return [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
 
     @property
     def audience(self) -> str | None:

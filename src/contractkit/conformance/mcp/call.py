@@ -12,6 +12,7 @@ from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import redact
 from contractkit.conformance.registry import MCP_CHECKS
+from contractkit.errors import TargetError
 from contractkit.spec.mcp import ToolContract
 
 INVALID_PARAMS = -32602
@@ -46,6 +47,8 @@ def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
     except SessionLost as exc:
         target.drop_client()
         return "lost", str(exc)
+    except TargetError:
+        raise
     except Exception as exc:
         if error_code(exc) is not None:
             return "jsonrpc_error", exc
@@ -164,6 +167,8 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
         if fail is None:
             try:
                 target.client().ping()
+            except TargetError:
+                raise
             except Exception as exc:
                 target.drop_client()
                 fail = f"the session stopped answering ping after {why}: {type(exc).__name__}: {exc}"

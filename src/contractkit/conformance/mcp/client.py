@@ -18,7 +18,7 @@ import contextlib
 import os
 import shlex
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +52,44 @@ class CallTimeout(ExchangeError):
 
 class SessionLost(ExchangeError):
     """The transport broke: the process exited, the connection closed."""
+
+
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # one HTTP answer (a JSON body or a whole event stream) at most
+
+
+class _CappedStream(httpx2.AsyncByteStream):
+    """A response body that raises once more than ``cap`` bytes arrived (a huge or endless answer)."""
+
+    def __init__(self, inner: Any, cap: int) -> None:
+        self.inner = inner
+        self.cap = cap
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self.inner:
+            seen += len(chunk)
+            if seen > self.cap:
+                raise httpx2.ReadError(f"the answer exceeded the suite's cap of {self.cap} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _Capped(httpx2.AsyncBaseTransport):
+    """Caps every answer's size, so a 50 MB body costs the run 8 MB, not the whole answer held by the SDK."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, cap: int = MAX_MESSAGE_BYTES) -> None:
+        self.inner = inner
+        self.cap = cap
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        response.stream = _CappedStream(response.stream, self.cap)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 class _RetryOn429(httpx2.AsyncBaseTransport):
@@ -88,9 +126,11 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any) -> AsyncIter
             from mcp.client.streamable_http import streamable_http_client
 
             headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+            # Every read is bounded by the run's timeout; redirects are followed as the SDK's own
+            # client does (a server at /mcp/ reached through /mcp).
             http = await stack.enter_async_context(httpx2.AsyncClient(
-                headers=headers, timeout=httpx2.Timeout(timeout, read=max(timeout, 30.0)),
-                transport=_RetryOn429(httpx2.AsyncHTTPTransport())))
+                headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=True,
+                transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)))))
             read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
         else:
             from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -107,9 +147,11 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any) -> AsyncIter
 class McpClient:
     """One SDK session, used synchronously. Open with ``open()``; ``close()`` ends it."""
 
-    def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0) -> None:
+    def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0,
+                 on_trouble: Callable[[str], None] | None = None) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self.on_trouble = on_trouble  # told of every timeout or lost session; may end the run
         self._stack = contextlib.ExitStack()
         self._portal: Any = None
         self.session: Any = None
@@ -156,14 +198,21 @@ class McpClient:
         try:
             return self._portal.call(bounded)
         except TimeoutError:
-            raise CallTimeout(f"no answer within {deadline:g} s") from None
+            trouble: Exception = CallTimeout(f"no answer within {deadline:g} s")
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
                 httpx2.TransportError) as exc:
-            raise SessionLost(_describe(exc)) from None
+            trouble = SessionLost(_describe(exc))
         except Exception as exc:
-            if _connection_closed(exc):
-                raise SessionLost("the connection closed (the server exited or hung up)") from None
-            raise
+            if not _connection_closed(exc):
+                raise
+            trouble = SessionLost("the connection closed (the server exited or hung up)")
+        self.tell(str(trouble))
+        raise trouble from None
+
+    def tell(self, what: str) -> None:
+        """Report a timeout or a lost session to ``on_trouble`` (which may decide the target is gone)."""
+        if self.on_trouble is not None:
+            self.on_trouble(what)
 
     # -- the requests the checks send ------------------------------------------------------
     def initialize(self, version: str | None = None) -> Any:
@@ -185,7 +234,10 @@ class McpClient:
         lost session, so the list may be shorter than ``arguments``.
         """
         deadline = timeout or self.timeout
-        return self.run(_call_many, name, arguments, deadline, timeout=deadline * max(1, len(arguments)) + 5)
+        outcomes = self.run(_call_many, name, arguments, deadline, timeout=deadline * max(1, len(arguments)) + 5)
+        if outcomes and outcomes[-1][0] in ("timeout", "lost"):
+            self.tell(str(outcomes[-1][1]))
+        return outcomes
 
     def ping(self, *, timeout: float | None = None) -> None:
         self.run(lambda s: s.send_ping(), timeout=timeout or min(self.timeout, 5.0))

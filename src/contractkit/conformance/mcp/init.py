@@ -8,6 +8,7 @@ from contractkit.conformance.mcp.client import CallTimeout, SessionLost
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
 from contractkit.conformance.registry import MCP_CHECKS
+from contractkit.errors import TargetError
 
 MODERN = "2026-07-28"
 DEFAULT_VERSIONS = ("2025-11-25",)
@@ -54,7 +55,7 @@ def check_version_negotiation(target: McpTarget) -> Examined:
                     problems.append(f"{version}: tools/list returned no tools after a successful initialize")
         except (SessionLost, CallTimeout) as exc:
             problems.append(f"{version}: {exc}")
-        except Violation:
+        except (Violation, TargetError):
             raise
         except Exception as exc:  # the SDK raises MCPError / validation errors for refused handshakes
             problems.append(f"{version}: {type(exc).__name__}: {exc}")
@@ -84,7 +85,7 @@ def check_modern_revision(target: McpTarget) -> Examined:
         with target.new_client() as client:
             try:
                 raw = client.discover(MODERN)
-            except (SessionLost, CallTimeout):
+            except (SessionLost, CallTimeout, TargetError):
                 raise
             except Exception as exc:
                 if declared:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+from typing import Any
 
 import pytest
 
@@ -40,18 +41,12 @@ def preflight(options: VerifyOptions) -> None:
 
 
 def check_reachable(options: VerifyOptions) -> None:
-    """The cheap half of the preflight: the server is declared, its URL answers HTTP or its
-    command exists. ``contractkit verify mcp`` runs it before pytest, so these are one line."""
-    import httpx
-
+    """The server is declared, and its URL speaks MCP (or its command exists): one line, exit 2, if not."""
     contract = load_server_contract(options)
     if options.mcp_url:
         if contract.http_path is None:
             raise ConfigError(f"{contract.name} declares no streamable_http transport, but --mcp-url was given")
-        try:
-            httpx.get(options.mcp_url, timeout=min(options.request_timeout, 10.0))
-        except httpx.HTTPError as exc:
-            raise TargetUnreachableError(f"{options.mcp_url} is not answering HTTP: {type(exc).__name__}") from None
+        probe_http(options.mcp_url, options.request_timeout, getattr(options, "headers", None) or {})
     elif options.mcp_stdio:
         argv = shlex.split(options.mcp_stdio)
         if not argv or shutil.which(argv[0]) is None:
@@ -59,22 +54,116 @@ def check_reachable(options: VerifyOptions) -> None:
                                          "is not an executable on PATH")
 
 
-def stdio_handshake(options: VerifyOptions) -> None:
-    """A stdio server that exits or never answers ``initialize`` is unreachable (exit 2), not 20 failures."""
-    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+# Where each --mcp-url led once its redirects were followed (filled by the probe, read by McpTarget).
+_RESOLVED: dict[str, str] = {}
+MAX_REDIRECTS = 5
+PROBE_MAX_BODY = 1024 * 1024
 
-    client = McpClient(Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env)),
-                       timeout=max(options.request_timeout, 15.0))
+
+def resolved_url(url: str) -> str:
+    """The URL the run talks to: ``url`` after the redirects the probe followed (as a client would)."""
+    return _RESOLVED.get(url, url)
+
+
+def probe_http(url: str, timeout: float, headers: dict[str, str]) -> str:
+    """POST ``initialize`` (no token) and, where the server serves it, ``tools/list`` in that
+    session; each request within ``timeout`` in total (a trickle counts), each answer capped at
+    1 MiB. 307/308 (and 301/302) redirects are followed, keeping the POST. Returns the final URL.
+
+    Accepted: a JSON-RPC answer, or 401/403 (the server wants a token) or 429 (busy). Anything
+    else says the URL is not an MCP endpoint; silence says it is not answering.
+    """
+    from urllib.parse import urljoin
+
+    from contractkit.conformance.http import TargetClient
+    from contractkit.conformance.mcp import rpc
+
+    client = TargetClient(url, timeout=timeout, max_body=PROBE_MAX_BODY, max_consecutive_errors=10**6)
     try:
-        client.open()
-        client.initialize()
-    except (SessionLost, CallTimeout) as exc:
-        tail = " ".join(client.stderr_tail(300).split())
-        raise TargetUnreachableError(f"the stdio server did not start an MCP session: {exc}"
-                                     + (f" (stderr: {tail})" if tail else "")) from None
-    except Exception as exc:
-        raise TargetProtocolError(f"the stdio server did not answer initialize: {type(exc).__name__}: {exc}") from None
+        here = url
+        for _ in range(MAX_REDIRECTS + 1):
+            exchange = client.request("POST", here, json_body=rpc.initialize_message(), paced=False,
+                                      headers={"accept": rpc.ACCEPT, **headers}, operation="initialize (probe)")
+            location = exchange.headers.get("location")
+            if exchange.status in (301, 302, 303, 307, 308) and location:
+                here = urljoin(here, location)
+                continue
+            break
+        else:
+            raise TargetProtocolError(f"{url} redirects more than {MAX_REDIRECTS} times")
+        _judge_probe(here, exchange)
+        _RESOLVED[url] = here
+        reply = rpc.answer(exchange) or {}
+        if exchange.status == 200 and "result" in reply:
+            _second_request(client, here, exchange, headers, timeout)
+        return here
     finally:
         client.close()
 
 
+def _judge_probe(url: str, exchange: Any) -> None:
+    from contractkit.conformance.mcp import rpc
+
+    if exchange.error:
+        raise TargetUnreachableError(f"{url} is not answering MCP: {exchange.error}")
+    if exchange.truncated:
+        raise TargetProtocolError(f"{url} answered initialize with more than {PROBE_MAX_BODY} bytes: "
+                                  "not an MCP answer")
+    status = exchange.status
+    if status in (401, 403, 429):
+        return
+    if status is not None and 200 <= status < 300 and rpc.answer(exchange) is not None:
+        return
+    what = f"HTTP {status}" + (f" ({exchange.content_type})" if exchange.content_type else "")
+    if status is not None and 200 <= status < 300:
+        what += " without a JSON-RPC message"
+    raise TargetProtocolError(f"{url} answered initialize with {what}: is it the MCP endpoint?")
+
+
+def _second_request(client: Any, url: str, first: Any, headers: dict[str, str], timeout: float) -> None:
+    """A server that answers initialize and then nothing would cost every check its timeout: ask
+    once more (``notifications/initialized``, then ``tools/list``) and decide here."""
+    from contractkit.conformance.mcp import rpc
+
+    reply = rpc.answer(first) or {}
+    version = str((reply.get("result") or {}).get("protocolVersion") or rpc.PROBE_VERSION)
+    send = {"accept": rpc.ACCEPT, "mcp-protocol-version": version, **headers}
+    session = first.headers.get("mcp-session-id")
+    if session:
+        send["mcp-session-id"] = session
+    client.request("POST", url, json_body={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                   headers=send, paced=False, operation="notifications/initialized (probe)")
+    listed = client.request("POST", url, json_body={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                            headers=send, paced=False, operation="tools/list (probe)")
+    if session and not listed.error:
+        client.request("DELETE", url, headers={"mcp-session-id": session, **headers}, paced=False,
+                       timeout=min(timeout, 2.0))
+    if listed.error:
+        raise TargetUnreachableError(f"{url} answered initialize, then not tools/list: {listed.error}")
+    if listed.truncated:
+        raise TargetProtocolError(f"{url} answered tools/list with more than {PROBE_MAX_BODY} bytes")
+    if rpc.answer(listed) is None and listed.status not in (401, 403, 429):
+        raise TargetProtocolError(f"{url} answered tools/list with HTTP {listed.status} and no JSON-RPC message")
+
+
+def stdio_handshake(options: VerifyOptions) -> None:
+    """A stdio server that exits, never answers ``initialize`` or answers it and then nothing is
+    unreachable (exit 2), not 20 failures. Starting a process may be slow: 15 s at least."""
+    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+
+    client = McpClient(Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env)),
+                       timeout=max(options.request_timeout, 15.0))
+    step = "initialize"
+    try:
+        client.open()
+        client.initialize()
+        step = "tools/list"
+        client.run(lambda s: s.list_tools(), timeout=options.request_timeout)
+    except (SessionLost, CallTimeout) as exc:
+        tail = " ".join(client.stderr_tail(300).split())
+        raise TargetUnreachableError(f"the stdio server did not answer {step}: {exc}"
+                                     + (f" (stderr: {tail})" if tail else "")) from None
+    except Exception as exc:
+        raise TargetProtocolError(f"the stdio server did not answer {step}: {type(exc).__name__}: {exc}") from None
+    finally:
+        client.close()

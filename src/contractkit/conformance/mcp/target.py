@@ -4,6 +4,11 @@ It holds the server's contract (its entry in the mcp-servers document), the run'
 shared SDK session (opened on first use and reopened if a check killed it), raw HTTP access for
 the transport and auth rules, and the tokens the suite presented, so the passthrough check can
 recognise them at the engine double.
+
+It also makes the run's one decision about a target that stops answering: the first timeout or
+lost session triggers a liveness probe (a fresh session that must answer ``ping`` within a few
+seconds); if it fails, ``TargetUnreachableError`` ends the run (exit 2, one line), so a dead
+target costs one timeout and one probe, not one timeout per check.
 """
 
 from __future__ import annotations
@@ -12,18 +17,23 @@ import threading
 from typing import Any
 
 from contractkit.conformance.http import TargetClient
-from contractkit.conformance.mcp.client import Endpoint, McpClient, SessionLost, server_env
+from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.tokens import TokenSource, credentials_from
+from contractkit.errors import TargetError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, ToolContract
+
+LIVENESS_TIMEOUT_S = 5.0
 
 
 class McpTarget:
     def __init__(self, contract: ServerContract, options: VerifyOptions) -> None:
         self.contract = contract
         self.options = options
-        self.url = options.mcp_url
+        from contractkit.conformance.mcp.preflight import resolved_url
+
+        self.url = resolved_url(options.mcp_url) if options.mcp_url else None
         self.command = options.mcp_stdio
         self.credentials = credentials_from(options.client_id, options.client_secret_env)
         self.tokens = TokenSource(options.token_url or contract.auth_token_endpoint, self.credentials,
@@ -33,6 +43,8 @@ class McpTarget:
         self._client: McpClient | None = None
         self._tools: list[Any] | None = None
         self._lock = threading.Lock()
+        self._alive_lock = threading.Lock()
+        self.gone: str | None = None
         self.notes: dict[str, Any] = {}
 
     # -- what kind of target ---------------------------------------------------------------
@@ -81,7 +93,30 @@ class McpTarget:
 
     def new_client(self, token: str | None = None) -> McpClient:
         """An unopened client of its own (for checks that need a fresh session)."""
-        return McpClient(self.endpoint(token), timeout=self.timeout)
+        return McpClient(self.endpoint(token), timeout=self.timeout, on_trouble=self.check_alive)
+
+    def check_alive(self, what: str) -> None:
+        """After a timeout or a lost session: is the target still there? Decided once per trouble,
+        shared by every check; raises ``TargetUnreachableError`` when it is gone."""
+        with self._alive_lock:
+            if self.gone is None:
+                probe = McpClient(self.endpoint(), timeout=min(self.timeout, LIVENESS_TIMEOUT_S))
+                try:
+                    probe.open()
+                    probe.initialize()
+                    probe.ping()
+                except (CallTimeout, SessionLost) as exc:
+                    self.gone = (f"{self.endpoint().label} stopped answering ({what}); a fresh session then got: "
+                                 f"{exc}")
+                except TargetError:
+                    raise
+                except Exception as exc:  # an answer, but not MCP: the session is unusable
+                    self.gone = (f"{self.endpoint().label} stopped answering MCP ({what}); a fresh session then got "
+                                 f"{type(exc).__name__}: {str(exc)[:200]}")
+                finally:
+                    probe.close()
+            if self.gone is not None:
+                raise TargetUnreachableError(self.gone)
 
     def client(self) -> McpClient:
         """The run's shared, initialized session (reopened if a previous check broke it)."""
@@ -91,10 +126,13 @@ class McpTarget:
                 try:
                     client.open()
                     client.initialize()
-                except SessionLost as exc:
+                except (SessionLost, CallTimeout) as exc:
                     client.close()
                     raise Violation(f"could not open an MCP session with {self.endpoint().label}: {exc}"
                                     + _stderr(client)) from None
+                except TargetError:
+                    client.close()
+                    raise
                 except Exception as exc:
                     client.close()
                     raise Violation(f"initialize failed: {type(exc).__name__}: {exc}" + _stderr(client)) from None
@@ -173,12 +211,12 @@ class McpTarget:
 
         How the call ends is not judged here (other checks do), only noted.
         """
-        from contractkit.conformance.mcp.client import CallTimeout
-
         try:
             return not self.client().call_tool(name, args).is_error
         except (CallTimeout, SessionLost):
             self.drop_client()
+        except TargetError:
+            raise
         except Exception:  # a JSON-RPC error: the call was still made
             pass
         return False

@@ -41,12 +41,14 @@ def expect_401(exchange: Exchange, what: str) -> None:
 
 def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
     """The positive control's request, with ``token`` instead of a good one."""
+    return neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
+
+
+def _refused(neuron: NeuronTarget, op: Operation, count: int) -> Examined:
+    """A refusal counts only once the same request with a good token is seen to succeed: a target
+    that refuses everything proves nothing by refusing (an answer to a bad token fails regardless)."""
     positive_control(neuron, op)
-    return neuron.call(op, token=token, auth=False)
-
-
-def _refused(count: int) -> Examined:
-    return Examined(count, "refused requests", "after a positive control with a valid token")
+    return Examined(count, "refused requests", "and a positive control with a valid token")
 
 
 @NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401,
@@ -60,7 +62,7 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     ``WWW-Authenticate: Bearer``, not an analysis.
     """
     expect_401(_send(neuron, op, None), "no token")
-    return _refused(1)
+    return _refused(neuron, op, 1)
 
 
 @NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401, applies="authenticated")
@@ -72,7 +74,7 @@ def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     tokens = ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c")
     for token in tokens:
         expect_401(_send(neuron, op, token), f"malformed token {token!r}")
-    return _refused(len(tokens))
+    return _refused(neuron, op, len(tokens))
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +125,7 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
     tokens = forged_tokens(neuron, op)
     for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
-    return _refused(len(tokens))
+    return _refused(neuron, op, len(tokens))
 
 
 _EXPIRED_LOCK = threading.Lock()
@@ -161,7 +163,7 @@ def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
     """
     expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
-    return _refused(1)
+    return _refused(neuron, op, 1)
 
 
 def other_audiences(neuron: NeuronTarget) -> list[str]:
@@ -188,7 +190,7 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
             reasons.append(exc.message)
             continue
         expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
-        return _refused(1)
+        return _refused(neuron, op, 1)
     raise NotVerified("the token endpoint minted no token for another audience"
                       + (f" ({reasons[0]})" if reasons else ""))
 
@@ -220,7 +222,7 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
     if "scope" not in params:
         raise fail("the insufficient_scope challenge does not name the scope needed (scope=...)", exchange)
-    return _refused(1)
+    return _refused(neuron, op, 1)
 
 
 def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:

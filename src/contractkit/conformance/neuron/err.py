@@ -136,7 +136,7 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
     Why: a 500 on bad input is a crash an attacker can trigger at will, and hides the real
     reason from a legitimate caller.
     """
-    if op.request_schema is None:
+    if op.request_schema is None and not op.parameters:
         raise NotVerified(f"{op.label} takes no input")
     exchanges = [e for e in provoke(neuron, op) if e.request_headers.get("authorization") or not op.authenticated]
     with contextlib.suppress(NotVerified):
@@ -164,11 +164,11 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """
     subject = op.subject
     assert subject is not None
-    positive_control(neuron, op)
     parts = neuron.request(op, unknown=True)
     exchange = neuron.call(op, parts=parts)
     require_answer(exchange, "unknown entity")
     if exchange.status != subject.not_found_status:
         raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
+    positive_control(neuron, op)
     return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

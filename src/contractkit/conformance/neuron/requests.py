@@ -72,8 +72,16 @@ def sample_value(schema: dict[str, Any]) -> Any:
     return "x" * max(1, int(schema.get("minLength", 1)))
 
 
-def unknown_value(schema: dict[str, Any]) -> Any:
-    """A value of the subject's type that names no existing entity."""
+def unknown_value(schema: dict[str, Any], known: Any = None) -> Any:
+    """A value of the subject's type that names no existing entity: the known one with every
+    letter and digit shifted within its class (so a pattern such as ``^cus_[0-9a-f]{12}$`` still
+    holds), else a fresh value of the schema's type."""
+    if isinstance(known, str) and known and (schema.get("pattern") or schema.get("type") == "string"):
+        shifted = "".join(_shift(c) for c in known)
+        if shifted != known:
+            return shifted
+    if isinstance(known, int) and not isinstance(known, bool):
+        return known + 7_777_777 if known + 7_777_777 <= schema.get("maximum", float("inf")) else known - 1
     kind = schema.get("type")
     if kind == "integer":
         return int(schema.get("maximum", 2_000_000_000 - 7))
@@ -132,3 +140,13 @@ def subject_of(op: Operation, parts: RequestParts) -> Any:
         return pointer_get(parts.body, subject.name)
     return {"path": parts.path_params, "query": parts.query, "header": parts.headers}[subject.location].get(
         subject.name)
+
+
+def _shift(char: str) -> str:
+    if char.isdigit():
+        return str((int(char) + 5) % 10)
+    for first, last in (("a", "f"), ("A", "F"), ("g", "z"), ("G", "Z")):
+        if first <= char <= last:
+            span = ord(last) - ord(first) + 1
+            return chr(ord(first) + (ord(char) - ord(first) + 3) % span)
+    return char

@@ -28,7 +28,7 @@ class NeuronTarget:
         self.options = options
         self.base_url = options.neuron_url
         self.client = TargetClient(self.base_url, timeout=options.request_timeout)
-        self.tokens = TokenSource(options.token_url or spec.token_url,
+        self.tokens = TokenSource(_absolute(options.token_url or spec.token_url, options.neuron_url),
                                   credentials_from(options.client_id, options.client_secret_env),
                                   spec.audience, timeout=options.request_timeout)
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
@@ -59,7 +59,7 @@ class NeuronTarget:
     def unknown_subject(self, operation: Operation) -> Any:
         """A value of the operation's subject type that names no entity."""
         assert operation.subject is not None
-        return unknown_value(subject_schema(self.spec, operation, operation.subject))
+        return unknown_value(subject_schema(self.spec, operation, operation.subject), self.known_customer)
 
     def token_for(self, operation: Operation) -> str:
         """A token holding exactly the operation's scopes, or NotVerified."""
@@ -122,3 +122,10 @@ class NeuronTarget:
 
     def ws_url(self, path: str) -> str:
         return "ws" + self.base_url[len("http"):] + path
+
+
+def _absolute(url: str | None, base: str) -> str | None:
+    """A token URL the spec gives relative to the server (OpenAPI allows it), made absolute."""
+    from urllib.parse import urljoin
+
+    return urljoin(base.rstrip("/") + "/", url) if url and not url.startswith(("http://", "https://")) else url

@@ -49,7 +49,7 @@ def _usages(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Any, An
         exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
     for exchange in exchanges:
         body = exchange.json_or_none()
-        if exchange.status == 200 and isinstance(body, dict):
+        if 200 <= (exchange.status or 0) < 300 and isinstance(body, dict):
             out.append((exchange, _tier(usage, body, None, default_tier), pointer_get(body, usage.token_count),
                         pointer_get(body, usage.cost_usd)))
     return out

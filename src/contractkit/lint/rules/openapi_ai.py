@@ -28,11 +28,20 @@ def _sse_terminal_events(media: dict[str, Any]) -> list[str]:
     return ["done"] if isinstance(events, dict) and "done" in events else []
 
 
-def _missing_usage(ctx: LintContext, schema: Any, doc: Document) -> list[str]:
+def _usage_fields(usage: Any) -> tuple[str, ...]:
+    """The top-level properties that hold usage: where ``x-ai-operation.usage`` (or ``x-stream.usage``)
+    points, else ``token_count`` and ``cost_usd``."""
+    if not isinstance(usage, dict):
+        return USAGE_FIELDS
+    return tuple(dict.fromkeys(str(usage[k]).split("/")[1] for k in ("token_count", "cost_usd")
+                               if isinstance(usage.get(k), str) and usage[k].count("/") >= 1))
+
+
+def _missing_usage(ctx: LintContext, schema: Any, doc: Document, fields: tuple[str, ...] = USAGE_FIELDS) -> list[str]:
     missing: set[str] = set()
     for shape in alternatives(ctx, schema, doc):
-        missing.update(f for f in USAGE_FIELDS if f not in shape.properties or f not in shape.required)
-    return [f for f in USAGE_FIELDS if f in missing]
+        missing.update(f for f in fields if f not in shape.properties or f not in shape.required)
+    return [f for f in fields if f in missing]
 
 
 @LINT_RULES.register(
@@ -59,7 +68,8 @@ def ai_usage_fields(ctx: LintContext) -> Iterator[Hit]:
             other = None if doc is ctx.document else doc
             for media, obj, media_ptr in media_types(ctx, response, pointer, doc):
                 if is_json(media) and "schema" in obj:
-                    missing = _missing_usage(ctx, obj["schema"], doc)
+                    fields = _usage_fields(op.node["x-ai-operation"].get("usage"))
+                    missing = _missing_usage(ctx, obj["schema"], doc, fields)
                     if missing:
                         yield Hit(
                             pointer_join(media_ptr, "schema"),
@@ -71,7 +81,9 @@ def ai_usage_fields(ctx: LintContext) -> Iterator[Hit]:
                         schema = obj["x-sse-events"].get(event)
                         if schema is None:
                             continue  # OAS-050 reports undeclared terminal events
-                        missing = _missing_usage(ctx, schema, doc)
+                        stream = obj.get("x-stream")
+                        usage = stream.get("usage") if isinstance(stream, dict) else None
+                        missing = _missing_usage(ctx, schema, doc, _usage_fields(usage))
                         if missing:
                             yield Hit(
                                 pointer_join(media_ptr, "x-sse-events", event),
@@ -200,12 +212,16 @@ def _fallback_expressible(ctx: LintContext, op: Operation, mode: str, pointer: s
         for media, obj, _media_ptr in media_types(ctx, response, resp_ptr, doc):
             if not is_json(media) or "schema" not in obj:
                 continue
+            marker = ((op.node["x-ai-operation"].get("fallback") or {}).get("marker") or "/fallback")
+            name = str(marker).split("/")[1] if str(marker).count("/") == 1 else None
+            if name is None:
+                continue  # a nested marker: its type is the schema's business, checked by OAS-054's pointer
             for shape in alternatives(ctx, obj["schema"], doc):
-                flag = ctx.deref(shape.properties.get("fallback"), doc) if "fallback" in shape.properties else None
+                flag = ctx.deref(shape.properties.get(name), doc) if name in shape.properties else None
                 if not isinstance(flag, dict) or flag.get("type") != "boolean":
                     yield Hit(
                         pointer,
                         f"{op.label}: fallback 'degraded_answer' but the {status} body has no "
-                        "boolean 'fallback' property to mark a degraded answer",
+                        f"boolean {name!r} property (fallback.marker) to mark a degraded answer",
                     )
                     return

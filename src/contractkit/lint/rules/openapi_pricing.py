@@ -90,5 +90,6 @@ def fault_injection_declared(ctx: LintContext) -> Iterator[Hit]:
         )
         return
     for name, text in modes.items():
+        text = text.get("description") if isinstance(text, dict) else text
         if not isinstance(text, str) or not text.strip():
             yield Hit(pointer_join("/x-fault-injection", "modes", name), f"fault mode {name!r} has no description")
