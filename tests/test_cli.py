@@ -21,7 +21,7 @@ def test_version_is_printed(capsys):
 def test_every_command_has_help():
     out = subprocess.run([sys.executable, "-m", "contractkit", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
-    for command in ("lint", "diff", "verify", "serve", "demo", "selftest", "rules"):
+    for command in ("lint", "diff", "verify", "serve", "demo", "selftest", "rules", "init"):
         assert command in out.stdout
 
 

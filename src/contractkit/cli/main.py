@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo_cmd",
     "selftest": "selftest_cmd",
     "rules": "rules_cmd",
+    "init": "init_cmd",
 }
 
 
