@@ -89,11 +89,13 @@ def test_old_spellings_are_hidden_aliases_of_the_same_option(capsys) -> None:
 def test_cli_arguments_and_the_pytest_command_line_give_the_same_options() -> None:
     parser = build_parser()
     args = parser.parse_args(["verify", "neuron", "--base-url", "http://x", "--operation", "assessRisk", "-H",
-                              "X-Tenant:acme", "--seed", "42", "--skip", "NEU-RL-*", "--timeout", "3"])
+                              "X-Tenant:acme", "--seed", "42", "--skip", "NEU-RL-*", "--timeout", "3", "-x",
+                              "--max-failures", "3"])
     argv = pytest_args(args)
+    assert "-x" in argv and argv[argv.index("--maxfail") + 1] == "3"  # pytest's own options, forwarded
     assert "--base-url" not in argv and "--neuron-url" in argv and "--request-timeout" in argv
     cli_options = options_of(args)
-    again = parser.parse_args(["verify", "neuron", *argv])
+    again = parser.parse_args(["verify", "neuron", *[a.replace("--maxfail", "--max-failures") for a in argv]])
     assert options_of(again) == cli_options
     assert cli_options.headers == {"X-Tenant": "acme"} and cli_options.seed == 42
 
