@@ -1,6 +1,11 @@
 """Benchmark `contractkit diff` on the real Stripe pair: whole-process wall time and peak RSS.
 
     .venv/bin/python bench/bench_diff.py [--runs 3] [--format json] [BASE HEAD]
+    .venv/bin/python bench/bench_diff.py --small [--runs 1]
+
+``--small`` runs the whole process once per hand-written pair of ``tests/fixtures/diff/`` (small
+specs: what a pull request usually changes) and prints the median wall time per pair, and the
+median time of the comparison alone (in this process, files already parsed).
 
 Each run is a fresh `python -m contractkit diff ...` process (imports, parsing, diff, locations,
 rendering), as a user or CI job pays for it. Peak RSS is the child's ``ru_maxrss``. The target is
@@ -33,13 +38,55 @@ def one_run(base: Path, head: Path, fmt: str) -> tuple[float, float, float, int]
     return wall, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def small_pairs(runs: int) -> int:
+    """Median whole-process wall time per hand-written pair, and median in-process diff time."""
+    import json
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo / "tests" / "diff"))
+    from diff_helpers import load_cases, mcp_doc, openapi_doc, schema_doc
+
+    from contractkit.diff import diff_documents
+    from contractkit.loading import load_document
+
+    pairs = [(openapi_doc(c["base"]), openapi_doc(c["head"])) for c in load_cases("openapi-pairs.yaml")]
+    pairs += [(mcp_doc(c["base"]), mcp_doc(c["head"])) for c in load_cases("mcp-pairs.yaml")]
+    for context in ("OAS-REQ", "OAS-RES"):
+        pairs += [(schema_doc(c["base"], c.get("defs"), context),
+                   schema_doc(c["head"], c.get("defs_head", c.get("defs")), context))
+                  for c in load_cases("schema-pairs.yaml")]
+    walls, inproc = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (base, head) in enumerate(pairs):
+            b, h = Path(tmp) / f"{i}-base.json", Path(tmp) / f"{i}-head.json"
+            b.write_text(json.dumps(base))
+            h.write_text(json.dumps(head))
+            bd, hd = load_document(b), load_document(h)
+            start = time.perf_counter()
+            diff_documents(bd, hd)
+            inproc.append(time.perf_counter() - start)
+            for _ in range(runs):
+                wall, _, _, code = one_run(b, h, "json")
+                if code not in (0, 1):
+                    print(f"pair {i}: contractkit diff exited {code}", file=sys.stderr)
+                    return 1
+                walls.append(wall)
+    print(f"{len(pairs)} small pairs: whole process median {statistics.median(walls):.3f} s per pair "
+          f"(max {max(walls):.3f} s); the comparison alone median {statistics.median(inproc) * 1000:.2f} ms")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", nargs="?", default=str(CORPUS / "stripe-2023-02.yaml"))
     parser.add_argument("head", nargs="?", default=str(CORPUS / "stripe-2023-09.yaml"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--format", default="json", choices=("text", "markdown", "json", "github"))
+    parser.add_argument("--small", action="store_true", help="time every hand-written pair instead")
     args = parser.parse_args()
+    if args.small:
+        return small_pairs(args.runs if args.runs != 3 else 1)
     base, head = Path(args.base), Path(args.head)
     if not (base.exists() and head.exists()):
         print(f"missing input: {base} or {head}", file=sys.stderr)

@@ -45,13 +45,11 @@ def build_report(args: argparse.Namespace) -> DiffReport:
 
 def _policy(args: argparse.Namespace) -> Any:
     """The deprecation policy asked for: a file (``--policy-file``), all rules (``--deprecation-policy``), or none."""
+    if not (getattr(args, "policy_file", None) or getattr(args, "deprecation_policy", False)):
+        return None
     from contractkit.diff.policy import Policy
 
-    if getattr(args, "policy_file", None):
-        return Policy.from_file(args.policy_file)
-    if getattr(args, "deprecation_policy", False):
-        return Policy()
-    return None
+    return Policy.from_file(args.policy_file) if getattr(args, "policy_file", None) else Policy()
 
 
 def _write(text: str, target: str | None) -> None:

@@ -20,7 +20,6 @@ The policy adds and replaces changes; it never alters the classification of a ki
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +77,8 @@ def parse_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
         pass
+    import email.utils  # only when a date is not ISO: it pulls in half the mail package
+
     try:
         return email.utils.parsedate_to_datetime(value).date()
     except (TypeError, ValueError):

@@ -8,7 +8,6 @@ BASE had makes that property optional, which breaks clients that read it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from contractkit.diff.schema_view import View
@@ -61,13 +60,13 @@ class UnionDiffer:
 def _nullable(alt: View, union: View) -> View:
     """An alternative of a union marked ``nullable: true`` (OpenAPI 3.0) also admits null."""
     if union.nullable and alt.types is not None and "null" not in alt.types:
-        return replace(alt, types=alt.types | {"null"})
+        return alt.replace(types=alt.types | {"null"})
     return alt
 
 
 def _strip(view: View) -> View:
     """The view without its union: what a non-union schema is compared as against one alternative."""
-    return replace(view, variants=None)
+    return view.replace(variants=None)
 
 
 def _shape(v: View) -> tuple:

@@ -16,8 +16,8 @@ show up as changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from contractkit.diff.model import MISSING
@@ -26,23 +26,7 @@ from contractkit.diff.tree import Tree, escape, join
 Node = tuple[Any, str]  # (schema, its JSON pointer)
 
 
-class _NoKeys(Mapping[str, Any]):
-    """An empty, immutable, hashable mapping: the shared default of the rarer keyword maps of ``View``."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __hash__(self) -> int:
-        return 0
-
-
-_EMPTY: Mapping[str, Any] = _NoKeys()
+_EMPTY: Mapping[str, Any] = MappingProxyType({})  # shared: read-only
 
 #: Keywords next to a ``$ref`` that say nothing about the value (3.1 allows siblings).
 ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "examples", "$comment", "deprecated",
@@ -67,43 +51,59 @@ def value_key(value: Any) -> Any:
     return ("j", json.dumps(value, sort_keys=True, default=str))
 
 
-@dataclass(slots=True)
 class View:
-    ptr: str
-    was_ref: bool = False
-    types: frozenset[str] | None = None
-    enum: dict[Any, Any] | None = None
-    format: str | None = None
-    default: Any = MISSING
-    bounds: dict[str, Any] = field(default_factory=dict)
-    patterns: frozenset[str] = frozenset()  # all must match (allOf parts may each carry one)
-    multiple_of: float | None = None
-    unique_items: bool = False
-    properties: dict[str, list[Node]] = field(default_factory=dict)
-    required: set[str] = field(default_factory=set)
-    additional: Any = True  # True (allowed), False, or list[Node]
-    items: list[Node] | None = None
-    variants: list[Node] | None = None
-    deprecated: bool = False
-    title: str | None = None
-    opaque: str | None = None  # a $ref we could not follow: compared as text
-    nullable: bool = False  # OpenAPI 3.0 `nullable: true` beside a union: null is one more alternative
-    read_only: bool = False
-    write_only: bool = False
-    # The rarer keywords default to shared empty values (views are many; most never use these):
-    # code that fills one assigns a fresh container first.
-    nots: Sequence[Node] = ()
-    contains: list[Node] | None = None
-    contains_bounds: tuple[int, int | None] = (1, None)  # (minContains, maxContains)
-    dep_required: Mapping[str, frozenset[str]] = _EMPTY
-    dep_schemas: Mapping[str, list[Node]] = _EMPTY
-    conditionals: Sequence[tuple[Node, Node | None, Node | None]] = ()
-    pattern_props: Mapping[str, list[Node]] = _EMPTY
-    prefix_items: Sequence[list[Node]] = ()
-    property_names: list[Node] | None = None
-    content_media_type: str | None = None
-    content_encoding: str | None = None
-    content_schema: list[Node] | None = None
+    """What one schema (its ``allOf`` parts merged) accepts. A slotted plain class: views are many, and a
+    dataclass of this many fields costs milliseconds to create at import."""
+
+    __slots__ = (
+        "additional", "bounds", "conditionals", "contains", "contains_bounds", "content_encoding",
+        "content_media_type", "content_schema", "default", "dep_required", "dep_schemas", "deprecated",
+        "enum", "format", "items", "multiple_of", "nots", "nullable", "opaque", "pattern_props", "patterns",
+        "prefix_items", "properties", "property_names", "ptr", "read_only", "required", "title", "types",
+        "unique_items", "variants", "was_ref", "write_only",
+    )
+
+    def __init__(self, ptr: str, was_ref: bool = False) -> None:
+        self.ptr = ptr
+        self.was_ref: bool = was_ref
+        self.types: frozenset[str] | None = None
+        self.enum: dict[Any, Any] | None = None
+        self.format: str | None = None
+        self.default: Any = MISSING
+        self.bounds: dict[str, Any] = {}
+        self.patterns: frozenset[str] = frozenset()  # all must match (allOf parts may each carry one)
+        self.multiple_of: float | None = None
+        self.unique_items: bool = False
+        self.properties: dict[str, list[Node]] = {}
+        self.required: set[str] = set()
+        self.additional: Any = True  # True (allowed), False, or list[Node]
+        self.items: list[Node] | None = None
+        self.variants: list[Node] | None = None
+        self.deprecated: bool = False
+        self.title: str | None = None
+        self.opaque: str | None = None  # a $ref we could not follow: compared as text
+        self.nullable: bool = False  # OpenAPI 3.0 `nullable: true` beside a union: null is one more alternative
+        self.read_only: bool = False
+        self.write_only: bool = False
+        self.nots: Sequence[Node] = ()
+        self.contains: list[Node] | None = None
+        self.contains_bounds: tuple[int, int | None] = (1, None)  # (minContains, maxContains)
+        self.dep_required: Mapping[str, frozenset[str]] = _EMPTY
+        self.dep_schemas: Mapping[str, list[Node]] = _EMPTY
+        self.conditionals: Sequence[tuple[Node, Node | None, Node | None]] = ()
+        self.pattern_props: Mapping[str, list[Node]] = _EMPTY
+        self.prefix_items: Sequence[list[Node]] = ()
+        self.property_names: list[Node] | None = None
+        self.content_media_type: str | None = None
+        self.content_encoding: str | None = None
+        self.content_schema: list[Node] | None = None
+
+    def replace(self, **changes: Any) -> View:
+        """A copy with some fields changed (``dataclasses.replace`` for this class)."""
+        copy = View.__new__(View)
+        for name in View.__slots__:
+            setattr(copy, name, changes[name] if name in changes else getattr(self, name))
+        return copy
 
     @property
     def pattern(self) -> str | None:
