@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+# Also loaded when a test runs the suite on a spec under tests/ (pytest reads conftests beside paths it is
+# given), where tests/ is not on sys.path: put it there so the policy module is found either way.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ci_policy import pytest_runtest_makereport  # noqa: F401  (in CI, a skip must say why it is allowed)
 
 REPO = Path(__file__).resolve().parent.parent

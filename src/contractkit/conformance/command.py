@@ -90,7 +90,7 @@ def run_suite(args: argparse.Namespace, *, extra_pytest_args: list[str] | None =
     args.seed = options.seed  # a random seed is drawn once, here, and handed to the run
     run_preflight(options)
     suite = conformance_dir()
-    argv = [str(suite), "-p", "no:cacheprovider", "--rootdir", str(suite), "-c", os.devnull,
+    argv = [str(suite), "-p", "no:cacheprovider", "--rootdir", str(suite), "--confcutdir", str(suite), "-c", os.devnull,
             "--import-mode=importlib", "--tb=short", "--assert=plain", "-p", "no:schemathesis",
             "-p", "no:anyio", "-W", "ignore::DeprecationWarning",
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", "console_output_style=classic"]
