@@ -56,8 +56,9 @@ def main() -> int:
         app = counter["app"]
         os.environ["BENCH_CLIENT_SECRET"] = stack.client_secret
         before, started = app.count, time.monotonic()
-        mine = subprocess.run([sys.executable, "-m", "contractkit", "verify", "neuron", "--base-url", stack.neuron_url,
-                               "--token-url", stack.token_url, "--client-id", stack.client_id,
+        mine = subprocess.run([sys.executable, "-m", "contractkit", "verify", "neuron",
+                               "--neuron-url", stack.neuron_url, "--token-url", stack.token_url,
+                               "--client-id", stack.client_id,
                                "--client-secret-env", "BENCH_CLIENT_SECRET", "--profile", args.profile,
                                "--rule", "NEU-SCH-*"], capture_output=True, text=True, timeout=900)
         ours = (app.count - before, time.monotonic() - started)
