@@ -130,3 +130,15 @@ def test_sarif_of_a_neuron_run_points_at_the_operation_of_the_spec_under_test(tm
     assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("my-neuron.yaml")
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "/paths/~1assess-risk/post"
     assert location["physicalLocation"]["region"]["startLine"] == _line_of(spec, "post:", after="/assess-risk:")
+
+
+def test_github_annotations_of_a_verify_run_sit_on_the_spec(tmp_path):
+    from contractkit.reports.verify_files import verify_annotations
+
+    failed = Outcome("MCP-CALL-001", Status.FAILED, "t", "get_customer", "returns do not match,\nsee: 100%")
+    result = RunResult("http://127.0.0.1:1/mcp", "mcp",
+                       [RuleResult("MCP-CALL-001", "calls", "clause", "error", "mcp", Status.FAILED, [failed])])
+    options = VerifyOptions(kind="mcp", spec=None, profile=PROFILES["quick"], mcp_server="crm-data-mcp")
+    line = verify_annotations(result, options).strip()
+    assert line.startswith("::error file=") and "mcp-servers.yaml,line=" in line
+    assert line.endswith("::get_customer: returns do not match,%0Asee: 100%25")
