@@ -25,7 +25,7 @@ from contractkit.diff.schema_view import (
     types_text,
     value_key,
 )
-from contractkit.diff.tree import Recorder, Tree
+from contractkit.diff.tree import Recorder, Tree, join
 from contractkit.diff.unchanged import Unchanged
 from contractkit.diff.wire import wire_verdict
 
@@ -174,8 +174,9 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             self._emit(prefix, "DEPRECATED", "marked deprecated", h)
         self._properties(prefix, b, h)
         self._additional(prefix, b, h)
-        if b.items is not None and h.items is not None:
-            self.compare(prefix, b.items, h.items)
+        if (b.items is not None or h.items is not None) and _admits(b, "array") and _admits(h, "array"):
+            # `items` left out is `true`: one added accepts less
+            self.compare(prefix, _or_true(b.items, b.ptr, "items"), _or_true(h.items, h.ptr, "items"))
         self._applicators(prefix, b, h)
         if b.variants is not None:
             self._variants(prefix, b, h)
@@ -183,6 +184,9 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _types(self, prefix: str, b: View, h: View) -> None:
         if b.types == h.types:
             return
+        if self._wire and b.enum is not None and h.enum is not None and _as_text(b.enum).keys() == _as_text(
+                h.enum).keys():
+            return  # the same values, spelled as numbers on one side and strings on the other
         if self._wire and b.types is not None and h.types is not None:
             kind = wire_verdict(b, h, self.base, self.head)
             if kind is None:
@@ -212,6 +216,8 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         else:
             # null is judged once, as a type: `nullable`, `type: [x, 'null']` and `enum: [..., null]` say the same
             nullish = {value_key(None)} if b.admits_null() or h.admits_null() else set()
+            if self._wire:  # 1 and "1" are the same text on the wire
+                b, h = b.replace(enum=_as_text(b.enum)), h.replace(enum=_as_text(h.enum))
             removed = [v for k, v in b.enum.items() if k not in h.enum and k not in nullish]
             added = [v for k, v in h.enum.items() if k not in b.enum and k not in nullish]
             if removed and added and len(removed) == len([k for k in b.enum if k not in nullish]):
@@ -227,7 +233,8 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _format(self, prefix: str, b: View, h: View) -> None:
         if b.format == h.format:
             return
-        kind = "FORMAT-ADDED" if b.format is None else "FORMAT-REMOVED" if h.format is None else "FORMAT-CHANGED"
+        kind = ("FORMAT-ADDED" if b.format is None else "FORMAT-REMOVED" if h.format is None
+                else _FORMAT_ORDER.get((b.format, h.format), "FORMAT-CHANGED"))
         self._emit(prefix, kind, f"format {_opt(b.format, 'none')} -> {_opt(h.format, 'none')}", h,
                    before=b.format, after=h.format)
 
@@ -316,8 +323,30 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED" if restricted else
                        "ADDITIONAL-PROPERTIES-ALLOWED",
                        "additional properties " + ("no longer allowed" if restricted else "now allowed"), h)
-        elif isinstance(b.additional, list) and isinstance(h.additional, list):
-            self.compare(prefix, b.additional, h.additional)
+        elif (isinstance(b.additional, list) or isinstance(h.additional, list)) and _admits(b, "object") and _admits(
+                h, "object"):  # a missing schema is `true`
+            self.compare(prefix, _or_true(b.additional, b.ptr, "additionalProperties"),
+                         _or_true(h.additional, h.ptr, "additionalProperties"))
+
+
+#: Formats of which one accepts a subset of the other's values (OpenAPI 3.1 §4.2 data types).
+_FORMAT_ORDER: dict[tuple[str, str], str] = {}
+for _narrow, _wide in (("int32", "int64"), ("float", "double"), ("int32", "double"), ("int64", "double")):
+    _FORMAT_ORDER[(_narrow, _wide)] = "FORMAT-WIDENED"
+    _FORMAT_ORDER[(_wide, _narrow)] = "FORMAT-NARROWED"
+
+
+def _admits(view: View, type_name: str) -> bool:
+    return view.types is None or type_name in view.types
+
+
+def _as_text(enum: dict[Any, Any]) -> dict[Any, Any]:
+    return {value_key(v if isinstance(v, str) else show(v)): v for v in enum.values()}
+
+
+def _or_true(nodes: Any, ptr: str, keyword: str) -> list[Node]:
+    """The schema(s) of a keyword, or the ``true`` it means when it is left out (or ``true``)."""
+    return nodes if isinstance(nodes, list) else [(True, join(ptr, keyword))]
 
 
 def _flagged(builder: ViewBuilder, nodes: list[Node] | None, key: str) -> bool:

@@ -23,10 +23,8 @@ class UnionDiffer:
     head: Any
 
     def _variants(self, prefix: str, b: View, h: View) -> None:
-        b_alts = b.variants if b.variants is not None else [(None, "")]
-        h_alts = h.variants if h.variants is not None else [(None, "")]
-        b_views = [_nullable(self.base.view([a]), b) if a[1] else _strip(b) for a in b_alts]
-        h_views = [_nullable(self.head.view([a]), h) if a[1] else _strip(h) for a in h_alts]
+        b_alts, b_views = self._alternatives(b, self.base)
+        h_alts, h_views = self._alternatives(h, self.head)
         pairs = match_variants(b_views, h_views)
         paired_b = {i for i, _ in pairs}
         paired_h = {j for _, j in pairs}
@@ -45,6 +43,18 @@ class UnionDiffer:
                            pointer=h_alts[j][1] or h.ptr)
         if len(paired_h) < len(h_views):
             self._required_lost(prefix, b, h, b_views, h_views, pairs)
+
+    @staticmethod
+    def _alternatives(view: View, builder: Any) -> tuple[list[Any], list[View]]:
+        """A union's alternatives; a plain schema is one alternative, or one per type when it has several
+        (``type: [string, integer]`` is ``anyOf: [{type: string}, {type: integer}]``)."""
+        if view.variants is not None:
+            return view.variants, [_nullable(builder.view([a]), view) for a in view.variants]
+        kinds = sorted(view.types - {"null"}) if view.types else []
+        if len(kinds) < 2:
+            return [(None, "")], [_strip(view)]
+        null = {"null"} & view.types
+        return [(None, "")] * len(kinds), [_strip(view).replace(types=frozenset({t}) | null) for t in kinds]
 
     def _required_lost(self, prefix: str, b: View, h: View, b_views: list[View], h_views: list[View],
                        pairs: list[tuple[int, int]]) -> None:
