@@ -109,23 +109,40 @@ def garbage() -> App:
     return app
 
 
-def hang_after_initialize() -> App:
-    """Answers ``initialize`` properly, accepts notifications, then never answers anything again."""
+TOOL = {"name": "lookup", "description": "Look a key up.",
+        "inputSchema": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}}
+
+
+def _huge_text(megabytes: int) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": "x" * (megabytes * 1024 * 1024)}]}
+
+
+def goes_silent(after: int = 1, *, tool_result_mb: int = 0) -> App:
+    """Speaks MCP properly (initialize, tools/list, ping, tools/call) for its first ``after``
+    requests, then never answers again. ``after=1``: it answers initialize and nothing else.
+    ``tool_result_mb``: every tools/call result carries that many MB of text."""
+    call_result = _huge_text(tool_result_mb) if tool_result_mb else {"content": [{"type": "text", "text": "v"}]}
+    served = 0
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal served
         if scope["type"] != "http":
             return
         method, request_id = _method(await _body(receive))
-        if scope["method"] == "POST" and method == "initialize":
-            await _start(send, 200, extra=[(b"mcp-session-id", b"hostile-session")])
-            reply = {"jsonrpc": "2.0", "id": request_id, "result": INIT_RESULT}
-            await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
-            return
         if scope["method"] == "POST" and method.startswith("notifications/"):
             await _start(send, 202)
             await send({"type": "http.response.body", "body": b""})
             return
-        await anyio.sleep(3600)
+        served += 1
+        if served > after or scope["method"] != "POST":
+            await anyio.sleep(3600)
+            return
+        result: Any = {"initialize": INIT_RESULT, "tools/list": {"tools": [TOOL]}, "ping": {},
+                       "tools/call": call_result}.get(method)
+        reply = ({"jsonrpc": "2.0", "id": request_id, "result": result} if result is not None else
+                 {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "no such method"}})
+        await _start(send, 200, extra=[(b"mcp-session-id", b"hostile-session")])
+        await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
 
     return app
 
@@ -145,3 +162,10 @@ def notification_flood() -> App:
             await anyio.sleep(0.001)
 
     return app
+
+
+def serve(app: App) -> Any:
+    """``serving(app)`` that does not wait for the app's hung handlers when the test is done."""
+    from contractkit.servers import serving
+
+    return serving(app, timeout_graceful_shutdown=0.5)

@@ -8,12 +8,11 @@ import sys
 
 import pytest
 import yaml
-from hostile import refusing
+from hostile import refusing, serve
 from mcp_helpers import message, statuses, verify
 
 from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from contractkit.resources import mcp_spec_path
-from contractkit.servers import serving
 
 ENV = {"CONTRACTKIT_CLIENT_SECRET": DEMO_CLIENT_SECRET}
 
@@ -44,11 +43,11 @@ servers:
 REFUSALS = ["MCP-AUTH-003", "MCP-AUTH-004", "MCP-AUTH-005", "MCP-AUTH-006", "MCP-AUTH-007"]
 
 
-@pytest.mark.parametrize("status", [401, 404, 429])
+@pytest.mark.parametrize("status", [401, 429])
 def test_a_server_that_refuses_everything_passes_no_refusal_check(tmp_path, mcp_stack, status):
     spec = tmp_path / "spec.yaml"
     spec.write_text(LOCKED_SPEC)
-    with serving(refusing(status)) as server:
+    with serve(refusing(status)) as server:
         argv = ["--spec", str(spec), "--server", "locked-mcp", "--url", server.url + "/mcp",
                 "--token-url", mcp_stack.token_url, "--client-id", DEMO_CLIENT_ID, "--timeout", "3"]
         for rule in REFUSALS:
@@ -60,10 +59,19 @@ def test_a_server_that_refuses_everything_passes_no_refusal_check(tmp_path, mcp_
         assert "positive control" in message(rules, rule), (rule, message(rules, rule))
 
 
+def test_an_endpoint_that_answers_404_is_not_an_mcp_endpoint(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(LOCKED_SPEC)
+    with serve(refusing(404)) as server:
+        proc, _ = verify(tmp_path, "--spec", str(spec), "--server", "locked-mcp", "--url", server.url + "/mcp")
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr
+    assert "answered initialize with HTTP 404" in proc.stderr and proc.stderr.count("\n") == 1
+
+
 def test_no_token_rule_with_a_failed_positive_control_is_not_verified(tmp_path, mcp_stack):
     spec = tmp_path / "spec.yaml"
     spec.write_text(LOCKED_SPEC)
-    with serving(refusing(401)) as server:
+    with serve(refusing(401)) as server:
         _, rules = verify(tmp_path, "--spec", str(spec), "--server", "locked-mcp", "--url", server.url + "/mcp",
                              "--token-url", mcp_stack.token_url, "--client-id", DEMO_CLIENT_ID,
                              "--rule", "MCP-AUTH-001", env=ENV)

@@ -60,16 +60,19 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # one HTTP answer (a JSON body or a whole e
 class _CappedStream(httpx2.AsyncByteStream):
     """A response body that raises once more than ``cap`` bytes arrived (a huge or endless answer)."""
 
-    def __init__(self, inner: Any, cap: int) -> None:
+    def __init__(self, inner: Any, cap: int, notes: list[str]) -> None:
         self.inner = inner
         self.cap = cap
+        self.notes = notes
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         seen = 0
         async for chunk in self.inner:
             seen += len(chunk)
             if seen > self.cap:
-                raise httpx2.ReadError(f"the answer exceeded the suite's cap of {self.cap} bytes")
+                # the SDK reports any transport error as "Connection closed": keep the reason
+                self.notes.append(f"an answer exceeded the suite's cap of {self.cap} bytes")
+                raise httpx2.ReadError(self.notes[-1])
             yield chunk
 
     async def aclose(self) -> None:
@@ -79,13 +82,14 @@ class _CappedStream(httpx2.AsyncByteStream):
 class _Capped(httpx2.AsyncBaseTransport):
     """Caps every answer's size, so a 50 MB body costs the run 8 MB, not the whole answer held by the SDK."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport, cap: int = MAX_MESSAGE_BYTES) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, notes: list[str], cap: int = MAX_MESSAGE_BYTES) -> None:
         self.inner = inner
+        self.notes = notes
         self.cap = cap
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self.inner.handle_async_request(request)
-        response.stream = _CappedStream(response.stream, self.cap)
+        response.stream = _CappedStream(response.stream, self.cap, self.notes)
         return response
 
     async def aclose(self) -> None:
@@ -115,7 +119,7 @@ class _RetryOn429(httpx2.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def _session(endpoint: Endpoint, timeout: float, errlog: Any) -> AsyncIterator[Any]:
+async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[str]) -> AsyncIterator[Any]:
     from mcp_types import Implementation
 
     from mcp import ClientSession
@@ -130,7 +134,7 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any) -> AsyncIter
             # client does (a server at /mcp/ reached through /mcp).
             http = await stack.enter_async_context(httpx2.AsyncClient(
                 headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=True,
-                transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)))))
+                transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes)))
             read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
         else:
             from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -152,6 +156,7 @@ class McpClient:
         self.endpoint = endpoint
         self.timeout = timeout
         self.on_trouble = on_trouble  # told of every timeout or lost session; may end the run
+        self.transport_notes: list[str] = []  # why the transport broke, when the SDK only says "closed"
         self._stack = contextlib.ExitStack()
         self._portal: Any = None
         self.session: Any = None
@@ -159,7 +164,8 @@ class McpClient:
 
     def open(self) -> McpClient:
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-        cm = self._portal.wrap_async_context_manager(_session(self.endpoint, self.timeout, self._errlog))
+        cm = self._portal.wrap_async_context_manager(_session(self.endpoint, self.timeout, self._errlog,
+                                                                  self.transport_notes))
         try:
             self.session = self._stack.enter_context(cm)
         except Exception as exc:
@@ -205,9 +211,14 @@ class McpClient:
         except Exception as exc:
             if not _connection_closed(exc):
                 raise
-            trouble = SessionLost("the connection closed (the server exited or hung up)")
+            trouble = SessionLost(self._why_closed())
         self.tell(str(trouble))
         raise trouble from None
+
+    def _why_closed(self) -> str:
+        if self.transport_notes:
+            return f"the connection closed: {self.transport_notes[-1]}"
+        return "the connection closed (the server exited or hung up)"
 
     def tell(self, what: str) -> None:
         """Report a timeout or a lost session to ``on_trouble`` (which may decide the target is gone)."""
@@ -235,6 +246,8 @@ class McpClient:
         """
         deadline = timeout or self.timeout
         outcomes = self.run(_call_many, name, arguments, deadline, timeout=deadline * max(1, len(arguments)) + 5)
+        if outcomes and outcomes[-1][0] == "lost" and self.transport_notes:
+            outcomes[-1] = ("lost", self._why_closed())
         if outcomes and outcomes[-1][0] in ("timeout", "lost"):
             self.tell(str(outcomes[-1][1]))
         return outcomes
