@@ -64,3 +64,15 @@ def test_a_run_that_did_not_finish_exits_3_under_the_cli(breakers: Path, breaker
             env={**os.environ, "PYTHONPATH": str(breakers)})
     assert result.returncode == 3, result.stdout + result.stderr
     assert "did not finish" in result.stdout
+
+
+def test_an_unusable_spec_is_bad_input_under_pytest_too(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.1.0\ninfo: [unclosed\n")
+    for argv in (["--spec", str(broken)], ["--rule", "NEU-NOPE-*"], ["--operation", "noSuchOperation"]):
+        result = subprocess.run([sys.executable, "-m", "pytest", str(conformance_dir()), "-q", "-p", "no:cacheprovider",
+                                 "--neuron-url", "http://127.0.0.1:9", *argv], capture_output=True, text=True,
+                                timeout=120, cwd=tmp_path)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "contractkit: error:" in result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr

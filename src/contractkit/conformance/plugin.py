@@ -120,16 +120,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the conformance rule this test checks")
     try:
         options = options_from_config(config)
-    except ConfigError as exc:
-        raise pytest.UsageError(exc.one_line()) from None
-    if options.kind is not None:
-        from contractkit.conformance.kinds import KINDS
-        from contractkit.conformance.selection import check_rules
+        if options.kind is not None:
+            from contractkit.conformance.kinds import KINDS
+            from contractkit.conformance.selection import check_filters, check_rules
 
-        try:
             check_rules(KINDS[options.kind], options)
-        except ConfigError as exc:
-            raise pytest.UsageError(exc.one_line()) from None
+            check_filters(KINDS[options.kind], options)  # reads the spec: an unusable one is bad input
+    except (ContractkitError, pytest.UsageError) as exc:
+        # Bad input ends the run here, exit 2, as under `contractkit verify` (pytest would say 4).
+        text = exc.one_line() if isinstance(exc, ContractkitError) else str(exc)
+        pytest.exit(f"contractkit: error: {text}", returncode=EXIT_BAD_INPUT)
     config.stash[OPTIONS_KEY] = options
     config.stash[STATE_KEY] = RunState(options)
     config.stash[SEEDING_KEY] = seed_generation(options)

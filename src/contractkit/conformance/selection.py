@@ -49,10 +49,13 @@ def check_rules(kind: Any, options: VerifyOptions) -> None:
 
 
 def check_filters(kind: Any, options: VerifyOptions) -> None:
-    """Every pattern matches at least one subject of the spec, else ``ConfigError``."""
-    if not options.filtered or options.kind is None:
+    """Every pattern matches at least one subject of the spec, else ``ConfigError``; reading the
+    subjects also reads the spec, so an unusable spec fails here, before any case runs."""
+    if options.kind is None:
         return
     subjects = [s for selector in ALL_SUBJECTS[options.kind] for s in kind.subjects(selector, options)]
+    if not options.filtered:
+        return
     groups = (("--operation", options.operations, lambda s: (getattr(s, "operation_id", None),
                                                                getattr(s, "label", None))),
               ("--path", options.paths, lambda s: (getattr(s, "path", None),)),
