@@ -142,6 +142,11 @@ class BodyDiffer:
             bh, bhp = self.base.deref(b[b_names[name]], join(bptr, b_names[name]))
             hh, hhp = self.head.deref(h[raw], join(hptr, raw))
             bh, hh = _dict(bh), _dict(hh)
+            b_req, h_req = bh.get("required") is True, hh.get("required") is True
+            if b_req != h_req:
+                out.append(self.rec.emit(f"OAS-RESPONSE-HEADER-BECAME-{'REQUIRED' if h_req else 'OPTIONAL'}",
+                                         f"response header `{raw}` " + ("now always sent" if h_req else
+                                                                        "no longer always sent"), hhp))
             bs, hs = param_schema(bh, bhp), param_schema(hh, hhp)
             if bs and hs:
                 out.append(self.schemas.compare(prefix, [bs], [hs], wire=is_wire_param(hh) and is_wire_param(bh)))

@@ -111,6 +111,10 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "A response header clients may read is no longer promised.", "`RateLimit-Remaining` removed"),
     ("OAS-RESPONSE-HEADER-ADDED", "response header added", N, "OpenAPI 3.x Header Object",
      "A new response header.", "`X-Request-ID` added"),
+    ("OAS-RESPONSE-HEADER-BECAME-OPTIONAL", "response header optional", P, "OpenAPI 3.1 §4.8.21 Header Object "
+     "`required`", "A response header that was always sent may now be missing.", "`required: true` -> `false`"),
+    ("OAS-RESPONSE-HEADER-BECAME-REQUIRED", "response header required", N, "OpenAPI 3.1 §4.8.21 Header Object "
+     "`required`", "A response header is now always sent.", "`required: false` -> `true`"),
     ("OAS-SERVER-REMOVED", "server removed", P, "OpenAPI 3.x Server Object",
      "A server URL clients may be configured with is no longer listed.", "`https://api.example.com/v1` removed"),
     ("OAS-SERVER-ADDED", "server added", N, "OpenAPI 3.x Server Object", "A new server URL.",

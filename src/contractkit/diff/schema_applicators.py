@@ -89,7 +89,8 @@ class ApplicatorDiffer:
                            after=sorted(new - old))
             if old - new:
                 self._emit(prefix, "DEPENDENT-REQUIRED-REMOVED", f"when `{key}` is present, "
-                           f"{_names(old - new)} may now be missing", h, before=sorted(old - new))
+                           f"{_names(old - new)} may now be missing", h, before=sorted(old - new),
+                           pointer=join(h.ptr, "dependentRequired", key))
 
     def _keyed(self, prefix: str, b: dict[str, list[Node]], h: dict[str, list[Node]], at: View, kind: str,
                label: str) -> None:

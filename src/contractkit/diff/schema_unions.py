@@ -61,10 +61,12 @@ class UnionDiffer:
         """A new alternative without a property every old one had: clients may now miss it."""
         always_b = b.required | set.intersection(*(set(v.required) for v in b_views))
         always_h = h.required | set.intersection(*(set(v.required) for v in h_views))
-        for name in sorted(always_b - always_h):
-            if all(name in h_views[j].required or name in h.required for _, j in pairs):
-                self._emit(prefix, "PROPERTY-BECAME-OPTIONAL", f"property `{name}` is missing from a new "
-                           "alternative: no longer always present", h)
+        lost = [name for name in sorted(always_b - always_h)
+                if all(name in h_views[j].required or name in h.required for _, j in pairs)]
+        if lost:
+            names = ", ".join(f"`{n}`" for n in lost)
+            self._emit(prefix, "PROPERTY-BECAME-OPTIONAL", f"{'property' if len(lost) == 1 else 'properties'} "
+                       f"{names} missing from a new alternative: no longer always present", h, after=lost)
 
 
 def _nullable(alt: View, union: View) -> View:
