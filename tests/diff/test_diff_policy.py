@@ -49,6 +49,13 @@ def test_policy_file(tmp_path: Path) -> None:
     policy = Policy.from_file(path)
     assert policy.rules == {"removed-before-sunset"}
     assert policy.today == dt.date(2031, 2, 1) and policy.default_level == "beta"
+    path.write_text("min-sunset-days: 90\n")
+    assert Policy.from_file(path).min_sunset_days == {"draft": 90, "alpha": 90, "beta": 90, "stable": 90}
+    path.write_text("min-sunset-days: {beta: 7}\n")
+    assert Policy.from_file(path).min_sunset_days["beta"] == 7
+    path.write_text("min-sunset-days: {gamma: 7}\n")
+    with pytest.raises(ConfigError, match="min-sunset-days"):
+        Policy.from_file(path)
     path.write_text("rules: [removed-without-warning]\n")
     with pytest.raises(ConfigError, match="unknown rules"):
         Policy.from_file(path)

@@ -9,6 +9,8 @@ With the rules on (``--deprecation-policy``, or a ``--policy-file``):
   of the ``Sunset`` response header, RFC 8594) is still in the future.
 - ``deprecated-without-sunset``: something is newly deprecated without a sunset date, so clients
   cannot plan.
+- ``sunset-too-soon``: the sunset date of something newly deprecated leaves clients less time than
+  its stability level promises (``min-sunset-days``: 180 days for ``stable``, 31 for ``beta``).
 - ``stability``: operations carry ``x-stability-level`` (``draft`` < ``alpha`` < ``beta`` <
   ``stable``, the default): a breaking change that reaches only operations below ``stable`` is
   allowed (reported as ``POLICY-UNSTABLE-CHANGE``, non-breaking, naming the change it replaces),
@@ -28,7 +30,10 @@ from contractkit.diff.model import Change
 from contractkit.diff.tree import Tree, join, parts
 from contractkit.errors import ConfigError
 
-RULES = ("removed-without-deprecation", "removed-before-sunset", "deprecated-without-sunset", "stability")
+RULES = ("removed-without-deprecation", "removed-before-sunset", "deprecated-without-sunset", "sunset-too-soon",
+         "stability")
+#: Days a newly deprecated operation must keep working, by stability level (oasdiff's defaults).
+MIN_SUNSET_DAYS = {"stable": 180, "beta": 31, "alpha": 0, "draft": 0}
 LEVELS = ("draft", "alpha", "beta", "stable")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _REMOVALS = ("OAS-PATH-REMOVED", "OAS-OP-REMOVED", "OAS-PARAM-REMOVED", "OAS-WEBHOOK-REMOVED", "MCP-TOOL-REMOVED")
@@ -40,10 +45,12 @@ class Policy:
     rules: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
     today: dt.date = field(default_factory=dt.date.today)
     default_level: str = "stable"
+    min_sunset_days: dict[str, int] = field(default_factory=lambda: dict(MIN_SUNSET_DAYS))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
-        """``rules: [...]`` (default: all), ``today: YYYY-MM-DD``, ``default-stability: stable``."""
+        """``rules: [...]`` (default: all), ``today: YYYY-MM-DD``, ``default-stability: stable``,
+        ``min-sunset-days: {stable: 180, beta: 31}`` (or one number for every level)."""
         from contractkit.loading import load_document
 
         try:
@@ -62,7 +69,16 @@ class Policy:
         today = parse_date(data["today"]) if "today" in data else dt.date.today()
         if today is None:
             raise ConfigError(f"policy file {path}: `today` is not a date")
-        return cls(frozenset(rules), today, level)
+        days = dict(MIN_SUNSET_DAYS)
+        raw = data.get("min-sunset-days", days)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            days = dict.fromkeys(LEVELS, raw)
+        elif isinstance(raw, dict) and all(k in LEVELS and isinstance(v, int) for k, v in raw.items()):
+            days.update(raw)
+        else:
+            raise ConfigError(f"policy file {path}: min-sunset-days must be a number of days, or days by level "
+                              f"({', '.join(LEVELS)})")
+        return cls(frozenset(rules), today, level, days)
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -120,9 +136,10 @@ class PolicyChecker:
 
     def apply(self, changes: list[Change]) -> list[Change]:
         out: list[Change] = []
-        levels = self._levels() if "stability" in self.policy.rules and self.kind == "openapi" else {}
+        levels = self._levels() if self.kind == "openapi" else {}
+        stability = "stability" in self.policy.rules
         for change in changes:
-            if levels and change.classification != "non-breaking" and change.operations and all(
+            if stability and change.classification != "non-breaking" and change.operations and all(
                     LEVELS.index(levels.get(op, self.policy.default_level)) < LEVELS.index("stable")
                     for op in change.operations):
                 out.append(self._unstable(change))
@@ -131,8 +148,8 @@ class PolicyChecker:
             if change.side == "base" and (change.id in _REMOVALS or change.id.endswith("PROPERTY-REMOVED")):
                 out.extend(self._removal(change))
             elif change.id in _DEPRECATIONS or (change.direction and change.id.endswith("-DEPRECATED")):
-                out.extend(self._deprecation(change))
-        if levels:
+                out.extend(self._deprecation(change, levels))
+        if stability and levels:
             out.extend(self._stability_decreased())
         return sorted(out, key=Change.sort_key)
 
@@ -170,16 +187,24 @@ class PolicyChecker:
             return []  # a property that was only named in `required`: nothing to have been marked
         return [node] if node is not None else []
 
-    def _deprecation(self, change: Change) -> list[Change]:
-        if "deprecated-without-sunset" not in self.policy.rules:
-            return []
+    def _deprecation(self, change: Change, levels: dict[str, str]) -> list[Change]:
         pointer = change.pointer
         if parts(pointer)[-1:] == ["deprecated"]:
             pointer = pointer.rsplit("/", 1)[0]
-        if sunset_of(_deref(self.head, pointer)) is not None:
+        sunset = sunset_of(_deref(self.head, pointer))
+        if sunset is None:
+            if "deprecated-without-sunset" not in self.policy.rules:
+                return []
+            return [self._derived(change, "POLICY-DEPRECATED-WITHOUT-SUNSET",
+                                  f"{change.message}, without a sunset date (`x-sunset` or a `Sunset` header)")]
+        if "sunset-too-soon" not in self.policy.rules:
             return []
-        return [self._derived(change, "POLICY-DEPRECATED-WITHOUT-SUNSET",
-                              f"{change.message}, without a sunset date (`x-sunset` or a `Sunset` header)")]
+        ops = change.operations or {""}
+        needed = max(self.policy.min_sunset_days.get(levels.get(op, self.policy.default_level), 0) for op in ops)
+        if (sunset - self.policy.today).days >= needed:
+            return []
+        return [self._derived(change, "POLICY-SUNSET-TOO-SOON", f"{change.message}, sunset {sunset.isoformat()}: "
+                              f"less than the {needed} days its stability level promises", after=sunset.isoformat())]
 
     def _unstable(self, change: Change) -> Change:
         return self._derived(change, "POLICY-UNSTABLE-CHANGE", f"{change.id}: {change.display} (allowed: only "

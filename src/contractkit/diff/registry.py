@@ -254,6 +254,9 @@ _POLICY: list[tuple[str, str, Classification, str, str, str]] = [
     ("POLICY-DEPRECATED-WITHOUT-SUNSET", "deprecated without a sunset date", P, f"{POLICY}; RFC 8594 (Sunset)",
      "Something was newly marked deprecated without saying until when it works (`x-sunset` or a `Sunset` "
      "response header): clients cannot plan their move.", "`deprecated: true` added, no `x-sunset`"),
+    ("POLICY-SUNSET-TOO-SOON", "sunset date too soon", P, f"{POLICY}; RFC 8594 (Sunset)",
+     "Something newly deprecated announces a sunset date that leaves clients less time than its stability level "
+     "promises (by default 180 days for `stable`, 31 for `beta`).", "`deprecated: true`, `x-sunset` next week"),
     ("POLICY-STABILITY-DECREASED", "stability level lowered", B, f"{POLICY} (`x-stability-level`)",
      "An operation's `x-stability-level` went down (stable > beta > alpha > draft): it loses the promise clients "
      "relied on.", "`x-stability-level: stable` -> `beta`"),
