@@ -391,6 +391,15 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
                                    "`image/png` -> `image/webp`"),
     "CONTENT-SCHEMA-ADDED": ("content schema added", B, N, "contentSchema",
                              "The decoded content must now match a schema.", "`contentSchema: {type: object}` added"),
+    "DISCRIMINATOR-CHANGED": ("discriminator changed", B, B, "discriminator (OpenAPI 3.1 §4.8.25)",
+                              "Clients tell the alternatives apart by another property, or a value now maps to "
+                              "another schema.", "`propertyName: type` -> `propertyName: kind`"),
+    "DISCRIMINATOR-VALUE-REMOVED": ("discriminator value removed", B, N, "discriminator (OpenAPI 3.1 §4.8.25)",
+                                    "A discriminator value of the mapping is gone.", "`mapping: {cat, dog}` -> "
+                                    "`{cat}`"),
+    "DISCRIMINATOR-VALUE-ADDED": ("discriminator value added", N, P, "discriminator (OpenAPI 3.1 §4.8.25)",
+                                  "The mapping has one more discriminator value.", "`mapping: {cat}` -> "
+                                  "`{cat, dog}`"),
     "CONTENT-SCHEMA-REMOVED": ("content schema removed", N, P, "contentSchema",
                                "The decoded content no longer has to match a schema.", "`contentSchema` removed"),
 }

@@ -48,6 +48,28 @@ class ApplicatorDiffer:
         self._optional(prefix, b.property_names, h.property_names, h, "PROPERTY-NAMES", "propertyNames")
         self._conditionals(prefix, b, h)
         self._content(prefix, b, h)
+        self._discriminator(prefix, b, h)
+
+    def _discriminator(self, prefix: str, b: View, h: View) -> None:
+        """OpenAPI 3.1 §4.8.25: clients pick the alternative by this property's value (and the mapping)."""
+        if b.discriminator is None or h.discriminator is None:
+            return  # added or removed: it only names what the alternatives already say
+        (b_name, b_map), (h_name, h_map) = b.discriminator, h.discriminator
+        if b_name != h_name:
+            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator property `{b_name}` -> `{h_name}`", h,
+                       before=b_name, after=h_name)
+            return
+        moved = sorted(k for k in b_map.keys() & h_map.keys() if b_map[k].rsplit("/", 1)[-1] !=
+                       h_map[k].rsplit("/", 1)[-1])
+        if moved:
+            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator values {moved} map to other schemas", h,
+                       before={k: b_map[k] for k in moved}, after={k: h_map[k] for k in moved})
+        if b_map.keys() - h_map.keys():
+            self._emit(prefix, "DISCRIMINATOR-VALUE-REMOVED", f"discriminator values "
+                       f"{sorted(b_map.keys() - h_map.keys())} removed", h, before=sorted(b_map.keys() - h_map.keys()))
+        if h_map.keys() - b_map.keys():
+            self._emit(prefix, "DISCRIMINATOR-VALUE-ADDED", f"discriminator values "
+                       f"{sorted(h_map.keys() - b_map.keys())} added", h, after=sorted(h_map.keys() - b_map.keys()))
 
     def _same(self, b: list[Node], h: list[Node]) -> bool:
         return len(b) == len(h) and all(self.unchanged.same(x[0], y[0], x[1], y[1]) for x, y in zip(b, h,

@@ -58,7 +58,8 @@ class View:
     __slots__ = (
         "additional", "bounds", "conditionals", "contains", "contains_bounds", "content_encoding",
         "content_media_type", "content_schema", "default", "dep_required", "dep_schemas", "deprecated",
-        "enum", "format", "items", "multiple_of", "nots", "nullable", "opaque", "pattern_props", "patterns",
+        "discriminator", "enum", "format", "items", "multiple_of", "nots", "nullable", "opaque", "pattern_props",
+        "patterns",
         "prefix_items", "properties", "property_names", "ptr", "read_only", "required", "title", "types",
         "unique_items", "variants", "was_ref", "write_only",
     )
@@ -97,6 +98,7 @@ class View:
         self.content_media_type: str | None = None
         self.content_encoding: str | None = None
         self.content_schema: list[Node] | None = None
+        self.discriminator: tuple[str, dict[str, str]] | None = None  # OpenAPI: (propertyName, mapping)
 
     def replace(self, **changes: Any) -> View:
         """A copy with some fields changed (``dataclasses.replace`` for this class)."""
@@ -117,7 +119,7 @@ class View:
         return bool(self.nots or self.contains is not None or self.dep_required or self.dep_schemas
                     or self.conditionals or self.pattern_props or self.prefix_items
                     or self.property_names is not None or self.content_media_type or self.content_encoding
-                    or self.content_schema is not None)
+                    or self.content_schema is not None or self.discriminator is not None)
 
     def is_type_only(self) -> bool:
         return (self.types is not None and self.enum is None and self.format is None and not self.bounds
@@ -338,6 +340,10 @@ class ViewBuilder:
             view.content_encoding = node["contentEncoding"].lower()
         if "contentSchema" in node:
             view.content_schema = [(node["contentSchema"], join(ptr, "contentSchema"))]
+        disc = node.get("discriminator")
+        if isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
+            mapping = disc.get("mapping") if isinstance(disc.get("mapping"), dict) else {}
+            view.discriminator = (disc["propertyName"], {str(k): str(v) for k, v in mapping.items()})
 
     def _union(self, view: View, alts: list[Node]) -> None:
         parts = [self._one(a, p, 1) for a, p in alts]
@@ -396,7 +402,8 @@ def _merge_keyed(mine: Mapping[str, list[Node]], theirs: Mapping[str, list[Node]
 _BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", *LENGTH_LOWER, *LENGTH_UPPER,
                      "pattern", "multipleOf", "uniqueItems"})
 _ARRAYS = frozenset({"items", "prefixItems", "unevaluatedItems"})
-_APPLICATORS = frozenset({"not", "contains", "dependentRequired", "dependentSchemas", "dependencies", "if",
+_APPLICATORS = frozenset({"discriminator", "not", "contains", "dependentRequired", "dependentSchemas", "dependencies",
+                          "if",
                           "propertyNames", "contentMediaType", "contentEncoding", "contentSchema",
                           "patternProperties"})
 
@@ -462,6 +469,7 @@ def _merge_applicators(into: View, other: View) -> None:
     if other.property_names is not None:
         into.property_names = (other.property_names if into.property_names is None
                                else into.property_names + other.property_names)
+    into.discriminator = into.discriminator or other.discriminator
     into.content_media_type = into.content_media_type or other.content_media_type
     into.content_encoding = into.content_encoding or other.content_encoding
     if other.content_schema is not None:
