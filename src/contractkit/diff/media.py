@@ -30,9 +30,12 @@ def family(media_type: str) -> str | None:
     return None
 
 
-def is_wire_text(media_type: str) -> bool:
-    """Bodies whose values all travel as text: XML and URL-encoded forms."""
-    return family(media_type) == "xml" or essence(media_type) == "application/x-www-form-urlencoded"
+def wire_mode(media_type: str) -> bool | str:
+    """How a body's values travel: ``"xml"`` (text, shaped by the XML Object), ``"text"`` (URL-encoded
+    forms), or False (JSON and the rest: typed)."""
+    if family(media_type) == "xml":
+        return "xml"
+    return "text" if essence(media_type) == "application/x-www-form-urlencoded" else False
 
 
 def pair_media(b: dict, h: dict) -> tuple[list[tuple[str, str]], list[str], list[str]]:

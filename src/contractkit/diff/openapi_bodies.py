@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contractkit.diff.media import encoding_changes, is_wire_text, pair_media
+from contractkit.diff.media import encoding_changes, pair_media, wire_mode
 from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import join
 
@@ -90,7 +90,7 @@ class BodyDiffer:
             if "schema" in bm or "schema" in hm:  # a schema where there was none narrows: `true` -> the schema
                 bs = (bm["schema"], join(bmp, "schema")) if "schema" in bm else (True, join(bmp, "schema"))
                 hs = (hm["schema"], join(hmp, "schema")) if "schema" in hm else (True, join(hmp, "schema"))
-                out.append(self.schemas.compare(prefix, [bs], [hs], wire=is_wire_text(h_raw)))
+                out.append(self.schemas.compare(prefix, [bs], [hs], wire=wire_mode(h_raw)))
             changes = encoding_changes(bm.get("encoding"), hm.get("encoding"))
             if changes:
                 out.append(self.rec.emit("OAS-ENCODING-CHANGED", f"`{h_raw}` encoding: " + "; ".join(changes),

@@ -391,6 +391,10 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
                                    "`image/png` -> `image/webp`"),
     "CONTENT-SCHEMA-ADDED": ("content schema added", B, N, "contentSchema",
                              "The decoded content must now match a schema.", "`contentSchema: {type: object}` added"),
+    "XML-CHANGED": ("XML representation changed", B, B, "xml (OpenAPI 3.1 §4.8.26 XML Object)",
+                    "In an XML body, the value is written differently: another element or attribute name, "
+                    "namespace or prefix, or an array now (or no longer) wrapped.",
+                    "`xml: {attribute: true}` added"),
     "DISCRIMINATOR-CHANGED": ("discriminator changed", B, B, "discriminator (OpenAPI 3.1 §4.8.25)",
                               "Clients tell the alternatives apart by another property, or a value now maps to "
                               "another schema.", "`propertyName: type` -> `propertyName: kind`"),
@@ -412,8 +416,13 @@ SCHEMA_PREFIXES: dict[str, tuple[str, str, str]] = {
     "MCP-RETURN": ("mcp", "response", "tool result"),
 }
 
+#: Schema kinds that exist only where OpenAPI puts them (MCP tools carry JSON, never XML).
+OPENAPI_ONLY = frozenset({"XML-CHANGED"})
+
 for _prefix, (_spec, _direction, _subject) in SCHEMA_PREFIXES.items():
     for _suffix, (_title, _req, _res, _kw, _what, _ex) in SCHEMA_KINDS.items():
+        if _spec != "openapi" and _suffix in OPENAPI_ONLY:
+            continue
         _cls = _req if _direction == "request" else _res
         _add(f"{_prefix}-{_suffix}", f"{_direction}: {_title}", _cls, f"{JSON_SCHEMA} `{_kw}`; {SEMVER}",
              f"In a {_subject}: {_what[0].lower()}{_what[1:]}", _ex, _spec, _direction)

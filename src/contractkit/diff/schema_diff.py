@@ -29,7 +29,7 @@ from contractkit.diff.tree import Recorder, Tree, join
 from contractkit.diff.unchanged import Unchanged
 from contractkit.diff.wire import wire_verdict
 
-SchemaKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], bool]
+SchemaKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...], bool | str]
 
 
 def show(value: Any) -> str:
@@ -70,9 +70,9 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         self._edges: dict[SchemaKey, set[SchemaKey]] = {}
         self._direct: dict[SchemaKey, list[Change]] = {}
         self._roots: dict[SchemaKey, set[str]] = {}
-        self._wire = False
+        self._wire: bool | str = False  # False, "text" (or True), or "xml"
 
-    def compare(self, prefix: str, b: list[Node], h: list[Node], wire: bool | None = None) -> SchemaKey:
+    def compare(self, prefix: str, b: list[Node], h: list[Node], wire: bool | str | None = None) -> SchemaKey:
         """Compare schema(s) ``b`` in BASE with ``h`` in HEAD, judged as ``prefix`` (e.g. ``OAS-REQ``).
 
         Returns the comparison's key; ``credit`` it to an operation so that every change found
@@ -178,6 +178,9 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             # `items` left out is `true`: one added accepts less
             self.compare(prefix, _or_true(b.items, b.ptr, "items"), _or_true(h.items, h.ptr, "items"))
         self._applicators(prefix, b, h)
+        if self._wire == "xml" and (b.xml or h.xml) and _xml_shape(b.xml) != _xml_shape(h.xml):
+            self._emit(prefix, "XML-CHANGED", f"XML {show(_xml_shape(b.xml))} -> {show(_xml_shape(h.xml))}", h,
+                       before=b.xml, after=h.xml)
         if b.variants is not None:
             self._variants(prefix, b, h)
 
@@ -334,6 +337,13 @@ _FORMAT_ORDER: dict[tuple[str, str], str] = {}
 for _narrow, _wide in (("int32", "int64"), ("float", "double"), ("int32", "double"), ("int64", "double")):
     _FORMAT_ORDER[(_narrow, _wide)] = "FORMAT-WIDENED"
     _FORMAT_ORDER[(_wide, _narrow)] = "FORMAT-NARROWED"
+
+
+def _xml_shape(xml: dict | None) -> dict:
+    """The XML Object with its defaults (OpenAPI 3.1 §4.8.26): what changes the element's text."""
+    xml = xml or {}
+    return {"name": xml.get("name"), "namespace": xml.get("namespace"), "prefix": xml.get("prefix"),
+            "attribute": xml.get("attribute") is True, "wrapped": xml.get("wrapped") is True}
 
 
 def _admits(view: View, type_name: str) -> bool:

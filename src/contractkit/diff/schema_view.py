@@ -61,7 +61,7 @@ class View:
         "discriminator", "enum", "format", "items", "multiple_of", "nots", "nullable", "opaque", "pattern_props",
         "patterns",
         "prefix_items", "properties", "property_names", "ptr", "read_only", "required", "title", "types",
-        "unique_items", "variants", "was_ref", "write_only",
+        "unique_items", "variants", "was_ref", "write_only", "xml",
     )
 
     def __init__(self, ptr: str, was_ref: bool = False) -> None:
@@ -99,6 +99,7 @@ class View:
         self.content_encoding: str | None = None
         self.content_schema: list[Node] | None = None
         self.discriminator: tuple[str, dict[str, str]] | None = None  # OpenAPI: (propertyName, mapping)
+        self.xml: dict | None = None  # OpenAPI XML Object: how the value is written in an XML body
 
     def replace(self, **changes: Any) -> View:
         """A copy with some fields changed (``dataclasses.replace`` for this class)."""
@@ -271,6 +272,8 @@ class ViewBuilder:
         view.write_only = node.get("writeOnly") is True
         if isinstance(node.get("title"), str):
             view.title = node["title"]
+        if "xml" in node and isinstance(node["xml"], dict):
+            view.xml = node["xml"]
         if not _APPLICATORS.isdisjoint(node):
             self._applicators(view, node, ptr)
         for kw in ("oneOf", "anyOf"):
@@ -439,6 +442,7 @@ def _merge(into: View, other: View) -> None:
     into.read_only = into.read_only or other.read_only
     into.write_only = into.write_only or other.write_only
     into.title = into.title or other.title
+    into.xml = into.xml or other.xml
     into.opaque = into.opaque or other.opaque
     into.nullable = into.nullable or other.nullable
     if other.has_applicators() or other.prefix_items:
