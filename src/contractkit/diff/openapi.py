@@ -132,6 +132,8 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
                 name, where = node["name"], node["in"]
                 if where == "header":
                     name = name.lower()
+                    if name in IGNORED_HEADERS:  # OpenAPI 3.1 §4.8.12.1: such definitions SHALL be ignored
+                        continue
                 elif where == "path" and renames:
                     name = renames.get(name, name)
                 found[(where, name)] = (node, nptr)
@@ -213,6 +215,8 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
         return (bv.types, bv.enum, bv.format, bv.bounds, bv.pattern, b[0].get("required") is True) == (
             hv.types, hv.enum, hv.format, hv.bounds, hv.pattern, h[0].get("required") is True)
 
+#: Header parameters OpenAPI describes elsewhere (media types, security schemes) and says to ignore.
+IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 
 

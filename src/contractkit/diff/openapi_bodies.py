@@ -40,6 +40,20 @@ def is_wire_param(node: dict) -> bool:
     return "content" not in node and node.get("in") != "body"
 
 
+def status_pairs(b_codes: list[str], h_codes: list[str]) -> list[tuple[str, str]]:
+    """Responses of BASE and HEAD that answer the same statuses: the same code, or a code and the range
+    (``2XX``, OpenAPI 3.1 §4.8.16) that covers it, either way round."""
+    pairs = [(c, c) for c in b_codes if c in h_codes]
+    for c in b_codes:
+        if c in h_codes:
+            continue
+        if len(c) == 3 and c[1:] != "XX" and f"{c[0]}XX" in h_codes:
+            pairs.append((c, f"{c[0]}XX"))
+        elif c[1:] == "XX":
+            pairs.extend((c, h) for h in h_codes if h not in b_codes and h[:1] == c[0] and h[1:] != "XX")
+    return pairs
+
+
 class BodyDiffer:
     """Mixed into ``OpenAPIDiffer``: uses ``base``, ``head``, ``rec`` and ``schemas``."""
 
@@ -105,17 +119,20 @@ class BodyDiffer:
         brp, hrp = join(b_ptr, "responses"), join(h_ptr, "responses")
         prefix, media_kind = ("OAS-REQ", "OAS-REQUEST-MEDIA-TYPE") if callback else ("OAS-RES",
                                                                                      "OAS-RESPONSE-MEDIA-TYPE")
+        pairs = status_pairs(list(b_all), list(h_all))
+        paired_b, paired_h = {b for b, _ in pairs}, {h for _, h in pairs}
         for code, raw in b_all.items():
-            if code not in h_all:
+            if code not in paired_b:
                 success = code[:1] in ("2", "3")
                 out.append(self.rec.emit("OAS-RESPONSE-SUCCESS-STATUS-REMOVED" if success else
                                          "OAS-RESPONSE-ERROR-STATUS-REMOVED", f"response `{raw}` removed",
                                          join(brp, raw), side="base", head_pointer=hrp))
         for code, raw in h_all.items():
-            if code not in b_all:
+            if code not in paired_h:
                 out.append(self.rec.emit("OAS-RESPONSE-STATUS-ADDED", f"response `{raw}` added", join(hrp, raw)))
-                continue
-            b, bptr = self.base.deref(b_op["responses"][b_all[code]], join(brp, b_all[code]))
+        for b_code, h_code in pairs:
+            raw = h_all[h_code]
+            b, bptr = self.base.deref(b_op["responses"][b_all[b_code]], join(brp, b_all[b_code]))
             h, hptr = self.head.deref(h_op["responses"][raw], join(hrp, raw))
             b, h = _dict(b), _dict(h)
             self._headers(b.get("headers"), h.get("headers"), join(bptr, "headers"), join(hptr, "headers"), hptr,
@@ -128,8 +145,9 @@ class BodyDiffer:
                                                 [(h["schema"], join(hptr, "schema"))]))
 
     def _headers(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, prefix: str, out: list[Any]) -> None:
-        b_names = {str(k).lower(): k for k in _dict(b)}
-        h_names = {str(k).lower(): k for k in _dict(h)}
+        # a response header named Content-Type SHALL be ignored (OpenAPI 3.1 §4.8.17.1): the media type says it
+        b_names = {str(k).lower(): k for k in _dict(b) if str(k).lower() != "content-type"}
+        h_names = {str(k).lower(): k for k in _dict(h) if str(k).lower() != "content-type"}
         for name, raw in b_names.items():
             if name not in h_names:
                 out.append(self.rec.emit("OAS-RESPONSE-HEADER-REMOVED", f"response header `{raw}` removed",
