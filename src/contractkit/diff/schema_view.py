@@ -217,6 +217,9 @@ class ViewBuilder:
                 _merge(view, self._keywords(View(ptr), node, ptr))
             for i, part in enumerate(target.get("allOf") or ()):
                 _merge(view, self._one(part, join(tptr, "allOf", i), depth + 1))
+            own_null = target.get("nullable") is True or (siblings and node.get("nullable") is True)
+            if own_null and view.types is not None and "null" not in view.types:
+                view.types = view.types | {"null"}  # 3.0 `{allOf: [$ref], nullable: true}`: the types came later
         return view
 
     def _keywords(self, view: View, node: dict, ptr: str) -> View:
