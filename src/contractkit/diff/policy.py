@@ -9,6 +9,8 @@ With the rules on (``--deprecation-policy``, or a ``--policy-file``):
   of the ``Sunset`` response header, RFC 8594) is still in the future.
 - ``deprecated-without-sunset``: something is newly deprecated without a sunset date, so clients
   cannot plan.
+- ``sunset-brought-forward`` (part of ``removed-before-sunset``): an operation or parameter still
+  deprecated whose sunset date moved earlier or was deleted: clients planned for the old date.
 - ``sunset-too-soon``: the sunset date of something newly deprecated leaves clients less time than
   its stability level promises (``min-sunset-days``: 180 days for ``stable``, 31 for ``beta``).
 - ``stability``: operations carry ``x-stability-level`` (``draft`` < ``alpha`` < ``beta`` <
@@ -124,6 +126,15 @@ def sunset_of(node: Any) -> dt.date | None:
     return None
 
 
+def _params(tree: Tree, op: dict) -> list[dict]:
+    found = []
+    for raw in op.get("parameters") if isinstance(op.get("parameters"), list) else ():
+        node = tree.deref(raw, "")[0]
+        if isinstance(node, dict):
+            found.append(node)
+    return found
+
+
 def _deprecated(tree: Tree, node: Any) -> bool:
     if isinstance(node, dict) and "$ref" in node:
         node = tree.deref(node, "")[0]
@@ -151,6 +162,8 @@ class PolicyChecker:
                 out.extend(self._deprecation(change, levels))
         if stability and levels:
             out.extend(self._stability_decreased())
+        if "removed-before-sunset" in self.policy.rules and self.kind == "openapi":
+            out.extend(self._sunsets_moved())
         return sorted(out, key=Change.sort_key)
 
     def _derived(self, change: Change, change_id: str, message: str, **kw: Any) -> Change:
@@ -228,6 +241,32 @@ class PolicyChecker:
         levels = {label: self._level(op) for label, (op, _) in self._operations(self.base).items()}
         levels.update({label: self._level(op) for label, (op, _) in self._operations(self.head).items()})
         return levels
+
+    def _sunsets_moved(self) -> list[Change]:
+        """Operations and parameters deprecated on both sides whose sunset moved earlier or vanished."""
+        base_ops = self._operations(self.base)
+        out = []
+        for label, (op, ptr) in self._operations(self.head).items():
+            if label not in base_ops:
+                continue
+            b_op = base_ops[label][0]
+            pairs = [(b_op, op, ptr, "operation")]
+            b_params = {(p.get("in"), p.get("name")): p for p in _params(self.base, b_op)}
+            for i, param in enumerate(_params(self.head, op)):
+                key = (param.get("in"), param.get("name"))
+                if key in b_params:
+                    pairs.append((b_params[key], param, join(ptr, "parameters", i), f"parameter `{key[1]}`"))
+            for old, new, where, what in pairs:
+                if not (_deprecated(self.base, old) and _deprecated(self.head, new)):
+                    continue
+                before, after = sunset_of(old), sunset_of(new)
+                if before is not None and (after is None or after < before):
+                    change = Change("POLICY-SUNSET-BROUGHT-FORWARD", f"{what} sunset {before.isoformat()} -> "
+                                    f"{after.isoformat() if after else 'none'}", where,
+                                    before=before.isoformat(), after=after.isoformat() if after else None)
+                    change.operations.add(label)
+                    out.append(change)
+        return out
 
     def _stability_decreased(self) -> list[Change]:
         base_ops = self._operations(self.base)

@@ -251,6 +251,9 @@ _POLICY: list[tuple[str, str, Classification, str, str, str]] = [
     ("POLICY-REMOVED-BEFORE-SUNSET", "removed before its sunset date", B, f"{POLICY}; RFC 8594 (Sunset)",
      "Something deprecated was removed before the sunset date it announced (`x-sunset`, or the `Sunset` response "
      "header): clients were promised it until then.", "`x-sunset: 2030-01-01`, removed in 2026"),
+    ("POLICY-SUNSET-BROUGHT-FORWARD", "sunset date brought forward", B, f"{POLICY}; RFC 8594 (Sunset)",
+     "A deprecated operation or parameter now announces an earlier sunset date, or none: clients planned for the "
+     "date BASE gave.", "`x-sunset: 2027-01-01` -> `2026-09-01`"),
     ("POLICY-DEPRECATED-WITHOUT-SUNSET", "deprecated without a sunset date", P, f"{POLICY}; RFC 8594 (Sunset)",
      "Something was newly marked deprecated without saying until when it works (`x-sunset` or a `Sunset` "
      "response header): clients cannot plan their move.", "`deprecated: true` added, no `x-sunset`"),
