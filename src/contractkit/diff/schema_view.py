@@ -29,7 +29,8 @@ Node = tuple[Any, str]  # (schema, its JSON pointer)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})  # shared: read-only
 
 #: Keywords next to a ``$ref`` that say nothing about the value (3.1 allows siblings).
-ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "examples", "$comment", "deprecated",
+ANNOTATIONS = frozenset({"$ref", "$dynamicRef", "$anchor", "$dynamicAnchor", "$id", "$schema", "$defs",
+                         "description", "summary", "title", "example", "examples", "$comment", "deprecated",
                          "readOnly", "writeOnly", "externalDocs", "xml"})
 #: Formats that annotate rather than constrain (any string is "binary"; "password" is a UI hint).
 ANNOTATION_FORMATS = frozenset({"binary", "password"})
@@ -200,7 +201,7 @@ class ViewBuilder:
         return result
 
     def _one(self, node: Any, ptr: str, depth: int) -> View:
-        raw_is_ref = isinstance(node, dict) and "$ref" in node
+        raw_is_ref = isinstance(node, dict) and ("$ref" in node or "$dynamicRef" in node)
         siblings = raw_is_ref and any(k not in ANNOTATIONS for k in node)
         target, tptr = self.tree.deref(node, ptr)
         view = View(tptr, was_ref=raw_is_ref and tptr != ptr)
@@ -209,8 +210,9 @@ class ViewBuilder:
             return view
         if not isinstance(target, dict):
             return view
-        if isinstance(target.get("$ref"), str):  # remote or dangling
-            view.opaque = target["$ref"]
+        unresolved = target.get("$ref", target.get("$dynamicRef"))
+        if isinstance(unresolved, str):  # remote or dangling
+            view.opaque = unresolved
         self._keywords(view, target, tptr)
         if depth < MAX_ALLOF_DEPTH:
             if siblings:

@@ -54,6 +54,7 @@ class Tree:
         self.data = data
         self.files = files
         self._cache: dict[str, Any] = {"": data}
+        self._anchors: dict[str, dict[str, str]] = {}  # file -> {anchor name: pointer}
 
     def get(self, pointer: str) -> Any:
         try:
@@ -78,6 +79,9 @@ class Tree:
         """The pointer a ``$ref`` found at ``pointer`` lands on, or None when it is not followed."""
         file, _ = split(pointer)
         if ref.startswith("#"):
+            if len(ref) > 1 and ref[1] != "/":  # a plain-name fragment: `$anchor` / `$dynamicAnchor` (2020-12 §8.2.2)
+                found = self.anchors(file).get(ref[1:])
+                return None if found is None else (f"{file}#{found}" if file else found)
             return f"{file}{ref}" if file else ref[1:]
         if self.files is None:
             return None
@@ -95,12 +99,36 @@ class Tree:
             return inner
         return f"{rel}#{inner}"
 
+    def anchors(self, file: str) -> dict[str, str]:
+        """Where each ``$anchor`` / ``$dynamicAnchor`` of a file is, found once by an iterative walk."""
+        found = self._anchors.get(file)
+        if found is None:
+            found = self._anchors[file] = {}
+            root = self.get(f"{file}#" if file else "")
+            stack: list[tuple[Any, str]] = [(root, "")]
+            while stack:
+                node, ptr = stack.pop()
+                if isinstance(node, dict):
+                    for key in ("$anchor", "$dynamicAnchor"):
+                        if isinstance(node.get(key), str):
+                            found.setdefault(node[key], ptr)
+                    stack.extend((v, join(ptr, k)) for k, v in node.items() if isinstance(v, dict | list))
+                elif isinstance(node, list):
+                    stack.extend((v, join(ptr, i)) for i, v in enumerate(node) if isinstance(v, dict | list))
+        return found
+
     def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
-        """Follow a chain of ``$ref``s. A remote or dangling ref is left as it is (compared as text)."""
+        """Follow a chain of ``$ref``s (and ``$dynamicRef``s, read as plain refs). A remote or dangling ref
+        is left as it is (compared as text)."""
         for _ in range(MAX_REF_CHAIN):
-            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            if not isinstance(node, dict):
                 return node, pointer
-            target_ptr = self.target(node["$ref"], pointer)
+            ref = node.get("$ref")
+            if not isinstance(ref, str):
+                ref = node.get("$dynamicRef")
+                if not isinstance(ref, str):
+                    return node, pointer
+            target_ptr = self.target(ref, pointer)
             if target_ptr is None:
                 return node, pointer
             target = self.get(target_ptr)

@@ -15,14 +15,14 @@ from typing import Any
 
 from contractkit.diff.tree import Tree, split
 
-_REF = re.compile(r'"\$ref":\s*"((?:[^"\\]|\\.)*)"')
+_REF = re.compile(r'"\$(?:dynamicR|r)ef":\s*"((?:[^"\\]|\\.)*)"')
 
 
 def refs_in(node: Any) -> set[str]:
     if not isinstance(node, dict | list):
         return set()
     text = json.dumps(node, ensure_ascii=False, default=str)
-    if '"$ref"' not in text:
+    if '"$ref"' not in text and '"$dynamicRef"' not in text:
         return set()
     return {json.loads(f'"{m}"') if "\\" in m else m for m in _REF.findall(text)}
 
