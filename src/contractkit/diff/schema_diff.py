@@ -292,13 +292,10 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         names = list(dict.fromkeys([*b.properties, *h.properties, *sorted(b.required), *sorted(h.required)]))
         # OpenAPI 3.1 §4.8.24: readOnly properties are not sent in requests, writeOnly ones not in responses.
         hidden = "readOnly" if PREFIX_DIRECTION[prefix] == "request" else "writeOnly"
+        hidden_b, hidden_h = _flagged(self.base, b, hidden), _flagged(self.head, h, hidden)
         for name in names:
-            in_b = name in b.properties or name in b.required
-            in_h = name in h.properties or name in h.required
-            if _flagged(self.base, b.properties.get(name), hidden):
-                in_b = False
-            if _flagged(self.head, h.properties.get(name), hidden):
-                in_h = False
+            in_b = (name in b.properties or name in b.required) and name not in hidden_b
+            in_h = (name in h.properties or name in h.required) and name not in hidden_h
             if not in_b and not in_h:
                 continue
             req_b, req_h = name in b.required, name in h.required
@@ -359,20 +356,20 @@ def _or_true(nodes: Any, ptr: str, keyword: str) -> list[Node]:
     return nodes if isinstance(nodes, list) else [(True, join(ptr, keyword))]
 
 
-def _flagged(builder: ViewBuilder, nodes: list[Node] | None, key: str) -> bool:
-    """Whether a property's schema (through its ``$ref``s) says ``key: true`` (readOnly / writeOnly)."""
-    if not nodes:
-        return False
-    for node, ptr in nodes:
-        if type(node) is not dict:
-            continue
-        if node.get(key) is True:
-            return True
-        if "$ref" in node:
-            target = builder.resolve(node, ptr)[0]
-            if isinstance(target, dict) and target.get(key) is True:
-                return True
-    return False
+def _flagged(builder: ViewBuilder, view: View, key: str) -> set[str]:
+    """The properties whose schema (through its ``$ref``s) says ``key: true`` (readOnly / writeOnly)."""
+    found = set()
+    for name, nodes in view.properties.items():
+        for node, ptr in nodes:
+            if type(node) is not dict:
+                continue
+            if node.get(key) is True:
+                found.add(name)
+            elif "$ref" in node:
+                target = builder.resolve(node, ptr)[0]
+                if isinstance(target, dict) and target.get(key) is True:
+                    found.add(name)
+    return found
 
 
 def _multiple_tighter(old: float, new: float) -> bool | None:
