@@ -119,8 +119,8 @@ def _huge_text(megabytes: int) -> dict[str, Any]:
 
 def goes_silent(after: int = 1, *, tool_result_mb: int = 0) -> App:
     """Speaks MCP properly (initialize, tools/list, ping, tools/call) for its first ``after``
-    requests, then never answers again. ``after=1``: it answers initialize and nothing else.
-    ``tool_result_mb``: every tools/call result carries that many MB of text."""
+    requests (notifications, GET and DELETE not counted), then never answers again. ``after=1``:
+    it answers initialize and nothing else. ``tool_result_mb``: every tools/call result carries that many MB of text."""
     call_result = _huge_text(tool_result_mb) if tool_result_mb else {"content": [{"type": "text", "text": "v"}]}
     served = 0
 
@@ -129,12 +129,13 @@ def goes_silent(after: int = 1, *, tool_result_mb: int = 0) -> App:
         if scope["type"] != "http":
             return
         method, request_id = _method(await _body(receive))
-        if scope["method"] == "POST" and method.startswith("notifications/"):
-            await _start(send, 202)
+        if scope["method"] != "POST" or method.startswith("notifications/"):
+            # no server-to-client stream (GET: 405), sessions end (DELETE), notifications accepted
+            await _start(send, {"GET": 405, "DELETE": 200}.get(scope["method"], 202))
             await send({"type": "http.response.body", "body": b""})
             return
         served += 1
-        if served > after or scope["method"] != "POST":
+        if served > after:
             await anyio.sleep(3600)
             return
         result: Any = {"initialize": INIT_RESULT, "tools/list": {"tools": [TOOL]}, "ping": {},

@@ -21,7 +21,7 @@ servers:
     tools:
       - name: lookup
         description: Look a key up.
-        annotations: {readOnlyHint: true}
+        read_only: true
         parameters: {type: object, required: [key], properties: {key: {type: string}}}
         returns: {type: string}
         examples: [{arguments: {key: k-1}}]
@@ -56,8 +56,9 @@ def test_a_hostile_endpoint_is_one_line_and_exit_2_within_bounded_time(tmp_path,
 
 
 def test_a_target_that_goes_silent_mid_run_is_decided_once(tmp_path):
-    # It passes the probe (initialize, tools/list), then answers a few more requests and hangs.
-    proc, rules, took = run(tmp_path, goes_silent(after=4))
+    # It passes the probe and the listing (initialize, tools/list, twice), answers two more
+    # requests and hangs.
+    proc, rules, took = run(tmp_path, goes_silent(after=6))
     assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "stopped answering" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

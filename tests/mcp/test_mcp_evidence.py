@@ -30,6 +30,7 @@ servers:
       - name: lookup
         description: Look a key up.
         scope: crm.read
+        read_only: true
         parameters: {type: object, required: [key], properties: {key: {type: string}}}
         returns: {type: string}
         examples: [{arguments: {key: k-1}}]

@@ -27,6 +27,7 @@ servers:
     tools:
       - name: lookup
         description: Look a key up.
+        read_only: true
         parameters:
           type: object
           required: [key]

@@ -136,6 +136,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--engine-double", "engine_double", "the kit's engine double the MCP server calls", ("mcp",), "URL"),
     Option("--mcp-strict", "mcp_strict", "undeclared MCP tools fail instead of warn", ("mcp",),
            action="store_true", aliases=("--strict",)),
+    # MCP tool-call safety (contractkit.conformance.mcp.policy)
+    Option("--allow-side-effects", "allow_side_effects", "call every declared tool with valid arguments, also "
+           "tools that are not read-only (by default only read-only tools are called)", ("mcp",),
+           action="store_true"),
+    Option("--dry-run", "dry_run", "list the tools, print the safety policy and the calls each tool would get; "
+           "call nothing (implies --plan)", ("mcp",), action="store_true"),
     # reports
     Option("--report-json", "report_json", "write the per-rule results as JSON", metavar="FILE"),
     Option("--markdown", "markdown", "write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY)",
@@ -194,6 +200,8 @@ class VerifyOptions:
     audit_log: Path | None = None
     engine_double: str | None = None
     strict: bool = False
+    allow_side_effects: bool = False
+    dry_run: bool = False
 
     @property
     def target(self) -> str:
@@ -268,7 +276,7 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         tools=_split(get("tool")),
         seed=int(seed) if seed is not None else random.SystemRandom().randrange(2**32),
         hypothesis_db=_hypothesis_db(get("hypothesis_db")),
-        plan=bool(get("plan")),
+        plan=bool(get("plan")) or bool(get("dry_run")),
         neuron_url=neuron_url.rstrip("/") if neuron_url else None,
         provider_double=get("provider_double"),
         customer_id=get("customer_id"),
@@ -280,6 +288,8 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         audit_log=_path(get("audit_log")),
         engine_double=get("engine_double"),
         strict=bool(get("mcp_strict")),
+        allow_side_effects=bool(get("allow_side_effects")),
+        dry_run=bool(get("dry_run")),
     )
 
 

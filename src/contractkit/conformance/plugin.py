@@ -223,6 +223,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         state.planned = True
         for line in render_plan(state.cases, state.options):
             _write_line(config, line)
+        if state.options.dry_run:  # MCP: the safety policy and the calls per tool (lists the tools)
+            from contractkit.conformance.mcp.policy import render_dry_run
+
+            for line in render_dry_run(state.options):
+                _write_line(config, line)
         items.clear()
         return
     if items and state.options.kind is not None and not already_passed(config):

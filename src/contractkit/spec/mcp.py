@@ -24,6 +24,18 @@ class ToolContract:
     returns: dict[str, Any]
     examples: tuple[dict[str, Any], ...]
     pointer: str
+    read_only: bool | None = None  # the spec's statement; None = say nothing (the server's annotations decide)
+    allow_calls: bool = False  # verify_calls.allow: opted in to calls although not read-only
+    max_calls: int | None = None  # verify_calls.max_calls: the call budget of one run
+    max_duration_s: float | None = None  # max_duration_seconds: how long one call may take
+
+    @property
+    def label(self) -> str:
+        """How reports name the tool (its name, never the whole contract object)."""
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,10 @@ def _server(root: dict[str, Any], raw: dict[str, Any], pointer: str, spec_name: 
             returns=resolve_schema(t.get("returns", {}), root),
             examples=tuple(e.get("arguments", {}) for e in t.get("examples", []) or []),
             pointer=f"{pointer}/tools/{i}",
+            read_only=t.get("read_only") if isinstance(t.get("read_only"), bool) else None,
+            allow_calls=bool((t.get("verify_calls") or {}).get("allow")),
+            max_calls=(t.get("verify_calls") or {}).get("max_calls"),
+            max_duration_s=float(t["max_duration_seconds"]) if t.get("max_duration_seconds") else None,
         )
         for i, t in enumerate(raw.get("tools", []))
     )

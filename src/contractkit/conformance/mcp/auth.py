@@ -232,7 +232,7 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         raise NotVerified(f"the issuer gave the suite no token for this server without {tool.scope}")
     target.presented.add(token)
     call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
-            "params": {"name": tool.name, "arguments": dict(tool.examples[0]) if tool.examples else {}}}
+            "params": {"name": tool.name, "arguments": _scope_probe_arguments(target, tool)}}
     full = target.token()
     session_id, version = rpc.open_session(target, full)
     try:
@@ -261,6 +261,19 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
                             operation=tool.name, evidence=exchange.evidence())
     return Examined(3, "tools/call requests", f"without {tool.scope}, in a session of its own and in a full one; "
                     "with every scope it was served")
+
+
+def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, object]:
+    """Arguments for the scope probes: valid ones where the safety policy lets the suite call the
+    tool (three calls of its budget), else ones its inputSchema rejects, which reach no effect even
+    on a server that ignores scopes (the positive control then shows the call got past auth)."""
+    if target.policy(tool).may_call and target.reserve(tool.name, 3):
+        return dict(tool.examples[0]) if tool.examples else (target.valid_arguments(tool, 1) or [{}])[0]
+    refused = target.refused_arguments(tool)
+    if not refused:
+        raise NotVerified(f"{target.policy(tool).refusal()}; and its inputSchema rejects no argument the suite can "
+                          "construct, so there is no call that is safe to send")
+    return dict(refused[0][1])
 
 
 @MCP_CHECKS.register(

@@ -1,4 +1,11 @@
-"""Tool-call checks: property-based valid calls against the declared returns, and invalid calls."""
+"""Tool-call checks: property-based valid calls against the declared returns, and invalid calls.
+
+Both run under the safety policy (``policy.py``): valid arguments go only to tools the suite may
+call, within their budget. Each pass says how many calls were judged, from which source (the
+spec's examples, generated) and how many the server refused. A call is waited for as long as
+``--timeout`` or the tool's declared ``max_duration_seconds``, whichever is longer; past that, a
+valid call is "slow or hung" (not verified) unless the tool declared its duration (then it fails).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from typing import Any
 from contractkit.conformance.mcp.client import CallTimeout, SessionLost, error_code
 from contractkit.conformance.mcp.schemas import return_problem
 from contractkit.conformance.mcp.target import McpTarget
-from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
+from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import redact
 from contractkit.conformance.registry import MCP_CHECKS
 from contractkit.errors import TargetError
@@ -37,10 +44,21 @@ def _text(result: Any) -> str:
     return " ".join(getattr(c, "text", "") for c in getattr(result, "content", None) or [])[:300]
 
 
-def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
+def deadline_of(target: McpTarget, tool: ToolContract) -> float:
+    """How long one call of the tool may take: --timeout, or the tool's declared duration if longer."""
+    return max(target.timeout, tool.max_duration_s or 0.0)
+
+
+def _waited(target: McpTarget, tool: ToolContract) -> str:
+    if tool.max_duration_s and tool.max_duration_s >= target.timeout:
+        return f"its declared max_duration_seconds ({tool.max_duration_s:g} s)"
+    return f"--timeout ({target.timeout:g} s; the spec declares no max_duration_seconds for {tool.name})"
+
+
+def _call(target: McpTarget, tool: str, arguments: Any, timeout: float | None = None) -> tuple[str, Any]:
     """("result", r) | ("jsonrpc_error", exc) | ("timeout", msg) | ("lost", msg)."""
     try:
-        return "result", target.client().call_tool(tool, arguments)
+        return "result", target.client().call_tool(tool, arguments, timeout=timeout)
     except CallTimeout as exc:
         target.drop_client()
         return "timeout", str(exc)
@@ -56,12 +74,10 @@ def _call(target: McpTarget, tool: str, arguments: Any) -> tuple[str, Any]:
         return "lost", f"{type(exc).__name__}: {exc}"
 
 
-def _call_all(target: McpTarget, tool: str, arguments: list[Any]) -> list[tuple[str, Any]]:
+def _call_all(target: McpTarget, tool: str, arguments: list[Any], timeout: float) -> list[tuple[str, Any]]:
     """Every call in one batch on the shared session (dropped if the batch ended it)."""
-    from contractkit.conformance.mcp.client import SessionLost
-
     try:
-        outcomes = target.client().call_many(tool, arguments)
+        outcomes = target.client().call_many(tool, arguments, timeout=timeout)
     except (CallTimeout, SessionLost) as exc:
         outcomes = [("lost", str(exc))]
     if outcomes and outcomes[-1][0] in ("timeout", "lost"):
@@ -74,51 +90,81 @@ def _call_all(target: McpTarget, tool: str, arguments: list[Any]) -> list[tuple[
     clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
     tags=("calls",), applies="tool")
 def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
-    """What it does: calls the tool with the spec's examples and with arguments generated from the
-    declared parameters (property-based). The examples must succeed; every successful result must
-    validate against the declared ``returns`` (its ``structuredContent``, else its JSON text
-    content, else its text). Generated calls may end in a tool error (an unknown id is not found),
-    but never in a protocol error, a hang or a lost session.
+    """What it does: if the safety policy lets the suite call the tool, calls it with the spec's
+    examples and with arguments generated from the declared parameters (property-based), within
+    the tool's call budget. The examples must succeed; every successful result must validate
+    against the declared ``returns`` (its ``structuredContent``, else its JSON text content,
+    else its text). Generated calls the server refuses (a tool error: an unknown id is not found;
+    or -32602) are counted and reported, not judged; a protocol error or a lost session fails.
 
     Why: callers parse results by the contract; a result of another shape fails them at run time.
 
     Example: ``get_customer`` returns ``status`` missing, or ``total`` as a string.
     """
     listed = target.listed(tool)
+    policy = target.policy(tool)
+    if not policy.may_call:
+        raise NotVerified(policy.refusal())
     from contractkit.conformance.mcp.schemas import incompatibilities
 
     if incompatibilities(tool.parameters, listed.input_schema, [dict(e) for e in tool.examples]):
         raise NotVerified(f"the inputSchema of {tool.name} is incompatible with the declared parameters "
                           "(see MCP-TOOLS-003), so calls by the contract are not judged here")
     arguments = target.valid_arguments(tool, target.profile.positive_examples)
-    examples = len(tool.examples)
+    allowed = target.reserve(tool.name, len(arguments))
+    if allowed == 0:
+        raise NotVerified(f"the call budget of {tool.name} ({policy.budget}) was spent by earlier rules")
+    skipped_by_budget = len(arguments) - allowed
+    arguments = arguments[:allowed]
+    examples = min(len(tool.examples), len(arguments))
     checked = {"examples": 0, "generated": 0}
-    tool_errors = 0
-    outcomes = _call_all(target, tool.name, arguments)
+    refused: list[str] = []
+    deadline = deadline_of(target, tool)
+    outcomes = _call_all(target, tool.name, arguments, deadline)
     for index, (args, (kind, outcome)) in enumerate(zip(arguments, outcomes, strict=False)):
-        label = "the spec's example" if index < examples else "generated valid arguments"
-        if kind != "result":
-            raise Violation(f"{label} got {kind.replace('_', ' ')}: {outcome}", operation=tool.name,
+        source = "examples" if index < examples else "generated"
+        label = "the spec's example" if source == "examples" else "generated valid arguments"
+        if kind == "timeout":
+            if tool.max_duration_s:
+                raise Violation(f"{label} got no answer within {_waited(target, tool)}", operation=tool.name,
+                                evidence=_evidence(target, tool.name, args, outcome))
+            raise NotVerified(f"{label} got no answer within {_waited(target, tool)}: a slow tool or a hang "
+                              "(declare max_duration_seconds on the tool, or raise --timeout)")
+        if kind == "lost":
+            raise Violation(f"{label}: the session died ({outcome})", operation=tool.name,
                             evidence=_evidence(target, tool.name, args, outcome))
+        if kind == "jsonrpc_error":
+            code = error_code(outcome)
+            if source == "examples" or code != INVALID_PARAMS:
+                raise Violation(f"{label} got JSON-RPC error {code} ({outcome})", operation=tool.name,
+                                evidence=_evidence(target, tool.name, args, outcome))
+            refused.append(f"-32602 {str(outcome)[:80]}")
+            continue
         if outcome.is_error:
-            if index < examples:
+            if source == "examples":
                 raise Violation(f"{label} failed with a tool error: {_text(outcome)}", operation=tool.name,
                                 evidence=_evidence(target, tool.name, args, outcome))
-            tool_errors += 1
+            refused.append(_text(outcome)[:80])
             continue
         problem = return_problem(tool.returns, outcome)
         if problem:
             raise Violation(f"result does not match the declared returns: {problem}", operation=tool.name,
                             evidence=_evidence(target, tool.name, args, outcome))
-        checked["examples" if index < examples else "generated"] += 1
+        checked[source] += 1
     total = checked["examples"] + checked["generated"]
     if total == 0:
-        raise NotVerified(f"none of {len(arguments)} valid calls of {tool.name} succeeded, so no result "
-                          "could be checked (add an example to the spec)")
-    unanswered = len(arguments) - len(outcomes)
-    return Examined(total, "tool results", f"{checked['examples']} from the examples, {checked['generated']} "
-                    f"generated; {tool_errors} generated call(s) ended in a tool error and were not judged",
-                    unchecked=f"{unanswered} call(s) not made" if unanswered > 0 else "")
+        raise NotVerified(f"none of {len(arguments)} valid calls of {tool.name} succeeded ({len(refused)} refused "
+                          f"by the server, e.g. {refused[0] if refused else '-'!r}), so no result could be checked "
+                          "(add an example to the spec)")
+    detail = f"{checked['examples']} from the examples, {checked['generated']} generated"
+    if refused:
+        detail += f"; {len(refused)} generated call(s) refused by the server and not judged (e.g. {refused[0]!r})"
+    unchecked = []
+    if len(outcomes) < len(arguments):
+        unchecked.append(f"{len(arguments) - len(outcomes)} call(s) not made")
+    if skipped_by_budget:
+        unchecked.append(f"{skipped_by_budget} call(s) beyond the tool's budget of {policy.budget}")
+    return Examined(total, "tool results", detail, unchecked="; ".join(unchecked))
 
 
 @MCP_CHECKS.register(
@@ -127,11 +173,14 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     tags=("calls",), applies="tool")
 def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: calls the tool once with valid arguments (the positive control: it must be
-    served), then with arguments the declared parameters reject (a required
-    property left out, a wrong type, out-of-range, off-pattern, undeclared properties), one break
-    at a time. Each must come back as a result with ``isError: true`` or a JSON-RPC
-    ``-32602 invalid params`` error, promptly, without a stack trace, and the session must still
-    answer a ``ping`` afterwards. Accepting the call as if it were valid fails too.
+    served), then with arguments the declared parameters reject (a required property left out, a
+    wrong type, out-of-range, off-pattern, undeclared properties), one break at a time. Each must
+    come back as a result with ``isError: true`` or a JSON-RPC ``-32602 invalid params`` error,
+    within the tool's deadline, without a stack trace, and the session must still answer
+    ``ping`` afterwards. A call the server accepts is a warning: a server may be more lenient
+    than its contract. For a tool the safety policy does not let the suite call, only arguments
+    the server's own inputSchema rejects are sent (refused before the tool runs), and the
+    positive control is not made (the rule is then partial).
 
     Why: a model retries with what the error tells it; a crash, a hang or a dead session takes
     the whole agent down.
@@ -139,31 +188,50 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     from contractkit.conformance.mcp.generate import invalid_arguments
 
     target.listed(tool)
-    bases = [dict(e) for e in tool.examples] or target.valid_arguments(tool, 1)
-    cases = invalid_arguments(tool.parameters, bases, target.profile.negative_examples)
-    if not cases:
-        raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
-    kind, outcome = _call(target, tool.name, bases[0])
-    if kind != "result" or outcome.is_error:
-        shown = _text(outcome) if kind == "result" else f"{kind.replace('_', ' ')}: {outcome}"
-        raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
-                          "so refusing invalid ones proves nothing", evidence=_evidence(target, tool.name, bases[0],
-                                                                                        outcome))
+    policy = target.policy(tool)
+    limit = target.profile.negative_examples
+    unchecked = ""
+    if policy.may_call and target.reserve(tool.name, 1):
+        bases = [dict(e) for e in tool.examples] or target.valid_arguments(tool, 1)
+        cases = invalid_arguments(tool.parameters, bases, limit)
+        if not cases:
+            raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
+        kind, outcome = _call(target, tool.name, bases[0], deadline_of(target, tool))
+        if kind != "result" or outcome.is_error:
+            shown = _text(outcome) if kind == "result" else f"{kind.replace('_', ' ')}: {outcome}"
+            raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
+                              "so refusing invalid ones proves nothing",
+                              evidence=_evidence(target, tool.name, bases[0], outcome))
+    else:
+        cases = target.refused_arguments(tool)[:limit]
+        why = policy.why if not policy.may_call else f"its call budget ({policy.budget}) is spent"
+        if not cases:
+            raise NotVerified(f"{tool.name} is not called with valid arguments ({why}) and its inputSchema "
+                              "rejects none of the invalid arguments the suite can construct")
+        unchecked = (f"positive control (a valid call) not made: {why}; only arguments the server's own "
+                     "inputSchema rejects were sent")
+    refusals = {"tool error": 0, "-32602": 0}
+    accepted: list[str] = []
+    deadline = deadline_of(target, tool)
     for why, args in cases:
-        kind, outcome = _call(target, tool.name, args)
+        kind, outcome = _call(target, tool.name, args, deadline)
         fail = None
         if kind == "timeout":
-            fail = f"the server hung on {why}: {outcome}"
+            fail = f"the server hung on {why}: no answer within {_waited(target, tool)}"
         elif kind == "lost":
             fail = f"the session died on {why}: {outcome}"
         elif kind == "jsonrpc_error":
             code = error_code(outcome)
             if code != INVALID_PARAMS:
                 fail = f"{why} gave JSON-RPC error {code} ({outcome}), not a tool error or -32602"
+            else:
+                refusals["-32602"] += 1
         elif not outcome.is_error:
-            fail = f"{why} was accepted as a valid call"
+            accepted.append(why)
         elif _TRACEBACK.search(_text(outcome)):
             fail = f"{why} gave a tool error that carries a stack trace"
+        else:
+            refusals["tool error"] += 1
         if fail is None:
             try:
                 target.client().ping()
@@ -174,5 +242,9 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
                 fail = f"the session stopped answering ping after {why}: {type(exc).__name__}: {exc}"
         if fail:
             raise Violation(fail, operation=tool.name, evidence=_evidence(target, tool.name, args, outcome))
-    return Examined(len(cases), "invalid calls", "each refused, the session answering ping afterwards; a valid "
-                    "call was served first")
+    if accepted:
+        raise RuleWarning(f"{tool.name} accepted {len(accepted)} of {len(cases)} call(s) its declared parameters "
+                          f"reject ({'; '.join(accepted[:3])}): more lenient than its contract", operation=tool.name)
+    return Examined(len(cases), "invalid calls", f"{refusals['tool error']} refused with a tool error, "
+                    f"{refusals['-32602']} with -32602; the session answered ping after each"
+                    + ("; a valid call was served first" if not unchecked else ""), unchecked=unchecked)

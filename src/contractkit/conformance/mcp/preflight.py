@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.outcomes import Violation
 from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, load_contract
 
@@ -30,14 +31,86 @@ def load_server_contract(options: VerifyOptions) -> ServerContract:
 
 
 def preflight(options: VerifyOptions) -> None:
+    """Reach the target, list its tools, decide the safety policy of tool calls and print it."""
     try:
         check_reachable(options)
     except ContractkitError as exc:
         if isinstance(exc, TargetUnreachableError):
             raise
         raise pytest.UsageError(exc.one_line()) from None
-    if options.mcp_stdio:
-        stdio_handshake(options)
+    listed, how = list_tools(options)
+    decide_policy(options, listed, how)
+
+
+# The policy of each run's target, decided once (before the first call) and read by McpTarget.
+_POLICIES: dict[tuple[str, str], Any] = {}
+
+
+def decide_policy(options: VerifyOptions, listed: list[Any] | None, how: str, *, announce: bool = True) -> Any:
+    from contractkit.conformance.mcp.policy import announce as print_policy
+    from contractkit.conformance.mcp.policy import decide_all
+
+    policies = decide_all(load_server_contract(options), listed,
+                          allow_side_effects=bool(getattr(options, "allow_side_effects", False)))
+    _POLICIES[(options.mcp_server or "", options.target)] = policies
+    if announce:
+        print_policy(policies, how)
+    return policies
+
+
+def decided_policy(options: VerifyOptions) -> Any:
+    """The policy the preflight decided for this run, or None (the caller decides it then)."""
+    return _POLICIES.get((options.mcp_server or "", options.target))
+
+
+def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
+    """The server's tools (``initialize`` then ``tools/list``, all pages; no tool is called), and
+    how they were read; None when a bearer server's tools cannot be listed without a token."""
+    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+
+    contract = load_server_contract(options)
+    token = None
+    if options.mcp_url and contract.auth_type == "bearer_token":
+        from contractkit.conformance.tokens import TokenSource, credentials_from
+
+        source = TokenSource(options.token_url or contract.auth_token_endpoint,
+                             credentials_from(options.client_id, options.client_secret_env),
+                             contract.auth_audience, timeout=options.request_timeout)
+        try:
+            token = source.try_token(tuple(contract.auth_scopes))
+        finally:
+            source.close()
+        if token is None:
+            return None, "tools not listed (no token): the spec alone decides"
+    if options.mcp_url:
+        endpoint = Endpoint(url=resolved_url(options.mcp_url), token=token)
+        timeout = options.request_timeout
+    else:
+        endpoint = Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env))
+        timeout = max(options.request_timeout, 15.0)  # starting a process may be slow
+    client = McpClient(endpoint, timeout=timeout)
+    step = "initialize"
+    try:
+        client.open()
+        client.initialize()
+        step = "tools/list"
+        tools, _pages = client.list_tools()
+    except Violation as exc:  # a broken listing is MCP-TOOLS-001's finding, not a dead target
+        return None, f"tools/list failed ({exc.message})"
+    except (SessionLost, CallTimeout) as exc:
+        tail = " ".join(client.stderr_tail(300).split())
+        raise TargetUnreachableError(f"{endpoint.label} did not answer {step}: {exc}"
+                                     + (f" (stderr: {tail})" if tail else "")) from None
+    except ContractkitError:
+        raise
+    except Exception as exc:  # an answer, but a refusal (401 for the token, an error): the checks will see
+        if options.mcp_stdio and step == "initialize":
+            raise TargetProtocolError(f"{endpoint.label} did not answer {step}: {type(exc).__name__}: "
+                                      f"{str(exc)[:300]}") from None
+        return None, f"tools not listed ({step} was refused: {str(exc)[:120]}): the spec alone decides"
+    finally:
+        client.close()
+    return tools, "tools listed by initialize and tools/list"
 
 
 def check_reachable(options: VerifyOptions) -> None:
@@ -144,26 +217,3 @@ def _second_request(client: Any, url: str, first: Any, headers: dict[str, str], 
         raise TargetProtocolError(f"{url} answered tools/list with more than {PROBE_MAX_BODY} bytes")
     if rpc.answer(listed) is None and listed.status not in (401, 403, 429):
         raise TargetProtocolError(f"{url} answered tools/list with HTTP {listed.status} and no JSON-RPC message")
-
-
-def stdio_handshake(options: VerifyOptions) -> None:
-    """A stdio server that exits, never answers ``initialize`` or answers it and then nothing is
-    unreachable (exit 2), not 20 failures. Starting a process may be slow: 15 s at least."""
-    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
-
-    client = McpClient(Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env)),
-                       timeout=max(options.request_timeout, 15.0))
-    step = "initialize"
-    try:
-        client.open()
-        client.initialize()
-        step = "tools/list"
-        client.run(lambda s: s.list_tools(), timeout=options.request_timeout)
-    except (SessionLost, CallTimeout) as exc:
-        tail = " ".join(client.stderr_tail(300).split())
-        raise TargetUnreachableError(f"the stdio server did not answer {step}: {exc}"
-                                     + (f" (stderr: {tail})" if tail else "")) from None
-    except Exception as exc:
-        raise TargetProtocolError(f"the stdio server did not answer {step}: {type(exc).__name__}: {exc}") from None
-    finally:
-        client.close()

@@ -45,6 +45,8 @@ class McpTarget:
         self._lock = threading.Lock()
         self._alive_lock = threading.Lock()
         self.gone: str | None = None
+        self._policies: dict[str, Any] | None = None
+        self.valid_calls: dict[str, int] = {}  # calls with valid arguments made per tool (the budget)
         self.notes: dict[str, Any] = {}
 
     # -- what kind of target ---------------------------------------------------------------
@@ -193,17 +195,69 @@ class McpTarget:
                               f"so {what} cannot be told from a server that refuses everything")
         return 1
 
+    # -- the safety policy ---------------------------------------------------------------------
+    def policies(self) -> dict[str, Any]:
+        """Every declared tool's ``ToolPolicy``: the preflight's decision, or decided now from the listing."""
+        if self._policies is None:
+            from contractkit.conformance.mcp.preflight import decide_policy, decided_policy
+
+            decided = decided_policy(self.options)
+            if decided is None:
+                try:
+                    listed: list[Any] | None = list(self.listed_tools().values())
+                except (NotVerified, Violation):
+                    listed = None
+                decided = decide_policy(self.options, listed, "decided at the first call", announce=False)
+            self._policies = decided
+        return self._policies
+
+    def policy(self, tool: ToolContract) -> Any:
+        return self.policies()[tool.name]
+
+    def reserve(self, tool: str, wanted: int) -> int:
+        """How many of ``wanted`` calls with valid arguments the tool's budget still allows (and count them)."""
+        policy = self.policies().get(tool)
+        if policy is None or not policy.may_call:
+            return 0
+        made = self.valid_calls.get(tool, 0)
+        allowed = wanted if policy.budget is None else max(0, min(wanted, policy.budget - made))
+        self.valid_calls[tool] = made + allowed
+        return allowed
+
+    def refused_arguments(self, tool: ToolContract) -> list[tuple[str, Any]]:
+        """Invalid arguments the server's own advertised inputSchema rejects: a server that
+        validates refuses them before the tool runs, so they are safe to send to any tool."""
+        from contractkit.conformance.mcp.generate import invalid_arguments
+        from contractkit.conformance.mcp.schemas import server_validator
+
+        validator = server_validator(self.listed(tool).input_schema)
+        bases = [dict(e) for e in tool.examples] or [{}]
+        cases = invalid_arguments(tool.parameters, bases, 50)
+        return [(why, args) for why, args in cases if not validator.is_valid(args)]
+
+    def run_meta(self) -> dict[str, Any]:
+        """What the report records about the run: the policy and the calls made with valid arguments."""
+        if self._policies is None:
+            return {}
+        return {"tool_policy": {n: {"may_call": p.may_call, "why": p.why, "budget": p.budget}
+                                for n, p in self._policies.items()},
+                "valid_calls": dict(self.valid_calls)}
+
     def sample_calls(self) -> list[tuple[str, dict[str, Any]]]:
-        """One valid call per offered declared tool (its first example, else generated arguments)."""
+        """One valid call per offered declared tool the safety policy lets the suite call (its first
+        example, else generated arguments), within each tool's budget."""
         offered = self.listed_tools()
         calls = []
         for tool in self.contract.tools:
-            if tool.name in offered:
+            if tool.name in offered and self.policy(tool).may_call:
                 args = self.valid_arguments(tool, 1)
-                if args:
+                if args and self.reserve(tool.name, 1):
                     calls.append((tool.name, args[0]))
         if not calls:
-            raise NotVerified("the server offers none of the declared tools")
+            if not any(t.name in offered for t in self.contract.tools):
+                raise NotVerified("the server offers none of the declared tools")
+            raise NotVerified("no declared tool may be called with valid arguments under the safety policy (or its "
+                              "budget is spent): see the policy printed before the run")
         return calls
 
     def attempt(self, name: str, args: Any) -> bool:
