@@ -12,6 +12,7 @@ import json
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, positive_control, require_answer
 from contractkit.conformance.neuron.leaks import find_leaks
+from contractkit.conformance.neuron.requests import invalid_values
 from contractkit.conformance.neuron.sch import schema_run
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
@@ -45,9 +46,12 @@ def provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
     reachable = neuron.reachable_request(op)
     out = [neuron.call(op, parts=reachable, auth=False)] if op.authenticated else []
-    if op.request_schema is None:
-        return out
     if op.authenticated and not neuron.tokens.available:
+        return out
+    for param in op.parameters:
+        for value in invalid_values(param.schema)[:2]:
+            out.append(neuron.call(op, parts=reachable.with_param(param.location, param.name, value)))
+    if op.request_schema is None:
         return out
     for _, content, media in _HOSTILE_BODIES:
         out.append(neuron.call(op, parts=reachable, content=content, headers={"content-type": media}))

@@ -38,6 +38,12 @@ class RequestParts:
     def with_body(self, body: Any) -> RequestParts:
         return replace(self, body=body)
 
+    def with_param(self, location: str, name: str, value: Any) -> RequestParts:
+        """A copy with one path, query or header parameter set to ``value``."""
+        field_name = {"path": "path_params", "query": "query", "header": "headers"}[location]
+        values = {**getattr(self, field_name), name: value if location != "header" else _text(value)}
+        return replace(self, **{field_name: values})
+
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):
@@ -73,13 +79,17 @@ def sample_value(schema: dict[str, Any]) -> Any:
 
 
 def unknown_value(schema: dict[str, Any], known: Any = None) -> Any:
-    """A value of the subject's type that names no existing entity: the known one with every
-    letter and digit shifted within its class (so a pattern such as ``^cus_[0-9a-f]{12}$`` still
-    holds), else a fresh value of the schema's type."""
-    if isinstance(known, str) and known and (schema.get("pattern") or schema.get("type") == "string"):
-        shifted = "".join(_shift(c) for c in known)
-        if shifted != known:
-            return shifted
+    """A value of the subject's type that names no existing entity.
+
+    From a known id, its digits are changed (else its last letter), so that literal prefixes and
+    character classes of a ``pattern`` such as ``^cus_[0-9a-f]{12}$`` still hold; the result is
+    checked against the pattern, and a fresh value of the schema's type is the fallback.
+    """
+    pattern = schema.get("pattern")
+    if isinstance(known, str) and known:
+        for candidate in (_shift_digits(known), _shift_last_letter(known)):
+            if candidate != known and (not isinstance(pattern, str) or _matches(pattern, candidate)):
+                return candidate
     if isinstance(known, int) and not isinstance(known, bool):
         return known + 7_777_777 if known + 7_777_777 <= schema.get("maximum", float("inf")) else known - 1
     kind = schema.get("type")
@@ -88,6 +98,29 @@ def unknown_value(schema: dict[str, Any], known: Any = None) -> Any:
     if schema.get("format") == "uuid" or kind is None:
         return str(uuid.uuid4())
     return "contractkit-unknown-" + uuid.uuid4().hex[:12]
+
+
+def _shift_digits(text: str) -> str:
+    return "".join(str((int(c) + 5) % 10) if c.isdigit() else c for c in text)
+
+
+def _shift_last_letter(text: str) -> str:
+    for i in range(len(text) - 1, -1, -1):
+        char = text[i]
+        for first, last in (("a", "f"), ("A", "F"), ("g", "z"), ("G", "Z")):
+            if first <= char <= last:
+                span = ord(last) - ord(first) + 1
+                return text[:i] + chr(ord(first) + (ord(char) - ord(first) + 1) % span) + text[i + 1:]
+    return text
+
+
+def _matches(pattern: str, value: str) -> bool:
+    import re
+
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True  # an ECMA pattern Python cannot read: the target's answer will tell
 
 
 def subject_schema(spec: NeuronSpec, op: Operation, subject: Subject) -> dict[str, Any]:
@@ -142,11 +175,24 @@ def subject_of(op: Operation, parts: RequestParts) -> Any:
         subject.name)
 
 
-def _shift(char: str) -> str:
-    if char.isdigit():
-        return str((int(char) + 5) % 10)
-    for first, last in (("a", "f"), ("A", "F"), ("g", "z"), ("G", "Z")):
-        if first <= char <= last:
-            span = ord(last) - ord(first) + 1
-            return chr(ord(first) + (ord(char) - ord(first) + 3) % span)
-    return char
+
+def invalid_values(schema: dict[str, Any]) -> list[Any]:
+    """Values a parameter schema refuses: the wrong type, past its bounds, off its pattern or enum."""
+    kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
+    out: list[Any] = []
+    if kind in ("integer", "number"):
+        out.append("not-a-number")
+        if "maximum" in schema:
+            out.append(schema["maximum"] + 1)
+        if "minimum" in schema:
+            out.append(schema["minimum"] - 1)
+    elif kind == "boolean":
+        out.append("not-a-boolean")
+    elif isinstance(schema.get("enum"), list):
+        out.append("contractkit-not-in-enum")
+    elif isinstance(schema.get("pattern"), str) and not _matches(schema["pattern"], "!~"):
+        out.append("!~")
+    elif "maxLength" in schema:
+        out.append("x" * (int(schema["maxLength"]) + 1))
+    return out
