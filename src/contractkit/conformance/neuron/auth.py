@@ -242,7 +242,7 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
-                        clause="DESIGN: credentials are never reflected in any response, stream frame or log line",
+                        clause="conventions 9.1; RFC 6750 section 5.3 (tokens must not leak)",
                         tags=("audit",), applies="authenticated")
 def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them

@@ -69,7 +69,7 @@ def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
-                        clause="components.schemas.Problem (RFC 9457); every non-2xx response", tags=("audit",),
+                        clause="conventions 3.1; RFC 9457; the error schemas the spec declares", tags=("audit",),
                         applies="authenticated")
 def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: validates the body of every non-2xx answer (provoked here, and seen by the
@@ -105,7 +105,7 @@ def _statuses(exchanges: list[Exchange]) -> str:
 
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
-                        clause="DESIGN: no stack traces, exception names, file paths, provider keys or prompts",
+                        clause="conventions 3.3; OWASP ASVS 5.0 V16 (no sensitive data in error messages)",
                         tags=("audit",), applies="authenticated")
 def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: looks for stack traces, exception class names, source file paths, secrets
@@ -130,7 +130,7 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
-                        clause="DESIGN: invalid input -> 4xx, never 5xx (property-based negative data)",
+                        clause="conventions 3.4; RFC 9110 section 15.5 (4xx: the client erred)",
                         applies="authenticated")
 def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends generated invalid requests (schemathesis negative mode) and hostile

@@ -31,7 +31,8 @@ def pick_operation(neuron: NeuronTarget) -> Operation:
 
 
 @NEURON_CHECKS.register("NEU-RL-001", "Past the declared rate limit: 429 with Retry-After, then service resumes",
-                        clause="x-rate-limit; components.responses.RateLimited", tags=("burst",))
+                        clause="docs/extensions.md#x-rate-limit; RFC 6585 section 4; RFC 9110 section 10.2.3",
+                        tags=("burst",))
 def rate_limited(neuron: NeuronTarget) -> Examined:
     """What it does: sends requests to one operation as fast as it can, in waves, until the
     declared number plus a fifth were sent and one was refused (at most three times the limit,

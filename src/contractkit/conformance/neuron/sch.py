@@ -301,8 +301,8 @@ def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
     return examined
 
 
-@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected", clause="paths.*.requestBody schemas",
-                        applies="authenticated")
+@NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected",
+                        clause="OpenAPI 3.1 request body and parameter objects", applies="authenticated")
 def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: requests that break the request schema must be rejected with 4xx
     (schemathesis ``negative_data_rejection``), not answered as if valid."""
