@@ -16,6 +16,7 @@ from contractkit.diff.openapi_callbacks import METHODS, CallbackDiffer
 from contractkit.diff.openapi_ext import ExtensionDiffer, effective_security
 from contractkit.diff.schema_diff import SchemaDiffer
 from contractkit.diff.tree import Recorder, Tree, join
+from contractkit.diff.wire import JOINED
 
 _TEMPLATE = re.compile(r"\{([^}]*)\}")
 
@@ -190,8 +191,8 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
             if hn.get("deprecated") is True and bn.get("deprecated") is not True:
                 out.append(self.rec.emit("OAS-PARAM-DEPRECATED", f"{label} marked deprecated", hptr))
             if bs and hs:
-                out.append(self.schemas.compare("OAS-RES" if callback else "OAS-REQ", [bs], [hs],
-                                                wire=is_wire_param(bn) and is_wire_param(hn)))
+                wire = is_wire_param(bn) and is_wire_param(hn) and _wire_mode(*_serialization(hn, key[0]))
+                out.append(self.schemas.compare("OAS-RES" if callback else "OAS-REQ", [bs], [hs], wire=wire))
 
     def _serialization(self, param: dict, where: str, schema: Any, base: bool) -> tuple[str, bool]:
         """(style, explode) as they shape the text: for a scalar, form / spaceDelimited / pipeDelimited and
@@ -218,6 +219,11 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
 #: Header parameters OpenAPI describes elsewhere (media types, security schemes) and says to ignore.
 IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def _wire_mode(style: str, explode: bool) -> str:
+    """``text`` when an array parameter repeats (form / matrix exploded), ``joined`` when it is one text."""
+    return "text" if explode and style in ("form", "matrix") else JOINED
 
 
 def _serialization(param: dict, where: str) -> tuple[str, bool]:

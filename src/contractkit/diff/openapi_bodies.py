@@ -14,6 +14,7 @@ from typing import Any
 from contractkit.diff.media import encoding_changes, pair_media, wire_mode
 from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import join
+from contractkit.diff.wire import JOINED
 
 
 def _dict(value: Any) -> dict:
@@ -167,7 +168,8 @@ class BodyDiffer:
                                                                         "no longer always sent"), hhp))
             bs, hs = param_schema(bh, bhp), param_schema(hh, hhp)
             if bs and hs:
-                out.append(self.schemas.compare(prefix, [bs], [hs], wire=is_wire_param(hh) and is_wire_param(bh)))
+                wire = JOINED if is_wire_param(hh) and is_wire_param(bh) else False  # headers: simple style
+                out.append(self.schemas.compare(prefix, [bs], [hs], wire=wire))
 
     def _links(self, b: Any, h: Any, bptr: str, hptr: str, h_resp_ptr: str, out: list[Any]) -> None:
         """Links by name: the operation they lead to and the values they pass (OpenAPI 3.1 §4.8.20)."""

@@ -70,7 +70,7 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         self._edges: dict[SchemaKey, set[SchemaKey]] = {}
         self._direct: dict[SchemaKey, list[Change]] = {}
         self._roots: dict[SchemaKey, set[str]] = {}
-        self._wire: bool | str = False  # False, "text" (or True), or "xml"
+        self._wire: bool | str = False  # False, "text" (or True), "joined" (arrays as one text) or "xml"
 
     def compare(self, prefix: str, b: list[Node], h: list[Node], wire: bool | str | None = None) -> SchemaKey:
         """Compare schema(s) ``b`` in BASE with ``h`` in HEAD, judged as ``prefix`` (e.g. ``OAS-REQ``).
@@ -191,7 +191,7 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 h.enum).keys():
             return  # the same values, spelled as numbers on one side and strings on the other
         if self._wire and b.types is not None and h.types is not None:
-            kind = wire_verdict(b, h, self.base, self.head)
+            kind = wire_verdict(b, h, self.base, self.head, self._wire)
             if kind is None:
                 return
         elif b.types is None:
