@@ -1,6 +1,6 @@
 """Time `contractkit lint` as a whole process: wall time, CPU time and peak memory, median of N runs.
 
-    .venv/bin/python bench/bench_lint.py                 # bundled specs + the corpus specs found
+    .venv/bin/python bench/bench_lint.py                 # bundled specs + the corpus specs
     .venv/bin/python bench/bench_lint.py --runs 7 --cache both
     .venv/bin/python bench/bench_lint.py --spec my-api.yaml
 
@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("CONTRACTKIT_CORPUS", REPO.parent / "shared" / "corpus"))
+sys.path.insert(0, str(REPO / "tests"))
+from shared_corpus import corpus_dir  # noqa: E402  (the corpus ships with the tests)
+
 TARGETS = {  # name -> (wall seconds, peak MB)
     "bundled specs/": (0.3, None),
     "github-rest-3.0.3.yaml": (0.9, 100),
@@ -124,9 +126,8 @@ def main() -> int:
         specs = [(Path(s).name, s) for s in args.spec]
     else:
         specs = [("bundled specs/", str(REPO / "specs"))]
-        for name in ("github-rest-3.0.3.yaml", "stripe-2023-09.yaml"):
-            if (CORPUS / name).exists():
-                specs.append((name, str(CORPUS / name)))
+        corpus = corpus_dir()
+        specs += [(name, str(corpus / name)) for name in ("github-rest-3.0.3.yaml", "stripe-2023-09.yaml")]
     modes = ["cold", "warm"] if args.cache == "both" else [args.cache]
     print(f"{'spec':<26} {'cache':<5} {'wall med':>9} {'wall min':>9} {'cpu med':>8} {'peak MB':>8} exit  target")
     for label, target in specs:

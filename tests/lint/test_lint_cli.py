@@ -193,7 +193,6 @@ def test_cli_process_has_no_traceback_and_skips_heavy_imports(repo_root: Path) -
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-@pytest.mark.skipif(not (corpus_dir() / "github-rest-3.0.3.yaml").exists(), reason="corpus not present")
 def test_corpus_github_spec_lints_without_crashing() -> None:
     """SLOW (~4 s): the 3.5 MB GitHub description, linted as a whole process."""
     proc = subprocess.run(

@@ -92,10 +92,16 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
     ),
     "OAS-052": (OAS, [Edit("    advanced: 0.015\n", "")], "/x-pricing/usd_per_1k_tokens"),
     "OAS-053": (OAS, [Edit("  header: X-Fault-Inject\n", "")], "/x-fault-injection"),
-    "OAS-054": (OAS, [Edit("deadline_ms: 8000", 'deadline_ms: "8s"')],
-                "/paths/~1analyze-customer/post/x-ai-operation/deadline_ms"),
-    "OAS-055": (OAS, [Edit("        stream_of: chat\n", "        stream_of: chatty\n")],
-                "/paths/~1chat~1stream/post/x-ai-operation/stream_of"),
+    "OAS-054": (
+        OAS,
+        [Edit("deadline_ms: 8000", 'deadline_ms: "8s"')],
+        "/paths/~1analyze-customer/post/x-ai-operation/deadline_ms",
+    ),
+    "OAS-055": (
+        OAS,
+        [Edit("        stream_of: chat\n", "        stream_of: chatty\n")],
+        "/paths/~1chat~1stream/post/x-ai-operation/stream_of",
+    ),
     "OAS-060": (
         OAS,
         [Edit("confidence: 0.82", "confidence: 1.82")],

@@ -14,7 +14,7 @@ from contractkit.loading import pointer_join
 @LINT_RULES.register(
     "MCP-040",
     "Tool examples validate against the tool's schemas",
-    clause="issue 2 section 3 (per tool: parameters and returns as JSON Schema)",
+    clause="conventions 8.5 (tool examples valid against parameters and returns); JSON Schema 2020-12",
     tags=("mcp-servers",),
 )
 def tool_examples_valid(ctx: LintContext) -> Iterator[Hit]:

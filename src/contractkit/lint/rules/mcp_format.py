@@ -63,7 +63,7 @@ def valid_format(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-002",
     "Every $ref resolves, inside the spec's folder",
-    clause="issue 2 section 4 (refs in tool schemas: local and relative files; remote and outside refused)",
+    clause="conventions 7.1 (refs in tool schemas: local and relative files; remote and outside refused)",
     tags=("mcp-servers",),
 )
 @documented(_RESOLVE_DOC)
@@ -74,7 +74,7 @@ def mcp_refs_resolve(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-003",
     "No $ref or allOf/anyOf/oneOf loop without progress",
-    clause="issue 2 section 4 ($ref cycles in tool schemas)",
+    clause="conventions 7.2 ($ref cycles in tool schemas)",
     tags=("mcp-servers",),
 )
 @documented(_CYCLE_DOC)

@@ -13,7 +13,7 @@ from contractkit.loading import pointer_join
 @LINT_RULES.register(
     "MCP-030",
     "Every server declares its rate limit",
-    clause="issue 2 section 3 and 4 (per server: rate limit)",
+    clause="conventions 8.4 (per server: rate limit)",
     tags=("mcp-servers",),
 )
 def rate_limit_present(ctx: LintContext) -> Iterator[Hit]:
@@ -42,7 +42,7 @@ def rate_limit_present(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-031",
     "Every server requires an audit log",
-    clause="issue 2 section 3 and 4 (per server: audit-log requirement); DESIGN.md (every tool call audited)",
+    clause="conventions 8.4 (per server: audit-log requirement, every tool call recorded once)",
     tags=("mcp-servers",),
 )
 def audit_log_required(ctx: LintContext) -> Iterator[Hit]:

@@ -26,7 +26,7 @@ def _tools(ctx: LintContext) -> Iterator[tuple[dict[str, Any], int, dict[str, An
 @LINT_RULES.register(
     "MCP-010",
     "Server names and tool names are unique",
-    clause="issue 2 section 4 (tool names unique); MCP 2025-06-18 tools/list (a name identifies one tool)",
+    clause="conventions 8.1 (server and tool names unique); MCP 2025-06-18 tools/list (a name identifies one tool)",
     tags=("mcp-servers",),
 )
 def names_unique(ctx: LintContext) -> Iterator[Hit]:
@@ -61,7 +61,7 @@ def names_unique(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-011",
     "Tool names are snake_case",
-    clause="issue 2 section 4 (tool names snake_case)",
+    clause="conventions 8.1 (tool names snake_case)",
     tags=("mcp-servers",),
 )
 def names_snake_case(ctx: LintContext) -> Iterator[Hit]:
@@ -81,7 +81,7 @@ def names_snake_case(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-012",
     "Tool parameter and return schemas are valid JSON Schema",
-    clause="issue 2 section 3 and 4; MCP 2025-06-18 Tool.inputSchema (an object schema)",
+    clause="conventions 8.2; MCP 2025-06-18 Tool.inputSchema (an object schema)",
     tags=("mcp-servers",),
 )
 def tool_schemas_valid(ctx: LintContext) -> Iterator[Hit]:
@@ -117,7 +117,7 @@ def tool_schemas_valid(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "MCP-020",
     "Every scope a tool needs is declared by its server",
-    clause="issue 2 section 3 and 4 (per tool: the scope it needs; per server: authentication scopes)",
+    clause="conventions 8.3 (per tool: the scope it needs; per server: authentication scopes)",
     tags=("mcp-servers",),
 )
 def tool_scopes_declared(ctx: LintContext) -> Iterator[Hit]:

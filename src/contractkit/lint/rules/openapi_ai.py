@@ -33,8 +33,13 @@ def _usage_fields(usage: Any) -> tuple[str, ...]:
     points, else ``token_count`` and ``cost_usd``."""
     if not isinstance(usage, dict):
         return USAGE_FIELDS
-    return tuple(dict.fromkeys(str(usage[k]).split("/")[1] for k in ("token_count", "cost_usd")
-                               if isinstance(usage.get(k), str) and usage[k].count("/") >= 1))
+    return tuple(
+        dict.fromkeys(
+            str(usage[k]).split("/")[1]
+            for k in ("token_count", "cost_usd")
+            if isinstance(usage.get(k), str) and usage[k].count("/") >= 1
+        )
+    )
 
 
 def _missing_usage(ctx: LintContext, schema: Any, doc: Document, fields: tuple[str, ...] = USAGE_FIELDS) -> list[str]:
@@ -47,7 +52,7 @@ def _missing_usage(ctx: LintContext, schema: Any, doc: Document, fields: tuple[s
 @LINT_RULES.register(
     "OAS-040",
     "AI operations' 2xx bodies carry the usage fields",
-    clause="issue 2 section 2 and 4; DESIGN.md (every AI answer reports token_count and cost_usd)",
+    clause="conventions 4.1 (every AI answer reports token_count and cost_usd)",
     tags=("openapi",),
 )
 def ai_usage_fields(ctx: LintContext) -> Iterator[Hit]:
@@ -120,7 +125,7 @@ def _numeric(kind: Any) -> bool:
 @LINT_RULES.register(
     "OAS-041",
     "confidence is bounded to [0, 1]",
-    clause="issue 2 section 2 and 4 (`confidence` in [0,1])",
+    clause="conventions 4.2 (`confidence` in [0, 1])",
     tags=("openapi",),
 )
 def confidence_bounded(ctx: LintContext) -> Iterator[Hit]:
@@ -153,7 +158,7 @@ def confidence_bounded(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-042",
     "x-ai-operation declares a deadline and a fallback it can keep",
-    clause="issue 2 section 2 (per AI operation: deadline, and fallback: degraded answer or 503 Retry-After)",
+    clause="conventions 4.3 (per AI operation: deadline, and fallback: degraded answer or 503 Retry-After)",
     tags=("openapi",),
 )
 def ai_operation_declared(ctx: LintContext) -> Iterator[Hit]:
@@ -212,7 +217,7 @@ def _fallback_expressible(ctx: LintContext, op: Operation, mode: str, pointer: s
         for media, obj, _media_ptr in media_types(ctx, response, resp_ptr, doc):
             if not is_json(media) or "schema" not in obj:
                 continue
-            marker = ((op.node["x-ai-operation"].get("fallback") or {}).get("marker") or "/fallback")
+            marker = (op.node["x-ai-operation"].get("fallback") or {}).get("marker") or "/fallback"
             name = str(marker).split("/")[1] if str(marker).count("/") == 1 else None
             if name is None:
                 continue  # a nested marker: its type is the schema's business, checked by OAS-054's pointer

@@ -47,7 +47,7 @@ def _error_responses(ctx: LintContext) -> Iterator[tuple[Any, str, str, Any, str
 @LINT_RULES.register(
     "OAS-030",
     "Every non-2xx response uses the shared error schema",
-    clause="issue 2 section 2 and 4 (one shared problem+json error body on every non-2xx)",
+    clause="conventions 3.1; RFC 9457 (one shared problem+json error body on every non-2xx)",
     tags=("openapi",),
 )
 def shared_error_schema(ctx: LintContext) -> Iterator[Hit]:
@@ -104,7 +104,7 @@ def _rate_limited(ctx: LintContext, op: Any) -> bool:
 @LINT_RULES.register(
     "OAS-031",
     "Rate-limited operations declare 429 with Retry-After",
-    clause="issue 2 section 2 and 4; RFC 6585 section 4 and RFC 9110 section 10.2.3 (Retry-After)",
+    clause="conventions 3.2; RFC 6585 section 4 and RFC 9110 section 10.2.3 (Retry-After)",
     tags=("openapi",),
 )
 def rate_limited_declares_429(ctx: LintContext) -> Iterator[Hit]:

@@ -69,7 +69,7 @@ def _is_schema_node(key: str, parent_key: str, value: dict[str, Any]) -> bool:
 @LINT_RULES.register(
     "OAS-060",
     "Every example validates against its schema",
-    clause="issue 2 section 2 and 4 (a valid example for every request and response)",
+    clause="conventions 6.1 (a valid example for every request and response body)",
     tags=("openapi",),
 )
 def examples_valid(ctx: LintContext) -> Iterator[Hit]:

@@ -25,7 +25,7 @@ def _schema_problem(ctx: LintContext, schema: Any) -> str | None:
 @LINT_RULES.register(
     "OAS-050",
     "x-sse-events declares a valid schema per event, on text/event-stream",
-    clause="issue 2 section 2 (a streaming chat over SSE, with every event type's schema)",
+    clause="conventions 5.1 (a streaming operation over SSE, with every event type's schema)",
     tags=("openapi",),
 )
 def sse_events_valid(ctx: LintContext) -> Iterator[Hit]:
@@ -85,7 +85,7 @@ def _message_types(ctx: LintContext, schema: Any) -> set[str]:
 @LINT_RULES.register(
     "OAS-051",
     "x-websockets entries are well-formed",
-    clause="issue 2 section 2 (WebSocket: URL, auth, client and server message schemas, close codes)",
+    clause="conventions 5.2 (WebSocket: URL, auth, client and server message schemas, close codes)",
     tags=("openapi",),
 )
 def websockets_well_formed(ctx: LintContext) -> Iterator[Hit]:
@@ -171,10 +171,17 @@ def _examples(ctx: LintContext, entry: dict[str, Any], base: str) -> Iterator[Hi
 # Where each extension may stand: "root", "operation", "media" (a media type object), "scheme"
 # (a security scheme), "websocket" (an x-websockets entry). Extensions in other places are not read.
 _PLACES = {
-    "x-pricing": "root", "x-fault-injection": "root", "x-websockets": "root",
-    "x-ai-operation": "operation", "x-rate-limit": "operation", "x-probe": "operation",
-    "x-sse-events": "media", "x-sse-terminal-events": "media", "x-stream": "media",
-    "x-audience": "scheme", "x-token-request": "scheme",
+    "x-pricing": "root",
+    "x-fault-injection": "root",
+    "x-websockets": "root",
+    "x-ai-operation": "operation",
+    "x-rate-limit": "operation",
+    "x-probe": "operation",
+    "x-sse-events": "media",
+    "x-sse-terminal-events": "media",
+    "x-stream": "media",
+    "x-audience": "scheme",
+    "x-token-request": "scheme",
 }
 
 
@@ -257,18 +264,28 @@ def extensions_resolve(ctx: LintContext) -> Iterator[Hit]:
 
     Example: `x-stream: {ends: [complete]}` where the events are `open`, `token`, `done`.
     """
-    ids = {op.get("operationId") for item in (ctx.data.get("paths") or {}).values() if isinstance(item, dict)
-           for op in item.values() if isinstance(op, dict)}
+    ids = {
+        op.get("operationId")
+        for item in (ctx.data.get("paths") or {}).values()
+        if isinstance(item, dict)
+        for op in item.values()
+        if isinstance(op, dict)
+    }
     for node in ctx.nodes:
         place = _place_of(node)
-        if place == "media" and isinstance(node.value.get("x-stream"), dict) and isinstance(
-                node.value.get("x-sse-events"), dict):
+        if (
+            place == "media"
+            and isinstance(node.value.get("x-stream"), dict)
+            and isinstance(node.value.get("x-sse-events"), dict)
+        ):
             events = node.value["x-sse-events"]
             for role in ("opens", "deltas", "ends", "errors"):
                 for i, name in enumerate(node.value["x-stream"].get(role) or []):
                     if name not in events:
-                        yield Hit(pointer_join(node.pointer, "x-stream", role, i),
-                                  f"x-stream {role}: {name!r} is not an event of x-sse-events")
+                        yield Hit(
+                            pointer_join(node.pointer, "x-stream", role, i),
+                            f"x-stream {role}: {name!r} is not an event of x-sse-events",
+                        )
         if place != "operation" or not isinstance(node.value.get("x-ai-operation"), dict):
             continue
         ai = node.value["x-ai-operation"]
@@ -279,8 +296,10 @@ def extensions_resolve(ctx: LintContext) -> Iterator[Hit]:
         if isinstance(subject, dict) and subject.get("in") in ("path", "query", "header"):
             declared = _parameter_names(ctx, node)
             if (subject["in"], str(subject.get("name", "")).lower()) not in declared:
-                yield Hit(pointer_join(base, "subject", "name"),
-                          f"subject: the operation declares no {subject['in']} parameter {subject.get('name')!r}")
+                yield Hit(
+                    pointer_join(base, "subject", "name"),
+                    f"subject: the operation declares no {subject['in']} parameter {subject.get('name')!r}",
+                )
 
 
 def _parameter_names(ctx: LintContext, node: Any) -> set[tuple[str, str]]:

@@ -20,7 +20,7 @@ SEMVER = re.compile(
 @LINT_RULES.register(
     "OAS-004",
     "info.version is a semantic version",
-    clause="issue 2 section 4; Semantic Versioning 2.0.0 (so `contractkit diff` can demand the right bump)",
+    clause="conventions 1.1; Semantic Versioning 2.0.0 (so `contractkit diff` can demand the right bump)",
     tags=("openapi",),
 )
 def semver_version(ctx: LintContext) -> Iterator[Hit]:
@@ -43,7 +43,7 @@ def semver_version(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-010",
     "Every operation has an operationId",
-    clause="issue 2 section 4; OpenAPI 3.1 section 4.8.10 (operationId)",
+    clause="conventions 2.1; OpenAPI 3.1 section 4.8.10 (operationId)",
     tags=("openapi",),
 )
 def operation_id_present(ctx: LintContext) -> Iterator[Hit]:
@@ -63,7 +63,7 @@ def operation_id_present(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-011",
     "operationIds are unique",
-    clause="issue 2 section 4; OpenAPI 3.1 section 4.8.10 (operationId MUST be unique)",
+    clause="conventions 2.1; OpenAPI 3.1 section 4.8.10 (operationId MUST be unique)",
     tags=("openapi",),
 )
 def operation_id_unique(ctx: LintContext) -> Iterator[Hit]:
@@ -97,7 +97,7 @@ def _is_secured(requirements: list[dict[str, Any]]) -> bool:
 @LINT_RULES.register(
     "OAS-020",
     "Every secured operation declares 401 and 403",
-    clause="issue 2 section 4; RFC 6750 section 3.1 (invalid_token -> 401, insufficient_scope -> 403)",
+    clause="conventions 2.3; RFC 6750 section 3.1 (invalid_token -> 401, insufficient_scope -> 403)",
     tags=("openapi",),
 )
 def secured_declares_401_403(ctx: LintContext) -> Iterator[Hit]:
@@ -161,7 +161,7 @@ def _declared_scopes(scheme: dict[str, Any]) -> set[str] | None:
 @LINT_RULES.register(
     "OAS-021",
     "Every scope used exists in its security scheme",
-    clause="issue 2 section 4; OpenAPI 3.1 section 4.8.30 (Security Requirement Object)",
+    clause="conventions 2.2; OpenAPI 3.1 section 4.8.30 (Security Requirement Object)",
     tags=("openapi",),
 )
 def scopes_declared(ctx: LintContext) -> Iterator[Hit]:

@@ -27,7 +27,7 @@ def _model_tiers(ctx: LintContext) -> set[str]:
 @LINT_RULES.register(
     "OAS-052",
     "x-pricing prices every model tier",
-    clause="issue 2 section 2 (`cost_usd` in every AI answer); the spec's x-pricing extension",
+    clause="conventions 4.1 (`cost_usd` priced as x-pricing says); docs/extensions.md (x-pricing)",
     tags=("openapi",),
 )
 def pricing_covers_tiers(ctx: LintContext) -> Iterator[Hit]:
@@ -59,7 +59,7 @@ def pricing_covers_tiers(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-053",
     "x-fault-injection declares its header and modes",
-    clause="issue 2 section 2 (the fault-injection hook a staging neuron/ may enable, off unless enabled)",
+    clause="conventions 4.4 (the fault-injection hook a staging neuron/ may enable, off unless enabled)",
     tags=("openapi",),
 )
 def fault_injection_declared(ctx: LintContext) -> Iterator[Hit]:

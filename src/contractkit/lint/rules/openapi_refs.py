@@ -69,7 +69,7 @@ def _unresolved_refs(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-002",
     "Every $ref resolves, inside the spec's folder",
-    clause="issue 2 section 4 (local and relative-file refs; remote refs and refs outside the folder refused)",
+    clause="conventions 7.1 (local and relative-file refs; remote refs and refs outside the folder refused)",
     tags=("openapi",),
 )
 @documented(_RESOLVE_DOC)
@@ -149,7 +149,7 @@ def _cycles(ctx: LintContext) -> Iterator[Hit]:
 @LINT_RULES.register(
     "OAS-003",
     "No $ref or allOf/anyOf/oneOf loop without progress",
-    clause="issue 2 section 4 ($ref cycles; openapi-spec-validator 0.9 overflows on allOf/oneOf cycles)",
+    clause="conventions 7.2 ($ref, allOf, anyOf, oneOf cycles without a property in between)",
     tags=("openapi",),
 )
 @documented(_CYCLE_DOC)
