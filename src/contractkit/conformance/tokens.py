@@ -521,3 +521,17 @@ def _lifetimes(body: dict[str, Any], claims: dict[str, Any] | None) -> list[floa
         start = next((claims[k] for k in ("iat", "nbf") if isinstance(claims.get(k), int | float)), time.time())
         found.append(float(claims["exp"]) - float(start))
     return found
+
+
+def settings_for(options: Any, token_url: str | None, token_request: dict[str, Any] | None = None) -> TokenSettings:
+    """The run's token settings: the flags, then what the spec says of its token endpoint
+    (``x-token-request``), then the defaults. ``options`` is a ``VerifyOptions``."""
+    spec = token_request or {}
+    method = options.token_auth_method if options.token_auth_method != "auto" else spec.get("auth_method", "auto")
+    audience_param = (options.token_audience_param if options.token_audience_param != "auto"
+                      else spec.get("audience_parameter", "auto"))
+    return TokenSettings(
+        token_url=token_url, client_id=options.client_id, client_secret_env=options.client_secret_env,
+        auth_method=method, audience_param=audience_param, token_env=options.token_env,
+        scope_tokens=dict(parse_scope_token(t) for t in options.scope_tokens), timeout=options.request_timeout,
+    )

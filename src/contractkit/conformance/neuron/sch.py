@@ -127,7 +127,8 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
 
 def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None) -> Exchange:
     kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
-    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}
+    headers = {**neuron.extra_headers,
+               **{k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}}
     content: bytes | None = None
     if "json" in kwargs:
         content = json.dumps(kwargs["json"], ensure_ascii=False).encode("utf-8", "surrogatepass")

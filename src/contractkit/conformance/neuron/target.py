@@ -14,7 +14,7 @@ from contractkit.conformance.http import Exchange, TargetClient
 from contractkit.conformance.neuron.requests import RequestParts, build, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified
-from contractkit.conformance.tokens import TokenSource, credentials_from
+from contractkit.conformance.tokens import TokenSource, settings_for
 from contractkit.spec.neuron import NeuronSpec, Operation
 
 _LOG_SIZE = 3000
@@ -28,9 +28,8 @@ class NeuronTarget:
         self.options = options
         self.base_url = options.neuron_url
         self.client = TargetClient(self.base_url, timeout=options.request_timeout)
-        self.tokens = TokenSource(_absolute(options.token_url or spec.token_url, options.neuron_url),
-                                  credentials_from(options.client_id, options.client_secret_env),
-                                  spec.audience, timeout=options.request_timeout)
+        token_url = _absolute(options.token_url or spec.token_url, options.neuron_url)
+        self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request), spec.audience)
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
         self._log_lock = threading.Lock()
         self.notes: dict[str, Any] = {}
