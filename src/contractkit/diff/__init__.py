@@ -8,10 +8,13 @@ Public API::
     report = diff_documents(base_doc, head_doc)        # loaded Documents -> DiffReport, with file:line in HEAD
     report.gate = gate(report.changes, report.base.version, report.head.version, "breaking")
 
-Modules: ``registry`` (every change kind, its id and classification), ``tree`` / ``schema_view`` /
-``schema_diff`` (JSON Schemas compared by meaning, per direction), ``openapi`` / ``openapi_ext`` /
-``mcp`` (the two spec kinds), ``semver`` (the gate), ``sources`` (files, ``REV:path``, merge base),
-``render`` (text, markdown, json, github), ``changelog``, ``command`` (the CLI entry).
+Modules: ``registry`` / ``schema_kinds`` (every change kind, its id and classification), ``tree`` /
+``view`` / ``schema_view`` / ``schema_diff`` / ``schema_applicators`` / ``schema_unions`` / ``wire``
+(JSON Schemas compared by meaning, per direction, as text where values travel as text), ``openapi`` /
+``openapi_bodies`` / ``openapi_callbacks`` / ``openapi_ext`` / ``media`` / ``mcp`` (the two spec
+kinds), ``policy`` (deprecation, sunset and stability rules), ``semver`` (the gate), ``sources`` /
+``files`` (files, ``REV:path``, merge base, ``--max-depth``), ``render`` (text, markdown, json,
+github), ``changelog``, ``command`` (the CLI entry).
 """
 
 from contractkit.diff.engine import diff_data, diff_documents
