@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contractkit.diff.media import pair_media
 from contractkit.diff.openapi_bodies import BodyDiffer, is_wire_param, param_schema
 from contractkit.diff.openapi_callbacks import METHODS, CallbackDiffer
 from contractkit.diff.openapi_ext import ExtensionDiffer, effective_security
@@ -112,6 +113,8 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
         self.callbacks(b_op, h_op, b_ptr, h_ptr, out)
         if callback:
             return
+        if "swagger" in self.head.data:
+            self._swagger_media(b_op, h_op, h_ptr, out)
         b_sec, _ = effective_security(self.base.data, b_op, b_ptr)
         h_sec, h_sec_ptr = effective_security(self.head.data, h_op, h_ptr)
         self.ext.security(b_sec, h_sec, h_sec_ptr, out)
@@ -137,6 +140,8 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
                         continue
                 elif where == "path" and renames:
                     name = renames.get(name, name)
+                elif where == "body":
+                    name = ""  # Swagger 2.0: the body parameter's name never travels
                 found[(where, name)] = (node, nptr)
         return found
 
@@ -207,6 +212,20 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
             return style, False
         return style, explode
 
+    def _swagger_media(self, b_op: dict, h_op: dict, h_ptr: str, out: list[Any]) -> None:
+        """Swagger 2.0 ``consumes`` / ``produces`` (the operation's, else the root's): media types by meaning."""
+        for key, kind in (("consumes", "OAS-REQUEST-MEDIA-TYPE"), ("produces", "OAS-RESPONSE-MEDIA-TYPE")):
+            b_types = b_op.get(key, self.base.data.get(key))
+            h_types = h_op.get(key, self.head.data.get(key))
+            if not isinstance(b_types, list) or not isinstance(h_types, list):
+                continue
+            ptr = join(h_ptr, key) if key in h_op else f"/{key}"
+            _, removed, added = pair_media({str(t): None for t in b_types}, {str(t): None for t in h_types})
+            out.extend(self.rec.emit(f"{kind}-REMOVED", f"media type `{t}` removed from {key}", ptr,
+                                     before=t) for t in removed)
+            out.extend(self.rec.emit(f"{kind}-ADDED", f"media type `{t}` added to {key}", ptr, after=t)
+                       for t in added)
+
     def _same_param(self, b: tuple[dict, str], h: tuple[dict, str]) -> bool:
         """Same schema (by meaning, one level deep) and same required-ness: a rename candidate."""
         bs, hs = param_schema(*b), param_schema(*h)
@@ -226,8 +245,15 @@ def _wire_mode(style: str, explode: bool) -> str:
     return "text" if explode and style in ("form", "matrix") else JOINED
 
 
+#: Swagger 2.0 ``collectionFormat`` as the OpenAPI 3 (style, explode) that writes the same text.
+_COLLECTION_FORMATS = {"csv": ("form", False), "multi": ("form", True), "ssv": ("spaceDelimited", False),
+                       "pipes": ("pipeDelimited", False), "tsv": ("tabDelimited", False)}
+
+
 def _serialization(param: dict, where: str) -> tuple[str, bool]:
     """(style, explode) with the defaults of OpenAPI 3 applied (explode defaults to true for form only)."""
+    if "schema" not in param and "content" not in param and "type" in param:  # Swagger 2.0 (csv by default)
+        return _COLLECTION_FORMATS.get(param.get("collectionFormat", "csv"), ("csv", False))
     style = param.get("style") if isinstance(param.get("style"), str) else _DEFAULT_STYLE.get(where, "simple")
     explode = param.get("explode")
     return style, explode if isinstance(explode, bool) else style == "form"

@@ -16,7 +16,8 @@ from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import Recorder, Tree, join
 
 Alternative = dict[str, frozenset[str]]
-SCHEME_FIELDS = ("type", "in", "name", "scheme", "openIdConnectUrl", "x-audience")
+SCHEME_FIELDS = ("type", "in", "name", "scheme", "openIdConnectUrl", "x-audience",
+                 "flow", "tokenUrl", "authorizationUrl")  # the last three: Swagger 2.0's one flow
 FLOW_FIELDS = ("tokenUrl", "authorizationUrl")
 
 
@@ -104,11 +105,15 @@ class ExtensionDiffer:
                 out.append(self.rec.emit("OAS-SECURITY-REMOVED", f"now also accepts {_alt_text(held)}", h_ptr))
 
     def security_schemes(self) -> None:
-        b_all = _dict(_dict(self.base.data.get("components")).get("securitySchemes"))
+        b_all = _dict(_dict(self.base.data.get("components")).get("securitySchemes")) or _dict(
+            self.base.data.get("securityDefinitions"))  # Swagger 2.0
         h_all = _dict(_dict(self.head.data.get("components")).get("securitySchemes"))
+        root = "/components/securitySchemes"
+        if not h_all and "securityDefinitions" in self.head.data:
+            h_all, root = _dict(self.head.data.get("securityDefinitions")), "/securityDefinitions"
         for name in b_all.keys() & h_all.keys():
             b, _ = self.base.deref(b_all[name], "")
-            h, hptr = self.head.deref(h_all[name], join("/components/securitySchemes", name))
+            h, hptr = self.head.deref(h_all[name], join(root, name))
             b, h = _dict(b), _dict(h)
             diffs = [f"{f} {show(b.get(f))} -> {show(h.get(f))}" for f in SCHEME_FIELDS if b.get(f) != h.get(f)]
             b_flows, h_flows = _dict(b.get("flows")), _dict(h.get("flows"))
