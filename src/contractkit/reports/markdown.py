@@ -86,8 +86,16 @@ def render_verify_markdown(result: RunResult) -> str:
         "| --- | --- | --- | --- |",
     ]
     for rule in result.rules:
-        note = "; ".join(cell(r, 300) for r in rule.reasons[:2]) if rule.status is not Status.PASSED else ""
-        out.append(f"| `{rule.rule_id}` | {icon[rule.status]} | {cell(rule.title, 300)} | {note} |")
+        if rule.status is not Status.PASSED:
+            note = "; ".join(cell(r, 300) for r in rule.reasons[:2])
+        else:
+            unchecked = sorted({o.message for o in rule.outcomes if o.status is Status.NOT_VERIFIED and o.message}
+                               | {o.examined.unchecked for o in rule.outcomes if o.examined and o.examined.unchecked})
+            note = cell(f"examined {rule.examined}" if rule.examined else "", 300)
+            if rule.partial:
+                note += cell(f"; partial: {'; '.join(unchecked[:2])}", 300)
+        status = "⚠️ partial" if rule.partial and rule.status is Status.PASSED else icon[rule.status]
+        out.append(f"| `{rule.rule_id}` | {status} | {cell(rule.title, 300)} | {note} |")
     failed = result.by_status(Status.FAILED)
     if failed:
         out += ["", "### Failures", ""]

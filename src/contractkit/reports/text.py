@@ -82,7 +82,10 @@ def render_verify_summary(result: RunResult, *, color: bool = False) -> list[str
     for rule in result.rules:
         counts = rule.counts()
         tally = f"{counts['passed']}/{sum(counts.values())}"
-        lines.append(f"  {paint(rule.status, label[rule.status])}  {rule.rule_id:<{width}}  {rule.title}  [{tally}]")
+        shown = "PART" if rule.partial and rule.status is Status.PASSED else label[rule.status]
+        evidence = f"  ({rule.examined})" if rule.examined and rule.status is Status.PASSED else ""
+        lines.append(f"  {paint(rule.status if shown != 'PART' else Status.NOT_VERIFIED, shown)}  "
+                     f"{rule.rule_id:<{width}}  {rule.title}  [{tally}]{evidence}")
         if rule.status in (Status.FAILED, Status.WARNING):
             for outcome in rule.outcomes:
                 if outcome.status is rule.status:
@@ -92,12 +95,15 @@ def render_verify_summary(result: RunResult, *, color: bool = False) -> list[str
             for reason in rule.reasons[:3]:
                 lines.append(f"        {first_line(reason)}")
         elif rule.partial:
-            reasons = sorted({o.message for o in rule.outcomes if o.status is Status.NOT_VERIFIED and o.message})
-            lines.append(f"        partly not verified: {first_line(reasons[0]) if reasons else ''}")
+            reasons = sorted({o.message for o in rule.outcomes if o.status is Status.NOT_VERIFIED and o.message}
+                             | {o.examined.unchecked for o in rule.outcomes if o.examined and o.examined.unchecked})
+            for reason in reasons[:3]:
+                lines.append(f"        partly not verified: {first_line(reason)}")
     totals = result.totals()
+    partial = sum(1 for r in result.rules if r.partial and r.status is Status.PASSED)
     lines.append(
-        f"{totals['passed']} passed, {totals['failed']} failed, {totals['not_verified']} not verified, "
-        f"{totals['warning']} warnings"
+        f"{totals['passed'] - partial} passed, {partial} partial, {totals['failed']} failed, "
+        f"{totals['not_verified']} not verified, {totals['warning']} warnings"
         + (" (--require-all: not verified counts as failed)" if result.require_all else "")
     )
     if result.meta.get("fatal"):
