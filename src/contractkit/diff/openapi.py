@@ -179,7 +179,11 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
             breq = bn.get("required") is True or key[0] == "path"
             hreq = hn.get("required") is True or key[0] == "path"
             label = f"{key[0]} parameter `{key[1]}`"
-            if breq != hreq and not callback:
+            if breq != hreq and callback:  # what the API sends: like a response header that may now be missing
+                out.append(self.rec.emit(f"OAS-RESPONSE-HEADER-BECAME-{'REQUIRED' if hreq else 'OPTIONAL'}",
+                                         f"{label} " + ("now always sent" if hreq else "no longer always sent"),
+                                         hptr))
+            elif breq != hreq:
                 out.append(self.rec.emit("OAS-PARAM-BECAME-REQUIRED" if hreq else "OAS-PARAM-BECAME-OPTIONAL",
                                          f"{label} " + ("now required" if hreq else "no longer required"),
                                          join(hptr, "required") if "required" in hn else hptr))
