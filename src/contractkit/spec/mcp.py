@@ -135,15 +135,23 @@ def inline_refs(schema: Any, root: dict[str, Any], _seen: tuple[str, ...] = ()) 
     return {k: inline_refs(v, root, _seen) for k, v in schema.items() if k != "$defs"}
 
 
-def resolve_schema(schema: Any, root: dict[str, Any]) -> Any:
-    """``schema`` self-contained: refs inlined, or, for a recursive schema (a tree), the document's
-    ``$defs`` carried along so that its ``#/$defs/...`` refs still resolve against it."""
+def resolve_schema(schema: Any, root: dict[str, Any], where: str = "") -> Any:
+    """``schema`` self-contained: refs inlined, or, for a recursive schema (a tree), its ``$defs``
+    carried along so that its ``#/$defs/...`` refs still resolve against it.
+
+    A schema with its own ``$defs`` (as an MCP ``outputSchema`` often has) resolves ``#/$defs/X``
+    there first, then in the document's ``$defs``. A ref that resolves nowhere is a ``RefError``
+    located at ``where`` (the spec's name and the JSON pointer of the schema).
+    """
+    scope = root
+    if isinstance(schema, dict) and isinstance(schema.get("$defs"), dict):
+        scope = {**root, "$defs": {**(root.get("$defs") or {}), **schema["$defs"]}}
     try:
-        return inline_refs(schema, root)
+        return inline_refs(schema, scope)
     except RefError as exc:
         if "cyclic" not in str(exc) or not isinstance(schema, dict):
-            raise
-        return {**schema, "$defs": {**(root.get("$defs") or {}), **(schema.get("$defs") or {})}}
+            raise RefError(exc.message, location=where or exc.location) from None
+        return {**schema, "$defs": dict(scope.get("$defs") or {})}
 
 
 def _server(root: dict[str, Any], raw: dict[str, Any], pointer: str, spec_name: str) -> ServerContract:
@@ -155,8 +163,8 @@ def _server(root: dict[str, Any], raw: dict[str, Any], pointer: str, spec_name: 
             name=str(t["name"]),
             description=str(t.get("description", "")),
             scope=t.get("scope"),
-            parameters=resolve_schema(t.get("parameters", {}), root),
-            returns=resolve_schema(t.get("returns", {}), root),
+            parameters=resolve_schema(t.get("parameters", {}), root, f"{spec_name}: {pointer}/tools/{i}/parameters"),
+            returns=resolve_schema(t.get("returns", {}), root, f"{spec_name}: {pointer}/tools/{i}/returns"),
             examples=tuple(e.get("arguments", {}) for e in t.get("examples", []) or []),
             pointer=f"{pointer}/tools/{i}",
             read_only=t.get("read_only") if isinstance(t.get("read_only"), bool) else None,

@@ -15,6 +15,7 @@ uses raw HTTP instead. The client uses ``httpx2`` because the SDK does (see MCP-
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shlex
 import tempfile
@@ -30,6 +31,11 @@ import httpx2
 from contractkit.errors import ConfigError, ExchangeError
 
 CLIENT_NAME = "contractkit-verify"
+
+# The SDK logs a broken transport with a traceback; the suite reports each failure itself, as one
+# line naming the rule, so the SDK's client-side logs are kept out of the output.
+for _logger in ("mcp.client", "mcp.shared", "httpx2"):
+    logging.getLogger(_logger).setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ class _RetryOn429(httpx2.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[str]) -> AsyncIterator[Any]:
+async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[str],
+                   read_timeout: float) -> AsyncIterator[Any]:
     from mcp_types import Implementation
 
     from mcp import ClientSession
@@ -133,7 +140,8 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[
             # Every read is bounded by the run's timeout; redirects are followed as the SDK's own
             # client does (a server at /mcp/ reached through /mcp).
             http = await stack.enter_async_context(httpx2.AsyncClient(
-                headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=True,
+                headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0), read=read_timeout),
+                follow_redirects=True,
                 transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes)))
             read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
         else:
@@ -152,9 +160,11 @@ class McpClient:
     """One SDK session, used synchronously. Open with ``open()``; ``close()`` ends it."""
 
     def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0,
-                 on_trouble: Callable[[str], None] | None = None) -> None:
+                 on_trouble: Callable[[str], None] | None = None, longest_call: float = 0.0) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        # a silent answer stream is cut after this long; each call has its own total deadline
+        self.read_timeout = max(timeout, longest_call) + 1.0
         self.on_trouble = on_trouble  # told of every timeout or lost session; may end the run
         self.transport_notes: list[str] = []  # why the transport broke, when the SDK only says "closed"
         self._stack = contextlib.ExitStack()
@@ -165,7 +175,7 @@ class McpClient:
     def open(self) -> McpClient:
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
         cm = self._portal.wrap_async_context_manager(_session(self.endpoint, self.timeout, self._errlog,
-                                                                  self.transport_notes))
+                                                                  self.transport_notes, self.read_timeout))
         try:
             self.session = self._stack.enter_context(cm)
         except Exception as exc:

@@ -95,7 +95,8 @@ class McpTarget:
 
     def new_client(self, token: str | None = None) -> McpClient:
         """An unopened client of its own (for checks that need a fresh session)."""
-        return McpClient(self.endpoint(token), timeout=self.timeout, on_trouble=self.check_alive)
+        longest = max((t.max_duration_s or 0.0 for t in self.contract.tools), default=0.0)
+        return McpClient(self.endpoint(token), timeout=self.timeout, on_trouble=self.check_alive, longest_call=longest)
 
     def check_alive(self, what: str) -> None:
         """After a timeout or a lost session: is the target still there? Decided once per trouble,
