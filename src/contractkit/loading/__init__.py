@@ -25,7 +25,7 @@ than PyYAML's C loader); see parse.py and locate.py for why locations are lazy.
 """
 
 from contractkit.loading.document import Document, Kind, detect_kind, load_document, load_text
-from contractkit.loading.locate import pointer_join, pointer_parts
+from contractkit.loading.locate import pointer_get, pointer_join, pointer_parts
 from contractkit.loading.refs import RefResolver, Target, iter_refs
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "iter_refs",
     "load_document",
     "load_text",
+    "pointer_get",
     "pointer_join",
     "pointer_parts",
 ]

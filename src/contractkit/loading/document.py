@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from contractkit.errors import NotASpecError, SpecReadError
-from contractkit.loading.locate import Locator, pointer_parts
+from contractkit.loading.locate import Locator, pointer_get
 from contractkit.loading.parse import MAX_DEPTH, decode, parse
 
 Kind = Literal["openapi", "mcp-servers"]
@@ -40,15 +40,7 @@ class Document:
 
     def get(self, pointer: str, default: Any = None) -> Any:
         """The node at a JSON pointer of this document, or ``default``."""
-        node = self.data
-        for part in pointer_parts(pointer):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return default
-        return node
+        return pointer_get(self.data, pointer, default)
 
 
 def detect_kind(data: Any) -> Kind | None:

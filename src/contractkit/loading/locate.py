@@ -43,6 +43,21 @@ def pointer_parts(pointer: str) -> list[str]:
     return [unescape(p) for p in pointer.split("/")[1:]]
 
 
+def pointer_get(document: Any, pointer: str | None, default: Any = None) -> Any:
+    """The value at an RFC 6901 ``pointer`` (``#`` prefix allowed) in a JSON value, or ``default``."""
+    if not isinstance(pointer, str):
+        return default
+    node = document
+    for part in pointer_parts(pointer):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return default
+    return node
+
+
 class _Container:
     __slots__ = ("count", "indent", "is_seq", "pointer")
 

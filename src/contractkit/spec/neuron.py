@@ -18,6 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from contractkit.errors import NotASpecError
+from contractkit.loading.locate import pointer_get
 
 SPEC_URI = "urn:contractkit:neuron-spec"
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -25,21 +26,6 @@ _METHODS = ("get", "put", "post", "delete", "patch")
 
 _MISSING = object()
 
-
-def pointer_get(document: Any, pointer: str | None, default: Any = None) -> Any:
-    """The value at an RFC 6901 ``pointer`` in a JSON value, or ``default`` when it is absent."""
-    if pointer is None or not isinstance(pointer, str):
-        return default
-    node = document
-    for part in pointer.split("/")[1:] if pointer else ():
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return default
-    return node
 
 
 def pointer_set(document: Any, pointer: str, value: Any) -> Any:
@@ -253,13 +239,7 @@ class NeuronSpec:
         return node
 
     def pointer(self, pointer: str) -> Any:
-        node: Any = self.data
-        for part in pointer.strip("/").split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            node = node[int(part)] if isinstance(node, list) else node.get(part) if isinstance(node, dict) else None
-            if node is None:
-                return None
-        return node
+        return pointer_get(self.data, pointer if pointer.startswith("/") else "/" + pointer)
 
     def validator(self, schema: dict[str, Any]) -> jsonschema.protocols.Validator:
         """A 2020-12 validator whose ``#/...`` references resolve inside the spec."""

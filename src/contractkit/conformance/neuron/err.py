@@ -156,12 +156,12 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",
                         clause="docs/extensions.md#x-ai-operation (subject.not_found_status); RFC 9110 section 15.5.5",
-                        applies="customer")
+                        applies="subject")
 def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks about an entity that cannot exist, where the spec's
     ``x-ai-operation.subject`` says the entity is named (a path, query or header parameter, or a
     field of the body); the answer must be the subject's ``not_found_status`` (404 by default).
-    The same request about the known entity must succeed first (the positive control).
+    The same request about the known entity must succeed (the positive control).
 
     Why: an AI layer that invents an analysis for a customer that does not exist misleads its
     caller with confidence.

@@ -80,13 +80,20 @@ def driver_for(neuron: NeuronTarget) -> FaultDriver:
         return driver
 
 
-def _probe_hook(neuron: NeuronTarget, driver: FaultDriver) -> None:
+def provider_error_once(neuron: NeuronTarget, driver: FaultDriver) -> tuple[Operation, Exchange, FaultWindow]:
+    """One call to the first whole-answer AI operation while the provider fails: what the probe of
+    the hook and the readiness rule both start from."""
     ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream]
     if not ops or "provider_error" not in driver.modes:
-        raise NotVerified("no operation to probe the fault-injection hook with")
+        raise NotVerified("no whole-answer AI operation, or no provider_error fault, to cause a failure with")
     op = ops[0]
     with driver.fault("provider_error") as window:
         exchange = neuron.call(op, headers=window.headers)
+    return op, exchange, window
+
+
+def _probe_hook(neuron: NeuronTarget, driver: FaultDriver) -> None:
+    op, exchange, _ = provider_error_once(neuron, driver)
     if exchange.ok and (exchange.status or 0) < 300 and shows_fault(op, exchange) is not True:
         raise NotVerified(f"the target ignores {driver.header} (its hook is off) and no --provider-double was "
                           "given; enable the hook on staging and pass --fault-injection, or use --provider-double")
@@ -259,13 +266,7 @@ def readiness(neuron: NeuronTarget) -> Examined:
     ready = neuron.spec.probe("readiness")
     if ready is None or not (ready.probe or {}).get("degraded"):
         raise NotVerified("the spec declares no readiness probe with a degraded state (x-probe)")
-    driver = driver_for(neuron)
-    ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream]
-    if not ops or "provider_error" not in driver.modes:
-        raise NotVerified("no AI operation or no provider_error fault to degrade readiness with")
-    op = ops[0]
-    with driver.fault("provider_error") as window:
-        caused = neuron.call(op, headers=window.headers)
+    op, caused, window = provider_error_once(neuron, driver_for(neuron))
     if window.reached is False:
         raise window.not_seen()
     if window.reached is None and shows_fault(op, caused) is not True:
