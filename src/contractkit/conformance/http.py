@@ -1,9 +1,16 @@
 """The suite's HTTP client: bounded reads, bounded time, pacing, and a record of every exchange.
 
-A target under test may be hostile or broken: it may hang, answer garbage, send a huge body or
-reset connections. Every read here is capped (``max_body``), every request has a timeout, and
-after ``max_consecutive_errors`` transport failures in a row the target is declared gone
-(``TargetUnreachableError``), so a run always ends in bounded time and memory.
+A target under test may be hostile or broken: it may hang, trickle its answer a byte at a time,
+answer garbage, send a huge body or reset connections. Every read here is capped (``max_body``),
+and every request has a total deadline (``timeout``): not only per read, since a target that
+sends one byte a second never trips a per-read timeout. The deadline is enforced in the socket
+layer (``_DeadlineBackend``), so it also bounds the status line and headers. After
+``max_consecutive_errors`` transport failures in a row the target is declared gone, once: that
+decision is kept and every later request raises ``TargetUnreachableError`` at once instead of
+waiting out its own timeout, so a run always ends in bounded time and memory.
+
+Every request also draws on the run's spend budget (``contractkit.conformance.budget``): when
+it has run out, ``request`` raises ``BudgetExhausted`` (a ``NotVerified``) and sends nothing.
 
 Requests are paced below the target's declared rate limit, and a 429 is honoured by waiting its
 ``Retry-After`` and retrying once, so that the declared limit does not turn other checks into
@@ -20,14 +27,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
+from contractkit.conformance.budget import SpendBudget
 from contractkit.conformance.curl import curl_command
 from contractkit.conformance.outcomes import Evidence
 from contractkit.conformance.redaction import redact
 from contractkit.errors import TargetUnreachableError
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
+PROBE_MAX_BODY = 64 * 1024
+MAX_CONSECUTIVE_ERRORS = 4
+# Retry-After waits on 429, summed over the run: past this, a 429 is an answer like any other,
+# so a target that answers 429 to everything cannot stretch a run to hours.
+MAX_TOTAL_RETRY_WAIT_S = 60.0
 _EXCERPT = 1500
 
 
@@ -99,6 +113,97 @@ class Exchange:
         return Evidence(self.describe_request(), self.describe_response(), self.curl(), [redact(n) for n in notes])
 
 
+_DEADLINE = threading.local()
+
+
+class deadline:
+    """Every socket operation of this thread, inside the block, ends by ``seconds`` from now.
+
+    httpx's timeouts bound each read and write; this bounds their sum. Nested blocks keep the
+    earlier deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._saved: float | None = None
+
+    def __enter__(self) -> deadline:
+        self._saved = getattr(_DEADLINE, "at", None)
+        at = time.monotonic() + self.seconds
+        _DEADLINE.at = at if self._saved is None else min(at, self._saved)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _DEADLINE.at = self._saved
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` shortened to what is left of this thread's deadline; raises ``error`` when none is."""
+    at = getattr(_DEADLINE, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the deadline of the exchange passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the calling thread's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
+                                                      _bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with the calling thread's deadline on connect, read and write."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _bounded(timeout, httpcore.ConnectTimeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout),
+                                                               socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def bounded_client(timeout: float) -> httpx.Client:
+    """An httpx client whose requests obey ``deadline`` blocks (proxies from the environment included)."""
+    client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        if pool is None or not hasattr(pool, "_network_backend"):
+            raise RuntimeError("this httpx/httpcore version cannot bound a whole exchange; "
+                               "contractkit needs httpx 0.28 with httpcore 1.x")
+        pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return client
+
+
 class Pacer:
     """Keeps each (client, operation) key under a fraction of its declared rate.
 
@@ -138,19 +243,23 @@ class TargetClient:
         *,
         timeout: float = 10.0,
         max_body: int = DEFAULT_MAX_BODY,
-        max_consecutive_errors: int = 4,
+        max_consecutive_errors: int = MAX_CONSECUTIVE_ERRORS,
         max_retry_after_s: float = 10.0,
+        budget: SpendBudget | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_body = max_body
         self.max_consecutive_errors = max_consecutive_errors
         self.max_retry_after_s = max_retry_after_s
+        self.budget = budget if budget is not None else SpendBudget()
         self.pacer = Pacer()
         self.exchanges = 0
+        self.retry_wait_s = 0.0
         self._consecutive_errors = 0
+        self._gone: str | None = None
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+        self._client = bounded_client(timeout)
 
     def close(self) -> None:
         self._client.close()
@@ -185,28 +294,50 @@ class TargetClient:
             exchange = self._send(method, path, send_headers, content, operation, timeout)
             if not (paced and attempt == 0 and exchange.status == 429):
                 return exchange
-            time.sleep(min(_retry_after(exchange.headers) or 1.0, self.max_retry_after_s))
+            wait = self._retry_wait(exchange)
+            if wait is None:
+                return exchange
+            time.sleep(wait)
         return exchange
+
+    def _retry_wait(self, exchange: Exchange) -> float | None:
+        """How long to honour this 429's Retry-After, or None once the run's waiting is used up."""
+        wait = min(_retry_after(exchange.headers) or 1.0, self.max_retry_after_s)
+        with self._lock:
+            if self.retry_wait_s + wait > MAX_TOTAL_RETRY_WAIT_S:
+                return None
+            self.retry_wait_s += wait
+        return wait
+
+    def ensure_reachable(self) -> None:
+        """Raise ``TargetUnreachableError`` if the run already decided that the target is gone."""
+        if self._gone is not None:
+            raise TargetUnreachableError(self._gone)
 
     def _send(
         self, method: str, path: str, headers: dict[str, str], content: bytes | None,
         operation: str | None, timeout: float | None,
     ) -> Exchange:
+        self.ensure_reachable()
+        self.budget.reserve(operation)  # BudgetExhausted (not verified): nothing is sent
         exchange = Exchange(method.upper(), self.url(path), dict(headers), content, operation=operation)
+        limit = timeout or self.timeout
         started = time.monotonic()
         kw: dict[str, Any] = {}
         if timeout is not None:
             kw["timeout"] = httpx.Timeout(timeout, connect=min(timeout, 5.0))
         try:
-            with self._client.stream(method, exchange.url, headers=headers, content=content, **kw) as response:
+            with deadline(limit), self._client.stream(method, exchange.url, headers=headers, content=content,
+                                                      **kw) as response:
                 exchange.status = response.status_code
                 exchange.headers = response.headers
-                exchange.body, exchange.truncated = read_capped(
-                    response, self.max_body, started, timeout or self.timeout)
+                exchange.body, exchange.truncated = read_capped(response, self.max_body, started, limit)
         except httpx.TimeoutException:
-            exchange.error = f"no complete answer within {timeout or self.timeout:g} s"
+            exchange.error = f"no complete answer within {limit:g} s"
         except (httpx.TransportError, httpx.DecodingError) as exc:
             exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        finally:
+            self.budget.settle(exchange)
         exchange.elapsed_s = time.monotonic() - started
         self._count(exchange, timed_out_on_purpose=timeout is not None and bool(exchange.error)
                     and exchange.error.startswith("no complete answer"))
@@ -223,12 +354,10 @@ class TargetClient:
             if timed_out_on_purpose:
                 return
             self._consecutive_errors += 1
-            gone = self._consecutive_errors >= self.max_consecutive_errors
-        if gone:
-            raise TargetUnreachableError(
-                f"{self.base_url} stopped answering ({self.max_consecutive_errors} failed requests in a row; "
-                f"last: {redact(exchange.error or '')})"
-            )
+            if self._gone is None and self._consecutive_errors >= self.max_consecutive_errors:
+                self._gone = (f"{self.base_url} stopped answering ({self.max_consecutive_errors} failed requests "
+                              f"in a row; last: {redact(exchange.error or '')})")
+        self.ensure_reachable()
 
 
 def read_capped(response: httpx.Response, cap: int, started: float, budget_s: float) -> tuple[bytes, bool]:
@@ -253,11 +382,12 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         return None
 
 
-def probe(base_url: str, path: str = "/health", timeout: float = 10.0) -> None:
-    """Raise ``TargetUnreachableError`` unless something answers HTTP at ``base_url``."""
-    client = TargetClient(base_url, timeout=timeout, max_body=64 * 1024, max_consecutive_errors=10**6)
+def probe(base_url: str, path: str = "", timeout: float = 10.0, headers: Mapping[str, str] | None = None) -> None:
+    """Raise ``TargetUnreachableError`` unless something answers HTTP at ``base_url`` + ``path``
+    within ``timeout`` (the whole answer, its body read up to 64 KiB)."""
+    client = TargetClient(base_url, timeout=timeout, max_body=PROBE_MAX_BODY, max_consecutive_errors=10**6)
     try:
-        exchange = client.request("GET", path, paced=False)
+        exchange = client.request("GET", path, paced=False, headers=headers)
     finally:
         client.close()
     if exchange.error:

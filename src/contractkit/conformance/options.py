@@ -13,6 +13,7 @@ negative), burst sizes and stream repetitions.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
@@ -122,6 +123,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--request-timeout", "request_timeout", "per-request timeout in seconds (default: 10)", metavar="S",
            type=float, default=10.0, aliases=("--timeout",)),
     Option("--no-rate-limit", "no_rate_limit", "skip the rate-limit burst (shared staging)", action="store_true"),
+    # what the run may spend (contractkit.conformance.budget)
+    Option("--max-requests", "max_requests", "send at most N requests to the target; then the rules not yet "
+           "checked are not verified (default: what the profile needs for the selected rules)", ("neuron",), "N",
+           type=int),
+    Option("--max-cost-usd", "max_cost_usd", "stop sending once the answers report this much cost in USD "
+           "(usage priced by x-pricing; default: no limit)", ("neuron",), "USD", type=float),
     # neuron/ faults and data
     Option("--provider-double", "provider_double", "control URL of the provider double the target uses "
            "(enables the fault rules)", ("neuron",), "URL"),
@@ -172,6 +179,10 @@ class VerifyOptions:
     client_secret_env: str = "CONTRACTKIT_CLIENT_SECRET"
     request_timeout: float = 10.0
     no_rate_limit: bool = False
+    # the spend budget; max_requests_defaulted: not given, the profile's need (set after collection)
+    max_requests: int | None = None
+    max_cost_usd: float | None = None
+    max_requests_defaulted: bool = False
     # pre-issued tokens and token-request details (contractkit.conformance.tokens.TokenSettings)
     token_env: str | None = None
     scope_tokens: list[str] = field(default_factory=list)
@@ -236,6 +247,11 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
     timeout = float(get("request_timeout"))
     if not 0 < timeout <= 600:
         raise ConfigError("--request-timeout must be between 0 and 600 seconds")
+    max_requests, max_cost = get("max_requests"), get("max_cost_usd")
+    if max_requests is not None and not 1 <= int(max_requests) <= 10**9:
+        raise ConfigError("--max-requests must be a whole number of at least 1")
+    if max_cost is not None and not (math.isfinite(float(max_cost)) and float(max_cost) > 0):
+        raise ConfigError("--max-cost-usd must be a positive amount in USD, e.g. 0.50")
     secret_env = get("client_secret_env") or "CONTRACTKIT_CLIENT_SECRET"
     client_id = get("client_id") or os.environ.get("CONTRACTKIT_CLIENT_ID")
     if client_id and not os.environ.get(secret_env):
@@ -265,6 +281,8 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         client_secret_env=secret_env,
         request_timeout=timeout,
         no_rate_limit=bool(get("no_rate_limit")),
+        max_requests=int(max_requests) if max_requests is not None else None,
+        max_cost_usd=float(max_cost) if max_cost is not None else None,
         token_env=get("token_env"),
         scope_tokens=list(get("scope_token") or []),
         token_auth_method=get("token_auth_method") or "auto",

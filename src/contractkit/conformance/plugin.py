@@ -97,6 +97,7 @@ class RunState:
     meta: dict[str, object] = field(default_factory=dict)
     cases: list[RuleCase] = field(default_factory=list)
     planned: bool = False
+    live: Any = None  # the open target, whose run_meta (requests, spend) the reports show
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -217,12 +218,24 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if rule_id is None:
             raise pytest.UsageError(f"{item.nodeid}: not a test of the conformance suite")
         item.user_properties.append(("rule_id", rule_id))
+    if state.options.kind == "neuron" and state.options.max_requests is None:
+        from dataclasses import replace
+
+        from contractkit.conformance.budget import default_max_requests
+
+        state.options = replace(state.options, max_requests=default_max_requests(state.cases, state.options),
+                                max_requests_defaulted=True)
+        config.stash[OPTIONS_KEY] = state.options
     if state.options.plan:
         from contractkit.conformance.plan import render_plan
 
         state.planned = True
         for line in render_plan(state.cases, state.options):
             _write_line(config, line)
+        if state.options.kind == "neuron":
+            from contractkit.conformance.budget import describe_limits
+
+            _write_line(config, describe_limits(state.options))
         if state.options.dry_run:  # MCP: the safety policy and the calls per tool (lists the tools)
             from contractkit.conformance.mcp.policy import render_dry_run
 
@@ -255,6 +268,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     state = request.config.stash[STATE_KEY]
     with KINDS[state.options.kind or ""].open_target(state.options) as live:
+        state.live = live
         try:
             yield live
         finally:
@@ -367,6 +381,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if exit_code_of_pytest(exitstatus) == EXIT_INTERNAL and not state.fatal:
         state.meta["abnormal"] = _ABNORMAL.get(int(exitstatus), f"pytest ended with status {int(exitstatus)}")
+    if state.live is not None:  # a run stopped early has not torn its target down yet
+        state.meta.update(getattr(state.live, "run_meta", dict)())
     if state.options.kind is not None and state.selected_rules:
         state.result = build_result(state)
         write_reports(state.result, state.options)

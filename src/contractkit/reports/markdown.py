@@ -107,6 +107,11 @@ def render_verify_markdown(result: RunResult) -> str:
                 out += [f"**{rule.rule_id}**{where}: {cell(outcome.message, 300)}", ""]
                 if outcome.evidence and outcome.evidence.curl:
                     out += ["```sh", outcome.evidence.curl, "```", ""]
+    if isinstance(result.meta.get("spend"), dict):
+        from contractkit.conformance.budget import describe_spend
+
+        out += ["", "Spend: " + " ".join(line[0].upper() + line[1:] + "." for line in describe_spend(
+            result.meta["spend"]))]
     if result.meta.get("seed") is not None:
         out += ["", f"Repeat these cases with `--seed {result.meta['seed']}`."]
     if result.meta.get("fatal"):

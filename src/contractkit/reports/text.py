@@ -106,6 +106,10 @@ def render_verify_summary(result: RunResult, *, color: bool = False) -> list[str
         f"{totals['not_verified']} not verified, {totals['warning']} warnings"
         + (" (--require-all: not verified counts as failed)" if result.require_all else "")
     )
+    if isinstance(result.meta.get("spend"), dict):
+        from contractkit.conformance.budget import describe_spend
+
+        lines += describe_spend(result.meta["spend"])
     if result.meta.get("fatal"):
         lines.append(f"run stopped: {result.meta['fatal']}")
     return [redact(line) for line in lines]

@@ -10,6 +10,7 @@ import threading
 from collections import deque
 from typing import Any
 
+from contractkit.conformance.budget import budget_for
 from contractkit.conformance.http import Exchange, TargetClient
 from contractkit.conformance.neuron.requests import RequestParts, build, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
@@ -27,7 +28,7 @@ class NeuronTarget:
         self.spec = spec
         self.options = options
         self.base_url = options.neuron_url
-        self.client = TargetClient(self.base_url, timeout=options.request_timeout)
+        self.client = TargetClient(self.base_url, timeout=options.request_timeout, budget=budget_for(spec, options))
         token_url = _absolute(options.token_url or spec.token_url, options.neuron_url)
         self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request), spec.audience)
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
@@ -41,7 +42,7 @@ class NeuronTarget:
 
     def run_meta(self) -> dict[str, Any]:
         """What the reports say about the run as a whole."""
-        return {"requests": self.client.exchanges}
+        return {"requests": self.client.exchanges, "spend": self.client.budget.meta()}
 
     @property
     def profile(self):
@@ -120,6 +121,11 @@ class NeuronTarget:
             return list(self.log)
 
     def ws_url(self, path: str) -> str:
+        """The URL of a WebSocket connection about to be opened. Every connection the checks open
+        asks here first, so this is where a lost target stops it and the run's budget counts it
+        (``BudgetExhausted``: not opened, the rule is not verified)."""
+        self.client.ensure_reachable()
+        self.client.budget.reserve_websocket()
         return "ws" + self.base_url[len("http"):] + path
 
 
