@@ -90,10 +90,10 @@ def test_policy_flag_and_file(tmp_path: Path, capsys) -> None:
     head_data["info"]["version"] = "2.0.0"
     head = _write(tmp_path, "head.json", head_data)
     assert main(["diff", str(base), str(head), "--format", "json"]) == 0
-    assert "POLICY-" not in capsys.readouterr().out
+    assert "OAS-POLICY-" not in capsys.readouterr().out
     assert main(["diff", str(base), str(head), "--format", "json", "--deprecation-policy"]) == 0
     ids = [c["id"] for c in json.loads(capsys.readouterr().out)["changes"]]
-    assert sorted(ids) == ["OAS-OP-REMOVED", "POLICY-REMOVED-WITHOUT-DEPRECATION"]
+    assert sorted(ids) == ["OAS-OP-REMOVED", "OAS-POLICY-REMOVED-WITHOUT-DEPRECATION"]
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules: [deprecated-without-sunset]\n")
     assert main(["diff", str(base), str(head), "--format", "json", "--policy-file", str(policy)]) == 0

@@ -15,7 +15,7 @@ With the rules on (``--deprecation-policy``, or a ``--policy-file``):
   its stability level promises (``min-sunset-days``: 180 days for ``stable``, 31 for ``beta``).
 - ``stability``: operations carry ``x-stability-level`` (``draft`` < ``alpha`` < ``beta`` <
   ``stable``, the default): a breaking change that reaches only operations below ``stable`` is
-  allowed (reported as ``POLICY-UNSTABLE-CHANGE``, non-breaking, naming the change it replaces),
+  allowed (reported as ``OAS-POLICY-UNSTABLE-CHANGE``, non-breaking, naming the change it replaces),
   and lowering an operation's level is itself breaking.
 
 The policy adds and replaces changes; it never alters the classification of a kind.
@@ -144,6 +144,7 @@ def _deprecated(tree: Tree, node: Any) -> bool:
 class PolicyChecker:
     def __init__(self, policy: Policy, base: Tree, head: Tree, kind: str) -> None:
         self.policy, self.base, self.head, self.kind = policy, base, head, kind
+        self.prefix = "OAS" if kind == "openapi" else "MCP"  # ids: OAS-POLICY-* / MCP-POLICY-*
 
     def apply(self, changes: list[Change]) -> list[Change]:
         out: list[Change] = []
@@ -179,12 +180,12 @@ class PolicyChecker:
         what = change.message
         if not all(_deprecated(self.base, n) for n in nodes):
             if "removed-without-deprecation" in self.policy.rules:
-                return [self._derived(change, "POLICY-REMOVED-WITHOUT-DEPRECATION",
+                return [self._derived(change, f"{self.prefix}-POLICY-REMOVED-WITHOUT-DEPRECATION",
                                       f"{what}, but BASE did not mark it deprecated", before=change.id)]
             return []
         sunsets = [s for s in (sunset_of(n) for n in nodes) if s is not None]
         if "removed-before-sunset" in self.policy.rules and sunsets and max(sunsets) > self.policy.today:
-            return [self._derived(change, "POLICY-REMOVED-BEFORE-SUNSET",
+            return [self._derived(change, f"{self.prefix}-POLICY-REMOVED-BEFORE-SUNSET",
                                   f"{what} before its sunset date {max(sunsets).isoformat()}",
                                   before=max(sunsets).isoformat())]
         return []
@@ -208,7 +209,7 @@ class PolicyChecker:
         if sunset is None:
             if "deprecated-without-sunset" not in self.policy.rules:
                 return []
-            return [self._derived(change, "POLICY-DEPRECATED-WITHOUT-SUNSET",
+            return [self._derived(change, f"{self.prefix}-POLICY-DEPRECATED-WITHOUT-SUNSET",
                                   f"{change.message}, without a sunset date (`x-sunset` or a `Sunset` header)")]
         if "sunset-too-soon" not in self.policy.rules:
             return []
@@ -216,12 +217,13 @@ class PolicyChecker:
         needed = max(self.policy.min_sunset_days.get(levels.get(op, self.policy.default_level), 0) for op in ops)
         if (sunset - self.policy.today).days >= needed:
             return []
-        return [self._derived(change, "POLICY-SUNSET-TOO-SOON", f"{change.message}, sunset {sunset.isoformat()}: "
-                              f"less than the {needed} days its stability level promises", after=sunset.isoformat())]
+        return [self._derived(change, f"{self.prefix}-POLICY-SUNSET-TOO-SOON",
+                              f"{change.message}, sunset {sunset.isoformat()}: less than the {needed} days its "
+                              "stability level promises", after=sunset.isoformat())]
 
     def _unstable(self, change: Change) -> Change:
-        return self._derived(change, "POLICY-UNSTABLE-CHANGE", f"{change.id}: {change.display} (allowed: only "
-                             "operations below stable are reached)", before=change.id)
+        return self._derived(change, f"{self.prefix}-POLICY-UNSTABLE-CHANGE", f"{change.id}: {change.display} "
+                             "(allowed: only operations below stable are reached)", before=change.id)
 
     def _operations(self, tree: Tree) -> dict[str, tuple[dict, str]]:
         found: dict[str, tuple[dict, str]] = {}
@@ -261,7 +263,7 @@ class PolicyChecker:
                     continue
                 before, after = sunset_of(old), sunset_of(new)
                 if before is not None and (after is None or after < before):
-                    change = Change("POLICY-SUNSET-BROUGHT-FORWARD", f"{what} sunset {before.isoformat()} -> "
+                    change = Change("OAS-POLICY-SUNSET-BROUGHT-FORWARD", f"{what} sunset {before.isoformat()} -> "
                                     f"{after.isoformat() if after else 'none'}", where,
                                     before=before.isoformat(), after=after.isoformat() if after else None)
                     change.operations.add(label)
@@ -275,7 +277,7 @@ class PolicyChecker:
             if label in base_ops:
                 old, new = self._level(base_ops[label][0]), self._level(op)
                 if LEVELS.index(new) < LEVELS.index(old):
-                    change = Change("POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
+                    change = Change("OAS-POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
                                     join(ptr, "x-stability-level"), before=old, after=new)
                     change.operations.add(label)
                     out.append(change)

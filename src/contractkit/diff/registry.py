@@ -271,8 +271,12 @@ _POLICY: list[tuple[str, str, Classification, str, str, str]] = [
      "they may change; the message names the change it stands for.",
      "`OAS-REQ-PROPERTY-BECAME-REQUIRED` in a `beta` operation"),
 ]
-for _row in _POLICY:
-    _add(*_row, "policy")
+#: Policy kinds that apply to mcp-servers too (tools are deprecated and removed; stability is OpenAPI's).
+_MCP_POLICY = ("REMOVED-WITHOUT-DEPRECATION", "REMOVED-BEFORE-SUNSET", "DEPRECATED-WITHOUT-SUNSET", "SUNSET-TOO-SOON")
+for _id, *_rest in _POLICY:
+    _add(f"OAS-{_id}", *_rest, "openapi", "policy")
+    if _id.removeprefix("POLICY-") in _MCP_POLICY:
+        _add(f"MCP-{_id}", *_rest, "mcp", "policy")
 
 
 # --- JSON Schema changes, once per direction --------------------------------------------------------------------
