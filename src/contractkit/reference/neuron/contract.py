@@ -1,9 +1,10 @@
 """What neuron/ reads from its spec at startup, so the spec stays the one source of truth.
 
-Per operation: the scope it needs, its ``x-ai-operation`` (deadline, default tier, fallback) and
-``x-rate-limit``; globally: ``x-pricing``, ``x-audience``, ``x-fault-injection`` and the
-``x-websockets`` entry of ``/chat/ws``. Request schemas are taken from ``components.schemas``
-and checked with jsonschema, exactly as the spec states them.
+The facts come through the kit's spec model (``contractkit.spec.neuron``), the same reading the
+live suite and lint use: per operation, the scope it needs, its ``x-ai-operation`` (deadline,
+default tier, fallback) and ``x-rate-limit``; globally ``x-pricing``, ``x-audience``,
+``x-fault-injection`` and the ``x-websockets`` entry of ``/chat/ws``. Request schemas are taken
+from ``components.schemas`` and checked with jsonschema, exactly as the spec states them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012 as _SPEC
 
 from contractkit.resources import neuron_spec_path
+from contractkit.spec.neuron import NeuronSpec
+from contractkit.spec.neuron import Operation as SpecOperation
 
 MAX_BODY_BYTES = 64 * 1024
 _COMPONENT_REF = "#/components/schemas/"
@@ -66,20 +68,21 @@ class NeuronContract:
         return self.validators[schema_name]
 
 
-def _operation(key: str, node: dict[str, Any], default_security: list[Any]) -> Operation:
-    security = node.get("security", default_security) or []
-    scopes = [s for req in security for scheme in req.values() for s in scheme]
-    ai = node.get("x-ai-operation") or {}
-    fb = ai.get("fallback") or {}
-    rl = node.get("x-rate-limit")
+def _operation(key: str, scopes: tuple[str, ...] | None, ai: dict[str, Any] | None,
+               rate: tuple[int, float] | None) -> Operation:
+    fb = (ai or {}).get("fallback") or {}
     return Operation(
         key=key,
         scope=scopes[0] if scopes else None,
-        deadline_ms=ai.get("deadline_ms"),
-        default_tier=ai.get("default_model_tier", "balanced"),
+        deadline_ms=(ai or {}).get("deadline_ms"),
+        default_tier=(ai or {}).get("default_model_tier", "balanced"),
         fallback=Fallback(fb.get("mode", "unavailable"), int(fb.get("retry_after_seconds", 5))),
-        rate_limit=RateLimit(int(rl["requests"]), float(rl["window_seconds"])) if rl else None,
+        rate_limit=RateLimit(*rate) if rate else None,
     )
+
+
+def _from_spec(op: SpecOperation) -> Operation:
+    return _operation(op.path, op.scopes, op.ai, op.rate_limit)
 
 
 def _inline(node: Any, schemas: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
@@ -113,29 +116,26 @@ def _validators(spec: dict[str, Any]) -> dict[str, Draft202012Validator]:
 
 
 def load_contract(path: str | Path | None = None) -> NeuronContract:
-    spec = yaml.safe_load(Path(path or neuron_spec_path()).read_text(encoding="utf-8"))
-    default_security = spec.get("security", [])
-    operations: dict[str, Operation] = {}
-    for route, item in spec.get("paths", {}).items():
-        for method, node in item.items():
-            if isinstance(node, dict) and method in {"get", "post", "put", "patch", "delete"}:
-                operations[f"{method.upper()} {route}"] = _operation(route, node, default_security)
-    ws = dict(spec.get("x-websockets", {}).get("/chat/ws", {}))
+    model = NeuronSpec.load(path or neuron_spec_path())
+    operations = {f"{op.method} {op.path}": _from_spec(op) for op in model.operations}
+    ws = dict(model.websockets.get("/chat/ws", {}))
     if ws:
-        operations["WS /chat/ws"] = _operation("/chat/ws", ws, default_security)
-    pricing = spec.get("x-pricing", {})
-    scheme = next(iter(spec.get("components", {}).get("securitySchemes", {}).values()), {})
-    fault = spec.get("x-fault-injection", {})
-    validators = _validators(spec)
+        scopes = tuple(s for req in ws.get("security") or model.data.get("security") or []
+                       for scheme in req.values() for s in scheme)
+        rl = ws.get("x-rate-limit")
+        operations["WS /chat/ws"] = _operation(
+            "/chat/ws", scopes, ws.get("x-ai-operation"),
+            (int(rl["requests"]), float(rl["window_seconds"])) if rl else None)
+    pricing = model.pricing
+    fault = model.fault_injection
     return NeuronContract(
-        spec=spec,
+        spec=model.data,
         operations=operations,
         pricing={k: float(v) for k, v in pricing.get("usd_per_1k_tokens", {}).items()},
         rounding=int(pricing.get("rounding_decimals", 6)),
-        audience=scheme.get("x-audience", "neuron-api"),
+        audience=model.audience or "neuron-api",
         fault_header=fault.get("header", "X-Fault-Inject"),
         fault_modes=frozenset(fault.get("modes", {})),
         ws=ws,
-        validators=validators,
+        validators=_validators(model.data),
     )
-
