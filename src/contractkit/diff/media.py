@@ -38,8 +38,18 @@ def wire_mode(media_type: str) -> bool | str:
     return "text" if essence(media_type) == "application/x-www-form-urlencoded" else False
 
 
-def pair_media(b: dict, h: dict) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    """(pairs of raw keys, BASE keys removed, HEAD keys added): same essence first, then same family."""
+def covers(wide: str, narrow: str) -> bool:
+    """Whether a media range (``*/*``, ``image/*``) covers a media type (RFC 9110 §12.5.1)."""
+    wide, narrow = essence(wide), essence(narrow)
+    if wide == "*/*":
+        return True
+    return wide.endswith("/*") and narrow.split("/", 1)[0] == wide[:-2]
+
+
+def pair_media(b: dict, h: dict, request: bool | None = None) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(pairs of raw keys, BASE keys removed, HEAD keys added): same essence first, then same family, then
+    (``request`` given) a media range that now covers what was listed in a request, or that listed what a
+    response range covered: both leave every client served."""
     b_keys = {essence(k): k for k in b}
     h_keys = {essence(k): k for k in h}
     pairs = [(b_keys[e], h_keys[e]) for e in b_keys if e in h_keys]
@@ -52,6 +62,14 @@ def pair_media(b: dict, h: dict) -> tuple[list[tuple[str, str]], list[str], list
             pairs.append((old[0], new[0]))
             removed.remove(old[0])
             added.remove(new[0])
+    if request is not None:
+        for old in list(removed):
+            new = next((n for n in added if (covers(n, old) if request else covers(old, n))), None)
+            if new is not None:
+                pairs.append((old, new))
+                removed.remove(old)
+                if not any(covers(new, o) for o in removed) if request else True:
+                    added.remove(new)
     return pairs, removed, added
 
 

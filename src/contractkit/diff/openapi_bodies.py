@@ -93,7 +93,7 @@ class BodyDiffer:
 
     def _content(self, b: Any, h: Any, bptr: str, hptr: str, prefix: str, kind: str, out: list[Any]) -> None:
         b, h = _dict(b), _dict(h)
-        pairs, removed, added = pair_media(b, h)
+        pairs, removed, added = pair_media(b, h, request=kind == "OAS-REQUEST-MEDIA-TYPE")
         for raw in removed:
             out.append(self.rec.emit(f"{kind}-REMOVED", f"media type `{raw}` removed", join(bptr, raw),
                                      side="base", head_pointer=hptr))
