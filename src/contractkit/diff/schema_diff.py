@@ -306,7 +306,9 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             elif in_h and not in_b:
                 where = h.properties[name][0][1] if name in h.properties else h.ptr
                 kind = "REQUIRED-PROPERTY-ADDED" if req_h else "PROPERTY-ADDED"
-                self._emit(prefix, kind, f"property `{name}` added" + (" as required" if req_h else ""), h,
+                branch = h.ptr.rsplit("/", 1)[-1]
+                when = f" when the `if` {'holds' if branch == 'then' else 'fails'}" if branch in ("then", "else") else ""
+                self._emit(prefix, kind, f"property `{name}` added" + (" as required" if req_h else "") + when, h,
                            pointer=where)
             else:
                 if req_b != req_h:
