@@ -307,7 +307,7 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 where = h.properties[name][0][1] if name in h.properties else h.ptr
                 kind = "REQUIRED-PROPERTY-ADDED" if req_h else "PROPERTY-ADDED"
                 branch = h.ptr.rsplit("/", 1)[-1]
-                when = f" when the `if` {'holds' if branch == 'then' else 'fails'}" if branch in ("then", "else") else ""
+                when = {"then": " when the `if` holds", "else": " when the `if` fails"}.get(branch, "")
                 self._emit(prefix, kind, f"property `{name}` added" + (" as required" if req_h else "") + when, h,
                            pointer=where)
             else:
