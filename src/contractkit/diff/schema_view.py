@@ -89,7 +89,8 @@ class ViewBuilder:
                 merge(view, self._keywords(View(ptr), node, ptr))
             for i, part in enumerate(target.get("allOf") or ()):
                 merge(view, self._one(part, join(tptr, "allOf", i), depth + 1))
-            own_null = target.get("nullable") is True or (siblings and node.get("nullable") is True)
+            own_null = target.get("nullable") is True or target.get("x-nullable") is True or (
+                siblings and (node.get("nullable") is True or node.get("x-nullable") is True))
             if own_null and view.types is not None and "null" not in view.types:
                 view.types = view.types | {"null"}  # 3.0 `{allOf: [$ref], nullable: true}`: the types came later
         return view
@@ -100,7 +101,7 @@ class ViewBuilder:
             view.types = frozenset((t,))
         elif isinstance(t, list):
             view.types = frozenset(x for x in t if isinstance(x, str))
-        if node.get("nullable") is True:
+        if node.get("nullable") is True or node.get("x-nullable") is True:  # x-nullable: Swagger 2.0's spelling
             if view.types is not None:
                 view.types = view.types | {"null"}
             view.nullable = True
