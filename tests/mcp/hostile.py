@@ -117,10 +117,13 @@ def _huge_text(megabytes: int) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": "x" * (megabytes * 1024 * 1024)}]}
 
 
-def goes_silent(after: int = 1, *, tool_result_mb: int = 0) -> App:
+def goes_silent(after: int = 1, *, tool_result_mb: int = 0, echo_version: bool = False,
+                hang_on: tuple[str, ...] = ()) -> App:
     """Speaks MCP properly (initialize, tools/list, ping, tools/call) for its first ``after``
     requests (notifications, GET and DELETE not counted), then never answers again. ``after=1``:
-    it answers initialize and nothing else. ``tool_result_mb``: every tools/call result carries that many MB of text."""
+    it answers initialize and nothing else. ``tool_result_mb``: every tools/call result carries
+    that many MB of text. ``echo_version``: initialize answers whatever version was proposed.
+    ``hang_on``: methods it never answers (an old server meeting a new method, say)."""
     call_result = _huge_text(tool_result_mb) if tool_result_mb else {"content": [{"type": "text", "text": "v"}]}
     served = 0
 
@@ -128,17 +131,21 @@ def goes_silent(after: int = 1, *, tool_result_mb: int = 0) -> App:
         nonlocal served
         if scope["type"] != "http":
             return
-        method, request_id = _method(await _body(receive))
+        body = await _body(receive)
+        method, request_id = _method(body)
         if scope["method"] != "POST" or method.startswith("notifications/"):
             # no server-to-client stream (GET: 405), sessions end (DELETE), notifications accepted
             await _start(send, {"GET": 405, "DELETE": 200}.get(scope["method"], 202))
             await send({"type": "http.response.body", "body": b""})
             return
         served += 1
-        if served > after:
+        if served > after or method in hang_on:
             await anyio.sleep(3600)
             return
-        result: Any = {"initialize": INIT_RESULT, "tools/list": {"tools": [TOOL]}, "ping": {},
+        init = dict(INIT_RESULT)
+        if echo_version and method == "initialize":
+            init["protocolVersion"] = (json.loads(body).get("params") or {}).get("protocolVersion")
+        result: Any = {"initialize": init, "tools/list": {"tools": [TOOL]}, "ping": {},
                        "tools/call": call_result}.get(method)
         reply = ({"jsonrpc": "2.0", "id": request_id, "result": result} if result is not None else
                  {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "no such method"}})
@@ -170,3 +177,16 @@ def serve(app: App) -> Any:
     from contractkit.servers import serving
 
     return serving(app, timeout_graceful_shutdown=0.5)
+
+
+def redirecting(to_url: str) -> App:
+    """307 for every request, to ``to_url`` (a server moved from /mcp to /mcp/, or behind a proxy)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        await _body(receive)
+        await _start(send, 307, extra=[(b"location", to_url.encode())])
+        await send({"type": "http.response.body", "body": b""})
+
+    return app

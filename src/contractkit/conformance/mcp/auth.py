@@ -6,7 +6,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from contractkit.conformance.mcp import rpc
+from contractkit.conformance.mcp import eras, rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
@@ -78,6 +78,7 @@ def check_resource_metadata(target: McpTarget) -> Examined:
     client can authenticate.
     """
     target.require_bearer()
+    eras.require(target, "resource_metadata")
     first = rpc.post(target, rpc.initialize_message())
     params = challenge(first) or {}
     parts = urlsplit(target.url or "")
@@ -170,6 +171,7 @@ def check_wrong_audience(target: McpTarget) -> Examined:
     the confused-deputy attack the MCP authorization spec forbids.
     """
     target.require_bearer()
+    eras.require(target, "resource_metadata")
     target.positive_control("refusing a token of another audience")
     token, audience, tried = None, "", []
     for audience in other_audiences(target):
@@ -291,6 +293,7 @@ def check_host_origin(target: McpTarget) -> Examined:
     Origin (and Host).
     """
     target.require_http("Host and Origin validation")
+    eras.require(target, "streamable_http")
     token = target.caller_token()
     control = target.positive_control("refusing a foreign Origin or Host", token=token)
     served = {}
@@ -320,6 +323,7 @@ def check_challenge_scope(target: McpTarget) -> Examined:
     Why: with the scope in the challenge a client asks for the right token the first time.
     """
     target.require_bearer()
+    eras.require(target, "challenge_scope")
     exchange = rpc.post(target, rpc.initialize_message())
     if exchange.status != 401:
         raise NotVerified(f"no 401 to inspect (got {exchange.status}); see MCP-AUTH-001")

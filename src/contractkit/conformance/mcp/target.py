@@ -13,6 +13,7 @@ target costs one timeout and one probe, not one timeout per check.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -45,6 +46,7 @@ class McpTarget:
         self._lock = threading.Lock()
         self._alive_lock = threading.Lock()
         self.gone: str | None = None
+        self.negotiated: str | None = None  # the protocol version the shared session negotiated
         self._policies: dict[str, Any] | None = None
         self.valid_calls: dict[str, int] = {}  # calls with valid arguments made per tool (the budget)
         self.notes: dict[str, Any] = {}
@@ -128,7 +130,7 @@ class McpTarget:
                 client = self.new_client()
                 try:
                     client.open()
-                    client.initialize()
+                    self.negotiated = client.initialize().protocol_version
                 except (SessionLost, CallTimeout) as exc:
                     client.close()
                     raise Violation(f"could not open an MCP session with {self.endpoint().label}: {exc}"
@@ -195,6 +197,15 @@ class McpTarget:
             raise NotVerified(f"positive control failed: the same initialize sent right got {got}, not a result, "
                               f"so {what} cannot be told from a server that refuses everything")
         return 1
+
+    def era(self) -> str | None:
+        """The server's protocol era (see ``eras.py``): its latest declared version, else the negotiated one."""
+        from contractkit.conformance.mcp.eras import era_of
+
+        if not self.contract.protocol_versions and self.negotiated is None:
+            with contextlib.suppress(NotVerified, Violation, SessionLost, CallTimeout):
+                self.client()
+        return era_of(self.contract.protocol_versions, self.negotiated)
 
     # -- the safety policy ---------------------------------------------------------------------
     def policies(self) -> dict[str, Any]:
