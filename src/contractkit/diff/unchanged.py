@@ -34,14 +34,15 @@ class Unchanged:
         self._verdicts: dict[tuple[int, str], bool] = {}  # (id(base node), its file) -> same; nodes outlive the diff
 
     @staticmethod
-    def _targets(tree: Tree, node: Any, pointer: str) -> set[str]:
+    def _targets(tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
         """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``."""
         found = set()
-        for ref in refs_in(node):
+        for ref in refs_in(node) if refs is None else refs:
             target = tree.target(ref, pointer)
             if target is not None:
                 found.add(target)
         return found
+
 
     def _compute(self) -> set[str]:
         todo = list(self._targets(self.base, self.base.data, "") | self._targets(self.head, self.head.data, ""))
@@ -53,7 +54,11 @@ class Unchanged:
             b, h = self.base.get(target), self.head.get(target)
             if b != h:
                 dirty.add(target)
-            found = self._targets(self.base, b, target) | self._targets(self.head, h, target)
+            if target in dirty:
+                found = self._targets(self.base, b, target) | self._targets(self.head, h, target)
+            else:  # equal data: one serialization serves both sides
+                refs = refs_in(b)
+                found = self._targets(self.base, b, target, refs) | self._targets(self.head, h, target, refs)
             inside[target] = found
             for t in found - seen:
                 seen.add(t)
@@ -85,6 +90,7 @@ class Unchanged:
         if verdict is None:
             if self._dirty is None:
                 self._dirty = self._compute()
-            targets = self._targets(self.base, b, b_ptr) | self._targets(self.head, h, h_ptr)
+            refs = refs_in(b)  # b == h here: one serialization serves both sides
+            targets = self._targets(self.base, b, b_ptr, refs) | self._targets(self.head, h, h_ptr, refs)
             verdict = self._verdicts[key] = not (targets & self._dirty)
         return verdict
