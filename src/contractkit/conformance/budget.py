@@ -12,9 +12,11 @@ for a whole answer, ``x-stream.usage`` for a stream's ending frame): ``cost_usd`
 gives it, else its token count priced by ``x-pricing`` (at its model tier, or at the highest
 rate when the tier is unknown, so the cost is never under-counted). A WebSocket turn's usage is
 not read by the client, so each WebSocket connection counts against the cost limit at the most
-expensive answer seen so far (a bound, reported apart from the reported cost). Before sending, the budget also keeps room for the
-requests already in flight and the next one, each at the most expensive answer seen so far, so
-that a steady target stays within ``--max-cost-usd`` instead of overshooting it by one answer.
+expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
+the budget also keeps room for the requests already in flight and the next one, each at the most
+expensive answer seen so far (for that operation, once it has answered), so that a steady target
+stays within ``--max-cost-usd`` instead of overshooting it by one answer; an answer dearer than
+every one before it can still cross the limit, by at most its own cost.
 
 The default request budget is what the chosen profile needs (``default_max_requests``); there
 is no default cost limit, since the kit cannot know a price before the target reports one.
@@ -148,13 +150,14 @@ class SpendBudget:
         self.exhausted: str | None = None
         self.refused = 0
         self._largest = 0.0
+        self._per_operation: dict[str, float] = {}
         self._in_flight = 0
         self._lock = threading.Lock()
 
     def reserve(self, operation: str | None = None) -> None:
         """Count one request about to be sent, or raise ``BudgetExhausted`` and send nothing."""
         with self._lock:
-            self._check_locked()
+            self._check_locked(self._per_operation.get(operation or "", self._largest))
             self.requests += 1
             self._in_flight += 1
 
@@ -162,7 +165,7 @@ class SpendBudget:
         """Count one WebSocket connection about to be opened (its turns' usage is not read: it is
         counted at the most expensive answer seen so far)."""
         with self._lock:
-            self._check_locked()
+            self._check_locked(self._largest)
             self.requests += 1
             self.websocket_connections += 1
             self.estimated_usd += self._largest
@@ -182,26 +185,29 @@ class SpendBudget:
                 self.cost_usd += cost
                 self.priced_answers += 1
                 self._largest = max(self._largest, cost)
+                label = exchange.operation or ""
+                self._per_operation[label] = max(self._per_operation.get(label, 0.0), cost)
             elif (self.costs is not None and self.costs.is_ai(exchange.operation) and exchange.ok
                   and 200 <= (exchange.status or 0) < 300):
                 self.unpriced_ai_answers += 1
 
-    def _check_locked(self) -> None:
+    def _check_locked(self, next_cost: float) -> None:
         if self.exhausted is None:
-            self.exhausted = self._why_exhausted_locked()
+            self.exhausted = self._why_exhausted_locked(next_cost)
         if self.exhausted is not None:
             self.refused += 1
             raise BudgetExhausted(self.exhausted)
 
-    def _why_exhausted_locked(self) -> str | None:
+    def _why_exhausted_locked(self, next_cost: float) -> str | None:
         limits = self.limits
         if limits.max_requests is not None and self.requests >= limits.max_requests:
             return f"the request budget ({limits.max_requests}) ran out"
         if limits.max_cost_usd is not None:
             spent = self.cost_usd + self.estimated_usd
-            if spent >= limits.max_cost_usd or spent + (self._in_flight + 1) * self._largest > limits.max_cost_usd:
+            room = self._in_flight * self._largest + next_cost  # the answers in flight, and this one
+            if spent >= limits.max_cost_usd or spent + room > limits.max_cost_usd:
                 return (f"the cost budget (USD {limits.max_cost_usd:g}) ran out (USD {spent:.6f} reported; "
-                        f"the next answer could cost up to USD {self._largest:.6f})")
+                        f"the next answer could cost up to USD {next_cost:.6f})")
         return None
 
     def meta(self) -> dict[str, Any]:

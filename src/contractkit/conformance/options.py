@@ -125,10 +125,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("--no-rate-limit", "no_rate_limit", "skip the rate-limit burst (shared staging)", action="store_true"),
     # what the run may spend (contractkit.conformance.budget)
     Option("--max-requests", "max_requests", "send at most N requests to the target; then the rules not yet "
-           "checked are not verified (default: what the profile needs for the selected rules)", ("neuron",), "N",
-           type=int),
+           "checked are not verified (default: what the profile needs for the selected rules)", ("neuron",), "N"),
     Option("--max-cost-usd", "max_cost_usd", "stop sending once the answers report this much cost in USD "
-           "(usage priced by x-pricing; default: no limit)", ("neuron",), "USD", type=float),
+           "(usage priced by x-pricing; default: no limit)", ("neuron",), "USD"),
     # neuron/ faults and data
     Option("--provider-double", "provider_double", "control URL of the provider double the target uses "
            "(enables the fault rules)", ("neuron",), "URL"),
@@ -247,11 +246,7 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
     timeout = float(get("request_timeout"))
     if not 0 < timeout <= 600:
         raise ConfigError("--request-timeout must be between 0 and 600 seconds")
-    max_requests, max_cost = get("max_requests"), get("max_cost_usd")
-    if max_requests is not None and not 1 <= int(max_requests) <= 10**9:
-        raise ConfigError("--max-requests must be a whole number of at least 1")
-    if max_cost is not None and not (math.isfinite(float(max_cost)) and float(max_cost) > 0):
-        raise ConfigError("--max-cost-usd must be a positive amount in USD, e.g. 0.50")
+    max_requests, max_cost = _budget(get("max_requests"), get("max_cost_usd"))
     secret_env = get("client_secret_env") or "CONTRACTKIT_CLIENT_SECRET"
     client_id = get("client_id") or os.environ.get("CONTRACTKIT_CLIENT_ID")
     if client_id and not os.environ.get(secret_env):
@@ -281,8 +276,8 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         client_secret_env=secret_env,
         request_timeout=timeout,
         no_rate_limit=bool(get("no_rate_limit")),
-        max_requests=int(max_requests) if max_requests is not None else None,
-        max_cost_usd=float(max_cost) if max_cost is not None else None,
+        max_requests=max_requests,
+        max_cost_usd=max_cost,
         token_env=get("token_env"),
         scope_tokens=list(get("scope_token") or []),
         token_auth_method=get("token_auth_method") or "auto",
@@ -346,6 +341,27 @@ def parse_headers(values: list[str]) -> dict[str, str]:
             raise ConfigError(f"--header {name}: the value contains a line break")
         headers[name] = value
     return headers
+
+
+def _budget(requests: Any, cost: Any) -> tuple[int | None, float | None]:
+    """``--max-requests`` and ``--max-cost-usd`` as numbers; parsed here, not by argparse, so that a
+    typo is one line (exit 2) under ``contractkit verify`` and ``pytest conformance`` alike."""
+    max_requests = max_cost = None
+    if requests is not None:
+        try:
+            max_requests = int(str(requests).strip())
+        except ValueError:
+            max_requests = 0
+        if not 1 <= max_requests <= 10**9:
+            raise ConfigError(f"--max-requests must be a whole number of at least 1, not {str(requests)[:40]!r}")
+    if cost is not None:
+        try:
+            max_cost = float(str(cost).strip())
+        except ValueError:
+            max_cost = float("nan")
+        if not (math.isfinite(max_cost) and max_cost > 0):
+            raise ConfigError(f"--max-cost-usd must be a positive amount in USD such as 0.50, not {str(cost)[:40]!r}")
+    return max_requests, max_cost
 
 
 def _hypothesis_db(value: str | None) -> Path | None:
