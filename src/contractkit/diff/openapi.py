@@ -197,6 +197,11 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
                                          f"{'/explode' if b_style[1] else ''} -> {h_style[0]}"
                                          f"{'/explode' if h_style[1] else ''}", hptr, before=list(b_style),
                                          after=list(h_style)))
+            elif key[0] == "query" and (bn.get("allowReserved") is True) != (hn.get("allowReserved") is True):
+                out.append(self.rec.emit("OAS-PARAM-STYLE-CHANGED", f"{label} allowReserved "
+                                         f"{bn.get('allowReserved') is True} -> {hn.get('allowReserved') is True}",
+                                         hptr, before=bn.get("allowReserved") is True,
+                                         after=hn.get("allowReserved") is True))
             if hn.get("deprecated") is True and bn.get("deprecated") is not True:
                 out.append(self.rec.emit("OAS-PARAM-DEPRECATED", f"{label} marked deprecated", hptr))
             if bs and hs:

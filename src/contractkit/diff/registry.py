@@ -82,8 +82,9 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
     ("OAS-PARAM-BECAME-OPTIONAL", "parameter became optional", N, "OpenAPI 3.x Parameter Object `required`",
      "A required parameter may now be left out.", "`required: true` -> `required: false`"),
     ("OAS-PARAM-STYLE-CHANGED", "parameter serialization changed", B, "OpenAPI 3.x Parameter Object `style` / "
-     "`explode`", "The parameter is serialized differently (style or explode, defaults applied): clients encode it "
-     "the old way.", "query `ids` `style: form, explode: true` -> `explode: false` (`ids=1&ids=2` -> `ids=1,2`)"),
+     "`explode` / `allowReserved`", "The parameter is serialized differently (style, explode or allowReserved, "
+     "defaults applied; Swagger 2.0 collectionFormat): clients encode it the old way.",
+     "query `ids` `style: form, explode: true` -> `explode: false` (`ids=1&ids=2` -> `ids=1,2`)"),
     ("OAS-PARAM-DEPRECATED", "parameter deprecated", N, "OpenAPI 3.x Parameter Object `deprecated`",
      "A parameter is now marked deprecated.", "`deprecated: true` added to query `page`"),
     ("OAS-REQUEST-BODY-ADDED", "optional request body added", N, "OpenAPI 3.x Request Body Object",
