@@ -1,4 +1,7 @@
-"""The self-test: the suite passes the reference neuron/ and fails each broken variant with exactly its rule.
+"""The self-test: the suite passes the reference neuron/ and fails each broken variant with its rule.
+
+Every registered neuron/ rule must have a variant: a rule that no deliberate defect trips is a
+rule nobody has seen fail, and it may pass anything.
 
 The variants run in three child processes (`contractkit selftest --format json`) in parallel: a
 run mostly waits on sockets and timers, so three share two cores well and the whole matrix stays
@@ -54,8 +57,15 @@ def matrix() -> dict[str, dict]:
 def test_every_variant_has_a_registered_rule():
     from contractkit.conformance.kinds import NEURON_CHECKS
 
-    assert all(v.rule_id in NEURON_CHECKS for v in VARIANTS)
+    assert [v.name for v in VARIANTS if v.rule_id not in NEURON_CHECKS] == []
     assert len({v.name for v in VARIANTS}) == len(VARIANTS)
+
+
+def test_every_registered_rule_has_a_variant():
+    from contractkit.conformance.kinds import NEURON_CHECKS
+
+    covered = {v.rule_id for v in VARIANTS}
+    assert [r.id for r in NEURON_CHECKS if r.id not in covered] == [], "add a variant in contractkit.selftest.variants"
 
 
 def test_reference_passes_with_every_rule_verified(matrix):
@@ -65,7 +75,8 @@ def test_reference_passes_with_every_rule_verified(matrix):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
-def test_variant_fails_with_exactly_its_rule(matrix, variant):
+def test_variant_is_caught_by_its_rule_alone(matrix, variant):
     row = matrix[variant.name]
     assert row["error"] is None, row["error"]
-    assert row["failed"] == [variant.rule_id], f"{variant.name}: {variant.defect}"
+    assert row["caught"], f"{variant.name} ({variant.defect}) was missed: failed {row['failed']}"
+    assert row["collateral"] == [], f"{variant.name}: one defect, but other rules failed too"

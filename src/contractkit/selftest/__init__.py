@@ -56,10 +56,10 @@ def run_selftest(args: argparse.Namespace) -> int:
     ok = True
     if run_neuron and getattr(args, "format", "text") == "json":
         rows = detection_matrix(names or None, profile=profile, full=full)
-        print(json.dumps([{**asdict(r), "caught": r.caught} for r in rows], indent=2))
+        print(json.dumps([{**asdict(r), "caught": r.caught, "collateral": r.collateral} for r in rows], indent=2))
         return 0 if all(r.caught for r in rows) else 1
     if run_neuron:
-        print("neuron/ self-test (one defect per variant; caught = the suite fails with exactly that rule)")
+        print("neuron/ self-test (one defect per variant; caught = its rule fails; the reference passes every rule)")
         chosen = names or [v.name for v in (REFERENCE, *VARIANTS)]
         width = max(len(n) for n in chosen)
         rows = []

@@ -1,7 +1,7 @@
 """Run the suite on the reference and on each broken variant; the detection matrix.
 
-A variant is *caught* when the run fails with exactly its rule id and nothing else; the
-reference must pass with every rule verified. Every rule runs on every variant (``full``, the
+A variant is *caught* when its rule id is among the run's failures (other rules that fail too are
+shown as collateral); the reference must pass with every rule verified. Every rule runs on every variant (``full``, the
 default); ``full=False`` (``contractkit selftest --fast``) skips the slow, disruptive rules
 (fault matrix, burst, expired token) except those the variant's defect is about.
 """
@@ -18,6 +18,10 @@ from contractkit.selftest.variants import REFERENCE, VARIANTS, Variant
 
 SECRET_ENV = "CONTRACTKIT_SELFTEST_CLIENT_SECRET"
 SLOW_RULES = ("NEU-AUTH-004",)
+# The generated cases are drawn from this seed, so a row is the same on every run: the quick
+# profile sends few valid cases per operation, and whether one of them is steered to the known
+# entity (the only cases that reach a 200 answer's schema) is a draw of the seed.
+SEED = 1709
 
 
 @dataclass
@@ -32,11 +36,18 @@ class Detection:
 
     @property
     def caught(self) -> bool:
+        """A variant is caught when its rule fails; the reference row "is caught" when it is clean:
+        nothing fails and every rule is verified (a variant's row means nothing without that)."""
         if self.error:
             return False
-        if not self.expected:  # the reference: nothing fails, nothing unverified
+        if not self.expected:
             return not self.failed and not self.not_verified
-        return self.failed == [self.expected]
+        return self.expected in self.failed
+
+    @property
+    def collateral(self) -> list[str]:
+        """Rules other than the expected one that failed on a variant (one defect should trip one rule)."""
+        return [r for r in self.failed if r != self.expected] if self.expected else []
 
     def record(self, code: int, state: object | None) -> None:
         """Take what one suite run found (``run_suite``'s exit code and state) into this row."""
@@ -61,7 +72,7 @@ def rules_for(v: Variant, full: bool) -> list[str] | None:
     return list(dict.fromkeys(base + extra))
 
 
-def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detection:
+def detect(v: Variant, *, profile: str = "quick", full: bool = True, seed: int = SEED) -> Detection:
     """Start the reference stack with this variant's neuron/, verify it, report what failed."""
     from contractkit.conformance.command import run_suite, verify_namespace
     from contractkit.reference.stack import ReferenceStack
@@ -78,7 +89,7 @@ def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detectio
             args = verify_namespace(stack.neuron_url, token_url=stack.token_url, client_id=stack.client_id,
                                     client_secret_env=SECRET_ENV, provider_double=stack.double_url,
                                     other_audience="crm-data-mcp",
-                                    profile=profile, rule=rules_for(v, full))
+                                    profile=profile, rule=rules_for(v, full), seed=seed)
             code, state = run_suite(args, quiet=True)
         result.record(code, state)
     except Exception as exc:  # a variant that cannot even start is a defect of the self-test
@@ -93,10 +104,10 @@ def detect(v: Variant, *, profile: str = "quick", full: bool = True) -> Detectio
 
 
 def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick",
-                     full: bool = True) -> list[Detection]:
+                     full: bool = True, seed: int = SEED) -> list[Detection]:
     wanted = set(names or ())
     chosen = [v for v in (REFERENCE, *VARIANTS) if not wanted or v.name in wanted]
-    return [detect(v, profile=profile, full=full) for v in chosen]
+    return [detect(v, profile=profile, full=full, seed=seed) for v in chosen]
 
 
 def render(rows: list[Detection], width: int | None = None) -> list[str]:
@@ -107,6 +118,8 @@ def render(rows: list[Detection], width: int | None = None) -> list[str]:
         if not row.expected:
             verdict = "passes" if row.caught else "FAILED"
         note = row.error or (", ".join(row.failed) if row.failed else "none")
+        if row.collateral and not row.error:
+            note += f" (collateral: {', '.join(row.collateral)})"
         if not row.expected and row.not_verified:
             note += f"; not verified: {', '.join(row.not_verified)}"
         lines.append(f"{row.variant:<{width}}  {row.expected or '-':<13} {verdict:<8} {note}  ({row.duration_s:.1f} s)")

@@ -14,7 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Request
+
 from contractkit.reference.neuron import NeuronSettings, create_neuron_app
+from contractkit.reference.neuron.bodies import chat_request, read_json
+from contractkit.reference.neuron.problems import ProblemError
 from contractkit.selftest.auth_defects import (
     accept_expired,
     accept_malformed,
@@ -129,6 +133,31 @@ def _invalid_chat_accepted(path: str, status: int, headers: dict[str, str], body
             "reply": "Happy to help.", "token_count": 0, "cost_usd": 0.0, "model_tier": "lightweight",
             "fallback": False}
     return None
+
+
+MIN_CHAT_MESSAGE = 12
+
+
+def _short_chat_refused(stack: Any, settings: NeuronSettings) -> Any:
+    """Chat refuses messages under 12 characters with 422, although the contract allows one.
+
+    A stricter-than-contract validator in the app's own body seam (``bodies.chat_request``): the
+    refusal is the reference's genuine 422 problem, so only acceptance of valid input is broken.
+    The suite's own chat turns use the spec's example message, which is longer, so only generated
+    valid requests meet the defect.
+    """
+    app = create_neuron_app(settings)
+
+    async def stricter(request: Request) -> dict[str, Any]:
+        body = await read_json(request, "ChatRequest")
+        message = body.get("message")
+        if isinstance(message, str) and len(message) < MIN_CHAT_MESSAGE:
+            raise ProblemError(422, "validation_error", "The request body is not valid.", errors=[
+                {"location": "/message", "message": f"does not satisfy minLength: {MIN_CHAT_MESSAGE}"}])
+        return body
+
+    app.dependency_overrides[chat_request] = stricter
+    return app
 
 
 def _retry_after_missing(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
@@ -272,6 +301,8 @@ VARIANTS: tuple[Variant, ...] = (
             _json_edit(_undeclared_status)),
     Variant("undeclared-content-type", "NEU-SCH-003", "chat replies are served as text/plain",
             _json_edit(_undeclared_content_type)),
+    Variant("short-chat-refused", "NEU-SCH-005", "chat refuses valid messages under 12 characters with 422",
+            _short_chat_refused),
     Variant("invalid-chat-accepted", "NEU-SCH-006", "invalid chat requests are answered 200",
             _json_edit(_invalid_chat_accepted)),
     Variant("bad-request-id-header", "NEU-SCH-004", "200 answers carry an X-Request-ID that breaks its pattern",
