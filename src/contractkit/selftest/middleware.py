@@ -175,3 +175,54 @@ class SetResponseHeader:
             await send(message)
 
         await self.app(scope, receive, edit)
+
+
+class ReplaceAnswers:
+    """Lets the app handle each HTTP request on ``paths``, then answers a problem of ``status`` instead.
+
+    With ``only_success`` the app's own refusals (401, 403, 404, 422, ...) go through and only the
+    answers it would have served (2xx, streams included) are replaced: a target whose auth layer
+    works but that serves nothing. Without it every answer on ``paths`` is replaced. A 429 or 503
+    carries ``Retry-After``, so the refusal is well-formed and only its vacuity is in question.
+    """
+
+    def __init__(self, app: ASGIApp, status: int, *, paths: set[str] | None = None, only_success: bool = False,
+                 code: str | None = None) -> None:
+        self.app = app
+        self.status = status
+        self.paths = paths
+        self.only_success = only_success
+        self.code = code or {404: "not_found", 429: "rate_limited", 503: "service_unavailable"}.get(status, "refused")
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or (self.paths is not None and scope.get("path") not in self.paths):
+            await self.app(scope, receive, send)
+            return
+        replacing = False
+
+        async def edit(message: Message) -> None:
+            nonlocal replacing
+            if message["type"] == "http.response.start":
+                replacing = not self.only_success or 200 <= int(message["status"]) < 300
+                if not replacing:
+                    await send(message)
+                return
+            if not replacing:
+                await send(message)
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                await self._refuse(scope, send)
+
+        await self.app(scope, receive, edit)
+
+    async def _refuse(self, scope: Scope, send: Any) -> None:
+        from contractkit.reference.neuron.middleware import new_request_id
+        from contractkit.reference.neuron.problems import PROBLEM_TYPE, problem_body
+
+        rid = (scope.get("state") or {}).get("request_id") or new_request_id()
+        raw = json.dumps(problem_body(self.status, self.code, rid, "Refused by the self-test's target.")).encode()
+        headers = [(b"content-type", PROBLEM_TYPE.encode()), (b"content-length", str(len(raw)).encode()),
+                   (b"x-request-id", rid.encode())]
+        if self.status in (429, 503):
+            headers.append((b"retry-after", b"1"))
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": raw})
