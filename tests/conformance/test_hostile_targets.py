@@ -164,3 +164,21 @@ def test_the_probe_asks_the_specs_liveness_probe_or_the_base_url(tmp_path, liven
         code, out, err, _, _ = verify(server.url)
     assert code == 2
     assert "is not answering HTTP" in err, err
+
+
+def test_failures_outside_the_client_count_toward_the_same_decision():
+    """A WebSocket connection's failure (reported with count_transport) counts like a request's."""
+    with HostileServer("health") as server:
+        client = TargetClient(server.url, timeout=1.0)
+        try:
+            client.count_transport("no frame or close within 1 s")
+            assert client.request("GET", "/x").ok  # an answer resets the count
+            for _ in range(MAX_CONSECUTIVE_ERRORS - 1):
+                client.count_transport("handshake timed out")
+            with pytest.raises(TargetUnreachableError, match="last: handshake timed out"):
+                client.count_transport("handshake timed out")
+            with pytest.raises(TargetUnreachableError):
+                client.request("GET", "/x")
+            assert server.requests == 1
+        finally:
+            client.close()

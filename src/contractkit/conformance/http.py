@@ -343,20 +343,29 @@ class TargetClient:
                     and exchange.error.startswith("no complete answer"))
         return exchange
 
+    def count_transport(self, error: str | None) -> None:
+        """Count the outcome of an exchange made outside this client (a WebSocket connection):
+        ``error`` None when the target answered, else what went wrong. Raises
+        ``TargetUnreachableError`` when this failure decides that the target is gone."""
+        self._judge(error)
+
     def _count(self, exchange: Exchange, *, timed_out_on_purpose: bool = False) -> None:
         """Count transport failures in a row; a request given its own (longer) timeout that runs
         out, e.g. under an injected provider hang, is the check's finding, not a dead target."""
         with self._lock:
             self.exchanges += 1
-            if exchange.error is None:
+        if not timed_out_on_purpose or exchange.error is None:
+            self._judge(exchange.error)
+
+    def _judge(self, error: str | None) -> None:
+        with self._lock:
+            if error is None:
                 self._consecutive_errors = 0
-                return
-            if timed_out_on_purpose:
                 return
             self._consecutive_errors += 1
             if self._gone is None and self._consecutive_errors >= self.max_consecutive_errors:
                 self._gone = (f"{self.base_url} stopped answering ({self.max_consecutive_errors} failed requests "
-                              f"in a row; last: {redact(exchange.error or '')})")
+                              f"in a row; last: {redact(error)})")
         self.ensure_reachable()
 
 
