@@ -182,3 +182,16 @@ def test_failures_outside_the_client_count_toward_the_same_decision():
             assert server.requests == 1
         finally:
             client.close()
+
+
+def test_the_deadline_holds_with_proxies_from_the_environment(monkeypatch):
+    """A proxy configured in the environment (and a NO_PROXY list) does not lose the deadline."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with HostileServer("trickle") as server:
+        client = TargetClient(server.url, timeout=1.5)
+        try:
+            exchange = client.request("GET", "/x")
+        finally:
+            client.close()
+    assert exchange.error == "no complete answer within 1.5 s"

@@ -196,6 +196,8 @@ def bounded_client(timeout: float) -> httpx.Client:
     """An httpx client whose requests obey ``deadline`` blocks (proxies from the environment included)."""
     client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
     for transport in [client._transport, *client._mounts.values()]:
+        if transport is None:  # a NO_PROXY entry: served by client._transport
+            continue
         pool = getattr(transport, "_pool", None)
         if pool is None or not hasattr(pool, "_network_backend"):
             raise RuntimeError("this httpx/httpcore version cannot bound a whole exchange; "
