@@ -14,7 +14,8 @@ rate when the tier is unknown, so the cost is never under-counted). A WebSocket 
 not read by the client, so each WebSocket connection counts against the cost limit at the most
 expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
 the budget also keeps room for the requests already in flight and the next one, each at the most
-expensive answer seen so far (for that operation, once it has answered), so that a steady target
+expensive answer seen so far (for that operation once it has answered; nothing for an operation
+without ``x-ai-operation``), so that a steady target
 stays within ``--max-cost-usd`` instead of overshooting it by one answer; an answer dearer than
 every one before it can still cross the limit, by at most its own cost.
 
@@ -63,6 +64,9 @@ class CostReader:
     def __init__(self, spec: NeuronSpec) -> None:
         self.spec = spec
         self._ops: dict[str, Operation] = {op.label: op for op in spec.operations}
+
+    def knows(self, label: str) -> bool:
+        return label in self._ops
 
     def is_ai(self, label: str | None) -> bool:
         op = self._ops.get(label or "")
@@ -157,7 +161,9 @@ class SpendBudget:
     def reserve(self, operation: str | None = None) -> None:
         """Count one request about to be sent, or raise ``BudgetExhausted`` and send nothing."""
         with self._lock:
-            self._check_locked(self._per_operation.get(operation or "", self._largest))
+            free = self.costs is not None and operation is not None and self.costs.knows(operation) \
+                and not self.costs.is_ai(operation)  # a probe, a listing: no provider behind it
+            self._check_locked(0.0 if free else self._per_operation.get(operation or "", self._largest))
             self.requests += 1
             self._in_flight += 1
 
@@ -206,7 +212,7 @@ class SpendBudget:
             spent = self.cost_usd + self.estimated_usd
             room = self._in_flight * self._largest + next_cost  # the answers in flight, and this one
             if spent >= limits.max_cost_usd or spent + room > limits.max_cost_usd:
-                return (f"the cost budget (USD {limits.max_cost_usd:g}) ran out (USD {spent:.6f} reported; "
+                return (f"the cost budget (USD {limits.max_cost_usd:g}) ran out (USD {spent:.6f} spent so far; "
                         f"the next answer could cost up to USD {next_cost:.6f})")
         return None
 
