@@ -15,9 +15,9 @@ not read by the client, so each WebSocket connection counts against the cost lim
 expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
 the budget also keeps room for the requests already in flight and the next one, each at the most
 expensive answer seen so far (for that operation once it has answered; nothing for an operation
-without ``x-ai-operation``), so that a steady target
-stays within ``--max-cost-usd`` instead of overshooting it by one answer; an answer dearer than
-every one before it can still cross the limit, by at most its own cost.
+without ``x-ai-operation``), so that a steady target stays within ``--max-cost-usd`` instead of
+overshooting it by one answer; an answer dearer than every one before it can still cross the
+limit, by at most its own cost.
 
 The default request budget is what the chosen profile needs (``default_max_requests``); there
 is no default cost limit, since the kit cannot know a price before the target reports one.
