@@ -4,6 +4,10 @@
 use and where the audit log goes; ``build_server`` makes the ``MCPServer`` (tools, audit and
 argument validation), ``http_app`` wraps its streamable HTTP app in the resource-server guard,
 and ``run_stdio`` serves it on stdin/stdout.
+
+The config also has extension points (``guard_policy``, ``verifier_factory``, ``customize``,
+``wrap_http``, ...): a deployment uses some of them, and the self-test builds its deliberately
+broken variants through them; the reference itself knows no variant.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +38,12 @@ class McpServerConfig:
     audit_path: Path | None = None
     rate_limit: tuple[int, float] | None = None  # overrides the spec's (benchmarks only)
     allowed_hosts: tuple[str, ...] = ()
-    variant: str | None = None  # a deliberately broken variant (self-test only)
+    dns_rebinding_protection: bool = True  # Host and Origin validation of the streamable HTTP transport
+    guard_policy: GuardPolicy = field(default_factory=GuardPolicy)
+    service_scopes_override: tuple[str, ...] | None = None  # default: the spec's service_token.scopes
+    verifier_factory: Callable[[str, str], Any] | None = None  # (audience, jwks URL) -> a token verifier
+    customize: Callable[[BuiltServer], None] | None = None  # last step of build_server
+    wrap_http: Callable[[Any], Any] | None = None  # wraps the whole ASGI app (outermost)
 
     @property
     def token_endpoint(self) -> str:
@@ -41,6 +51,8 @@ class McpServerConfig:
 
     @property
     def service_scopes(self) -> tuple[str, ...]:
+        if self.service_scopes_override is not None:
+            return self.service_scopes_override
         return tuple(self.contract.service_token_scopes or ())
 
 
@@ -58,19 +70,20 @@ def build_server(config: McpServerConfig) -> BuiltServer:
     from contractkit.reference.mcp.engine_client import EngineClient
     from contractkit.reference.mcp.service_token import ServiceTokenClient
     from contractkit.reference.mcp.tools import REGISTER
-    from contractkit.selftest import mcp_variants as variants
 
     contract = config.contract
     audit_spec = contract.audit or {}
     audit = AuditLog(config.audit_path, server=contract.name, redact_words=audit_spec.get("redact") or ())
     tokens = ServiceTokenClient(config.token_endpoint, config.client_id, config.client_secret,
-                                scopes=variants.service_scopes(config), audience=contract.service_token_audience)
+                                scopes=config.service_scopes, audience=contract.service_token_audience)
     engine = EngineClient(config.engine_url, tokens)
     server = MCPServer(contract.name, version="1.0.0", log_level="ERROR",
-                       middleware=[ToolCallMiddleware(contract, audit, config.variant)])
+                       middleware=[ToolCallMiddleware(contract, audit)])
     REGISTER[contract.name](server, engine)
-    variants.alter_tools(server, config)
-    return BuiltServer(server, audit, tokens, config)
+    built = BuiltServer(server, audit, tokens, config)
+    if config.customize is not None:
+        config.customize(built)
+    return built
 
 
 class ToolCallMiddleware:
@@ -80,11 +93,10 @@ class ToolCallMiddleware:
     strict as its contract: an undeclared extra argument is a tool error, not silently dropped.
     """
 
-    def __init__(self, contract: ServerContract, audit: AuditLog, variant: str | None) -> None:
+    def __init__(self, contract: ServerContract, audit: AuditLog) -> None:
         from jsonschema import Draft202012Validator, FormatChecker
 
         self.audit = audit
-        self.variant = variant
         self.validators = {t.name: Draft202012Validator(t.parameters, format_checker=FormatChecker())
                            for t in contract.tools}
 
@@ -101,8 +113,6 @@ class ToolCallMiddleware:
         try:
             problem = self._problem(tool, arguments)
             if problem is not None:
-                if self.variant == "crash-on-bad-arguments":
-                    raise RuntimeError(f"unhandled: {problem}")
                 outcome = "error"
                 return CallToolResult(content=[TextContent(type="text", text=f"invalid arguments: {problem}")],
                                       is_error=True)
@@ -110,8 +120,6 @@ class ToolCallMiddleware:
             outcome = "error" if _is_error(result) else "ok"
             return result
         finally:
-            if self.variant == "audit-outcome-always-ok":
-                outcome = "ok"
             self.audit.record(caller=_caller(ctx), tool=tool, outcome=outcome, started=started,
                               arguments=arguments, request_id=ctx.request_id)
 
@@ -147,24 +155,24 @@ def http_app(built: BuiltServer, *, host: str = "127.0.0.1", port: int = 0) -> A
     from mcp.server.transport_security import TransportSecuritySettings
 
     from contractkit.reference.token_issuer.verifier import TokenVerifier
-    from contractkit.selftest import mcp_variants as variants
 
     config = built.config
     contract = config.contract
     path = contract.http_path or "/mcp"
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *config.allowed_hosts]
     security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
+        enable_dns_rebinding_protection=config.dns_rebinding_protection,
         allowed_hosts=hosts,
         allowed_origins=[f"http://{h}" for h in hosts] + [f"https://{h}" for h in hosts],
     )
     inner = built.server.streamable_http_app(streamable_http_path=path, transport_security=security, host=host)
-    verifier = TokenVerifier(contract.auth_audience or contract.name,
-                             jwks_url=config.issuer_url.rstrip("/") + "/.well-known/jwks.json")
+    make_verifier = config.verifier_factory or (lambda audience, jwks: TokenVerifier(audience, jwks_url=jwks))
+    verifier = make_verifier(contract.auth_audience or contract.name,
+                             config.issuer_url.rstrip("/") + "/.well-known/jwks.json")
     limit = config.rate_limit or (
         (int(contract.rate_limit["requests"]), float(contract.rate_limit["window_seconds"]))
         if contract.rate_limit else None)
-    return ResourceServerGuard(
+    guard = ResourceServerGuard(
         inner,
         server_name=contract.name,
         mcp_path=path,
@@ -174,10 +182,11 @@ def http_app(built: BuiltServer, *, host: str = "127.0.0.1", port: int = 0) -> A
         tool_scopes=contract.tool_scopes,
         rate_limiter=RateLimiter(*limit) if limit else None,
         rate_key=str((contract.rate_limit or {}).get("key", "client_id")),
-        policy=variants.guard_policy(config) or GuardPolicy(),
+        policy=config.guard_policy,
         on_denied=lambda caller, tool, outcome, args: built.audit.record(
             caller=caller, tool=tool, outcome=outcome, started=time.perf_counter(), arguments=args or {}),
     )
+    return config.wrap_http(guard) if config.wrap_http is not None else guard
 
 
 async def run_stdio(built: BuiltServer) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,12 @@ def demo_secret(client_id: str) -> str:
 
 class McpStack:
     def __init__(self, *, issuer_url: str | None = None, servers: tuple[str, ...] = SERVER_NAMES,
-                 variant: str | None = None, rate_limit: tuple[int, float] | None = None,
+                 configure: dict[str, Callable[[Any], Any]] | None = None,
+                 rate_limit: tuple[int, float] | None = None,
                  audit_dir: str | Path | None = None, contract: Contract | None = None) -> None:
         self.issuer_url = issuer_url
         self.server_names = servers
-        self.variant = variant
+        self.configure = dict(configure or {})  # server name -> McpServerConfig -> McpServerConfig
         self.rate_limit = rate_limit
         self.contract = contract or load_contract()
         self._audit_dir_arg = audit_dir
@@ -55,7 +57,7 @@ class McpStack:
         from contractkit.reference.mcp.app import McpServerConfig, build_server, http_app
         from contractkit.servers import BackgroundServer
 
-        if self.variant:  # a broken variant's errors are expected: keep the SDK's tracebacks out of reports
+        if self.configure:  # an altered server's errors are expected: keep the SDK's tracebacks out of reports
             import logging
 
             logging.getLogger("mcp").setLevel(logging.CRITICAL)
@@ -75,7 +77,9 @@ class McpStack:
                 config = McpServerConfig(
                     contract=self.contract.server(name), engine_url=self.engine_url, issuer_url=self.issuer_url,
                     client_id=name, client_secret=demo_secret(name), audit_path=audit_dir / f"{name}.audit.jsonl",
-                    rate_limit=self.rate_limit, variant=self._variant_for(name))
+                    rate_limit=self.rate_limit)
+                if name in self.configure:
+                    config = self.configure[name](config)
                 built = build_server(config)
                 server = BackgroundServer(http_app(built))
                 base = self._serve(server)
@@ -86,11 +90,6 @@ class McpStack:
             self.stop()
             raise
         return self
-
-    def _variant_for(self, name: str) -> str | None:
-        from contractkit.selftest.mcp_variants import variant
-
-        return self.variant if self.variant and variant(self.variant).server == name else None
 
     def _serve(self, server: Any) -> str:
         server.start()
