@@ -22,7 +22,7 @@ NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"
 DATA_KEYS = frozenset({"example", "default", "enum", "const"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     path: str
     method: str
@@ -35,7 +35,7 @@ class Operation:
         return f"{self.method.upper()} {self.path}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A dict found by the structural walk, with its pointer and the key it sits under."""
 

@@ -58,6 +58,23 @@ def validator_class(ctx: LintContext) -> Any:
     return Draft202012Validator
 
 
+def example_bundle(ctx: LintContext) -> Any:
+    """A compiled bundle that answers like ``validator_class(ctx)`` where it can (None: use the reference only).
+
+    See ``contractkit.lint.schema_bundle``; ``--thorough`` turns it off.
+    """
+    import importlib.util
+
+    from contractkit.lint.schema_bundle import JSON_SCHEMA_2020, OAS30, SchemaBundle
+    from contractkit.lint.speedups import thorough
+
+    if thorough() or importlib.util.find_spec("jsonschema_rs") is None:
+        return None
+    if ctx.document.kind == "openapi" and ctx.openapi_version in ("3.0", "2.0"):
+        return SchemaBundle(ctx, OAS30, lambda: validator_class(ctx).FORMAT_CHECKER)
+    return SchemaBundle(ctx, JSON_SCHEMA_2020, lambda: validator_class(ctx).FORMAT_CHECKER)
+
+
 def validator_for(ctx: LintContext, pointer: str, document: Document) -> Any:
     cls = validator_class(ctx)
     schema = {"$ref": f"{document_uri(document)}#{pointer}"}

@@ -26,6 +26,7 @@ from contractkit import __version__
 
 PATCHED_PATHABLE = "0.6."
 MAX_CACHE_FILES = 500
+HASH_CHUNK = 1 << 20
 _patched = False
 
 
@@ -35,11 +36,9 @@ def fast_subnode_lookup() -> None:
         return
     _patched = True
     try:
-        from importlib.metadata import version
-
         from pathable.accessors import SubscriptableAccessor
 
-        if not version("pathable").startswith(PATCHED_PATHABLE):
+        if not installed_version("pathable").startswith(PATCHED_PATHABLE):
             return
         original = SubscriptableAccessor.__dict__["_get_subnode"].__func__
     except Exception:  # a different pathable: leave it alone
@@ -56,6 +55,30 @@ def fast_subnode_lookup() -> None:
     SubscriptableAccessor._get_subnode = classmethod(_get_subnode)  # type: ignore[assignment]
 
 
+def installed_version(package: str) -> str:
+    """An installed distribution's version, read from its ``.dist-info`` folder name.
+
+    ``importlib.metadata`` would answer too, but importing it (and the email and zip modules it
+    pulls in) costs more memory than the whole cache saves on a small spec.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "?"
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    prefix = package.replace("-", "_").lower() + "-"
+    versions = [
+        p.name[len(prefix) : -len(".dist-info")] for p in site.glob("*.dist-info") if p.name.lower().startswith(prefix)
+    ]
+    return versions[0] if len(versions) == 1 else "?"
+
+
+def thorough() -> bool:
+    """``contractkit lint --thorough`` (``CONTRACTKIT_THOROUGH=1``): the reference validators only, no fast paths."""
+    return bool(os.environ.get("CONTRACTKIT_THOROUGH"))
+
+
 def cache_dir() -> Path | None:
     if os.environ.get("CONTRACTKIT_NO_CACHE"):
         return None
@@ -70,19 +93,19 @@ class StructureCache:
     """Cached structural findings (pointer, message pairs) per set of document texts."""
 
     def __init__(self, texts: list[str]) -> None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            validator_version = version("openapi-spec-validator")
-        except PackageNotFoundError:
-            validator_version = "?"
-        digest = hashlib.sha256(f"contractkit {__version__} osv {validator_version}\n".encode())
+        folder = cache_dir()
+        self.path: Path | None = None
+        if folder is None:
+            return  # no key either: hashing megabytes of text for nothing costs time and memory
+        digest = hashlib.sha256(
+            f"contractkit {__version__} osv {installed_version('openapi_spec_validator')}\n".encode()
+        )
         for text in texts:
             digest.update(len(text).to_bytes(8, "big"))
-            digest.update(text.encode("utf-8", "surrogatepass"))
+            for start in range(0, len(text), HASH_CHUNK):  # never a second full copy of the text
+                digest.update(text[start : start + HASH_CHUNK].encode("utf-8", "surrogatepass"))
         self.key = digest.hexdigest()
-        folder = cache_dir()
-        self.path = folder / "lint-structure" / f"{self.key}.json" if folder else None
+        self.path = folder / "lint-structure" / f"{self.key}.json"
 
     def get(self) -> list[tuple[str, str]] | None:
         if self.path is None:

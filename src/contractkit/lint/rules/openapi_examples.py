@@ -7,8 +7,8 @@ from typing import Any
 
 from contractkit.lint.context import NAME_MAPS, LintContext
 from contractkit.lint.registry import LINT_RULES, Hit
-from contractkit.lint.schemas import error_text
-from contractkit.loading import pointer_join
+from contractkit.lint.schemas import error_text, example_bundle
+from contractkit.loading import Document, pointer_join
 
 #: Keys under which a dict is a Schema Object (for `example` written on a schema itself).
 SCHEMA_SLOTS = frozenset(
@@ -35,22 +35,48 @@ MAX_EXAMPLE_FINDINGS = 200
 
 
 class _Checker:
-    def __init__(self, ctx: LintContext) -> None:
+    """First errors of example values, by the reference validator, asked only where needed.
+
+    Every example is first checked against a compiled bundle of the document's schemas
+    (``contractkit.lint.schema_bundle``), which only ever answers "valid" or "not sure"; the
+    reference (jsonschema, with openapi-schema-validator's dialect for OpenAPI 3.0) validates the
+    rest, so every message is the reference's.
+    """
+
+    def __init__(self, ctx: LintContext, *, fast: bool = True) -> None:
         self.ctx = ctx
         self.validators: dict[str, Any] = {}
+        self.bundle = example_bundle(ctx) if fast else None
+        self.verdicts: dict[tuple[int, int], bool] = {}
+        self.roots: dict[str, tuple[str, Document, str, Any]] = {}
+
+    def root(self, schema_pointer: str) -> tuple[str, Document, str, Any]:
+        """(key, document, pointer, schema) of the schema a validator is built for: one per target schema."""
+        root = self.roots.get(schema_pointer)
+        if root is None:
+            # Many examples share one schema through a $ref: build one validator per target schema.
+            schema = self.ctx.document.get(schema_pointer)
+            target = self.ctx.follow(schema) if isinstance(schema, dict) and "$ref" in schema else None
+            if target is not None:
+                root = (f"{target.document.name}#{target.pointer}", target.document, target.pointer, target.value)
+            else:
+                root = (schema_pointer, self.ctx.document, schema_pointer, schema)
+            self.roots[schema_pointer] = root
+        return root
 
     def first_error(self, schema_pointer: str, instance: Any) -> str | None:
-        # Many examples share one schema through a $ref: build one validator per target schema.
-        schema = self.ctx.document.get(schema_pointer)
-        target = self.ctx.follow(schema) if isinstance(schema, dict) and "$ref" in schema else None
-        key = f"{target.document.name}#{target.pointer}" if target else schema_pointer
+        key, document, pointer, schema = self.root(schema_pointer)
+        if self.bundle is not None:
+            name = self.bundle.add(document, pointer, schema)
+            memo = (name, id(instance))
+            valid = self.verdicts.get(memo)
+            if valid is None:
+                valid = self.verdicts[memo] = self.bundle.is_valid(name, instance)
+            if valid:
+                return None
         validator = self.validators.get(key)
         if validator is None:
-            if target is not None:
-                validator = self.ctx.schema_validator(target.pointer, target.document)
-            else:
-                validator = self.ctx.schema_validator(schema_pointer)
-            self.validators[key] = validator
+            validator = self.validators[key] = self.ctx.schema_validator(pointer, document)
         try:
             error = next(iter(validator.iter_errors(instance)), None)
         except RecursionError:
@@ -83,17 +109,26 @@ def examples_valid(ctx: LintContext) -> Iterator[Hit]:
 
     Example: `example: {confidence: 1.4}` for a schema with `maximum: 1`.
     """
-    checker = _Checker(ctx)
+    yield from example_hits(ctx, _Checker(ctx))
+
+
+def example_hits(ctx: LintContext, checker: _Checker) -> Iterator[Hit]:
+    """OAS-060's findings with ``checker`` (the differential test runs it with and without the bundle)."""
+    jobs = list(_example_jobs(ctx))
     count = 0
-    for hit in _example_hits(ctx, checker):
+    for pointer, label, schema_pointer, instance in jobs:
+        error = checker.first_error(schema_pointer, instance)
+        if not error:
+            continue
         count += 1
         if count <= MAX_EXAMPLE_FINDINGS:
-            yield hit
+            yield Hit(pointer, f"{label} does not match its schema: {error}")
     if count > MAX_EXAMPLE_FINDINGS:
         yield Hit("", f"... and {count - MAX_EXAMPLE_FINDINGS} more invalid examples")
 
 
-def _example_hits(ctx: LintContext, checker: _Checker) -> Iterator[Hit]:
+def _example_jobs(ctx: LintContext) -> Iterator[tuple[str, str, str, Any]]:
+    """(finding pointer, how the finding names the example, schema pointer, value) of every example."""
     for node in ctx.nodes:
         value = node.value
         if node.key in NAME_MAPS or node.key.startswith("x-"):
@@ -101,30 +136,22 @@ def _example_hits(ctx: LintContext, checker: _Checker) -> Iterator[Hit]:
         if isinstance(value.get("schema"), dict | bool) and ("example" in value or "examples" in value):
             schema_ptr = pointer_join(node.pointer, "schema")
             if "example" in value:
-                error = checker.first_error(schema_ptr, value["example"])
-                if error:
-                    yield Hit(pointer_join(node.pointer, "example"), f"example does not match its schema: {error}")
+                yield pointer_join(node.pointer, "example"), "example", schema_ptr, value["example"]
             examples = value.get("examples")
             if isinstance(examples, dict):
                 for name, example in examples.items():
                     example = ctx.deref(example)
                     if isinstance(example, dict) and "value" in example:
-                        error = checker.first_error(schema_ptr, example["value"])
-                        if error:
-                            yield Hit(
-                                pointer_join(node.pointer, "examples", name),
-                                f"example {name!r} does not match its schema: {error}",
-                            )
+                        yield (
+                            pointer_join(node.pointer, "examples", name),
+                            f"example {name!r}",
+                            schema_ptr,
+                            example["value"],
+                        )
         elif ("example" in value or isinstance(value.get("examples"), list)) and _is_schema_node(
             node.key, node.parent_key, value
         ):
             if "example" in value:
-                error = checker.first_error(node.pointer, value["example"])
-                if error:
-                    yield Hit(pointer_join(node.pointer, "example"), f"example does not match its schema: {error}")
+                yield pointer_join(node.pointer, "example"), "example", node.pointer, value["example"]
             for i, example in enumerate(value.get("examples") if isinstance(value.get("examples"), list) else []):
-                error = checker.first_error(node.pointer, example)
-                if error:
-                    yield Hit(
-                        pointer_join(node.pointer, "examples", i), f"example {i} does not match its schema: {error}"
-                    )
+                yield pointer_join(node.pointer, "examples", i), f"example {i}", node.pointer, example
