@@ -325,10 +325,13 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED" if restricted else
                        "ADDITIONAL-PROPERTIES-ALLOWED",
                        "additional properties " + ("no longer allowed" if restricted else "now allowed"), h)
-        elif (isinstance(b.additional, list) or isinstance(h.additional, list)) and _admits(b, "object") and _admits(
-                h, "object"):  # a missing schema is `true`
-            self.compare(prefix, _or_true(b.additional, b.ptr, "additionalProperties"),
-                         _or_true(h.additional, h.ptr, "additionalProperties"))
+        elif isinstance(b.additional, list) and isinstance(h.additional, list):
+            self.compare(prefix, b.additional, h.additional)
+        elif (b.additional is True) != (h.additional is True) and _admits(b, "object") and _admits(h, "object"):
+            restricted = b.additional is True  # anything went; now undeclared properties must match a schema
+            self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED" if restricted else "ADDITIONAL-PROPERTIES-ALLOWED",
+                       "additional properties " + ("now limited to a schema" if restricted else
+                                                   "no longer limited to a schema"), h)
 
 
 #: Formats of which one accepts a subset of the other's values (OpenAPI 3.1 §4.2 data types).
