@@ -246,3 +246,24 @@ def test_a_validator_that_never_finishes_is_stopped(monkeypatch: pytest.MonkeyPa
     assert time.monotonic() - started < 10
     assert hits and "did not finish within 0.5 s" in hits[0][1]
     assert Prefetch(lambda: [("/a", "b")]).result() == [("/a", "b")]
+
+
+def test_thorough_asks_the_reference_every_time(
+    capsys, specs_dir: Path, tmp_path: Path, private_lint_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--thorough: no fast path and no cached verdict for the structure, no compiled bundle for examples."""
+    monkeypatch.delenv("CONTRACTKIT_THOROUGH", raising=False)  # the flag sets it; undone after the test
+    bad_example = Edit("confidence: 0.82", "confidence: 1.82")
+    spec = broken_copy(specs_dir / "neuron-api.yaml", tmp_path, NO_403, bad_example)
+    normal = run(capsys, str(spec), "--format", "json")
+    assert "OAS-060" in normal[1] and normal[0] == 1
+    for entry in private_lint_cache.rglob("*.json"):  # a normal run trusts the cached verdict ...
+        entry.write_text('{"hits": [["", "from the cache"]]}', encoding="utf-8")
+    assert "from the cache" in run(capsys, str(spec), "--format", "json")[1]
+
+    def refuse(*args: object) -> bool:
+        raise AssertionError("a fast path ran under --thorough")
+
+    monkeypatch.setattr("contractkit.lint.rules.openapi_structure.proven_valid", refuse)
+    monkeypatch.setattr("contractkit.lint.schema_bundle.SchemaBundle.is_valid", refuse)
+    assert run(capsys, str(spec), "--format", "json", "--thorough") == normal  # ... a thorough one does not

@@ -25,6 +25,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not reuse cached openapi-spec-validator verdicts (~/.cache/contractkit)",
     )
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help="validate with the reference validators only: openapi-spec-validator for the structure "
+        "(no fast path, no cached verdict) and jsonschema for examples (slower; same findings)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

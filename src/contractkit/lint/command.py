@@ -26,6 +26,8 @@ def run_lint(args: argparse.Namespace) -> int:
 
     if getattr(args, "no_cache", False):
         os.environ["CONTRACTKIT_NO_CACHE"] = "1"
+    if getattr(args, "thorough", False):
+        os.environ["CONTRACTKIT_THOROUGH"] = "1"
     paths = list(args.paths) or default_paths()
     files = [path for path, _ in discover(paths)]
     ignores = load_ignore_files(getattr(args, "ignore_file", None), files, Path.cwd())

@@ -51,9 +51,14 @@ def structure_hits(ctx: LintContext, cache: Any = None, *, fast: bool = True) ->
 
     A description the fast path proves valid has no findings; any other goes to the reference,
     openapi-spec-validator, so reported findings are always its own (``fast=False``: always).
+    ``--thorough`` (``speedups.thorough``) asks the reference every time: no fast path, no cached
+    verdict (its verdict is still cached for later runs).
     """
+    from contractkit.lint.speedups import thorough
+
+    fast = fast and not thorough()
     cache = cache or _cache(ctx)
-    hits = cache.get()
+    hits = None if thorough() else cache.get()
     if hits is None and fast and proven_valid(ctx):
         hits = []
         cache.put(hits)
@@ -67,11 +72,12 @@ def structure_hits(ctx: LintContext, cache: Any = None, *, fast: bool = True) ->
 def start_prefetch(ctx: LintContext) -> None:
     """Validate in a forked child while the other rules run (CLI only; see contractkit.lint.parallel)."""
     from contractkit.lint.parallel import Prefetch
+    from contractkit.lint.speedups import thorough
 
     cache = _cache(ctx)
-    if cache.get() is not None:
+    if not thorough() and cache.get() is not None:
         return  # a cache hit costs nothing: no child needed
-    if proven_valid(ctx):
+    if not thorough() and proven_valid(ctx):
         cache.put([])
         return  # proven valid in a fraction of the reference's time: no child needed
     ctx.structure_prefetch = Prefetch(lambda: structure_hits(ctx, cache, fast=False))  # type: ignore[attr-defined]
