@@ -46,9 +46,7 @@ def run_preflight(options: VerifyOptions) -> None:
     try:
         check_rules(kind, options)
         check_filters(kind, options)
-        if options.kind == "neuron":
-            neuron_preflight(options)
-        elif not options.plan:
+        if options.kind == "neuron" or not options.plan:  # neuron's also checks the budget under --plan
             kind.preflight(options)
     except pytest.UsageError as exc:  # a kind's spec loader speaks pytest: make it one line of ours
         raise ConfigError(str(exc)) from None

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from contractkit.conformance.http import probe
 from contractkit.conformance.kinds import TargetKind
 from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, use, ws  # noqa: F401  (register the checks)
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.preflight import neuron_preflight
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import NeuronSpec, Operation
 
@@ -44,12 +44,6 @@ def load_spec(options: VerifyOptions) -> NeuronSpec:
     return _SPECS[key]
 
 
-def _preflight(options: VerifyOptions) -> None:
-    load_spec(options)
-    if options.neuron_url:
-        probe(options.neuron_url, timeout=options.request_timeout)
-
-
 @contextmanager
 def _open(options: VerifyOptions) -> Iterator[NeuronTarget]:
     target = NeuronTarget(load_spec(options), options)
@@ -73,4 +67,4 @@ def _describe(selector: str) -> str:
         selector) or SELECTORS[selector][0]
 
 
-KIND = TargetKind("neuron", NEURON_CHECKS, _preflight, _open, _subjects, _describe)
+KIND = TargetKind("neuron", NEURON_CHECKS, neuron_preflight, _open, _subjects, _describe)

@@ -189,6 +189,8 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
         session.handshake_status = exc.response.status_code
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         session.error = f"{type(exc).__name__}: {exc}"
+    transport_failed = session.error is not None and not session.frames and session.handshake_status is None
+    neuron.client.count_transport(session.error if transport_failed else None)
     return session
 
 
