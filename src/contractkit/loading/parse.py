@@ -77,6 +77,7 @@ def _parse_yaml(text: str, name: str, max_depth: int = MAX_DEPTH) -> Any:
     import yaml_rs
 
     limits = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=64)
+    _refuse_parser_crashing_depth(text, name, max_depth)
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=limits)
     except yaml_rs.YAMLDecodeError as exc:
@@ -94,6 +95,23 @@ def _parse_yaml(text: str, name: str, max_depth: int = MAX_DEPTH) -> Any:
             location=f"{name}:{line}",
         )
     return data
+
+
+# The YAML parser recurses per level and overflows its native stack past about ten thousand levels
+# (a crash, not an error): nesting that deep is refused from the text, before it is parsed.
+PARSER_SAFE_DEPTH = 5000
+
+
+def _refuse_parser_crashing_depth(text: str, name: str, max_depth: int) -> None:
+    """Refuse block nesting deeper than the parser survives: compact sequences or complex keys on one
+    line (``- - - - x``) and indentation, each of which opens a level per indicator or column."""
+    limit = min(max_depth, PARSER_SAFE_DEPTH)
+    compact = r"^[ \t]*(?:[-?][ \t]+){" + str(limit + 1) + "}"
+    indented = r"^[ ]{" + str(PARSER_SAFE_DEPTH + 1) + "}"
+    deep = re.search(compact, text, re.MULTILINE) or re.search(indented, text, re.MULTILINE)
+    if deep:
+        line = text.count("\n", 0, deep.start()) + 1
+        raise SpecParseError(f"nesting deeper than {limit} levels", location=f"{name}:{line}")
 
 
 def _yaml_error(message: str, text: str, name: str) -> SpecParseError:
