@@ -112,6 +112,7 @@ class BodyDiffer:
                                          join(hmp, "encoding") if "encoding" in hm else hmp))
             if prefix == "OAS-RES":
                 self.ext.sse_events(bm.get("x-sse-events"), hm.get("x-sse-events"), bmp, hmp, out)
+                self.ext.stream_grammar(bm.get("x-stream"), hm.get("x-stream"), hmp, out)
 
     def _responses(self, b_op: dict, h_op: dict, b_ptr: str, h_ptr: str, out: list[Any],
                    callback: bool = False) -> None:

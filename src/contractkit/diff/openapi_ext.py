@@ -4,7 +4,8 @@ Security is compared by what a client must hold, not by text: a requirement list
 alternatives, each a set of schemes with scopes. A client that satisfied some alternative of
 BASE and satisfies none of HEAD is locked out (breaking); a client that satisfies an alternative
 of HEAD and none of BASE is newly let in (relaxed). ``x-rate-limit``, ``x-ai-operation``,
-``x-sse-events`` and ``x-websockets`` are compared where they change what a client sees.
+``x-sse-events``, ``x-stream``, ``x-probe`` and ``x-websockets`` are compared where they change what a
+client sees, read through the kit's spec model (``contractkit.spec.neuron``) as the live suite reads them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from contractkit.diff.schema_diff import SchemaDiffer, show
 from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import Recorder, Tree, join
+from contractkit.spec.neuron import StreamGrammar, Subject, Usage
 
 Alternative = dict[str, frozenset[str]]
 SCHEME_FIELDS = ("type", "in", "name", "scheme", "openIdConnectUrl", "x-audience",
@@ -153,6 +155,38 @@ class ExtensionDiffer:
             out.append(self.rec.emit("OAS-AI-FALLBACK-CHANGED", f"fallback {show(bf.get('mode'))} -> "
                                      f"{show(hf.get('mode'))}", join(ptr, "fallback") if hf else ptr,
                                      before=bf.get("mode"), after=hf.get("mode")))
+        b_subject, h_subject = Subject.read(b), Subject.read(h)
+        if b_subject != h_subject and b_subject is not None:
+            out.append(self.rec.emit("OAS-AI-SUBJECT-CHANGED", f"the entity is named by {_subject_text(b_subject)} "
+                                     f"-> {_subject_text(h_subject)}", join(ptr, "subject") if h_subject else ptr,
+                                     before=b.get("subject"), after=h.get("subject")))
+        moved = [name for name, before, after in (
+            ("usage", Usage.read(b.get("usage")), Usage.read(h.get("usage"))),
+            ("fallback.marker", bf.get("marker"), hf.get("marker")),
+            ("answer_text", b.get("answer_text"), h.get("answer_text"))) if before is not None and before != after]
+        if moved:
+            out.append(self.rec.emit("OAS-AI-REPORTING-MOVED", f"{', '.join(moved)} moved", ptr,
+                                     before={k: b.get(k) for k in ("usage", "answer_text")},
+                                     after={k: h.get(k) for k in ("usage", "answer_text")}))
+
+    def stream_grammar(self, b: Any, h: Any, h_ptr: str, out: list[Any]) -> None:
+        """``x-stream``: which frames open, carry, end or fail a turn, and where they carry text and usage."""
+        before, after = StreamGrammar.read(b), StreamGrammar.read(h)
+        if before is None or before == after:
+            return
+        if after is None:
+            what = "x-stream removed"
+        else:
+            what = ", ".join(f for f in StreamGrammar.__dataclass_fields__ if getattr(before, f) != getattr(after, f))
+        out.append(self.rec.emit("OAS-STREAM-GRAMMAR-CHANGED", f"stream grammar changed: {what}",
+                                 join(h_ptr, "x-stream") if after else h_ptr, before=b, after=h))
+
+    def probe(self, b: Any, h: Any, h_ptr: str, out: list[Any]) -> None:
+        """``x-probe``: what a liveness or readiness probe says, and how readiness shows degradation."""
+        b, h = _dict(b), _dict(h)
+        if b and b != h:
+            out.append(self.rec.emit("OAS-PROBE-CHANGED", f"probe {show(b.get('role'))} -> {show(h.get('role'))}",
+                                     join(h_ptr, "x-probe") if h else h_ptr, before=b, after=h))
 
     def sse_events(self, b: Any, h: Any, bptr: str, hptr: str, out: list[Any]) -> None:
         b, h = _dict(b), _dict(h)
@@ -188,6 +222,7 @@ class ExtensionDiffer:
             self.security(b_sec, h_sec, h_sec_ptr, out)
             self.rate_limit(b.get("x-rate-limit"), h.get("x-rate-limit"), ptr, out)
             self.ai_operation(b.get("x-ai-operation"), h.get("x-ai-operation"), ptr, out)
+            self.stream_grammar(b.get("x-stream"), h.get("x-stream"), ptr, out)
             for key, prefix in (("client_messages", "OAS-REQ"), ("server_messages", "OAS-RES")):
                 if key in b and key in h:
                     self._frames(prefix, (b[key], join(ptr, key)), (h[key], join(ptr, key)), out)
@@ -223,6 +258,12 @@ class ExtensionDiffer:
                 return None
             frames[str(next(iter(tag_view.enum.values())))] = alt
         return frames
+
+
+def _subject_text(subject: Subject | None) -> str:
+    if subject is None:
+        return "nothing"
+    return f"{subject.location} `{subject.name}` (not found: {subject.not_found_status})"
 
 
 def _alt_text(alt: Alternative) -> str:

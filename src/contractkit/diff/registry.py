@@ -167,6 +167,21 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
     ("OAS-AI-FALLBACK-CHANGED", "AI fallback changed", B, "x-ai-operation `fallback`",
      "What clients get when the LLM provider fails changed (a degraded answer or a 503 with Retry-After).",
      "`mode: degraded_answer` -> `mode: unavailable`"),
+    ("OAS-AI-SUBJECT-CHANGED", "AI operation's subject moved", B, "x-ai-operation `subject`",
+     "The input that names the entity an answer is about moved (another parameter, location or field), or an "
+     "unknown entity now gets another status: callers send it where it is no longer read.",
+     "`subject: {in: body, name: /customer_id}` -> `subject: {in: path, name: customer_id}`"),
+    ("OAS-AI-REPORTING-MOVED", "AI answer reports usage, degradation or text elsewhere", B,
+     "x-ai-operation `usage`, `fallback.marker`, `answer_text`",
+     "Clients that bill from usage, detect degraded answers or show the text read them where BASE said.",
+     "`usage: {token_count: /token_count}` -> `usage: {token_count: /usage/tokens}`"),
+    ("OAS-STREAM-GRAMMAR-CHANGED", "stream grammar changed", B, "x-stream",
+     "Which frames open, carry, end or fail a turn, or where they carry text, index or usage, changed: stream "
+     "clients written against BASE misread the frames.", "`ends: [done]` -> `ends: [complete]`"),
+    ("OAS-PROBE-CHANGED", "health or readiness probe changed", P, "x-probe",
+     "What a probe reports, or how readiness shows a degraded provider, changed: orchestrators and alerts "
+     "configured from BASE may read it wrongly.",
+     "`degraded: {pointer: /status}` -> `degraded: {pointer: /llm/state}`"),
     ("OAS-SSE-EVENT-REMOVED", "SSE event removed", B, "x-sse-events",
      "A server-sent event type clients wait for is no longer sent.", "`done` removed from `x-sse-events`"),
     ("OAS-SSE-EVENT-ADDED", "SSE event added", P, "x-sse-events",

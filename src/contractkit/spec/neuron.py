@@ -63,6 +63,14 @@ class Subject:
     not_found_status: int = 404
     example: Any = None
 
+    @classmethod
+    def read(cls, ai: Any) -> Subject | None:
+        """The subject an ``x-ai-operation`` declares, or None."""
+        raw = ai.get("subject") if isinstance(ai, dict) else None
+        if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
+            return None
+        return cls(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -168,10 +176,7 @@ class Operation:
 
     @property
     def subject(self) -> Subject | None:
-        raw = (self.ai or {}).get("subject")
-        if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
-            return None
-        return Subject(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
+        return Subject.read(self.ai)
 
     @property
     def takes_customer(self) -> bool:
