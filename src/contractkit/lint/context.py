@@ -22,6 +22,15 @@ NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"
 DATA_KEYS = frozenset({"example", "default", "enum", "const"})
 
 
+def child_pointer(base: str, token: str | int) -> str:
+    """``pointer_join(base, token)`` for one token, without its generic machinery (hot in large walks)."""
+    if type(token) is str:
+        if "~" in token or "/" in token:
+            token = token.replace("~", "~0").replace("/", "~1")
+        return base + "/" + token
+    return base + "/" + str(token)
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     path: str
@@ -51,7 +60,11 @@ class LintContext:
     def __init__(self, document: Document, resolver: RefResolver | None = None) -> None:
         self.document = document
         self.data: Any = document.data
-        self.resolver = resolver or RefResolver(document)
+        if resolver is None:
+            from contractkit.lint.resolver import MemoResolver
+
+            resolver = MemoResolver(document)
+        self.resolver = resolver
 
     # -- refs ---------------------------------------------------------------------------------
     def follow(self, node: Any, base: Document | None = None) -> Target | None:
@@ -143,11 +156,11 @@ class LintContext:
                         or (child_key == "examples" and isinstance(value, list))  # a schema's example data
                     ):
                         continue
-                    stack.append((value, pointer_join(pointer, child_key), child_key, key))
+                    stack.append((value, child_pointer(pointer, child_key), child_key, key))
             elif isinstance(node, list):
                 for i, value in enumerate(node):
                     if isinstance(value, dict | list):
-                        stack.append((value, pointer_join(pointer, i), key, parent_key))
+                        stack.append((value, child_pointer(pointer, i), key, parent_key))
         found.reverse()
         return found
 

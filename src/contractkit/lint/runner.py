@@ -11,7 +11,7 @@ from contractkit.errors import ContractkitError, InputError, NotASpecError, Spec
 from contractkit.lint.context import LintContext
 from contractkit.lint.ignore import IgnoreList, inline_ignored
 from contractkit.lint.registry import LINT_RULES, Finding, Hit
-from contractkit.loading import Document, RefResolver, load_document
+from contractkit.loading import Document, load_document
 from contractkit.registry import RuleInfo
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -72,7 +72,7 @@ def lint_document(
 
     ``parallel`` runs openapi-spec-validator in a forked child meanwhile (the CLI sets it).
     """
-    ctx = LintContext(document, RefResolver(document))
+    ctx = LintContext(document)
     if parallel and document.kind == "openapi" and any(r.id == "OAS-001" for r in rules):
         from contractkit.lint.parallel import can_fork
         from contractkit.lint.rules.openapi_structure import start_prefetch

@@ -22,7 +22,7 @@ import string
 from typing import Any
 
 from contractkit.errors import RefError
-from contractkit.lint.context import LintContext
+from contractkit.lint.context import LintContext, child_pointer
 from contractkit.loading import Document, pointer_join
 
 #: The versions the fast path reproduces; anything else goes to the reference.
@@ -87,7 +87,7 @@ class _Walk:
         return node, doc, pointer
 
     def child(self, node: dict[str, Any], key: str | int, doc: Document, pointer: str) -> tuple[Any, Document, str]:
-        return self.deref(node[key], doc, pointer_join(pointer, key))  # type: ignore[index]
+        return self.deref(node[key], doc, child_pointer(pointer, key))  # type: ignore[index]
 
     # -- the walk -----------------------------------------------------------------------------
     def run(self) -> None:
