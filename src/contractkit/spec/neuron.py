@@ -141,6 +141,7 @@ class Operation:
     responses: dict[str, ResponseSpec] = field(hash=False)
     parameters: tuple[Parameter, ...] = ()
     probe: dict[str, Any] | None = field(default=None, hash=False)
+    request_media: str | None = None
 
     @property
     def label(self) -> str:
@@ -347,12 +348,16 @@ class NeuronSpec:
                    item: dict[str, Any] | None = None) -> Operation:
         security = raw.get("security", global_security)
         scopes: tuple[str, ...] | None = None
-        if security:
-            scopes = tuple(sorted({s for req in security for ss in req.values() for s in ss}))
+        if isinstance(security, list) and security and not any(req == {} for req in security):
+            # an empty requirement ({}) makes the operation callable without credentials
+            scopes = tuple(sorted({s for req in security if isinstance(req, dict) for ss in req.values()
+                                   for s in ss or ()}))
         body = self.deref(raw.get("requestBody") or {})
-        media = ((body or {}).get("content") or {}).get("application/json") or {}
+        content = (body or {}).get("content") or {}
+        media_type = _json_media_type(content)
+        media = content.get(media_type) or {} if media_type else {}
         schema = media.get("schema")
-        example = media.get("example", (self.deref(schema) or {}).get("example") if schema else None)
+        example = _example(self, media, schema)
         limit = raw.get("x-rate-limit") or {}
         rate = (int(limit["requests"]), float(limit["window_seconds"])) if limit.get("requests") else None
         responses = {}
@@ -363,7 +368,7 @@ class NeuronSpec:
         return Operation(method, path, raw.get("operationId") or "", scopes, raw.get("x-ai-operation"), rate,
                          self.deref(schema) if schema else None, example, responses,
                          self._parameters((item or {}).get("parameters"), raw.get("parameters")),
-                         raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None)
+                         raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None, media_type)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.operation_id == operation_id), None)
@@ -424,6 +429,34 @@ class NeuronSpec:
         if not counts:
             return None
         return {"$ref": max(counts, key=lambda k: counts[k])}
+
+
+def _json_media_type(content: dict[str, Any]) -> str | None:
+    """The request media type the kit sends JSON as: ``application/json``, else a ``+json`` or other
+    JSON type the operation declares."""
+    if "application/json" in content:
+        return "application/json"
+    return next((m for m in content if m.split(";")[0].strip().endswith(("+json", "/json"))), None)
+
+
+def _example(spec: NeuronSpec, media: dict[str, Any], schema: Any) -> Any:
+    """The request example: the media type's ``example``, else its first named example, else the
+    schema's ``example`` / first ``examples`` entry."""
+    if "example" in media:
+        return media["example"]
+    named = media.get("examples")
+    if isinstance(named, dict):
+        for example in named.values():
+            example = spec.deref(example)
+            if isinstance(example, dict) and "value" in example:
+                return example["value"]
+    resolved = spec.deref(schema) if schema else None
+    if isinstance(resolved, dict):
+        if "example" in resolved:
+            return resolved["example"]
+        if isinstance(resolved.get("examples"), list) and resolved["examples"]:
+            return resolved["examples"][0]
+    return None
 
 
 def _rebase_refs(node: Any) -> Any:

@@ -153,7 +153,10 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
             parts[param.location][param.name] = value
     body = op.example_body
     if body is None and op.request_schema is not None:
-        raise NotVerified(f"{op.label} has no request example to build a valid request from")
+        body = synthesize(spec, op.request_schema)
+        if body is _NONE or spec.errors(op.request_schema, body):
+            raise NotVerified(f"{op.label} has no request example, and none could be built from its schema: "
+                              "give the request body an example")
     body = dict(body) if isinstance(body, dict) else body
     subject = op.subject
     if subject is not None and subject_value is not None:
@@ -162,6 +165,42 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
         else:
             parts[subject.location][subject.name] = subject_value
     return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body)
+
+
+_NONE: Any = object()
+
+
+def synthesize(spec: NeuronSpec, schema: Any, depth: int = 0) -> Any:
+    """The simplest value a request schema allows: required properties only, each its own simplest
+    value (``_NONE`` when that cannot be worked out: a combinator, a recursion). Checked by the caller."""
+    schema = spec.deref(schema)
+    if not isinstance(schema, dict) or depth > 12:
+        return _NONE
+    if "allOf" in schema and isinstance(schema["allOf"], list):
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in schema["allOf"]:
+            part = spec.deref(part) or {}
+            merged["properties"].update(part.get("properties") or {})
+            merged["required"] += list(part.get("required") or [])
+        return synthesize(spec, merged, depth + 1)
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return synthesize(spec, schema[key][0], depth + 1)
+    kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
+    if kind == "object" or (kind is None and "properties" in schema):
+        out = {}
+        for name in schema.get("required") or []:
+            value = synthesize(spec, (schema.get("properties") or {}).get(name, {"type": "string"}), depth + 1)
+            if value is _NONE:
+                return _NONE
+            out[name] = value
+        return out
+    if kind == "array":
+        count = int(schema.get("minItems", 0))
+        item = synthesize(spec, schema.get("items") or {"type": "string"}, depth + 1) if count else None
+        return _NONE if item is _NONE else [item] * count
+    return sample_value(schema)
 
 
 def subject_of(op: Operation, parts: RequestParts) -> Any:

@@ -103,7 +103,9 @@ class NeuronTarget:
             parts = parts.with_body(body)
         if token is None and auth and operation.authenticated:
             token = self.token_for(operation)
-        send_headers = {**self.extra_headers, **parts.headers, **(headers or {})}
+        media = {"content-type": operation.request_media} if operation.request_media and content is None \
+            and parts.body is not None else {}
+        send_headers = {**self.extra_headers, **media, **parts.headers, **(headers or {})}
         exchange = self.client.request(
             operation.method, parts.target(operation.path), json_body=parts.body if content is None else None,
             content=content, headers=send_headers, token=token, operation=operation.label,
