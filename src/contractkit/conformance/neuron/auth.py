@@ -20,7 +20,7 @@ import jwt
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import Examined, NotVerified
+from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
@@ -220,9 +220,11 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     scheme, params = challenge(exchange.headers.get("www-authenticate", ""))
     if scheme != "bearer" or params.get("error") != "insufficient_scope":
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
-    if "scope" not in params:
-        raise fail("the insufficient_scope challenge does not name the scope needed (scope=...)", exchange)
-    return _refused(neuron, op, 1)
+    examined = _refused(neuron, op, 1)
+    if "scope" not in params:  # RFC 6750 section 3: the scope attribute MAY be sent; clients benefit from it
+        raise RuleWarning("the insufficient_scope challenge does not name the scope needed (scope=...)",
+                          evidence=exchange.evidence(), operation=op.label)
+    return examined
 
 
 def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
