@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from contractkit.lint.context import NAME_MAPS, LintContext
+from contractkit.lint.context import NAME_MAPS, LintContext, child_pointer
 from contractkit.lint.registry import LINT_RULES, Hit
 from contractkit.lint.schemas import error_text, example_bundle
 from contractkit.loading import Document, pointer_join
@@ -30,6 +30,7 @@ SCHEMA_SLOTS = frozenset(
         "unevaluatedItems",
     }
 )
+_UNKNOWN: Any = object()
 #: Per document, at most this many example findings (a generated spec can have thousands).
 MAX_EXAMPLE_FINDINGS = 200
 
@@ -50,12 +51,13 @@ class _Checker:
         self.verdicts: dict[tuple[int, int], bool] = {}
         self.roots: dict[str, tuple[str, Document, str, Any]] = {}
 
-    def root(self, schema_pointer: str) -> tuple[str, Document, str, Any]:
+    def root(self, schema_pointer: str, schema: Any = _UNKNOWN) -> tuple[str, Document, str, Any]:
         """(key, document, pointer, schema) of the schema a validator is built for: one per target schema."""
         root = self.roots.get(schema_pointer)
         if root is None:
             # Many examples share one schema through a $ref: build one validator per target schema.
-            schema = self.ctx.document.get(schema_pointer)
+            if schema is _UNKNOWN:
+                schema = self.ctx.document.get(schema_pointer)
             target = self.ctx.follow(schema) if isinstance(schema, dict) and "$ref" in schema else None
             if target is not None:
                 root = (f"{target.document.name}#{target.pointer}", target.document, target.pointer, target.value)
@@ -64,8 +66,9 @@ class _Checker:
             self.roots[schema_pointer] = root
         return root
 
-    def first_error(self, schema_pointer: str, instance: Any) -> str | None:
-        key, document, pointer, schema = self.root(schema_pointer)
+    def first_error(self, schema_pointer: str, instance: Any, schema: Any = _UNKNOWN) -> str | None:
+        """The reference's first error for ``instance`` (``schema``: the node at ``schema_pointer``, if known)."""
+        key, document, pointer, schema = self.root(schema_pointer, schema)
         if self.bundle is not None:
             name = self.bundle.add(document, pointer, schema)
             memo = (name, id(instance))
@@ -116,42 +119,45 @@ def example_hits(ctx: LintContext, checker: _Checker) -> Iterator[Hit]:
     """OAS-060's findings with ``checker`` (the differential test runs it with and without the bundle)."""
     jobs = list(_example_jobs(ctx))
     count = 0
-    for pointer, label, schema_pointer, instance in jobs:
-        error = checker.first_error(schema_pointer, instance)
+    for node_pointer, where, schema_pointer, schema, instance in jobs:
+        error = checker.first_error(schema_pointer, instance, schema)
         if not error:
             continue
         count += 1
         if count <= MAX_EXAMPLE_FINDINGS:
-            yield Hit(pointer, f"{label} does not match its schema: {error}")
+            yield Hit(pointer_join(node_pointer, *where), f"{_label(where)} does not match its schema: {error}")
     if count > MAX_EXAMPLE_FINDINGS:
         yield Hit("", f"... and {count - MAX_EXAMPLE_FINDINGS} more invalid examples")
 
 
-def _example_jobs(ctx: LintContext) -> Iterator[tuple[str, str, str, Any]]:
-    """(finding pointer, how the finding names the example, schema pointer, value) of every example."""
+def _label(where: tuple[str | int, ...]) -> str:
+    """How a finding names the example: ``example``, ``example 'name'`` or ``example 2``."""
+    if len(where) == 1:
+        return "example"
+    return f"example {where[1]}" if isinstance(where[1], int) else f"example {where[1]!r}"
+
+
+def _example_jobs(ctx: LintContext) -> Iterator[tuple[str, tuple[str | int, ...], str, Any, Any]]:
+    """(node pointer, where the example sits under it, schema pointer, schema, value) of every example."""
     for node in ctx.nodes:
         value = node.value
         if node.key in NAME_MAPS or node.key.startswith("x-"):
             continue
-        if isinstance(value.get("schema"), dict | bool) and ("example" in value or "examples" in value):
-            schema_ptr = pointer_join(node.pointer, "schema")
+        schema = value.get("schema")
+        if isinstance(schema, dict | bool) and ("example" in value or "examples" in value):
+            schema_ptr = child_pointer(node.pointer, "schema")
             if "example" in value:
-                yield pointer_join(node.pointer, "example"), "example", schema_ptr, value["example"]
+                yield node.pointer, ("example",), schema_ptr, schema, value["example"]
             examples = value.get("examples")
             if isinstance(examples, dict):
                 for name, example in examples.items():
                     example = ctx.deref(example)
                     if isinstance(example, dict) and "value" in example:
-                        yield (
-                            pointer_join(node.pointer, "examples", name),
-                            f"example {name!r}",
-                            schema_ptr,
-                            example["value"],
-                        )
+                        yield node.pointer, ("examples", name), schema_ptr, schema, example["value"]
         elif ("example" in value or isinstance(value.get("examples"), list)) and _is_schema_node(
             node.key, node.parent_key, value
         ):
             if "example" in value:
-                yield pointer_join(node.pointer, "example"), "example", node.pointer, value["example"]
+                yield node.pointer, ("example",), node.pointer, value, value["example"]
             for i, example in enumerate(value.get("examples") if isinstance(value.get("examples"), list) else []):
-                yield pointer_join(node.pointer, "examples", i), f"example {i}", node.pointer, example
+                yield node.pointer, ("examples", i), node.pointer, value, example
