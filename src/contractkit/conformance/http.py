@@ -386,11 +386,28 @@ def read_capped(response: httpx.Response, cap: int, started: float, budget_s: fl
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+    return retry_after_seconds(headers.get("retry-after"))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` value in seconds: delay-seconds or an HTTP-date (RFC 9110 section 10.2.3);
+    None when absent or neither."""
+    if value is None:
         return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    import datetime
+
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def probe(base_url: str, path: str = "", timeout: float = 10.0, headers: Mapping[str, str] | None = None) -> None:

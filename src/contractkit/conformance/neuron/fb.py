@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from contractkit.conformance.http import Exchange
+from contractkit.conformance.http import Exchange, retry_after_seconds
 from contractkit.conformance.neuron.common import fail, require_answer
 from contractkit.conformance.neuron.faults import FaultDriver, FaultWindow, fault_driver
 from contractkit.conformance.neuron.target import NeuronTarget
@@ -173,10 +173,10 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
     if op.fallback_mode == "unavailable":
         if status != 503:
             raise fail(f"under {mode}: expected the declared fallback 503 (mode unavailable), got {status}", exchange)
-        if not (exchange.headers.get("retry-after") or "").strip().isdigit():
-            raise fail(f"under {mode}: 503 without an integer Retry-After", exchange)
+        if retry_after_seconds(exchange.headers.get("retry-after")) is None:
+            raise fail(f"under {mode}: 503 without a Retry-After (seconds or an HTTP-date)", exchange)
         return
-    if status == 503 and exchange.headers.get("retry-after", "").strip().isdigit():
+    if status == 503 and retry_after_seconds(exchange.headers.get("retry-after")) is not None:
         return  # 503 + Retry-After is always an acceptable fallback
     if not (200 <= status < 300 and op.declares(status)):
         raise fail(f"under {mode}: expected a degraded answer (a declared 2xx, marked degraded) or 503 + "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from contractkit.conformance.http import Exchange
+from contractkit.conformance.http import Exchange, retry_after_seconds
 from contractkit.conformance.neuron.common import fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
@@ -74,9 +74,10 @@ def rate_limited(neuron: NeuronTarget) -> Examined:
                    exchanges[-1])
     first = limited[0]
     retry_after = (first.headers.get("retry-after") or "").strip()
-    if not retry_after.isdigit():
-        raise fail(f"429 without an integer Retry-After (got {retry_after or 'none'!r})", first)
-    time.sleep(min(int(retry_after), window * 2, 30) + 0.2)
+    wait = retry_after_seconds(retry_after)
+    if wait is None:
+        raise fail(f"429 without a Retry-After in seconds or as an HTTP-date (got {retry_after or 'none'!r})", first)
+    time.sleep(min(wait, window * 2, 30) + 0.2)
     after = neuron.call(op, parts=parts, token=token, paced=False)
     require_answer(after, "after the Retry-After wait")
     if after.status == 429:
