@@ -84,3 +84,22 @@ def test_a_stream_grammar_needs_its_four_roles() -> None:
     assert StreamGrammar.read({"opens": ["o"], "deltas": ["t"], "ends": ["c"]}) is None
     grammar = StreamGrammar.read({"opens": ["o"], "deltas": ["t"], "ends": ["c"], "errors": ["f"], "text": "/t"})
     assert grammar is not None and grammar.terminal == ("c", "f") and grammar.text == "/t"
+
+
+def _stream_op(x_stream: dict[str, Any]):
+    media = {"schema": {"type": "object"}, "x-sse-events": {"start": {}, "delta": {}, "done": {}, "error": {}},
+             "x-stream": x_stream}
+    return op_of(spec({"/s": {"post": {"responses": {"200": {"description": "ok",
+                                                               "content": {"text/event-stream": media}}}}}}))
+
+
+def test_sse_frames_are_typed_by_the_event_field_or_by_the_declared_data_field() -> None:
+    from contractkit.conformance.http import Exchange
+    from contractkit.conformance.neuron.sse import stream_frames
+
+    body = b'data: {"type": "start"}\n\ndata: {"type": "delta", "t": "hi"}\n\nevent: x\ndata: {"type": "done"}\n\n'
+    exchange = Exchange("POST", "http://t/s", {}, None, status=200, body=body)
+    roles = {"opens": ["start"], "deltas": ["delta"], "ends": ["done"], "errors": ["error"]}
+    assert [k for k, _ in stream_frames(exchange, _stream_op(roles))] == ["message", "message", "x"]
+    typed = stream_frames(exchange, _stream_op({**roles, "type_field": "/type"}))
+    assert [k for k, _ in typed] == ["start", "delta", "done"]

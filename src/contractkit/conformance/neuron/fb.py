@@ -49,7 +49,7 @@ def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
         grammar = op.grammar
         if grammar is None:
             return None
-        frames = stream_frames(exchange)
+        frames = stream_frames(exchange, op)
         last = frames[-1] if frames else None
         if last is None:
             return True

@@ -16,11 +16,17 @@ from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, 
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import Operation, StreamGrammar
+from contractkit.spec.neuron import Operation, StreamGrammar, pointer_get
 
 
-def stream_frames(exchange: Exchange) -> list[Frame]:
-    return [(kind, data) for kind, data, _ in parse_sse(exchange)]
+def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
+    """(type, JSON data) of each event: the type is the SSE ``event`` field, or, where the spec's
+    ``x-stream.type_field`` says so, a field of the data (streams that send only ``data:`` lines)."""
+    grammar = op.grammar
+    field = grammar.type_field if grammar is not None else None
+    if field is None:
+        return [(kind, data) for kind, data, _ in parse_sse(exchange)]
+    return [(str(pointer_get(data, field, kind)), data) for kind, data, _ in parse_sse(exchange)]
 
 
 def grammar_of(op: Operation) -> StreamGrammar:
@@ -68,7 +74,7 @@ def sse_event_schemas(neuron: NeuronTarget, op: Operation) -> Examined:
     for exchange in turns:
         if "text/event-stream" not in exchange.content_type:
             raise fail(f"a 200 stream answered with content-type {exchange.content_type!r}", exchange)
-        frames = stream_frames(exchange)
+        frames = stream_frames(exchange, op)
         if not frames:
             raise fail("a 200 stream carried no event at all", exchange)
         problems = frame_schema_problems(neuron.spec, frames, per_type=events)
@@ -91,7 +97,7 @@ def sse_order(neuron: NeuronTarget, op: Operation) -> Examined:
     grammar = grammar_of(op)
     turns = stream_turns(neuron, op)
     for exchange in turns:
-        problems = grammar_problems(stream_frames(exchange), grammar)
+        problems = grammar_problems(stream_frames(exchange, op), grammar)
         if problems:
             raise fail(problems[0], exchange, *problems[1:3])
     return Examined(len(turns), "streams", "grammar of x-stream")
@@ -116,7 +122,7 @@ def _interrupted_frames(neuron: NeuronTarget, op: Operation, headers: dict[str, 
     require_answer(exchange, "stream under a mid-stream failure")
     if exchange.status != 200:
         raise fail(f"the stream was answered {exchange.status}, so no mid-stream failure could happen", exchange)
-    return stream_frames(exchange), exchange
+    return stream_frames(exchange, op), exchange
 
 
 def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:

@@ -33,7 +33,7 @@ def _usages(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Any, An
         if grammar is None or grammar.usage is None:
             raise NotVerified(f"{op.label} does not declare where its stream reports usage (x-stream.usage)")
         for exchange in stream_turns(neuron, op):
-            frames = stream_frames(exchange)
+            frames = stream_frames(exchange, op)
             opening = next((d for k, d in frames if k in grammar.opens), None)
             for kind, data in frames:
                 if kind in grammar.ends:
@@ -152,7 +152,7 @@ def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
     else:
         parts = neuron.request(turn)
         exchange = neuron.call(turn, parts=parts)
-        frames, evidence = stream_frames(exchange), exchange
+        frames, evidence = stream_frames(exchange, turn), exchange
         parts = twin_request(neuron, twin, parts)
     reference = deterministic_reference(neuron, twin, parts)
     ending = next((d for k, d in frames if k in grammar.ends), None)
