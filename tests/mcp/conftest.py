@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcp_helpers import EVERYTHING_DEFAULT, EVERYTHING_ENV, mint
+from mcp_helpers import EVERYTHING_DEFAULT, EVERYTHING_ENV, PYTHON_PEERS, mint, peer_missing
 
 from contractkit.reference.mcp.stack import McpStack
 
@@ -31,15 +31,24 @@ def demo_token(mcp_stack: McpStack) -> str:
 
 @pytest.fixture(scope="session")
 def everything_js() -> Path:
-    """server-everything's entry point; the tests using it skip (with the reason) when it is absent."""
+    """server-everything's entry point: a failure under CI=true when it is absent, else a skip."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: the server-everything peer tests need Node 20")
+        peer_missing("node", "the server-everything peer tests need Node 20")
     path = Path(os.environ.get(EVERYTHING_ENV) or EVERYTHING_DEFAULT)
     if not path.is_file():
-        pytest.skip(f"@modelcontextprotocol/server-everything is not installed at {path} (install it with "
-                    "`npm install --prefix .ci/node @modelcontextprotocol/server-everything@2026.8.31` "
-                    f"or set ${EVERYTHING_ENV})")
+        peer_missing(f"@modelcontextprotocol/server-everything at {path}", "`npm install --prefix .ci/node "
+                     f"@modelcontextprotocol/server-everything@2026.8.31`, or set ${EVERYTHING_ENV}")
     return path
+
+
+@pytest.fixture(scope="session")
+def python_peers() -> Path:
+    """The folder with mcp-server-time, mcp-server-git and mcp-server-fetch (a venv of their own)."""
+    for name in ("mcp-server-time", "mcp-server-git", "mcp-server-fetch"):
+        if not (PYTHON_PEERS / name).is_file():
+            peer_missing(f"{name} at {PYTHON_PEERS}", "`python -m venv .ci/py && .ci/py/bin/pip install "
+                         "mcp-server-time==2026.10.19 mcp-server-git==2026.10.19 mcp-server-fetch==2026.10.24`")
+    return PYTHON_PEERS
 
 
 @pytest.fixture

@@ -14,6 +14,19 @@ REPO = Path(__file__).resolve().parents[2]
 EVERYTHING_ENV = "CONTRACTKIT_SERVER_EVERYTHING"
 EVERYTHING_DEFAULT = REPO / ".ci/node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 EVERYTHING_SPEC = REPO / "examples/server-everything/mcp-servers.yaml"
+PYTHON_PEERS = REPO / ".ci/py/bin"  # mcp-server-time, -git, -fetch in a venv of their own (.ci/run)
+PYTHON_PEERS_SPEC = REPO / "examples/python-reference-servers/mcp-servers.yaml"
+
+
+def peer_missing(what: str, how: str) -> None:
+    """A real peer is not installed: a failure in CI (CI=true), where .ci/run installs it; a skip
+    with the install command elsewhere. No peer test passes or skips silently in CI."""
+    import pytest
+
+    message = f"{what} is not installed ({how})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}: .ci/run should have installed it")
+    pytest.skip(message)
 
 
 def mint(stack, scope: str, audience: str, auth: tuple[str, str]) -> str:
@@ -25,13 +38,13 @@ def mint(stack, scope: str, audience: str, auth: tuple[str, str]) -> str:
 
 
 def verify(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 240,
-           profile: str = "quick") -> tuple[subprocess.CompletedProcess, dict]:
+           profile: str = "quick", cwd: Path | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     """``contractkit verify mcp ARGV`` as a child process; (the process, the report's rules by id)."""
     report = tmp_path / "report.json"
     report.unlink(missing_ok=True)
     proc = subprocess.run([sys.executable, "-m", "contractkit", "verify", "mcp", *argv, "--profile", profile,
                            "--report-json", str(report)], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, cwd=cwd)
     data = json.loads(report.read_text()) if report.exists() else {}
     return proc, {r["id"]: r for r in data.get("rules", [])}
 
