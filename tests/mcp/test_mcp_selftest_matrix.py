@@ -20,7 +20,7 @@ from contractkit.selftest.mcp_variants import VARIANTS
 NAMES = ["mcp:reference", *(f"mcp:{v.name}" for v in VARIANTS)]
 SCRIPT = ("import json, sys; from dataclasses import asdict; "
           "from contractkit.selftest.mcp_matrix import detection_matrix; "
-          "rows = detection_matrix(sys.argv[1:]); "
+          "rows = detection_matrix(sys.argv[1:], only_expected=True); "
           "print(json.dumps([{**asdict(r), 'caught': r.caught} for r in rows]))")
 
 

@@ -48,15 +48,19 @@ def stack_args(stack: Any, server: str, **overrides: Any) -> argparse.Namespace:
                        engine_double=stack.engine_url, **overrides)
 
 
-def rules_for(expected: str | None, full: bool) -> list[str] | None:
+def rules_for(expected: str | None, full: bool, only_expected: bool = False) -> list[str] | None:
+    """The rules a row runs: all (the reference, ``full``), the variant's own (``only_expected``:
+    the project's tests, which only ask whether it is caught), else all but the slow ones plus its own."""
     if full or expected is None:
         return None
+    if only_expected:
+        return [expected]
     from contractkit.conformance.kinds import MCP_CHECKS
 
     return [r.id for r in MCP_CHECKS if r.id not in SLOW_RULES or r.id == expected]
 
 
-def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> Any:
+def detect(name: str | None, *, profile: str = "quick", full: bool = False, only_expected: bool = False) -> Any:
     """Run the suite on the reference (``name`` None) or on one variant; a ``Detection``."""
     from contractkit.conformance.command import run_suite
     from contractkit.reference.mcp.stack import McpStack
@@ -70,8 +74,8 @@ def detect(name: str | None, *, profile: str = "quick", full: bool = False) -> A
     server = v.server if v else REFERENCE_SERVER
     try:
         with McpStack(configure={server: v.configure} if v else None, servers=(server,)) as stack:
-            args = stack_args(stack, server, profile=profile, rule=rules_for(v.expected if v else None, full),
-                              **(v.verify if v else {}))
+            rules = rules_for(v.expected if v else None, full, only_expected)
+            args = stack_args(stack, server, profile=profile, rule=rules, **(v.verify if v else {}))
             code, state = run_suite(args, quiet=True)
         result.record(code, state)
     except Exception as exc:  # a variant that cannot start is a defect of the self-test itself
@@ -95,14 +99,15 @@ def mcp_names(names: Iterable[str] | None) -> list[str] | None:
             if n in known and (raw.startswith("mcp:") or n != "reference")]
 
 
-def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick", full: bool = False) -> list[Any]:
+def detection_matrix(names: Iterable[str] | None = None, *, profile: str = "quick", full: bool = False,
+                     only_expected: bool = False) -> list[Any]:
     from contractkit.selftest.mcp_variants import VARIANT_NAMES
 
     chosen: list[str | None] = [None, *VARIANT_NAMES]
     wanted = mcp_names(names)
     if wanted is not None:
         chosen = [n for n in chosen if (n or "reference") in wanted]
-    return [detect(n, profile=profile, full=full) for n in chosen]
+    return [detect(n, profile=profile, full=full, only_expected=only_expected) for n in chosen]
 
 
 def run_mcp_selftest(args: argparse.Namespace) -> int:
