@@ -178,6 +178,8 @@ class SchemaBundle:
         self.names: dict[tuple[str, str], int] = {}
         self.validators: dict[int, Any] = {}
         self._keywords: dict[str, type] | None = None
+        self.shared: set[int] = set()  # schemas a ref points at: their validators are kept
+        self._last: tuple[int, Any] | None = None
 
     def add(self, document: Document, pointer: str, value: Any = None) -> int:
         """The name (a number) of the schema at ``pointer`` of ``document`` (``value``, if known)."""
@@ -188,11 +190,26 @@ class SchemaBundle:
             self.places.append((document, pointer, _MISSING if value is None else value))
         return name
 
-    def validator(self, name: int) -> Any:
-        """The compiled validator of schema ``name``, or None where only the reference can judge."""
-        if name in self.validators:
-            return self.validators[name]
-        self.validators[name] = None  # a schema that reaches itself compiles once
+    def validator(self, name: int, *, keep: bool = True) -> Any:
+        """The compiled validator of schema ``name``, or None where only the reference can judge.
+
+        ``keep=False`` (a schema no ref points at, whose examples come one after another) keeps it
+        only until the next one: most such schemas are used once, and thousands of compiled
+        validators nobody asks for again would cost megabytes.
+        """
+        cached = self.validators.get(name, _MISSING)
+        if cached is not _MISSING:
+            return cached
+        if self._last is not None and self._last[0] == name:
+            return self._last[1]
+        compiled = self._compile(name)
+        if keep or compiled is None:
+            self.validators[name] = compiled
+        else:
+            self._last = (name, compiled)
+        return compiled
+
+    def _compile(self, name: int) -> Any:
         document, pointer, value = self.places[name]
         try:
             if value is _MISSING:
@@ -205,17 +222,14 @@ class SchemaBundle:
             if self._keywords is None:
                 self._keywords = _keywords(self)
             if self.dialect == OAS30:
-                compiled = jsonschema_rs.Draft4Validator(schema, validate_formats=False, keywords=self._keywords)
-            else:
-                compiled = jsonschema_rs.Draft202012Validator(schema, validate_formats=False, keywords=self._keywords)
+                return jsonschema_rs.Draft4Validator(schema, validate_formats=False, keywords=self._keywords)
+            return jsonschema_rs.Draft202012Validator(schema, validate_formats=False, keywords=self._keywords)
         except Exception:  # Unmodelled, RecursionError, or a value the draft's meta-schema refuses
             return None
-        self.validators[name] = compiled
-        return compiled
 
     def is_valid(self, name: int, instance: Any) -> bool:
         """True only if the reference would find no error in ``instance`` for schema ``name``."""
-        validator = self.validator(name)
+        validator = self.validator(name, keep=name in self.shared)
         if validator is None:
             return False
         self.checks.trouble = False
@@ -232,7 +246,9 @@ class SchemaBundle:
             target = self.ctx.resolver.resolve(ref, doc)
         except (RefError, RecursionError):
             raise Unmodelled("an unresolvable $ref") from None
-        return self.add(target.document, target.pointer, target.value)
+        name = self.add(target.document, target.pointer, target.value)
+        self.shared.add(name)
+        return name
 
     def _schema(self, value: Any, doc: Document) -> Any:
         if self.dialect == OAS30:
