@@ -1,13 +1,14 @@
 """Spec schemas compiled once into jsonschema-rs validators that answer like the reference.
 
-OAS-060 (and the ``default`` check of OAS-001's fast path) validate thousands of example values
-against a few hundred distinct schemas. The reference validators (pure-Python jsonschema, through
-openapi-schema-validator's OAS 3.0 dialect for 3.0 documents) are exact but slow. A
-``SchemaBundle`` translates each schema it meets into the JSON Schema that jsonschema-rs compiles,
-once, on first use; a ``$ref`` becomes a keyword that calls the target's own compiled validator.
-(Left to itself, jsonschema-rs compiles a copy of every referenced schema at every place that
-refers to it: on a description like GitHub's, where a few hundred schemas refer to each other,
-that costs more time and over a hundred megabytes more than it saves.)
+OAS-060 validates thousands of example values against hundreds of distinct schemas. The reference
+validators (pure-Python jsonschema, through openapi-schema-validator's OAS 3.0 dialect for 3.0
+documents) are exact but slow. A ``SchemaBundle`` translates each schema it meets into the JSON
+Schema that jsonschema-rs compiles, once, on first use; a ``$ref`` becomes a keyword that calls
+the target's own compiled validator. (Left to itself, jsonschema-rs compiles a copy of every
+referenced schema at every place that refers to it: on a description like GitHub's, where a few
+hundred schemas refer to each other, that costs more time and over a hundred megabytes more than
+it saves.) Only validators a ref points at are kept; a schema nothing refers to is usually the
+schema of one example, and is dropped once the next schema is compiled.
 
 The bundle only ever says "valid" or "ask the reference": a caller re-runs the reference on
 anything else, so findings and their messages stay the reference's. For "valid" to be safe, each
@@ -22,8 +23,8 @@ keyword into a more lenient schema, so "stricter" is not enough):
   reference applies them), which the ref keyword gives for free.
 * ``format``, ``pattern`` and integer ``multipleOf`` run the reference's own Python code (its
   format checker, ``re.search``, ``%``) as jsonschema-rs custom keywords.
-* Anything whose semantics differ or are unclear makes the schema, and every schema that reaches
-  it, "ask the reference": ``discriminator`` beside ``allOf``/``anyOf``/``oneOf`` (the reference
+* Anything whose semantics differ or are unclear makes the schema "ask the reference" (and every
+  value whose validation reaches it, through the ref keyword): ``discriminator`` beside ``allOf``/``anyOf``/``oneOf`` (the reference
   follows the mapping instead), ``patternProperties`` that ``additionalProperties`` depends on, a
   non-integer ``multipleOf`` (float rounding), ``id``/``$id``/``$schema``/anchors/dynamic refs,
   ``unevaluated*``, unknown types, malformed keyword values, unresolvable refs.
@@ -122,7 +123,12 @@ def _keywords(bundle: SchemaBundle) -> dict[str, type]:
             if validator is None:  # unmodelled: only the reference can judge this value
                 checks.trouble = True
                 raise ValueError("unmodelled schema")
-            if not validator.is_valid(instance):
+            try:
+                valid = validator.is_valid(instance)
+            except Exception:  # e.g. a value jsonschema-rs cannot take, under a `not`: ask the reference
+                checks.trouble = True
+                raise ValueError("could not validate") from None
+            if not valid:
                 raise ValueError("does not match the referenced schema")
 
     class Format:
@@ -259,7 +265,7 @@ class SchemaBundle:
         """openapi-schema-validator's OAS30Validator keywords, as draft 4 (see the module docstring)."""
         if not isinstance(schema, dict):
             raise Unmodelled("a schema that is not an object")
-        if _UNMODELLED.intersection(schema) or isinstance(schema.get("id"), str):
+        if _UNMODELLED.intersection(schema) or "id" in schema:  # OAS30Validator's id_of reads `id`
             raise Unmodelled("a keyword that is not modelled")
         if "discriminator" in schema and ("allOf" in schema or "anyOf" in schema or "oneOf" in schema):
             raise Unmodelled("discriminator")
