@@ -24,10 +24,11 @@ keyword into a more lenient schema, so "stricter" is not enough):
 * ``format``, ``pattern`` and integer ``multipleOf`` run the reference's own Python code (its
   format checker, ``re.search``, ``%``) as jsonschema-rs custom keywords.
 * Anything whose semantics differ or are unclear makes the schema "ask the reference" (and every
-  value whose validation reaches it, through the ref keyword): ``discriminator`` beside ``allOf``/``anyOf``/``oneOf`` (the reference
-  follows the mapping instead), ``patternProperties`` that ``additionalProperties`` depends on, a
-  non-integer ``multipleOf`` (float rounding), ``id``/``$id``/``$schema``/anchors/dynamic refs,
-  ``unevaluated*``, unknown types, malformed keyword values, unresolvable refs.
+  value whose validation reaches it, through the ref keyword): ``discriminator`` beside
+  ``allOf``/``anyOf``/``oneOf`` (the reference follows the mapping instead),
+  ``patternProperties`` that ``additionalProperties`` depends on, a non-integer ``multipleOf``
+  (float rounding), ``id``/``$id``/``$schema``/anchors/dynamic refs, ``unevaluated*``, unknown
+  types, malformed keyword values, unresolvable refs.
 
 A schema jsonschema-rs refuses to compile is likewise left to the reference.
 """
