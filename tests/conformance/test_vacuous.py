@@ -132,13 +132,6 @@ def test_a_provider_double_the_target_does_not_use_proves_no_fault(tmp_path: Pat
         assert "no provider call" in messages(rule), f"{rule_id}: {messages(rule)}"
 
 
-_SHARED_DOUBLE_GAP = (
-    "faults.py FaultDriver.fault: window.reached = after > before counts any provider call the double received "
-    "while armed, whoever made it; fb.py check_fallback_answer accepts a declared, schema-valid 2xx without reading "
-    "x-ai-operation.fallback.marker, so normal answers pass NEU-FB-001 and NEU-FB-002")
-
-
-@pytest.mark.xfail(strict=True, reason=_SHARED_DOUBLE_GAP)
 def test_a_provider_double_busy_with_another_client_proves_no_fault(tmp_path: Path) -> None:
     """The double the suite arms serves someone else (a shared staging double): its counter moves,
     but the target under test never met a fault, and answered normally every time."""
@@ -173,8 +166,6 @@ def _degradation_hidden(path: str, status: int, headers: dict[str, str], body: A
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="fb.py check_fallback_answer (degraded_answer, JSON answers): a 2xx that "
-                   "matches its schema passes without its x-ai-operation.fallback.marker saying it is degraded")
 def test_a_degraded_answer_that_claims_to_be_real_is_not_the_declared_fallback(tmp_path: Path) -> None:
     with target(lambda app: EditJsonResponses(app, _degradation_hidden)) as stack:
         rules = verify(stack, tmp_path / "report.json", "--provider-double", stack.double_url,
@@ -243,8 +234,6 @@ def _no_server_messages(data: dict[str, Any]) -> None:
         decl.pop("server_messages")
 
 
-@pytest.mark.xfail(strict=True, reason="ws.py ws_frames: without server_messages (union None) frame_schema_problems "
-                   "validates no frame (frames.py: the schema is None, not a dict) and the rule passes, not partial")
 def test_websocket_frames_no_schema_validated_are_not_a_full_pass(tmp_path: Path) -> None:
     unschema = spec_copy(tmp_path, _no_server_messages)
     with target(lambda app: EditWebSocketFrames(app, _undeclared_field)) as stack:
@@ -290,13 +279,9 @@ BREAKERS = {
     "shadowed-lazy-dependency": ({"schemathesis/__init__.py": "raise ImportError('schemathesis shadowed')\n"}, {},
                                  "schemathesis shadowed"),
 }
-_LAZY_GAP = ("a dependency a check imports lazily (schemathesis, in sch.py) fails inside the check: the plugin "
-             "counts the ImportError as a violation of the rule (exit 1), not as the suite breaking (exit 3)")
 
 
-@pytest.mark.parametrize("breaker", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_LAZY_GAP)) if name == "shadowed-lazy-dependency"
-    else name for name in BREAKERS])
+@pytest.mark.parametrize("breaker", list(BREAKERS))
 def test_a_suite_that_cannot_load_exits_3_with_the_reason(tmp_path: Path, breaker: str) -> None:
     files, env, reason = BREAKERS[breaker]
     for name, text in files.items():

@@ -304,7 +304,8 @@ class TargetClient:
 
     def _retry_wait(self, exchange: Exchange) -> float | None:
         """How long to honour this 429's Retry-After, or None once the run's waiting is used up."""
-        wait = min(_retry_after(exchange.headers) or 1.0, self.max_retry_after_s)
+        asked = _retry_after(exchange.headers)
+        wait = min(1.0 if asked is None else asked, self.max_retry_after_s)
         with self._lock:
             if self.retry_wait_s + wait > MAX_TOTAL_RETRY_WAIT_S:
                 return None

@@ -313,6 +313,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     elif report.skipped and call.excinfo is not None:
         reason = str(getattr(exc, "msg", "") or exc)
         outcome = Outcome(rule_id, Status.NOT_VERIFIED, item.nodeid, operation, redact(reason))
+    elif report.failed and isinstance(exc, ImportError):
+        # the kit itself is broken (a module it needs does not load): no rule's verdict can stand
+        state.meta["abnormal"] = redact(f"a module the checks need could not be imported: {exc}")
+        item.session.shouldstop = state.meta["abnormal"]
     elif report.failed:
         message = redact(f"{type(exc).__name__}: {exc}" if exc is not None else "the test failed")
         outcome = Outcome(rule_id, Status.FAILED, item.nodeid, operation, message, duration_s=report.duration)
@@ -389,6 +393,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     code = exit_code_of_pytest(exitstatus)
     if state.fatal:
         session.exitstatus = EXIT_BAD_INPUT
+    elif state.meta.get("abnormal"):
+        session.exitstatus = EXIT_INTERNAL
     elif exitstatus not in (0, 1):
         session.exitstatus = code
     elif state.result is not None:

@@ -46,6 +46,7 @@ class Endpoint:
     command: str | None = None
     token: str | None = None
     env: dict[str, str] | None = None
+    headers: dict[str, str] | None = None  # sent with every HTTP request (-H), under the token
 
     @property
     def label(self) -> str:
@@ -136,7 +137,9 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[
         if endpoint.url:
             from mcp.client.streamable_http import streamable_http_client
 
-            headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+            headers = dict(endpoint.headers or {})
+            if endpoint.token:
+                headers["Authorization"] = f"Bearer {endpoint.token}"
             # Every read is bounded by the run's timeout; redirects are followed as the SDK's own
             # client does (a server at /mcp/ reached through /mcp).
             http = await stack.enter_async_context(httpx2.AsyncClient(

@@ -71,11 +71,10 @@ def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
     contract = load_server_contract(options)
     token = None
     if options.mcp_url and contract.auth_type == "bearer_token":
-        from contractkit.conformance.tokens import TokenSource, credentials_from
+        from contractkit.conformance.tokens import TokenSource, settings_for
 
-        source = TokenSource(options.token_url or contract.auth_token_endpoint,
-                             credentials_from(options.client_id, options.client_secret_env),
-                             contract.auth_audience, timeout=options.request_timeout)
+        source = TokenSource.from_settings(settings_for(options, options.token_url or contract.auth_token_endpoint),
+                                           contract.auth_audience)
         try:
             token = source.try_token(tuple(contract.auth_scopes))
         finally:
@@ -83,7 +82,8 @@ def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
         if token is None:
             return None, "tools not listed (no token): the spec alone decides"
     if options.mcp_url:
-        endpoint = Endpoint(url=resolved_url(options.mcp_url), token=token)
+        endpoint = Endpoint(url=resolved_url(options.mcp_url), token=token,
+                            headers=dict(getattr(options, "headers", None) or {}))
         timeout = options.request_timeout
     else:
         endpoint = Endpoint(command=options.mcp_stdio, env=server_env(options.client_secret_env))

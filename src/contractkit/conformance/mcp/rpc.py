@@ -26,7 +26,7 @@ def initialize_message(version: str = PROBE_VERSION, request_id: int = 1) -> dic
 def post(target: Any, message: Any, *, token: str | None = None, headers: dict[str, str] | None = None,
          query: str = "", session_id: str | None = None, version: str | None = None, paced: bool = True,
          operation: str | None = None) -> Exchange:
-    send = {"accept": ACCEPT}
+    send = {**(getattr(target, "extra_headers", None) or {}), "accept": ACCEPT}
     if session_id:
         send["mcp-session-id"] = session_id
     if version:

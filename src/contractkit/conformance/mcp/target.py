@@ -21,7 +21,7 @@ from contractkit.conformance.http import TargetClient
 from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified, Violation
-from contractkit.conformance.tokens import TokenSource, credentials_from
+from contractkit.conformance.tokens import TokenSource, credentials_from, settings_for
 from contractkit.errors import TargetError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, ToolContract
 
@@ -37,8 +37,9 @@ class McpTarget:
         self.url = resolved_url(options.mcp_url) if options.mcp_url else None
         self.command = options.mcp_stdio
         self.credentials = credentials_from(options.client_id, options.client_secret_env)
-        self.tokens = TokenSource(options.token_url or contract.auth_token_endpoint, self.credentials,
-                                  contract.auth_audience, timeout=options.request_timeout)
+        token_url = options.token_url or contract.auth_token_endpoint
+        self.tokens = TokenSource.from_settings(settings_for(options, token_url), contract.auth_audience)
+        self.extra_headers: dict[str, str] = dict(getattr(options, "headers", None) or {})  # -H, on every request
         self.http = TargetClient(self.url, timeout=options.request_timeout) if self.url else None
         self.presented: set[str] = set()
         self._client: McpClient | None = None
@@ -92,7 +93,8 @@ class McpTarget:
     # -- SDK sessions ----------------------------------------------------------------------
     def endpoint(self, token: str | None = None) -> Endpoint:
         if self.is_http:
-            return Endpoint(url=self.url, token=token if token is not None else self.caller_token())
+            return Endpoint(url=self.url, token=token if token is not None else self.caller_token(),
+                            headers=self.extra_headers)
         return Endpoint(command=self.command, env=server_env(self.options.client_secret_env))
 
     def new_client(self, token: str | None = None) -> McpClient:
@@ -289,6 +291,7 @@ class McpTarget:
 
     def close(self) -> None:
         self.drop_client()
+        self.tokens.close()
         if self.http is not None:
             self.http.close()
 

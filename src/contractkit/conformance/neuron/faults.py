@@ -17,6 +17,7 @@ must show the failure (judged by the rules). Without either way, every fault rul
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ DOUBLE_MODES = {
     "provider_malformed": "malformed",
     "stream_interrupted": "truncated_stream",
 }
+QUIET_WINDOW_S = 0.5
 WHOLE_ANSWER_MODES = ("provider_error", "provider_timeout", "provider_rate_limit", "provider_malformed")
 
 
@@ -90,6 +92,19 @@ class FaultDriver:
                 after = self._control("DELETE", None)
                 window.reached = after > before
 
+    def require_quiet(self, idle_s: float = QUIET_WINDOW_S) -> None:
+        """A fault is seen to happen when the double's call counter moves while it is armed; that
+        proves nothing if the double also serves other clients. Check that it stays still while the
+        suite sends nothing, else the fault rules are not verified."""
+        with self._lock:
+            before = self._control("GET", None)
+            time.sleep(idle_s)
+            after = self._control("GET", None)
+        if after != before:
+            raise NotVerified(f"the provider double received {after - before} provider calls in {idle_s:g} s while "
+                              "the suite sent nothing: it serves other clients, so a fault cannot be told to have "
+                              "reached the target (give the target a double of its own)")
+
     def _control(self, method: str, body: dict | None) -> int:
         """Arm or clear a fault; the double's count of provider calls so far."""
         url = self.double_url + "/_control/faults"
@@ -109,7 +124,9 @@ class FaultDriver:
 def fault_driver(spec: NeuronSpec, double_url: str | None, timeout: float) -> FaultDriver:
     """The driver for this run, or NotVerified saying what the user could do."""
     if double_url:
-        return FaultDriver(spec, double_url, timeout)
+        driver = FaultDriver(spec, double_url, timeout)
+        driver.require_quiet()
+        return driver
     if spec.fault_injection.get("header"):
         return FaultDriver(spec, None, timeout)
     raise NotVerified("no way to cause provider failures: pass --provider-double URL (the target pointed at the "

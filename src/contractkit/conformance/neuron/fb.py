@@ -187,6 +187,9 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
                        "degraded", exchange)
         return
     body = exchange.json_or_none()
+    if op.fallback_marker is not None and pointer_get(body, op.fallback_marker) is not True:
+        raise fail(f"under {mode}: the {status} answer is not marked degraded at {op.fallback_marker} "
+                   f"(got {pointer_get(body, op.fallback_marker)!r})", exchange)
     response = op.responses.get(str(status)) or op.responses.get("2XX")
     schema = next((m.get("schema") for m in (response.content.values() if response else ()) if m.get("schema")), None)
     problems = neuron.spec.errors(schema, body) if schema else []
