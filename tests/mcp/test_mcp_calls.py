@@ -119,3 +119,29 @@ def test_a_schema_with_its_own_defs_resolves_and_a_dangling_ref_is_located(tmp_p
         load_contract(path).server("calls-mcp")
     assert "/servers/0/tools/0/returns" in caught.value.one_line()
     assert "Missing" in message({"r": {"outcomes": [{"message": caught.value.one_line()}]}}, "r")
+
+
+def test_headers_given_with_h_reach_every_request_and_stay_secret(tmp_path):
+    """A gateway in front of the server wants a key: -H NAME:$VAR sends it on the probe, the SDK
+    session and the raw requests, and its value never shows."""
+    inner = calls_server()
+    key = "gw-secret-7f3a"
+
+    async def gateway(scope, receive, send):
+        if scope["type"] == "http" and (b"x-gateway-key", key.encode()) not in scope["headers"]:
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b"no key"})
+            return
+        await inner(scope, receive, send)
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_of(lenient=""))
+    with serve(gateway) as server:
+        common = ["--spec", str(spec), "--server", "calls-mcp", "--url", server.url + "/mcp", "--rule", "MCP-INIT-*",
+                  "--rule", "MCP-CALL-001"]
+        proc, rules = verify(tmp_path, *common)
+        assert proc.returncode == 1 and rules["MCP-INIT-001"]["status"] == "failed"  # the gateway refuses
+        proc, rules = verify(tmp_path, *common, "-H", "X-Gateway-Key:$GATEWAY_KEY", env={"GATEWAY_KEY": key})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-1000:]
+    assert rules["MCP-INIT-001"]["status"] == "passed" and rules["MCP-CALL-001"]["status"] == "passed"
+    assert key not in proc.stdout + proc.stderr
