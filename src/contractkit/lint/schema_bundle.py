@@ -105,6 +105,10 @@ class _Checks:
             self.trouble = True
             return False
 
+    def checks_format(self, fmt: str) -> bool:
+        """Whether the reference checks ``fmt`` at all (``uri`` needs a library that may be missing)."""
+        return fmt in self.format_checker().checkers
+
     def format_checker(self) -> Any:
         if callable(self._format_checker):
             self._format_checker = self._format_checker()
@@ -324,7 +328,8 @@ class SchemaBundle:
             elif key == "format":
                 if not isinstance(value, str):
                     raise Unmodelled("format")
-                out[FORMAT] = value
+                if self.checks.checks_format(value):  # the reference ignores the others
+                    out[FORMAT] = value
             elif key == "$ref":
                 out[REF] = self._ref(value, doc)
             # everything else is ignored by the reference (annotations, nullable itself, ...)
@@ -396,7 +401,8 @@ class SchemaBundle:
             elif key == "format":
                 if not isinstance(value, str):
                     raise Unmodelled("format")
-                out[FORMAT] = value
+                if self.checks.checks_format(value):  # the reference ignores the others
+                    out[FORMAT] = value
             elif key == "$ref":
                 out[REF] = self._ref(value, doc)
             # everything else is an annotation, or a keyword 2020-12 does not have
