@@ -180,8 +180,9 @@ class LaxVerifier(TokenVerifier):
         if self.skip != "signature":
             return self._without_audience(token)
         try:
-            claims = jwt.decode(token or "", options={"verify_signature": False, "require": ["exp", "aud"]},
-                                audience=self.audience)
+            # without the signature PyJWT skips every other check unless each is asked for
+            claims = jwt.decode(token or "", audience=self.audience, options={
+                "verify_signature": False, "verify_aud": True, "verify_exp": True, "require": ["exp", "aud"]})
         except jwt.PyJWTError:
             raise InvalidTokenError("the token is invalid") from None
         return _verified(claims, self.audience)

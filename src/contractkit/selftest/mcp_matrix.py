@@ -131,7 +131,7 @@ def run_mcp_selftest(args: argparse.Namespace) -> int:
     as_json = getattr(args, "format", "text") == "json"
     if not as_json:
         print("MCP self-test (one defect per variant, in crm-data-mcp; "
-              "caught = the suite fails with exactly that rule)")
+              "caught = its rule fails; other rules that fail are shown as collateral)")
         sys.stdout.flush()
     rows = detection_matrix(names, profile=getattr(args, "profile", "quick") or "quick",
                             full=bool(getattr(args, "full", False)))
