@@ -38,7 +38,8 @@ def check_rate_limit(target: McpTarget) -> Examined:
     try:
         burst = requests + max(5, requests // 2)
         ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-        headers = {"accept": rpc.ACCEPT, "content-type": "application/json", "mcp-protocol-version": version}
+        headers = {**target.extra_headers, "accept": rpc.ACCEPT, "content-type": "application/json",
+                   "mcp-protocol-version": version}
         if session_id:
             headers["mcp-session-id"] = session_id
         if token:
