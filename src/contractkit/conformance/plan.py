@@ -67,7 +67,7 @@ def render_plan(cases: Sequence[Any], options: VerifyOptions) -> list[str]:
              f"{options.profile.name}, seed {options.seed}" + (f", filter {describe(options)}" if options.filtered
                                                                else ""),
              f"would run {live} case(s) of {len(runs)} rule(s), about "
-             f"{estimate_requests(cases, options)} requests; nothing was sent", ""]
+             f"{estimate_requests(cases, options)} requests; no check was run", ""]
     width = max((len(r) for r in titles), default=10)
     for rule_id, subjects in runs.items():
         shown = ", ".join(subjects[:6]) + (f" (+{len(subjects) - 6} more)" if len(subjects) > 6 else "")
