@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,8 +68,10 @@ with contextlib.suppress(AssertionError):
 def test_no_example_database_lands_in_the_current_folder(tmp_path: Path) -> None:
     for mode in ("plain", "seeded"):
         (tmp_path / mode).mkdir()
+        # without CI in the environment: Hypothesis's "ci" profile would keep no database at all
+        env = {k: v for k, v in os.environ.items() if k != "CI"}
         subprocess.run([sys.executable, "-c", FAILING_PROPERTY, mode, str(tmp_path / "db")], cwd=tmp_path / mode,
-                       check=True, timeout=60)
+                       check=True, timeout=60, env=env)
     assert (tmp_path / "plain" / ".hypothesis").exists()  # Hypothesis's default: failing examples saved in the cwd
     assert not (tmp_path / "seeded" / ".hypothesis").exists()
 

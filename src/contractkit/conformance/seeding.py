@@ -31,7 +31,10 @@ def seed_generation(options: VerifyOptions) -> Callable[[], None]:
     previous_profile = settings.get_current_profile_name()
     previous_home = vars(configuration).get("__hypothesis_home_directory")
     database = DirectoryBasedExampleDatabase(str(options.hypothesis_db)) if options.hypothesis_db else None
-    settings.register_profile(PROFILE, parent=settings.get_profile(previous_profile), database=database)
+    # derandomize=False: Hypothesis's "ci" profile (loaded wherever CI is set) derandomizes, which
+    # would make every run send the same cases whatever --seed says.
+    settings.register_profile(PROFILE, parent=settings.get_profile(previous_profile), database=database,
+                              derandomize=False)
     settings.load_profile(PROFILE)
     # Hypothesis also keeps caches in its home folder (``./.hypothesis`` by default): not in the cwd.
     home = options.hypothesis_db or Path(tempfile.gettempdir()) / "contractkit-hypothesis"
