@@ -20,7 +20,8 @@ import pytest
 
 from contractkit.selftest.variants import REFERENCE, VARIANTS
 
-pytestmark = pytest.mark.timeout(900)
+# the matrix is one session fixture: its tests share one worker under pytest-xdist, so it is computed once
+pytestmark = [pytest.mark.xdist_group("neuron-selftest-matrix"), pytest.mark.timeout(900)]
 
 
 WORKERS = 3
