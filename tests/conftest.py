@@ -25,3 +25,9 @@ def specs_dir() -> Path:
     from contractkit.resources import specs_dir
 
     return specs_dir()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The self-test matrices (each held by one xdist worker) are the longest single pieces of work:
+    start them first, so the other workers share the rest meanwhile instead of waiting on them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
