@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jwt
 
+from contractkit.reference.mcp.resource_server import read_body, replay
 from contractkit.reference.token_issuer.verifier import InvalidTokenError, TokenVerifier, VerifiedToken
 
 Scope = dict[str, Any]
@@ -23,29 +24,6 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, original: Receive) -> Receive:
-    """The body once, then the real channel (an event-stream answer waits on it for the disconnect)."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await original()
-
-    return receive
 
 
 def _method(body: bytes) -> str:
@@ -67,9 +45,9 @@ def rewrite_answers(app: App, method: str, rewrite: Callable[[bytes], bytes]) ->
         if scope["type"] != "http" or scope["method"] != "POST":
             await app(scope, receive, send)
             return
-        body = await _read(receive)
+        body, _ = await read_body(receive)
         if _method(body) != method:
-            await app(scope, _replay(body, receive), send)
+            await app(scope, replay(body, receive), send)
             return
 
         async def send_rewritten(message: Message) -> None:
@@ -80,7 +58,7 @@ def rewrite_answers(app: App, method: str, rewrite: Callable[[bytes], bytes]) ->
                 message = {**message, "body": rewrite(message.get("body", b""))}
             await send(message)
 
-        await app(scope, _replay(body, receive), send_rewritten)
+        await app(scope, replay(body, receive), send_rewritten)
 
     return wrapped
 
@@ -99,7 +77,7 @@ def fail_tools_list_at(version: str) -> Callable[[App], App]:
         async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
             if (scope["type"] == "http" and _header(scope, b"mcp-protocol-version") == version
                     and _header(scope, b"mcp-method") == "tools/list"):
-                body = await _read(receive)
+                body, _ = await read_body(receive)
                 request_id = (json.loads(body) if body else {}).get("id")
                 reply = {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": "internal error"}}
                 await send({"type": "http.response.start", "status": 200,

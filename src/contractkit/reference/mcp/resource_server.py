@@ -135,7 +135,7 @@ class ResourceServerGuard:
 
         body = b""
         if scope["method"] == "POST":
-            body, too_large = await _read_body(receive)
+            body, too_large = await read_body(receive)
             if too_large:
                 await _send_json(send, 413, {"error": "request body too large"})
                 return
@@ -148,7 +148,7 @@ class ResourceServerGuard:
                                       f"the tool {tool} needs the scope {scope_name}", scopes=[scope_name])
                 return
         scope[CALLER_KEY] = verified.client_id
-        await self.app(scope, _replay(body, receive) if scope["method"] == "POST" else receive, send)
+        await self.app(scope, replay(body, receive) if scope["method"] == "POST" else receive, send)
 
     def _missing_tool_scope(self, body: bytes, token: VerifiedToken) -> tuple[str, str, Any] | None:
         if not self.policy.enforce_tool_scopes:
@@ -204,7 +204,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+async def read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body (``b""`` and True past ``MAX_BODY``), read whole so it can be judged, then replayed."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -221,7 +222,8 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel giving ``body`` once, then the real one (a stream waits on it for the disconnect)."""
     sent = False
 
     async def replay() -> Message:
