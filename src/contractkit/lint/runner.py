@@ -11,6 +11,7 @@ from contractkit.errors import ContractkitError, InputError, NotASpecError, Spec
 from contractkit.lint.context import LintContext
 from contractkit.lint.ignore import IgnoreList, inline_ignored
 from contractkit.lint.registry import LINT_RULES, Finding, Hit
+from contractkit.lint.speedups import light_validator_settings
 from contractkit.loading import Document, load_document
 from contractkit.registry import RuleInfo
 
@@ -72,6 +73,7 @@ def lint_document(
 
     ``parallel`` runs openapi-spec-validator in a forked child meanwhile (the CLI sets it).
     """
+    light_validator_settings()
     ctx = LintContext(document)
     if parallel and document.kind == "openapi" and any(r.id == "OAS-001" for r in rules):
         from contractkit.lint.parallel import can_fork
