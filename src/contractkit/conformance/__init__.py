@@ -9,7 +9,7 @@ How a check reports (see docs/verify.md, "How to write a check")::
                             applies="ai")
     def my_check(neuron, operation) -> Examined:
         '''What it does / Why / Example (the rule's doc).'''
-        exchange = neuron.call(operation, body=neuron.valid_body(operation))
+        exchange = neuron.call(operation)   # a valid request built from the spec
         if exchange.status != 200:
             raise Violation("what is wrong", evidence=exchange.evidence(), operation=operation.label)
         return Examined(1, "requests")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.target import NeuronTarget
@@ -48,10 +47,6 @@ def challenge(header: str) -> tuple[str, dict[str, str]]:
     scheme, _, rest = header.strip().partition(" ")
     params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _PARAM.finditer(rest)}
     return scheme.lower(), params
-
-
-def json_body(exchange: Exchange) -> Any:
-    return exchange.json_or_none()
 
 
 def fail(message: str, exchange: Exchange | None = None, *notes: str) -> Violation:

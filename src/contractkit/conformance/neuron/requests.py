@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from contractkit.conformance.outcomes import NotVerified
-from contractkit.spec.neuron import NeuronSpec, Operation, Parameter, Subject, pointer_get, pointer_set
+from contractkit.spec.neuron import NeuronSpec, Operation, Parameter, Subject, pointer_set
 
 
 @dataclass(frozen=True)
@@ -201,18 +201,6 @@ def synthesize(spec: NeuronSpec, schema: Any, depth: int = 0) -> Any:
         item = synthesize(spec, schema.get("items") or {"type": "string"}, depth + 1) if count else None
         return _NONE if item is _NONE else [item] * count
     return sample_value(schema)
-
-
-def subject_of(op: Operation, parts: RequestParts) -> Any:
-    """The entity a request is about, read back from where the subject lives."""
-    subject = op.subject
-    if subject is None:
-        return None
-    if subject.location == "body":
-        return pointer_get(parts.body, subject.name)
-    return {"path": parts.path_params, "query": parts.query, "header": parts.headers}[subject.location].get(
-        subject.name)
-
 
 
 def invalid_values(schema: dict[str, Any]) -> list[Any]:

@@ -87,10 +87,6 @@ class NeuronTarget:
                 return RequestParts(body={} if operation.request_schema else None)
             return self.request(operation, unknown=True)
 
-    def valid_body(self, operation: Operation) -> Any:
-        """The body of a valid request (see ``request``)."""
-        return self.request(operation).body
-
     def call(self, operation: Operation, *, body: Any = _UNSET, parts: RequestParts | None = None,
              token: str | None = None, auth: bool = True, headers: dict[str, str] | None = None,
              content: bytes | None = None, paced: bool = True, timeout: float | None = None) -> Exchange:

@@ -130,10 +130,6 @@ class WsSession:
         return Evidence(redact(sent), redact(got), redact(repro), [redact(n) for n in notes])
 
 
-def endpoints(neuron: NeuronTarget) -> list[WsEndpoint]:
-    return endpoints_of(neuron.spec)
-
-
 def endpoints_of(spec: Any) -> list[WsEndpoint]:
     return [WsEndpoint(path, decl) for path, decl in spec.websockets.items()]
 
