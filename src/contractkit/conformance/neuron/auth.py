@@ -18,6 +18,7 @@ from functools import lru_cache
 import jwt
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron import credentials
 from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning
@@ -132,12 +133,14 @@ _EXPIRED_LOCK = threading.Lock()
 
 
 def expired_token(neuron: NeuronTarget, op: Operation) -> str:
-    """A token with the operation's scopes that expired a moment ago.
+    """A token with the operation's scopes that expired a moment ago, past the target's declared
+    clock-skew leeway (``--clock-skew`` / ``x-clock-skew-seconds``).
 
     One-second tokens are minted for every scope set of the spec at once, so the run waits for
-    them to expire only once.
+    them to expire only once; a leeway longer than the suite waits is not verified.
     """
     key = tuple(sorted(op.scopes or ()))
+    wait = credentials.expiry_wait(neuron, 1.0)
     with _EXPIRED_LOCK:
         expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
         if key not in expired_tokens:
@@ -151,7 +154,7 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
                     minted[scopes] = token
             if key not in minted:
                 neuron.tokens.token(key, expires_in=1, cache=False)  # raises NotVerified with the reason
-            time.sleep(2.2)
+            time.sleep(wait)
             expired_tokens.update(minted)
         return expired_tokens[key]
 
@@ -160,28 +163,33 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
                         applies="authenticated")
 def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
-    expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
+    expire, plus the declared clock-skew leeway (``x-clock-skew-seconds`` or ``--clock-skew``, at most
+    60 s), and sends it. Not verified when the issuer cannot mint short-lived tokens.
     """
+    credentials.require_bearer(op)
     expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
     return _refused(neuron, op, 1)
 
 
 def other_audiences(neuron: NeuronTarget) -> list[str]:
-    """Audiences that are none of the API's: ``--other-audience`` if given, else a foreign one."""
+    """Audiences that are none of the API's: ``--other-audience`` if given, the spec's
+    ``x-foreign-audience`` if declared, else a made-up one."""
     given = getattr(neuron.options, "other_audience", None)
-    candidates = [given] if given else [FOREIGN_AUDIENCE]
-    return [a for a in candidates if a not in neuron.spec.audiences]
+    candidates = [a for a in (given, neuron.spec.foreign_audience) if a] or [FOREIGN_AUDIENCE]
+    return [a for a in dict.fromkeys(candidates) if a not in neuron.spec.audiences]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
                         clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
 def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks the token endpoint for a token with the operation's scopes for an audience
-    that is none of the spec's ``x-audience``, and sends it. Not verified when the endpoint will not
-    mint one (give ``--other-audience`` with an audience your client may ask for).
+    that is none of the spec's ``x-audience`` (``--other-audience``, else the scheme's
+    ``x-foreign-audience``, else a made-up one), and sends it. Not verified when the endpoint will
+    not mint one.
 
     Why: without the audience check a token meant for an MCP server opens neuron/ too.
     """
+    credentials.require_bearer(op)
     reasons = []
     for audience in other_audiences(neuron):
         try:
@@ -192,7 +200,9 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
         expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
         return _refused(neuron, op, 1)
     raise NotVerified("the token endpoint minted no token for another audience"
-                      + (f" ({reasons[0]})" if reasons else ""))
+                      + (f" ({reasons[0]})" if reasons else "")
+                      + ": give --other-audience AUD, or declare x-foreign-audience on the security scheme, with an "
+                        "audience your client may get tokens for that this API must refuse")
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
