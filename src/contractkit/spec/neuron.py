@@ -8,7 +8,7 @@ is read from the documented extensions (docs/extensions.md); a fact the spec doe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ class Subject:
 
     location: str  # path | query | header | body
     name: str  # a parameter name, or a JSON pointer into the body
-    not_found_status: int = 404
+    not_found_status: int | None = None  # None: undeclared (the operation's subject fills in a declared 404)
     example: Any = None
 
     @classmethod
@@ -70,7 +70,8 @@ class Subject:
         raw = ai.get("subject") if isinstance(ai, dict) else None
         if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
             return None
-        return cls(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
+        status = raw.get("not_found_status")
+        return cls(raw["in"], str(raw["name"]), status if isinstance(status, int) else None, raw.get("example"))
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,12 @@ class Operation:
 
     @property
     def subject(self) -> Subject | None:
-        return Subject.read(self.ai)
+        """The subject, its not-found status the declared one, else 404 when the operation declares a
+        404 response (RFC 9110 section 15.5.5), else None: the spec does not say."""
+        subject = Subject.read(self.ai)
+        if subject is not None and subject.not_found_status is None and "404" in self.responses:
+            return replace(subject, not_found_status=404)
+        return subject
 
     @property
     def takes_customer(self) -> bool:
@@ -452,7 +458,9 @@ class NeuronSpec:
 
     @cached_property
     def shared_error_schema(self) -> dict[str, Any] | None:
-        """The schema most non-2xx responses use (the spec's one error body)."""
+        """The spec's one error body: the schema every 4xx/5xx response with a body references, or
+        None when they reference several (then a status an operation does not declare has no
+        declared body; OAS-030 reports the odd ones out)."""
         counts: dict[str, int] = {}
         for op in self.operations:
             for status, response in op.responses.items():
@@ -461,9 +469,9 @@ class NeuronSpec:
                         ref = (media.get("schema") or {}).get("$ref")
                         if ref:
                             counts[ref] = counts.get(ref, 0) + 1
-        if not counts:
+        if len(counts) != 1:
             return None
-        return {"$ref": max(counts, key=lambda k: counts[k])}
+        return {"$ref": next(iter(counts))}
 
 
 def _json_media_type(content: dict[str, Any]) -> str | None:

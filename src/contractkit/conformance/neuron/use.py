@@ -19,6 +19,7 @@ from contractkit.conformance.neuron.sse import stream_frames, stream_turns
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation, Usage, pointer_get
 
 
@@ -26,7 +27,9 @@ def _usages(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Any, An
     """(exchange, tier, token_count, cost) of every successful answer of ``op`` the suite has."""
     from contractkit.conformance.neuron.sch import schema_run
 
-    default_tier = (op.ai or {}).get("default_model_tier")
+    rates = neuron.spec.pricing.get("usd_per_1k_tokens") or {}
+    # one x-pricing tier is the tier of every answer (docs/extensions.md#defaults-the-suite-assumes)
+    default_tier = (op.ai or {}).get("default_model_tier") or (next(iter(rates)) if len(rates) == 1 else None)
     out = []
     if op.is_stream:
         grammar = op.grammar
@@ -71,8 +74,8 @@ def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: engine/ bills customers and watches budgets from these two numbers.
     """
-    if not (neuron.spec.pricing.get("usd_per_1k_tokens")):
-        raise NotVerified("the spec declares no x-pricing, so no cost can be checked")
+    if reason := declarations.gap("NEU-USE-001", neuron.spec, op):
+        raise NotVerified(reason)
     answers = _usages(neuron, op)
     if not answers:
         raise NotVerified(f"no successful answer of {op.label} to read usage from")
