@@ -20,7 +20,8 @@ OK = {"200": {"description": "ok"}}
 SCHEMES = {
     "svc": {"type": "oauth2", "x-audience": ["api-a", "api-b"], "x-clock-skew-seconds": 30,
             "x-foreign-audience": "mcp-crm", "x-token-request": {"auth_method": "client_secret_post"},
-            "flows": {"clientCredentials": {"tokenUrl": "https://issuer/token", "scopes": {"a.read": "", "a.write": ""}},
+            "flows": {"clientCredentials": {"tokenUrl": "https://issuer/token",
+                                            "scopes": {"a.read": "", "a.write": ""}},
                       "authorizationCode": {"authorizationUrl": "https://i/a", "tokenUrl": "https://i/t",
                                             "scopes": {"user.profile": ""}}}},
     "jwt": {"type": "http", "scheme": "Bearer", "bearerFormat": "JWT"},

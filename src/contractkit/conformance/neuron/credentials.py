@@ -94,6 +94,8 @@ def wrong_keys(op: Operation) -> Presentation | None:
 
 #: The longest clock-skew leeway the expiry rules wait past; a longer one is not verified.
 MAX_LEEWAY_WAIT_S = 60.0
+SKEW_HINT = ("the token had expired over a second before; if the target allows a clock skew on exp, declare it: "
+             "x-clock-skew-seconds on the security scheme, or --clock-skew S")
 
 
 def clock_skew(neuron: NeuronTarget) -> float:
