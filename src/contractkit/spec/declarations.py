@@ -125,6 +125,11 @@ def _close_code(spec: NeuronSpec, ws: Subject) -> bool:
 
 BEARER = Need("an oauth2, openIdConnect or http bearer security scheme for the operation", "security-schemes",
               _bearer)
+PRESENTABLE = Need("credentials the suite can present for the operation (a bearer token, or API keys)",
+                   "security-schemes", lambda spec, op: op.credential is not None and op.credential.presentable)
+KEY_REFUSAL = Need("a 401 or 403 response (how an operation with API keys only refuses a request)", "security-schemes",
+                   lambda spec, op: bool(getattr(op, "bearer", False)) or "401" in op.responses
+                   or "403" in op.responses)
 TOKEN_ENDPOINT = Need("a token endpoint (oauth2 clientCredentials.tokenUrl or openIdConnectUrl; or give --token-url)",
                       "security-schemes", _token_endpoint)
 AUDIENCE = Need("x-audience on the security scheme", "x-audience-and-x-token-request",
@@ -155,8 +160,8 @@ CLOSE_CODE = Need("auth.failure_close_code", "x-websockets", _close_code)
 
 #: rule id -> the declarations it needs of its subject. Every NEU rule has an entry (tests/spec).
 NEEDS: dict[str, tuple[Need, ...]] = {
-    "NEU-AUTH-001": (BEARER,),
-    "NEU-AUTH-002": (BEARER,),
+    "NEU-AUTH-001": (PRESENTABLE, KEY_REFUSAL),
+    "NEU-AUTH-002": (PRESENTABLE, KEY_REFUSAL),
     "NEU-AUTH-003": (BEARER,),
     "NEU-AUTH-004": (BEARER, TOKEN_ENDPOINT),
     "NEU-AUTH-005": (BEARER, TOKEN_ENDPOINT, AUDIENCE),

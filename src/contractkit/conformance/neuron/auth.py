@@ -60,8 +60,11 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     Why: an AI endpoint that answers anonymous callers leaks customer data and spends money.
 
     Example: ``POST /analyze-customer`` with no header must get ``401`` and
-    ``WWW-Authenticate: Bearer``, not an analysis.
+    ``WWW-Authenticate: Bearer``, not an analysis. On an operation with API keys only: the
+    request without them gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return credentials.api_key_refusal(neuron, op, "missing")
     expect_401(_send(neuron, op, None), "no token")
     return _refused(neuron, op, 1)
 
@@ -70,8 +73,11 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
 def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
-    Why: a parser that crashes or lets garbage through is an open door.
+    Why: a parser that crashes or lets garbage through is an open door. On an operation with API
+    keys only: a wrong key gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return credentials.api_key_refusal(neuron, op, "wrong")
     tokens = ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c")
     for token in tokens:
         expect_401(_send(neuron, op, token), f"malformed token {token!r}")
@@ -123,6 +129,7 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: accepting any of them means anyone can mint their own scopes.
     """
+    credentials.require_bearer(op)
     tokens = forged_tokens(neuron, op)
     for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
@@ -222,6 +229,7 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     Example: a ``neuron.chat`` token on ``/assess-risk`` must get ``403`` with
     ``WWW-Authenticate: Bearer error="insufficient_scope", scope="neuron.risk"``.
     """
+    credentials.require_bearer(op)
     others = [s for s in neuron.spec.all_scopes if s not in set(op.scopes or ())]
     if not others:
         raise NotVerified("the spec declares no other scope to build a token without this one")
@@ -269,6 +277,7 @@ def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: an echoed token ends up in logs, browser consoles and bug reports.
     """
+    credentials.require_bearer(op)
     tokens = ["contractkit-canary-" + secrets.token_hex(16)]
     tokens += [t for _, t in forged_tokens(neuron, op)]
     REDACTOR.add(tokens[0])
