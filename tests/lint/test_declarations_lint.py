@@ -126,3 +126,16 @@ components:
     spec.write_text(spec.read_text().replace("/meta/usage/tokens", "/meta/usage/token"))
     assert [f.pointer for f in lint(spec, ["OAS-057"]).findings] == [
         "/paths/~1a/post/x-ai-operation/usage/token_count"]
+
+
+def test_the_plan_names_the_same_gaps(tmp_path: Path) -> None:
+    """``verify --plan`` reads the same table: the rule, the subject and the declaration to add."""
+    import subprocess
+    import sys
+
+    spec = broken_copy(OAS, tmp_path, Edit("        deadline_ms: 8000\n", ""))
+    result = subprocess.run([sys.executable, "-m", "contractkit", "verify", "neuron", "--neuron-url",
+                             "http://127.0.0.1:9", "--spec", str(spec), "--plan", "--operation", "analyzeCustomer"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "NEU-FB-002" in result.stdout and "on analyzeCustomer: x-ai-operation.deadline_ms" in result.stdout
