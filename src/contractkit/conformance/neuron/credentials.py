@@ -71,17 +71,23 @@ def present(alternative: Alternative, token: str | None, keys: Mapping[str, str]
     return out
 
 
-def authenticate(neuron: NeuronTarget, op: Operation, parts: RequestParts) -> tuple[RequestParts, str | None]:
-    """``parts`` with the operation's non-bearer credentials added, and its bearer token (if any).
+def credentials_for(neuron: NeuronTarget, op: Operation) -> tuple[str | None, Presentation]:
+    """The operation's bearer token (if its alternative has one) and where its other credentials go.
 
     Raises NotVerified when a credential of the operation's alternative cannot be had.
     """
     alternative = op.credential
     if alternative is None:
-        return parts, None
+        return None, Presentation()
     keys = {r.scheme.name: api_key(neuron.options.api_key_envs, r.scheme) for r in alternative.api_keys}
     token = neuron.token_for(op) if alternative.bearer is not None else None
-    return present(alternative, token, keys).apply(parts), token
+    return token, present(alternative, token, keys)
+
+
+def authenticate(neuron: NeuronTarget, op: Operation, parts: RequestParts) -> tuple[RequestParts, str | None]:
+    """``parts`` with the operation's non-bearer credentials added, and its bearer token (if any)."""
+    token, presentation = credentials_for(neuron, op)
+    return presentation.apply(parts), token
 
 
 def wrong_keys(op: Operation) -> Presentation | None:
