@@ -149,3 +149,12 @@ def test_a_socket_or_raw_security_list_needs_one_alternative_s_scopes() -> None:
     assert scopes_of([{"key": []}, {"svc": ["a.write"]}], spec({}).security_schemes) == ("a.write",)
     assert scopes_of([{"x": ["s1", "s2"]}, {"y": ["s3"]}]) == ("s1", "s2")
     assert scopes_of([{"x": ["s1"]}, {}]) == () and scopes_of(None) == ()
+
+
+def test_an_undeclared_not_found_status_is_the_operation_s_404_or_nothing() -> None:
+    ai = {"deadline_ms": 100, "fallback": {"mode": "unavailable"}, "subject": {"in": "query", "name": "id"}}
+    model = spec({"/a": {"get": {"x-ai-operation": ai, "responses": {"200": {"description": "ok"},
+                                                                      "404": {"description": "none"}}}},
+                  "/b": {"get": {"x-ai-operation": ai, "responses": {"200": {"description": "ok"}}}}}, {})
+    with_404, without = model.operations
+    assert with_404.subject.not_found_status == 404 and without.subject.not_found_status is None

@@ -10,6 +10,7 @@ client sees, read through the kit's spec model (``contractkit.spec.neuron``) as 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from contractkit.diff.schema_diff import SchemaDiffer, show
@@ -155,7 +156,7 @@ class ExtensionDiffer:
             out.append(self.rec.emit("OAS-AI-FALLBACK-CHANGED", f"fallback {show(bf.get('mode'))} -> "
                                      f"{show(hf.get('mode'))}", join(ptr, "fallback") if hf else ptr,
                                      before=bf.get("mode"), after=hf.get("mode")))
-        b_subject, h_subject = Subject.read(b), Subject.read(h)
+        b_subject, h_subject = _subject(b), _subject(h)
         if b_subject != h_subject and b_subject is not None:
             out.append(self.rec.emit("OAS-AI-SUBJECT-CHANGED", f"the entity is named by {_subject_text(b_subject)} "
                                      f"-> {_subject_text(h_subject)}", join(ptr, "subject") if h_subject else ptr,
@@ -258,6 +259,15 @@ class ExtensionDiffer:
                 return None
             frames[str(next(iter(tag_view.enum.values())))] = alt
         return frames
+
+
+def _subject(ai: Any) -> Subject | None:
+    """The subject, an undeclared not-found status read as 404 (RFC 9110's status for it), so that
+    writing out the 404 a client already got is no change."""
+    subject = Subject.read(ai)
+    if subject is not None and subject.not_found_status is None:
+        return replace(subject, not_found_status=404)
+    return subject
 
 
 def _subject_text(subject: Subject | None) -> str:
