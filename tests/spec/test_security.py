@@ -158,3 +158,15 @@ def test_an_undeclared_not_found_status_is_the_operation_s_404_or_nothing() -> N
                   "/b": {"get": {"x-ai-operation": ai, "responses": {"200": {"description": "ok"}}}}}, {})
     with_404, without = model.operations
     assert with_404.subject.not_found_status == 404 and without.subject.not_found_status is None
+
+
+def test_a_token_probe_keeps_the_good_api_keys_of_its_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contractkit.conformance.neuron.requests import RequestParts
+
+    _, both = one_op([{"svc": ["a.read"], "ckey": []}])
+    target = SimpleNamespace(options=SimpleNamespace(api_key_envs={"ckey": "CK_SESSION"}))
+    monkeypatch.setenv("CK_SESSION", "ck-good-session-key-123456")
+    parts = credentials.with_api_keys(target, both, RequestParts(query={"q": "1"}))
+    assert parts.cookies == {"session": "ck-good-session-key-123456"} and parts.query == {"q": "1"}
+    _, keys_only = one_op([{"key": []}])
+    assert credentials.with_api_keys(target, keys_only, RequestParts()) == RequestParts()  # the probe decides

@@ -85,6 +85,16 @@ def credentials_for(neuron: NeuronTarget, op: Operation) -> tuple[str | None, Pr
     return token, present(alternative, token, keys)
 
 
+def with_api_keys(neuron: NeuronTarget, op: Operation, parts: RequestParts) -> RequestParts:
+    """``parts`` with the good API keys of an alternative that also needs a bearer token: a probe of
+    the token (missing, forged, expired) must differ from the valid request in the token alone."""
+    alternative = op.credential
+    if alternative is None or alternative.bearer is None or not alternative.api_keys:
+        return parts
+    keys = {r.scheme.name: api_key(neuron.options.api_key_envs, r.scheme) for r in alternative.api_keys}
+    return present(alternative, None, keys).apply(parts)
+
+
 def authenticate(neuron: NeuronTarget, op: Operation, parts: RequestParts) -> tuple[RequestParts, str | None]:
     """``parts`` with the operation's non-bearer credentials added, and its bearer token (if any)."""
     token, presentation = credentials_for(neuron, op)

@@ -102,6 +102,8 @@ class NeuronTarget:
             parts = parts.with_body(body)
         if token is None and auth and operation.authenticated:
             parts, token = credentials.authenticate(self, operation, parts)
+        elif operation.authenticated:
+            parts = credentials.with_api_keys(self, operation, parts)  # a token probe keeps the good keys
         media = {"content-type": operation.request_media} if operation.request_media and content is None \
             and parts.body is not None else {}
         cookie = {"cookie": parts.cookie_header()} if parts.cookies else {}
