@@ -56,7 +56,9 @@ class ApplicatorDiffer:
             return  # added or removed: it only names what the alternatives already say
         (b_name, b_map), (h_name, h_map) = b.discriminator, h.discriminator
         if b_name != h_name:
-            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator property `{b_name}` -> `{h_name}`", h,
+            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator property `{b_name}` -> `{h_name}` (arguable: "
+                       "the alternatives may still validate the same values, but clients and generated code that "
+                       f"pick the alternative by `{b_name}` pick wrongly or not at all)", h,
                        before=b_name, after=h_name)
             return
         moved = sorted(k for k in b_map.keys() & h_map.keys() if b_map[k].rsplit("/", 1)[-1] !=

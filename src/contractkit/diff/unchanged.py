@@ -15,6 +15,8 @@ from typing import Any
 
 from contractkit.diff.tree import Tree, split
 
+#: Stands for every ref target that does not exist.
+UNRESOLVED = "\0unresolved"
 _REF = re.compile(r'"\$(?:dynamicR|r)ef":\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -35,12 +37,12 @@ class Unchanged:
 
     @staticmethod
     def _targets(tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
-        """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``."""
+        """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``; ``UNRESOLVED``
+        among them when one lands nowhere (so the differ walks there and reports it)."""
         found = set()
         for ref in refs_in(node) if refs is None else refs:
             target = tree.target(ref, pointer)
-            if target is not None:
-                found.add(target)
+            found.add(target if target is not None and tree.get(target) is not None else UNRESOLVED)
         return found
 
 
@@ -51,6 +53,10 @@ class Unchanged:
         dirty: set[str] = set()
         while todo:
             target = todo.pop()
+            if target == UNRESOLVED:  # whatever refers to nothing is compared, and the ref reported
+                dirty.add(target)
+                inside[target] = set()
+                continue
             b, h = self.base.get(target), self.head.get(target)
             if b != h:
                 dirty.add(target)
@@ -83,7 +89,8 @@ class Unchanged:
         if not isinstance(b, dict | list):
             return True
         file = split(b_ptr)[0]
-        if file != split(h_ptr)[0]:  # the same ref text may land elsewhere from another file
+        if file != split(h_ptr)[0] or self.base.has_ids(file) or self.head.has_ids(file):
+            # the same ref text may land elsewhere from another file, or under another `$id` inside the node
             return not refs_in(b)
         key = (id(b), file)
         verdict = self._verdicts.get(key)
@@ -92,5 +99,5 @@ class Unchanged:
                 self._dirty = self._compute()
             refs = refs_in(b)  # b == h here: one serialization serves both sides
             targets = self._targets(self.base, b, b_ptr, refs) | self._targets(self.head, h, h_ptr, refs)
-            verdict = self._verdicts[key] = not (targets & self._dirty)
+            verdict = self._verdicts[key] = not (targets & self._dirty) and UNRESOLVED not in targets
         return verdict
