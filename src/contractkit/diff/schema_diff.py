@@ -327,6 +327,10 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 when = {"then": " when the `if` holds", "else": " when the `if` fails"}.get(branch, "")
                 self._emit(prefix, kind, f"property `{name}` added" + (" as required" if req_h else "") + when, h,
                            pointer=where)
+                if b.additional is False and PREFIX_DIRECTION[prefix] == "response":  # BASE promised no other
+                    keyword = "UNEVALUATED-PROPERTIES" if b.unevaluated else "ADDITIONAL-PROPERTIES"
+                    self._emit(prefix, f"{keyword}-ALLOWED", f"property `{name}` added where BASE allowed no other "
+                               "property: readers that refuse unknown properties refuse it", h, pointer=where)
             else:
                 if req_b != req_h:
                     where = h.properties[name][0][1] if name in h.properties else h.ptr
