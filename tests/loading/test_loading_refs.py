@@ -63,6 +63,7 @@ def test_cycle_is_detected(spec: Path) -> None:
         ("https://example.com/schemas.yaml#/X", "never fetches"),
         ("http://10.255.255.1/x.yaml", "never fetches"),
         ("//example.com/x.yaml", "network-path"),
+        ("http://[::1/x.yaml", "never fetches"),  # not even a URI: refused, not a crash
         ("file:///etc/passwd", "absolute file"),
         ("#name", "JSON-pointer"),
     ],

@@ -70,7 +70,10 @@ def _absolute(base: str, ref: str) -> str:
         return base.partition("#")[0] + ref
     if _SCHEME.match(ref):
         return ref
-    return urljoin(base, ref)
+    try:
+        return urljoin(base, ref)
+    except ValueError:  # not a URI (`http://[::1`): it names nothing, and resolves to nothing
+        return ref
 
 
 @dataclass
@@ -239,7 +242,8 @@ class RefResolver:
             return None
 
     def _document_for(self, where: str, base: Document, ref: str) -> Document:
-        scheme = "network-path" if where.startswith("//") else urlsplit(where).scheme if _SCHEME.match(where) else ""
+        scheme = "network-path" if where.startswith("//") else where.split(":", 1)[0].lower() if _SCHEME.match(
+            where) else ""
         if scheme == "file":
             raise RefError(f"$ref {ref!r}: absolute file: URIs are refused; use a path relative to the spec")
         if scheme:
