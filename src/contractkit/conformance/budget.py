@@ -9,9 +9,9 @@ the rule that needed it is *not verified* with the reason, never failed.
 
 The cost is what the answers report, where the spec says they report it (``x-ai-operation.usage``
 for a whole answer, ``x-stream.usage`` for a stream's ending frame): ``cost_usd`` when the answer
-gives it, else its token count priced by ``x-pricing`` (at its model tier, read by ``neuron.usage`` as the
-usage rules read it, or at the highest
-rate when the tier is unknown, so the cost is never under-counted). A WebSocket turn's usage is
+gives it, else its token count priced by ``x-pricing`` (at its model tier, read by ``neuron.usage``
+as the usage rules read it, or at the highest rate when the tier is unknown, so the cost is never
+under-counted). A WebSocket turn's usage is
 not read by the client, so each WebSocket connection counts against the cost limit at the most
 expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
 the budget also keeps room for the requests already in flight and the next one, each at the most

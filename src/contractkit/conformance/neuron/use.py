@@ -20,6 +20,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.neuron.usage import Reading, rates, readings, unpriced_tier, where_reported
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.conformance.selection import describe, within
 from contractkit.spec.neuron import Operation, Usage, pointer_get
 
 
@@ -81,6 +82,8 @@ def twin_of(neuron: NeuronTarget, turn: Any) -> Operation:
     twin = neuron.spec.operation(twin_id) if twin_id else None
     if twin is None:
         raise NotVerified(f"{turn.label} names no whole-answer twin (x-ai-operation.stream_of)")
+    if not within([twin], neuron.options):
+        raise NotVerified(f"its whole-answer twin {twin.label} is outside {describe(neuron.options)}")
     if twin.usage is None:
         raise NotVerified(f"{twin.label} does not declare where its answer reports usage (x-ai-operation.usage)")
     return twin
