@@ -20,6 +20,7 @@ from contractkit.conformance.neuron.faults import FaultDriver, FaultWindow, faul
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.conformance.selection import within
 from contractkit.spec.neuron import Operation, pointer_get
 
 DEADLINE_MARGIN_S = 0.5
@@ -83,7 +84,7 @@ def driver_for(neuron: NeuronTarget) -> FaultDriver:
 def provider_error_once(neuron: NeuronTarget, driver: FaultDriver) -> tuple[Operation, Exchange, FaultWindow]:
     """One call to the first whole-answer AI operation while the provider fails: what the probe of
     the hook and the readiness rule both start from."""
-    ops = [op for op in neuron.spec.operations if op.ai and not op.is_stream]
+    ops = within([op for op in neuron.spec.operations if op.ai and not op.is_stream], neuron.options)
     if not ops or "provider_error" not in driver.modes:
         raise NotVerified("no whole-answer AI operation, or no provider_error fault, to cause a failure with")
     op = ops[0]
@@ -105,7 +106,7 @@ def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], FaultAnswer]:
     with _LOCK:
         if "fault_matrix" in neuron.notes:
             return neuron.notes["fault_matrix"]
-    ops = [op for op in neuron.spec.operations if op.ai]
+    ops = within([op for op in neuron.spec.operations if op.ai], neuron.options)  # --operation bounds it
     requests = {}
     for op in ops:
         try:
@@ -130,8 +131,7 @@ def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], FaultAnswer]:
 
 
 def _timed_call(neuron: NeuronTarget, op: Operation, parts: object, headers: dict[str, str]) -> Exchange:
-    timeout = max(neuron.options.request_timeout, (op.deadline_s or 0) + 5)
-    return neuron.call(op, parts=parts, headers=headers, timeout=timeout)  # type: ignore[arg-type]
+    return neuron.call(op, parts=parts, headers=headers, timeout=neuron.timeout_for(op))  # type: ignore[arg-type]
 
 
 def _recover(neuron: NeuronTarget, ops: list[Operation]) -> None:

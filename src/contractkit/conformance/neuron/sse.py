@@ -11,8 +11,7 @@ from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, require_answer
-from contractkit.conformance.neuron.event_stream import parse_sse
-from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems
+from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems, typed_frames
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -20,13 +19,8 @@ from contractkit.spec.neuron import Operation, StreamGrammar, pointer_get
 
 
 def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
-    """(type, JSON data) of each event: the type is the SSE ``event`` field, or, where the spec's
-    ``x-stream.type_field`` says so, a field of the data (streams that send only ``data:`` lines)."""
-    grammar = op.grammar
-    field = grammar.type_field if grammar is not None else None
-    if field is None:
-        return [(kind, data) for kind, data, _ in parse_sse(exchange)]
-    return [(str(pointer_get(data, field, kind)), data) for kind, data, _ in parse_sse(exchange)]
+    """(type, JSON data) of each event of ``op``'s stream (``frames.typed_frames``)."""
+    return typed_frames(exchange, op.grammar)
 
 
 def grammar_of(op: Operation) -> StreamGrammar:
@@ -155,8 +149,6 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
 
 
 def _marker(data: dict[str, Any], pointer: str) -> bool:
-    from contractkit.spec.neuron import pointer_get
-
     return pointer_get(data, pointer) is True
 
 
