@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import urlsplit
 
+from contractkit.conformance.challenge import bearer
 from contractkit.conformance.mcp import eras, rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
 from contractkit.spec.mcp import ToolContract
 
-_PARAM = re.compile(r'([A-Za-z_]+)\s*=\s*"([^"]*)"')
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
 
 def challenge(exchange: rpc.Exchange) -> dict[str, str] | None:
     """The parameters of a ``Bearer`` challenge in WWW-Authenticate, or None if there is none."""
-    header = exchange.headers.get("www-authenticate", "")
-    if not header.lower().startswith("bearer"):
-        return None
-    return {k.lower(): v for k, v in _PARAM.findall(header)}
+    return bearer(exchange.headers.get("www-authenticate", ""))
 
 
 def _expect_401(exchange: rpc.Exchange, what: str) -> None:

@@ -18,9 +18,10 @@ from functools import lru_cache
 import jwt
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron import credentials
 from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning
+from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
@@ -59,8 +60,11 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     Why: an AI endpoint that answers anonymous callers leaks customer data and spends money.
 
     Example: ``POST /analyze-customer`` with no header must get ``401`` and
-    ``WWW-Authenticate: Bearer``, not an analysis.
+    ``WWW-Authenticate: Bearer``, not an analysis. On an operation with API keys only: the
+    request without them gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return credentials.api_key_refusal(neuron, op, "missing")
     expect_401(_send(neuron, op, None), "no token")
     return _refused(neuron, op, 1)
 
@@ -69,8 +73,11 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
 def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
-    Why: a parser that crashes or lets garbage through is an open door.
+    Why: a parser that crashes or lets garbage through is an open door. On an operation with API
+    keys only: a wrong key gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return credentials.api_key_refusal(neuron, op, "wrong")
     tokens = ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c")
     for token in tokens:
         expect_401(_send(neuron, op, token), f"malformed token {token!r}")
@@ -122,6 +129,7 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: accepting any of them means anyone can mint their own scopes.
     """
+    credentials.require_bearer(op)
     tokens = forged_tokens(neuron, op)
     for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
@@ -132,12 +140,14 @@ _EXPIRED_LOCK = threading.Lock()
 
 
 def expired_token(neuron: NeuronTarget, op: Operation) -> str:
-    """A token with the operation's scopes that expired a moment ago.
+    """A token with the operation's scopes that expired a moment ago, past the target's declared
+    clock-skew leeway (``--clock-skew`` / ``x-clock-skew-seconds``).
 
     One-second tokens are minted for every scope set of the spec at once, so the run waits for
-    them to expire only once.
+    them to expire only once; a leeway longer than the suite waits is not verified.
     """
     key = tuple(sorted(op.scopes or ()))
+    wait = credentials.expiry_wait(neuron, 1.0)
     with _EXPIRED_LOCK:
         expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
         if key not in expired_tokens:
@@ -151,7 +161,7 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
                     minted[scopes] = token
             if key not in minted:
                 neuron.tokens.token(key, expires_in=1, cache=False)  # raises NotVerified with the reason
-            time.sleep(2.2)
+            time.sleep(wait)
             expired_tokens.update(minted)
         return expired_tokens[key]
 
@@ -160,28 +170,39 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
                         applies="authenticated")
 def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
-    expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
+    expire, plus the declared clock-skew leeway (``x-clock-skew-seconds`` or ``--clock-skew``, at most
+    60 s), and sends it. Not verified when the issuer cannot mint short-lived tokens.
     """
-    expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+    credentials.require_bearer(op)
+    try:
+        expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+    except Violation as exc:
+        if credentials.clock_skew(neuron) == 0:  # a target with a leeway the spec does not declare
+            raise Violation(exc.message + f" ({credentials.SKEW_HINT})", evidence=exc.evidence,
+                            operation=exc.operation) from None
+        raise
     return _refused(neuron, op, 1)
 
 
 def other_audiences(neuron: NeuronTarget) -> list[str]:
-    """Audiences that are none of the API's: ``--other-audience`` if given, else a foreign one."""
+    """Audiences that are none of the API's: ``--other-audience`` if given, the spec's
+    ``x-foreign-audience`` if declared, else a made-up one."""
     given = getattr(neuron.options, "other_audience", None)
-    candidates = [given] if given else [FOREIGN_AUDIENCE]
-    return [a for a in candidates if a not in neuron.spec.audiences]
+    candidates = [a for a in (given, neuron.spec.foreign_audience) if a] or [FOREIGN_AUDIENCE]
+    return [a for a in dict.fromkeys(candidates) if a not in neuron.spec.audiences]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
                         clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
 def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks the token endpoint for a token with the operation's scopes for an audience
-    that is none of the spec's ``x-audience``, and sends it. Not verified when the endpoint will not
-    mint one (give ``--other-audience`` with an audience your client may ask for).
+    that is none of the spec's ``x-audience`` (``--other-audience``, else the scheme's
+    ``x-foreign-audience``, else a made-up one), and sends it. Not verified when the endpoint will
+    not mint one.
 
     Why: without the audience check a token meant for an MCP server opens neuron/ too.
     """
+    credentials.require_bearer(op)
     reasons = []
     for audience in other_audiences(neuron):
         try:
@@ -192,7 +213,9 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
         expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
         return _refused(neuron, op, 1)
     raise NotVerified("the token endpoint minted no token for another audience"
-                      + (f" ({reasons[0]})" if reasons else ""))
+                      + (f" ({reasons[0]})" if reasons else "")
+                      + ": give --other-audience AUD, or declare x-foreign-audience on the security scheme, with an "
+                        "audience your client may get tokens for that this API must refuse")
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
@@ -206,6 +229,7 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     Example: a ``neuron.chat`` token on ``/assess-risk`` must get ``403`` with
     ``WWW-Authenticate: Bearer error="insufficient_scope", scope="neuron.risk"``.
     """
+    credentials.require_bearer(op)
     others = [s for s in neuron.spec.all_scopes if s not in set(op.scopes or ())]
     if not others:
         raise NotVerified("the spec declares no other scope to build a token without this one")
@@ -253,6 +277,7 @@ def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: an echoed token ends up in logs, browser consoles and bug reports.
     """
+    credentials.require_bearer(op)
     tokens = ["contractkit-canary-" + secrets.token_hex(16)]
     tokens += [t for _, t in forged_tokens(neuron, op)]
     REDACTOR.add(tokens[0])

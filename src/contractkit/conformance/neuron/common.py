@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
+from contractkit.conformance.challenge import challenge
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.spec.neuron import Operation
 
-_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+__all__ = ["challenge", "fail", "positive_control", "require_answer"]  # challenge: conformance/challenge.py
 
 
 def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
@@ -40,13 +39,6 @@ def require_answer(exchange: Exchange, what: str) -> None:
     if not exchange.ok:
         raise Violation(f"{what}: no HTTP answer ({exchange.error})", evidence=exchange.evidence(),
                         operation=exchange.operation)
-
-
-def challenge(header: str) -> tuple[str, dict[str, str]]:
-    """``Bearer error="x", scope="y"`` -> ("bearer", {"error": "x", "scope": "y"})."""
-    scheme, _, rest = header.strip().partition(" ")
-    params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _PARAM.finditer(rest)}
-    return scheme.lower(), params
 
 
 def fail(message: str, exchange: Exchange | None = None, *notes: str) -> Violation:

@@ -18,6 +18,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation
 
 _HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
@@ -86,7 +87,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
     for exchange in errors:
         schema = neuron.spec.error_schema(op, exchange.status or 0)
         if schema is None:
-            raise NotVerified("the spec declares no error body")
+            raise NotVerified(declarations.ERROR_BODY.reason)
         body = exchange.json_or_none()
         if body is None or "json" not in exchange.content_type:
             raise fail(f"a {exchange.status} answer is not a JSON error body "
@@ -161,7 +162,8 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
 def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks about an entity that cannot exist, where the spec's
     ``x-ai-operation.subject`` says the entity is named (a path, query or header parameter, or a
-    field of the body); the answer must be the subject's ``not_found_status`` (404 by default).
+    field of the body); the answer must be the subject's ``not_found_status`` (else the operation's
+    declared 404; not verified when the spec declares neither).
     The same request about the known entity must succeed (the positive control).
 
     Why: an AI layer that invents an analysis for a customer that does not exist misleads its
@@ -169,6 +171,8 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """
     subject = op.subject
     assert subject is not None
+    if subject.not_found_status is None:
+        raise NotVerified(declarations.NOT_FOUND.reason)
     parts = neuron.request(op, unknown=True)
     exchange = neuron.call(op, parts=parts)
     require_answer(exchange, "unknown entity")

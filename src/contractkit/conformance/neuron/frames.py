@@ -109,11 +109,18 @@ def usage_problem(spec: NeuronSpec, tier: Any, token_count: Any, cost: Any) -> s
     rates = pricing.get("usd_per_1k_tokens") or {}
     if tier not in rates:
         return f"model tier {tier!r} has no x-pricing rate"
-    decimals = int(pricing.get("rounding_decimals", 6))
-    expected = round(token_count / 1000 * float(rates[tier]), decimals)
-    if abs(expected - float(cost)) > 10 ** -decimals * 1.01:
-        return f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {expected}"
-    return None
+    exact = token_count / 1000 * float(rates[tier])
+    decimals = pricing.get("rounding_decimals")
+    if isinstance(decimals, int):
+        expected = round(exact, decimals)
+        if abs(expected - float(cost)) > 10 ** -decimals * 1.01:
+            return f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {expected}"
+        return None
+    # no rounding declared: the exact price, or it rounded to any number of decimals, is right
+    if any(abs(round(exact, d) - float(cost)) <= 1e-12 for d in range(13)) or abs(exact - float(cost)) <= 1e-9:
+        return None
+    return (f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {exact} (rounded to any "
+            "number of decimals: the spec declares no rounding_decimals)")
 
 
 def delta_text(frames: Sequence[Frame], grammar: StreamGrammar) -> str | None:

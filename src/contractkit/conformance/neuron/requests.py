@@ -26,6 +26,11 @@ class RequestParts:
     query: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    cookies: dict[str, Any] = field(default_factory=dict)
+
+    def cookie_header(self) -> str | None:
+        """The ``Cookie`` header carrying the cookie parameters (RFC 6265 section 4.2), or None."""
+        return "; ".join(f"{name}={quote(_text(value), safe='')}" for name, value in self.cookies.items()) or None
 
     def target(self, path_template: str) -> str:
         """The request target: the path with its parameters filled, then the query string."""
@@ -40,8 +45,8 @@ class RequestParts:
         return replace(self, body=body)
 
     def with_param(self, location: str, name: str, value: Any) -> RequestParts:
-        """A copy with one path, query or header parameter set to ``value``."""
-        field_name = {"path": "path_params", "query": "query", "header": "headers"}[location]
+        """A copy with one path, query, header or cookie parameter set to ``value``."""
+        field_name = {"path": "path_params", "query": "query", "header": "headers", "cookie": "cookies"}[location]
         values = {**getattr(self, field_name), name: value if location != "header" else _text(value)}
         return replace(self, **{field_name: values})
 
@@ -255,7 +260,7 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
 
     Raises NotVerified when the spec gives no example body for a body the operation requires.
     """
-    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
     for param in op.parameters:
         if param.required or param.location == "path":
             value = param.example if param.example is not None else sample_value(param.schema)
@@ -273,7 +278,8 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
             body = pointer_set(body, subject.name, subject_value)
         else:
             parts[subject.location][subject.name] = subject_value
-    return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body)
+    return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body,
+                        parts["cookie"])
 
 
 _NONE: Any = object()

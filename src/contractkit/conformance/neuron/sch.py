@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.credentials import Presentation, credentials_for
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -43,6 +44,7 @@ class SchemaRun:
     operation: Operation
     samples: list[Sample] = field(default_factory=list)
     skipped: str | None = None
+    keys: Presentation = field(default_factory=Presentation)  # API keys, where the spec says they go
 
     def positive(self) -> list[Sample]:
         return [s for s in self.samples if s.positive]
@@ -77,7 +79,7 @@ def _generate(neuron: NeuronTarget, op: Operation) -> SchemaRun:
     from schemathesis import GenerationMode
 
     run = SchemaRun(op)
-    token = neuron.token_for(op) if op.authenticated else None  # NotVerified propagates: needs credentials
+    token, run.keys = credentials_for(neuron, op)  # NotVerified propagates: needs credentials
     st_op = _st_schema(neuron).find_operation_by_path(op.method, op.path)
     if st_op is None:
         run.skipped = f"schemathesis found no operation {op.method} {op.path}"
@@ -107,7 +109,7 @@ def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | No
         steer = sent[0] % 2 == 0
         sent[0] += 1
         steered = bool(positive and steer and _steer(neuron, op, case))
-        run.samples.append(Sample(case, _send(neuron, op, case, token), positive, steered))
+        run.samples.append(Sample(case, _send(neuron, op, case, token, run.keys), positive, steered))
 
     return send
 
@@ -130,7 +132,8 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
     return True
 
 
-def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None) -> Exchange:
+def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
+          keys: Presentation | None = None) -> Exchange:
     kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
     headers = {**neuron.extra_headers,
                **{k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}}
@@ -141,8 +144,13 @@ def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None) -> 
         data = kwargs["data"]
         content = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
     url = httpx.URL(kwargs["url"])
-    if kwargs.get("params"):
-        url = url.copy_merge_params(kwargs["params"])
+    keys = keys or Presentation()
+    if kwargs.get("params") or keys.query:
+        url = url.copy_merge_params({**(kwargs.get("params") or {}), **keys.query})
+    headers.update(keys.headers)
+    cookies = {**(kwargs.get("cookies") or {}), **keys.cookies}  # cookie parameters, API keys in cookies
+    if cookies:
+        headers["cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
     if token and "authorization" not in {k.lower() for k in headers}:
         headers["authorization"] = f"Bearer {token}"
     exchange = neuron.client.request(op.method, str(url), content=content, headers=headers,

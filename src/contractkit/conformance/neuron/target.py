@@ -13,6 +13,7 @@ from typing import Any
 
 from contractkit.conformance.budget import budget_for
 from contractkit.conformance.http import Exchange, TargetClient, exchange_timeout
+from contractkit.conformance.neuron import credentials
 from contractkit.conformance.neuron.requests import RequestParts, build, coerce, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified
@@ -34,7 +35,9 @@ class NeuronTarget:
         self.client = TargetClient(self.base_url, timeout=options.request_timeout, budget=budget_for(spec, options),
                                    timeouts=timeouts)
         token_url = _absolute(options.token_url or spec.token_url, options.neuron_url)
-        self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request), spec.audience)
+        discovery_url = _absolute(spec.discovery_url, options.neuron_url) if not token_url else None
+        self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request, discovery_url),
+                                                spec.audience)
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
         self._log_lock = threading.Lock()
         self.notes: dict[str, Any] = {}
@@ -130,10 +133,11 @@ class NeuronTarget:
         if body is not _UNSET:
             parts = parts.with_body(body)
         if token is None and auth and operation.authenticated:
-            token = self.token_for(operation)
+            parts, token = credentials.authenticate(self, operation, parts)
         media = {"content-type": operation.request_media} if operation.request_media and content is None \
             and parts.body is not None else {}
-        send_headers = {**self.extra_headers, **media, **parts.headers, **(headers or {})}
+        cookie = {"cookie": parts.cookie_header()} if parts.cookies else {}
+        send_headers = {**self.extra_headers, **media, **cookie, **parts.headers, **(headers or {})}
         exchange = self.client.request(
             operation.method, parts.target(operation.path), json_body=parts.body if content is None else None,
             content=content, headers=send_headers, token=token, operation=operation.label,

@@ -8,7 +8,8 @@ only ``data:`` lines). The tier that prices an answer is looked up in this order
 1. where the spec's ``usage.model_tier`` pointer finds it: in a whole answer, the body; in a
    stream, the ending frame, else any other frame of the same turn (the opening frame, say);
 2. the operation's ``x-ai-operation.default_model_tier``;
-3. else the tier is unknown.
+3. the only tier of ``x-pricing``, when it declares just one (no other tier could price it);
+4. else the tier is unknown.
 
 An unknown tier, or one ``x-pricing`` gives no rate, is one decision for both readers: the rule
 cannot check that answer's cost (it is not verified for it, with the tier named), and the budget
@@ -97,8 +98,17 @@ def rates(spec: NeuronSpec) -> dict[str, float]:
     return {str(k): float(v) for k, v in raw.items() if _amount(v)} if isinstance(raw, dict) else {}
 
 
+def priced_tier(spec: NeuronSpec, reading: Reading) -> Reading:
+    """The reading with the only ``x-pricing`` tier filled in where it names none (step 3 above)."""
+    table = rates(spec)
+    if reading.tier is None and len(table) == 1:
+        return Reading(reading.token_count, reading.cost_usd, next(iter(table)), "the only x-pricing tier")
+    return reading
+
+
 def unpriced_tier(spec: NeuronSpec, reading: Reading) -> str | None:
     """Why the reading's cost cannot be checked against ``x-pricing`` (its tier), or None."""
+    reading = priced_tier(spec, reading)
     if reading.tier is None:
         return "the answer names no model tier (usage.model_tier) and the operation declares no default_model_tier"
     if not isinstance(reading.tier, str) or reading.tier not in rates(spec):
@@ -112,6 +122,7 @@ def spend(spec: NeuronSpec, reading: Reading) -> tuple[float, str] | None:
     that spend is never under-counted); None when it reports neither."""
     if _amount(reading.cost_usd):
         return float(reading.cost_usd), "reported"
+    reading = priced_tier(spec, reading)
     table = rates(spec)
     if not _amount(reading.token_count) or not table:
         return None

@@ -17,10 +17,11 @@ from contractkit.conformance.neuron.frames import amounts_problem, delta_text, u
 from contractkit.conformance.neuron.requests import RequestParts
 from contractkit.conformance.neuron.sse import stream_frames, stream_turns
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.neuron.usage import Reading, rates, readings, unpriced_tier, where_reported
+from contractkit.conformance.neuron.usage import Reading, priced_tier, readings, unpriced_tier, where_reported
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.selection import describe, within
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation, Usage, pointer_get
 
 
@@ -53,8 +54,8 @@ def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: engine/ bills customers and watches budgets from these two numbers.
     """
-    if not rates(neuron.spec):
-        raise NotVerified("the spec declares no x-pricing, so no cost can be checked")
+    if reason := declarations.gap("NEU-USE-001", neuron.spec, op):
+        raise NotVerified(reason)
     answers = _readings(neuron, op)
     if not answers:
         raise NotVerified(f"no successful answer of {op.label} to read usage from")
@@ -67,6 +68,7 @@ def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
         if why is not None:
             unpriced.append(why)
             continue
+        reading = priced_tier(neuron.spec, reading)
         problem = usage_problem(neuron.spec, reading.tier, reading.token_count, reading.cost_usd)
         if problem:
             raise fail(f"{problem} (tier from {reading.tier_from})", exchange)

@@ -26,6 +26,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import REDACTOR, redact
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import StreamGrammar, pointer_get
 
 _MAX_FRAMES = 2000
@@ -59,8 +60,10 @@ class WsEndpoint:
         return list(self.auth.get("methods") or ["header"])
 
     @property
-    def close_code(self) -> int:
-        return int(self.auth.get("failure_close_code", 1008))
+    def close_code(self) -> int | None:
+        """The declared ``auth.failure_close_code``; None when undeclared (NEU-WS-001 is then not verified)."""
+        code = self.auth.get("failure_close_code")
+        return code if isinstance(code, int) and not isinstance(code, bool) else None
 
     @property
     def ai(self) -> dict[str, Any] | None:
@@ -230,6 +233,8 @@ def ws_auth(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
 
     Why: a socket that streams first and checks later has already leaked the answer.
     """
+    if reason := declarations.gap("NEU-WS-001", neuron.spec, ws):
+        raise NotVerified(reason)
     control, _ = good_session(neuron, ws, ws.methods[0], 1)
     if not _answered(ws, control, 1):
         raise NotVerified(f"positive control failed: with a valid token the socket gave no complete turn "
@@ -306,6 +311,8 @@ def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
     grammar = ws.grammar
     if grammar is None:
         raise NotVerified(f"{ws.label} declares no x-stream")
+    if reason := declarations.gap("NEU-WS-002", neuron.spec, ws):
+        raise NotVerified(reason)
     turns = max(1, neuron.profile.stream_turns)
     union = ws.decl.get("server_messages")
     frames_seen, unchecked = 0, []
@@ -359,6 +366,9 @@ def ws_midstream_failure(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
     """
     from contractkit.conformance.neuron.sse import judge_interrupted
 
+    if ws.grammar is not None and ws.grammar.type_field is None:
+        raise NotVerified(declarations.TYPE_FIELD.reason)
+
     def run(headers: dict[str, str]) -> tuple[list[Frame], WsSession]:
         session, _ = good_session(neuron, ws, ws.methods[0], 1, headers)
         chunks = split_turns(session.frames, ws.grammar.terminal if ws.grammar else ())
@@ -372,6 +382,8 @@ def ws_midstream_failure(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
 
 def ws_turn_for_usage(neuron: NeuronTarget, ws: WsEndpoint) -> tuple[Any, list[Frame], WsSession]:
     """One turn for NEU-USE-002: (the question as a body for the twin, the turn's frames, the session)."""
+    if ws.grammar is not None and ws.grammar.type_field is None:
+        raise NotVerified(declarations.TYPE_FIELD.reason)
     session, _ = good_session(neuron, ws, ws.methods[0], 1)
     twin_id = (ws.ai or {}).get("stream_of")
     twin = neuron.spec.operation(twin_id) if twin_id else None
