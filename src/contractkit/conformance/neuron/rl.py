@@ -62,6 +62,7 @@ def _wave(neuron: NeuronTarget, op: Operation, parts: RequestParts, token: str |
 
 
 @NEURON_CHECKS.register("NEU-RL-001", "Past the declared rate limit: 429 with Retry-After, then service resumes",
+                        kind="burst",
                         clause="docs/extensions.md#x-rate-limit; RFC 6585 section 4; RFC 9110 section 10.2.3",
                         tags=("burst",), applies="rate_limited")
 def rate_limited(neuron: NeuronTarget, op: Operation) -> Examined:
