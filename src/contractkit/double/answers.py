@@ -68,7 +68,7 @@ class Answers:
         return "application/json", {}
 
     def whole(self, op: Operation, answer: Answer, key: str) -> dict[str, Any] | Any:
-        media, content = self.success_media(op)
+        _media, content = self.success_media(op)
         schema = content.get("schema") or {}
         base = self.base_body(("whole", op.label), schema, content, key)
         ai = op.ai or {}
@@ -100,7 +100,7 @@ class Answers:
         body = base
         validate = isinstance(schema, dict) and bool(schema)
         for pointer, value in writes:
-            if not pointer or value is None and pointer_get(body, pointer) is None:
+            if not pointer or (value is None and pointer_get(body, pointer) is None):
                 continue
             candidate = pointer_set(body, pointer, value)
             if not validate or self.gen.valid(schema, candidate):

@@ -10,6 +10,7 @@ It is an ASGI application (Starlette): one route per operation of the spec and p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import struct
 import threading
@@ -154,7 +155,7 @@ class NeuronDouble:
         assert isinstance(exc, HTTPException)
         return self.error_response(None, exc.status_code, "none", dict(exc.headers or {}))
 
-    def abort(self, scope: dict[str, Any]) -> bool:
+    async def abort(self, scope: dict[str, Any]) -> bool:
         """Reset the client's connection at once (RST, not a clean close); False where the server
         does not expose its transport."""
         transport = getattr(getattr(scope.get(RAW_SEND), "__self__", None), "transport", None)
@@ -162,11 +163,11 @@ class NeuronDouble:
             return False
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
         transport.abort()
+        for _ in range(3):  # let the server see the connection lost before the app returns
+            await asyncio.sleep(0)
         return True
 
     async def sleep(self, seconds: float) -> None:

@@ -34,6 +34,15 @@ class Fault:
     summary: str
     streams_only: bool = False
     websocket_only: bool = False
+    whole_only: bool = False
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether the fault can be played on a call of this kind: whole (a JSON answer), sse or ws."""
+        if self.websocket_only:
+            return kind == "ws"
+        if self.streams_only:
+            return kind in ("sse", "ws")
+        return kind == "whole" if self.whole_only else True
 
 
 _TABLE = (
@@ -48,7 +57,8 @@ _TABLE = (
     Fault("rate_limited", "neuron", "429 with Retry-After and the error body"),
     Fault("server_error", "neuron", "500 with the error body"),
     Fault("malformed_json", "neuron", "a success status whose body is not JSON"),
-    Fault("truncated_body", "neuron", "a success status whose body is cut short (Content-Length not reached)"),
+    Fault("truncated_body", "neuron", "a success status whose body is cut short (Content-Length not reached)",
+          whole_only=True),
     Fault("stream_cut", "neuron", "the stream's connection drops after a few frames", streams_only=True),
     Fault("stream_no_terminal", "neuron", "the stream ends cleanly without its terminal frame", streams_only=True),
     Fault("ws_no_terminal", "neuron", "the WebSocket closes (1000) without a terminal frame", websocket_only=True),
@@ -116,8 +126,15 @@ class FaultPlan:
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def choose(self, operation: str, headers: Mapping[str, str]) -> tuple[str | None, str]:
-        """(fault name or None, how it was chosen: header | spec-header | armed | schedule | none)."""
+    def choose(self, operation: str, headers: Mapping[str, str], kind: str = "whole") -> tuple[str | None, str]:
+        """(fault name or None, how it was chosen: header | spec-header | armed | schedule | none); a fault
+        that cannot be played on a call of this ``kind`` (say, a stream fault on a whole answer) is None."""
+        name, source = self._choose(operation, headers)
+        if name is not None and not FAULTS[name].applies_to(kind):
+            return None, "not-applicable"
+        return name, source
+
+    def _choose(self, operation: str, headers: Mapping[str, str]) -> tuple[str | None, str]:
         lowered = {k.lower(): v for k, v in headers.items()}
         asked = lowered.get(FAULT_HEADER.lower(), "").strip()
         if asked:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from contractkit.double.answers import Answer
 from contractkit.double.auth import AuthFailure
@@ -23,6 +23,7 @@ from contractkit.double.faults import FAULTS
 from contractkit.double.inputs import Inputs, Refusal, read_inputs
 from contractkit.double.record import Call
 from contractkit.double.turns import turn_frames
+from contractkit.errors import ConfigError
 from contractkit.spec.neuron import Operation, pointer_get
 
 if TYPE_CHECKING:
@@ -35,7 +36,10 @@ SLOW_EXTRA_S = 1.0
 def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         raw = await request.body()
-        fault, source = double.plan.choose(op.label, request.headers)
+        try:
+            fault, source = double.plan.choose(op.label, request.headers, "sse" if op.is_stream else "whole")
+        except ConfigError as exc:  # a fault header naming no fault: say so rather than ignore a typo
+            return PlainTextResponse(f"neuron-double: {exc.one_line()}\n", status_code=400)
         client = double.client_of(request.headers.get("authorization"))
         key = hashlib.sha256(b"\x1f".join([op.label.encode(), request.url.query.encode(), raw])).hexdigest()[:16]
         call = double.record.start(op.label, op.method, request.url.path, client, key, fault, source)
@@ -58,7 +62,7 @@ def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitab
 async def _respond(double: NeuronDouble, request: Request, op: Operation, fault: str | None, raw: bytes,
                    key: str, call: Call) -> Response:
     played = FAULTS[fault] if fault else None
-    if played is not None and played.acts_on == "transport" and double.abort(request.scope):
+    if played is not None and played.acts_on == "transport" and await double.abort(request.scope):
         return Response(b"", status_code=500)
     try:
         if double.keeps("authenticate"):
@@ -178,10 +182,12 @@ def _stream(double: NeuronDouble, request: Request, op: Operation, fault: str | 
             for kind, frame in frames:
                 if fault == "stream_cut" and sent >= double.settings.cut_after_frames:
                     call.stream = "cut"
-                    double.abort(request.scope)
+                    await double.abort(request.scope)
                     return
                 if fault == "slow_tokens" and sent:
                     await double.sleep(double.settings.slow_token_s)
+                if fault == "malformed_json" and sent == 1:
+                    yield b"data: {\"not json\n\n"
                 data = json.dumps(frame, separators=(",", ":"))
                 yield (f"data: {data}\n\n" if typed_by_field else f"event: {kind}\ndata: {data}\n\n").encode()
                 sent += 1
@@ -205,5 +211,5 @@ class _Truncated(Response):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": self.data[: len(self.data) // 2], "more_body": True})
-        if not self.double.abort(scope):
+        if not await self.double.abort(scope):
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 RETRY_SLACK_S = 0.05
+# faults of neuron/ itself (not of its provider, which neuron/ answers with its fallback)
+NEURON_SIDE = frozenset({"slow", "rate_limited", "server_error", "malformed_json", "truncated_body", "stream_cut",
+                         "stream_no_terminal", "ws_no_terminal", "connection_reset", "down"})
 
 
 @dataclass
@@ -45,9 +48,11 @@ class Call:
 
     @property
     def failed(self) -> bool:
-        """An answer the consumer had to handle rather than use as is."""
-        return (self.status is None or self.status == 429 or self.status >= 500 or self.degraded
-                or self.stream in ("cut",) or (self.fault is not None and self.fault != "slow_tokens"))
+        """An answer the consumer could not use as is (a degraded answer is usable: neuron/ handled
+        its provider's failure), so retrying or giving up was its call."""
+        if self.status is None or self.status == 429 or self.status >= 500 or self.stream == "cut":
+            return True
+        return self.fault is not None and self.fault in NEURON_SIDE
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}

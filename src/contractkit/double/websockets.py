@@ -21,6 +21,7 @@ from contractkit.double.auth import AuthFailure
 from contractkit.double.faults import FAULTS
 from contractkit.double.http_ops import SLOW_EXTRA_S, provider_wait
 from contractkit.double.turns import turn_frames, ws_schema_of
+from contractkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from contractkit.double.app import NeuronDouble
@@ -136,19 +137,21 @@ async def _turn(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, clie
                 schema_of: Callable[[str], Any]) -> None:
     """One answer to one client message, with the fault chosen for it."""
     label = ws.label
-    fault, source = double.plan.choose(label, websocket.headers)
+    try:
+        fault, source = double.plan.choose(label, websocket.headers, "ws")
+    except ConfigError as exc:
+        raise _Close(POLICY_VIOLATION, exc.one_line()[:120]) from None
     key = hashlib.sha256(json.dumps(message, sort_keys=True).encode()).hexdigest()[:16]
     call = double.record.start(label, "WS", ws.path, client, key, fault, source)
     sent = 0
-    call.stream = "abandoned"
     try:
         if double.over_limit(client, label, ws.rate_limit) is not None:
             call.status = TRY_AGAIN_LATER
             raise _Close(TRY_AGAIN_LATER, "rate limited")
         played = FAULTS[fault] if fault else None
-        if played is not None and played.acts_on == "transport" or fault == "truncated_body":
+        if (played is not None and played.acts_on == "transport") or fault == "truncated_body":
             call.stream = "cut"
-            double.abort(websocket.scope)
+            await double.abort(websocket.scope)
             raise WebSocketDisconnect(1006)
         if fault == "rate_limited":
             raise _Close(TRY_AGAIN_LATER, "rate limited")
@@ -173,10 +176,11 @@ async def _turn(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, clie
             raise _Close(INTERNAL_ERROR, "the spec declares no x-stream")
         frames = turn_frames(double.answers, ws.grammar, schema_of, answer, fault,
                              terminal=double.keeps("terminal_frame"))
+        call.stream = "abandoned"
         for _kind, frame in frames:
             if fault == "stream_cut" and sent >= double.settings.cut_after_frames:
                 call.stream = "cut"
-                double.abort(websocket.scope)
+                await double.abort(websocket.scope)
                 raise WebSocketDisconnect(1006)
             if fault == "slow_tokens" and sent:
                 await double.sleep(double.settings.slow_token_s)

@@ -1,0 +1,95 @@
+"""Fixtures of the neuron/ double's tests: doubles served on free loopback ports, and verify runs
+against them (started together on first use, as tests/second_neuron does, so the module takes
+about the time of its slowest run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from contractkit.double import DoubleSettings, NeuronDouble
+from contractkit.double.auth import DEFAULT_SECRET
+from contractkit.resources import neuron_spec_path
+from contractkit.servers import BackgroundServer
+from contractkit.spec.neuron import NeuronSpec
+
+REPO = Path(__file__).resolve().parents[2]
+CHURN_SPEC = REPO / "tests" / "second_neuron" / "churn-api.yaml"
+SPECS = {"bundled": Path(neuron_spec_path()), "churn": CHURN_SPEC}
+SECRET_ENV = "DOUBLE_TEST_CLIENT_SECRET"
+RUN_TIMEOUT_S = 150
+
+
+@dataclass(frozen=True)
+class VerifyRun:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict | None
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
+
+    def explain(self) -> str:
+        return f"$ contractkit {' '.join(self.argv)}\nexit {self.returncode}\n{self.stdout[-5000:]}\n{self.stderr[-2000:]}"
+
+
+def serve(spec_path: Path, **settings: object) -> BackgroundServer:
+    return BackgroundServer(NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(**settings)))  # type: ignore[arg-type]
+
+
+def verify(name: str, workdir: Path) -> VerifyRun:
+    """``verify neuron --require-all --fault-injection`` against a clean double of the named spec."""
+    report = workdir / f"verify-{name}.json"
+    with serve(SPECS[name], seed=7) as server:
+        argv = ["verify", "neuron", "--spec", str(SPECS[name]), "--base-url", server.url, "--require-all",
+                "--fault-injection", "--profile", "quick", "--seed", "20261206", "--hypothesis-db", "none",
+                "--client-id", "engine", "--client-secret-env", SECRET_ENV, "--report-json", str(report)]
+        if name == "bundled":  # its tokenUrl is engine's absolute URL: use the double's own endpoint
+            argv += ["--token-url", server.url + "/_double/token"]
+        done = subprocess.run([sys.executable, "-m", "contractkit", *argv], capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S, cwd=workdir, env={**os.environ, SECRET_ENV: DEFAULT_SECRET})
+    data = json.loads(report.read_text()) if report.is_file() else None
+    return VerifyRun(argv, done.returncode, done.stdout, done.stderr, data)
+
+
+class VerifyRuns:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-double")
+        self.futures: dict[str, Future[VerifyRun]] = {}
+
+    def result(self, name: str) -> VerifyRun:
+        if not self.futures:
+            for key in SPECS:
+                self.futures[key] = self.pool.submit(verify, key, self.workdir)
+        return self.futures[name].result(timeout=RUN_TIMEOUT_S * 2)
+
+
+@pytest.fixture(scope="session")
+def verify_double_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VerifyRuns]:
+    runs = VerifyRuns(tmp_path_factory.mktemp("verify-double"))
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def churn_double() -> Iterator[BackgroundServer]:
+    with serve(CHURN_SPEC, seed=3) as server:
+        yield server
+
+
+@pytest.fixture
+def bundled_double() -> Iterator[BackgroundServer]:
+    with serve(SPECS["bundled"], seed=3) as server:
+        yield server

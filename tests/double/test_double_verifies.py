@@ -1,0 +1,19 @@
+"""The double, run clean, keeps its own spec: ``verify neuron --require-all --fault-injection`` passes
+every rule on the bundled spec and on the second test neuron/'s spec (which shares no name with it)."""
+
+from __future__ import annotations
+
+import pytest
+
+NEURON_RULES = {f"NEU-AUTH-00{i}" for i in range(1, 8)} | {f"NEU-SCH-00{i}" for i in range(1, 7)} \
+    | {f"NEU-ERR-00{i}" for i in range(1, 5)} | {f"NEU-FB-00{i}" for i in range(1, 4)} | {"NEU-RL-001"} \
+    | {f"NEU-SSE-00{i}" for i in range(1, 4)} | {"NEU-USE-001", "NEU-USE-002"} | {f"NEU-WS-00{i}" for i in range(1, 4)}
+
+
+@pytest.mark.parametrize("spec", ["bundled", "churn"])
+def test_the_clean_double_passes_verify_with_require_all(verify_double_runs, spec: str) -> None:
+    run = verify_double_runs.result(spec)
+    assert run.report is not None, run.explain()
+    statuses = run.statuses
+    assert {rule: statuses.get(rule) for rule in NEURON_RULES if statuses.get(rule) != "passed"} == {}, run.explain()
+    assert run.returncode == 0, run.explain()
