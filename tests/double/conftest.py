@@ -41,7 +41,8 @@ class VerifyRun:
         return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
 
     def explain(self) -> str:
-        return f"$ contractkit {' '.join(self.argv)}\nexit {self.returncode}\n{self.stdout[-5000:]}\n{self.stderr[-2000:]}"
+        command = " ".join(self.argv)
+        return f"$ contractkit {command}\nexit {self.returncode}\n{self.stdout[-5000:]}\n{self.stderr[-2000:]}"
 
 
 def serve(spec_path: Path, **settings: object) -> BackgroundServer:
