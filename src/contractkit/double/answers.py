@@ -96,14 +96,20 @@ class Answers:
         return self.gen.instance(schema, seeded(self.seed, name, key))
 
     def fill(self, schema: Any, base: Any, writes: list[tuple[str | None, Any]]) -> Any:
-        """``base`` with each value written at its pointer, where the result stays valid."""
+        """``base`` with each value written at its pointer, where the result stays valid.
+
+        All values are written, and the result checked once; only when it is not valid is each write
+        tried alone (so one value the schema refuses does not cost the others)."""
+        wanted = [(p, v) for p, v in writes if p and not (v is None and pointer_get(base, p) is None)]
         body = base
-        validate = isinstance(schema, dict) and bool(schema)
-        for pointer, value in writes:
-            if not pointer or (value is None and pointer_get(body, pointer) is None):
-                continue
+        for pointer, value in wanted:
+            body = pointer_set(body, pointer, value)
+        if not (isinstance(schema, dict) and schema) or self.gen.valid(schema, body):
+            return body
+        body = base
+        for pointer, value in wanted:
             candidate = pointer_set(body, pointer, value)
-            if not validate or self.gen.valid(schema, candidate):
+            if self.gen.valid(schema, candidate):
                 body = candidate
         return body
 
@@ -164,10 +170,17 @@ class Answers:
         return self.fill(schema, base, writes)
 
     def header_value(self, header: dict[str, Any], rng: random.Random) -> str | None:
-        schema = header.get("schema") or {}
+        schema = self.spec.deref(header.get("schema") or {})
         if "example" in header:
             return str(header["example"])
-        value = self.gen.instance(schema, rng)
+        if isinstance(schema, dict) and not any(k in schema for k in ("pattern", "format", "minimum", "maximum")) \
+                and any(k in schema for k in ("example", "examples", "const", "enum")):
+            key = ("header", id(header))
+            if key not in self._templates:  # a fixed value: computed (and checked) once
+                self._templates[key] = self.gen.instance(schema, rng)
+            value = self._templates[key]
+        else:
+            value = self.gen.instance(schema, rng, use_examples=False)
         if value is None or isinstance(value, dict | list):
             return None
         return str(value).lower() if isinstance(value, bool) else str(value)

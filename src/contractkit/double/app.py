@@ -90,6 +90,7 @@ class NeuronDouble:
         self.record = Record(self.settings.record_path)
         self.limiter = RateLimiter()
         self.health = Health()
+        self._clients: dict[str, str] = {}
         routes: list[Any] = list(control.routes(self))
         if self.auth.token_path:
             routes.append(Route(self.auth.token_path, self.auth.token_app(), methods=["POST"]))
@@ -116,35 +117,50 @@ class NeuronDouble:
         token = (authorization or "").partition(" ")[2].strip()
         if not token:
             return "anonymous"
+        known = self._clients.get(token)
+        if known is not None:
+            return known
         try:
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             return "anonymous"
-        return str(claims.get("client_id") or claims.get("sub") or "anonymous")
+        if len(self._clients) > 1024:
+            self._clients.clear()
+        client = self._clients[token] = str(claims.get("client_id") or claims.get("sub") or "anonymous")
+        return client
 
-    def over_limit(self, client: str, label: str, limit: tuple[int, float] | None) -> int | None:
-        """Seconds to wait when this call is past the operation's ``x-rate-limit``, else None."""
+    def over_limit(self, client: str, label: str, limit: tuple[int, float] | None,
+                   headers: dict[str, str] | None = None) -> int | None:
+        """Seconds to wait when this call is past the operation's ``x-rate-limit``, else None; the
+        ``RateLimit-*`` values of the decision go into ``headers``."""
         if limit is None or not self.keeps("rate_limit"):
             return None
         decision = self.limiter.hit(client, label, RateLimit(limit[0], limit[1]))
+        if headers is not None:
+            headers.update({k.lower(): v for k, v in decision.headers().items()})
         return None if decision.allowed else decision.reset_s
 
     def error_response(self, op: Operation | None, status: int, key: str, headers: dict[str, str] | None = None,
-                       retry_after: int | None = None) -> Response:
+                       retry_after: int | None = None, known: dict[str, str] | None = None) -> Response:
         media, body = self.answers.error(op, status, key)
         extra = dict(headers or {})
         if retry_after is not None and self.keeps("retry_after"):
             extra["Retry-After"] = str(retry_after)
-        all_headers = {**self.declared_headers(op, str(status), key), **extra}
+        all_headers = {**self.declared_headers(op, str(status), key, known), **extra}
         return Response(_json(body), status_code=status, media_type=media, headers=all_headers)
 
-    def declared_headers(self, op: Operation | None, status: str, key: str) -> dict[str, str]:
-        """A value for every header the response declares that the double does not set itself."""
+    def declared_headers(self, op: Operation | None, status: str, key: str,
+                         known: dict[str, str] | None = None) -> dict[str, str]:
+        """A value for every header the response declares that the double does not set itself
+        (``known`` values, such as the rate limiter's, are used where declared)."""
         response = op.responses.get(status) if op is not None else None
         out: dict[str, str] = {}
         rng = seeded(self.settings.seed, "headers", key)
         for name, header in (response.headers.items() if response else ()):
             if name in ("retry-after", "www-authenticate", "content-type", "content-length"):
+                continue
+            if known and name in known:
+                out[name] = known[name]
                 continue
             value = self.answers.header_value(header, rng)
             if value is not None:

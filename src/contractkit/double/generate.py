@@ -8,6 +8,7 @@ drawn from the ``random.Random`` the caller passes, so one seed and one request 
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -35,11 +36,16 @@ def seeded(*parts: Any) -> random.Random:
 
 def from_pattern(pattern: str, rng: random.Random) -> str:
     """A string the regex ``pattern`` matches (searched, as JSON Schema does, so anchors are kept)."""
+    tree = _parsed(pattern)
+    return "".join(_emit(tree, rng)) if tree is not None else ""
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(pattern: str) -> Any:
     try:
-        tree = _sre_parse.parse(pattern)
+        return _sre_parse.parse(pattern)
     except re.error:
-        return ""
-    return "".join(_emit(tree, rng))
+        return None
 
 
 def _emit(tree: Any, rng: random.Random) -> list[str]:
@@ -69,6 +75,17 @@ def _emit(tree: Any, rng: random.Random) -> list[str]:
 
 
 def _from_class(items: Any, rng: random.Random) -> str:
+    key = id(items)  # parsed trees are cached, so a class is the same object every time
+    if key not in _CLASSES:
+        _CLASSES[key] = _class_choices(items)
+    pool = _CLASSES[key]
+    return rng.choice(pool)
+
+
+_CLASSES: dict[int, list[str]] = {}
+
+
+def _class_choices(items: Any) -> list[str]:
     choices: list[str] = []
     negate = False
     for op, arg in items:
@@ -90,9 +107,8 @@ def _from_class(items: Any, rng: random.Random) -> str:
             else:
                 choices.extend("abc")
     if negate:
-        pool = [c for c in _ALPHABET if c not in choices]
-        return rng.choice(pool or ["~"])
-    return rng.choice(choices or ["a"])
+        return [c for c in _ALPHABET if c not in choices] or ["~"]
+    return choices or ["a"]
 
 
 class SchemaGenerator:

@@ -70,9 +70,10 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, fault:
             double.auth.verify(request.headers.get("authorization"), scopes)
     except AuthFailure as refused:
         return double.error_response(op, refused.status, key, {"WWW-Authenticate": refused.challenge()})
-    wait = double.over_limit(call.client, op.label, op.rate_limit)
+    limits: dict[str, str] = {}
+    wait = double.over_limit(call.client, op.label, op.rate_limit, limits)
     if wait is not None:
-        return double.error_response(op, 429, key, retry_after=wait)
+        return double.error_response(op, 429, key, retry_after=wait, known=limits)
     try:
         inputs = read_inputs(double.answers.gen, op, dict(request.path_params), request.query_params,
                              request.headers, request.headers.get("content-type", ""), raw)
@@ -90,11 +91,11 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, fault:
         return double.error_response(op, op.subject.not_found_status, key)
     if op.probe is not None:
         return _probe(double, op, key)
-    return await _answer(double, request, op, played.name if played else None, inputs, subject, key, call)
+    return await _answer(double, request, op, played.name if played else None, inputs, subject, key, call, limits)
 
 
 async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: str | None, inputs: Inputs,
-                  subject: Any, key: str, call: Call) -> Response:
+                  subject: Any, key: str, call: Call, limits: dict[str, str]) -> Response:
     deadline = op.deadline_s
     if fault == "rate_limited":
         return double.error_response(op, 429, key, retry_after=double.settings.fault_retry_after_s)
@@ -120,7 +121,7 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if not degraded and fault != "stream_interrupted":
         double.health.success()
     status = int(double.facts.success_status(op))
-    headers = double.declared_headers(op, str(status), key)
+    headers = double.declared_headers(op, str(status), key, limits)
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)
