@@ -149,3 +149,20 @@ def test_the_schedule_is_reproducible_for_a_seed() -> None:
 def test_bad_fault_lists_are_config_errors(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_fault_rates(text)
+
+
+def test_the_operations_live_under_the_spec_server_path() -> None:
+    import yaml
+
+    from contractkit.double import DoubleSettings, NeuronDouble
+    from contractkit.servers import BackgroundServer
+
+    data = yaml.safe_load(CHURN_SPEC.read_text())
+    data["servers"] = [{"url": "https://churn.example/api/v9"}]
+    with BackgroundServer(NeuronDouble(NeuronSpec(data), DoubleSettings())) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as http:
+        assert http.get("/api/v9/v2/healthz").json() == {"alive": True}
+        assert http.get("/v2/healthz").status_code == 404
+        assert http.get("/_double").json()["base_path"] == "/api/v9"
+        assert http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "engine",
+                                               "client_secret": DEFAULT_SECRET}).status_code == 200

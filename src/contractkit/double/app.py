@@ -95,14 +95,20 @@ class NeuronDouble:
         if self.auth.token_path:
             routes.append(Route(self.auth.token_path, self.auth.token_app(), methods=["POST"]))
         for op in spec.operations:
-            routes.append(Route(Facts.route_path(op.path), http_ops.endpoint(self, op), methods=[op.method]))
+            routes.append(Route(self.base_path + Facts.route_path(op.path), http_ops.endpoint(self, op),
+                                methods=[op.method]))
         for ws in self.facts.websockets:
-            routes.append(WebSocketRoute(Facts.route_path(ws.path), websockets.endpoint(self, ws)))
+            routes.append(WebSocketRoute(self.base_path + Facts.route_path(ws.path), websockets.endpoint(self, ws)))
         self.app = Starlette(routes=routes, exception_handlers={HTTPException: self._on_http_error})
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         scope[RAW_SEND] = send
         await self.app(scope, receive, send)
+
+    @property
+    def base_path(self) -> str:
+        """Where the operations are served: the path of the spec's first server URL (``/v1``), or ''."""
+        return self.facts.base_path
 
     def keeps(self, behaviour: str) -> bool:
         return behaviour not in self.defects

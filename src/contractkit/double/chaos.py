@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -208,7 +209,8 @@ def _run_once(client: DoubleClient, command: list[str], mode: Mode | None, env: 
     child_env.update(env)
     child_env[names["mode"]] = mode.name if mode else HEALTHY
     if mode is not None and mode.fault == "down":
-        child_env[names["url"]] = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
+        base_path = urlsplit(env.get(names["url"], "")).path
+        child_env[names["url"]] = f"http://127.0.0.1:{free_port()}{base_path}"  # a port nothing listens on
     started = time.monotonic()
     timed_out = False
     try:

@@ -32,7 +32,8 @@ def run_chaos(args: argparse.Namespace) -> int:
         client = DoubleClient(url)
         stack.callback(client.close)
         info = client.info()
-        env = {names["url"]: url, names["client_id"]: str(info.get("client_id") or ""), **env}
+        env = {names["url"]: url + str(info.get("base_path") or ""),
+               names["client_id"]: str(info.get("client_id") or ""), **env}
         if info.get("token_path"):
             env[names["token_url"]] = url + str(info["token_path"])
         env[names["client_secret"]] = _secret()

@@ -71,7 +71,8 @@ def routes(double: NeuronDouble) -> Iterator[Route]:
     async def info(request: Request) -> JSONResponse:
         spec_info = double.spec.data.get("info") or {}
         return JSONResponse({"title": spec_info.get("title"), "version": spec_info.get("version"),
-                             "token_path": double.auth.token_path, "client_id": double.auth.client_id,
+                             "token_path": double.auth.token_path, "base_path": double.base_path,
+                             "client_id": double.auth.client_id,
                              "scopes": double.spec.all_scopes, "audience": double.auth.audience})
 
     async def record(request: Request) -> JSONResponse:

@@ -56,6 +56,7 @@ class Facts:
                       if isinstance(v, int | float)}
         self.rounding = int(spec.pricing.get("rounding_decimals", 6))
         self.known_subjects = {str(v) for v in spec.example_subjects()}
+        self.base_path = _base_path(spec)
 
     def _ws(self, path: str, raw: dict[str, Any]) -> WsEndpoint:
         security = raw.get("security", self.spec.data.get("security"))
@@ -99,3 +100,14 @@ class Facts:
 
     def success_status(self, op: Operation) -> str:
         return next((s for s in sorted(op.responses) if s.startswith("2")), "200")
+
+
+def _base_path(spec: NeuronSpec) -> str:
+    """The path the spec's first server puts before every operation path (``servers[0].url``), or ''."""
+    from urllib.parse import urlsplit
+
+    servers = spec.data.get("servers")
+    url = servers[0].get("url") if isinstance(servers, list) and servers and isinstance(servers[0], dict) else None
+    if not isinstance(url, str) or "{" in url:
+        return ""
+    return urlsplit(url).path.rstrip("/")

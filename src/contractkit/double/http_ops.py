@@ -128,6 +128,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if degraded and not double.keeps("mark_fallback") and op.fallback_marker:
         body = double.answers.fill({}, body, [(op.fallback_marker, False)])
     media = double.answers.success_media(op)[0]
+    if status in (204, 205, 304):
+        return Response(status_code=status, headers=headers)
     data = json.dumps(body, separators=(",", ":")).encode()
     if fault == "malformed_json":
         return Response(data[: max(1, len(data) // 2)] + b"<!-- not json", status_code=status, media_type=media,

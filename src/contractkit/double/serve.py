@@ -57,7 +57,7 @@ def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
     double = build(args)
     port = _bindable_port(args.host, args.port)
     url = f"http://{args.host}:{port}"
-    _say(out, f"neuron-double: {url}")
+    _say(out, f"neuron-double: {url}{double.base_path}")  # type: ignore[attr-defined]
     auth = double.auth  # type: ignore[attr-defined]
     if auth.token_path:
         _say(out, f"token endpoint: {url}{auth.token_path}")
