@@ -194,7 +194,7 @@ def _stream(double: NeuronDouble, request: Request, op: Operation, fault: str | 
                 data = json.dumps(frame, separators=(",", ":"))
                 yield (f"data: {data}\n\n" if typed_by_field else f"event: {kind}\ndata: {data}\n\n").encode()
                 sent += 1
-            call.stream = "complete"
+            call.stream = "error" if frames and grammar is not None and frames[-1][0] in grammar.errors else "complete"
         finally:
             call.frames = sent
             double.record.finish(call)

@@ -41,7 +41,8 @@ class Call:
     retry_of: int | None = None
     waited_s: float | None = None
     honoured_retry_after: bool | None = None
-    stream: str | None = None  # complete | abandoned (the consumer stopped reading) | cut (by the fault)
+    stream: str | None = None  # complete | error (ended by its error frame) | abandoned (the consumer stopped
+    #                            reading) | cut (by the fault: no terminal frame)
     frames: int = 0
     degraded: bool = False
     _ended: float = field(default=0.0, repr=False)
@@ -50,7 +51,7 @@ class Call:
     def failed(self) -> bool:
         """An answer the consumer could not use as is (a degraded answer is usable: neuron/ handled
         its provider's failure), so retrying or giving up was its call."""
-        if self.status is None or self.status == 429 or self.status >= 500 or self.stream == "cut":
+        if self.status is None or self.status == 429 or self.status >= 500 or self.stream in ("cut", "error"):
             return True
         return self.fault is not None and self.fault in NEURON_SIDE
 
@@ -126,7 +127,7 @@ class Record:
             "retry_after_ignored": sum(1 for h in honoured if not h),
             "gave_up": len(gave_up),
             "time_to_give_up_s": round(max(give_up_times), 3) if give_up_times else None,
-            "streams_read_to_end": sum(1 for c in calls if c.stream == "complete"),
+            "streams_read_to_end": sum(1 for c in calls if c.stream in ("complete", "error")),
             "streams_abandoned": sum(1 for c in calls if c.stream == "abandoned"),
         }
 

@@ -192,7 +192,7 @@ async def _turn(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, clie
         if fault in ("ws_no_terminal", "stream_no_terminal") or not double.keeps("terminal_frame"):
             call.stream = "cut"
             raise _Close(1000, "")
-        call.stream = "complete"
+        call.stream = "error" if frames and frames[-1][0] in ws.grammar.errors else "complete"
     finally:
         call.frames = sent
         double.record.finish(call)
