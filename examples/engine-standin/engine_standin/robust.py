@@ -94,10 +94,10 @@ class NeuronClient:
                 log.warning("neuron/ %s failed (attempt %d): %s", what, attempt, retry)
                 if attempt < ATTEMPTS:
                     time.sleep(retry.wait)
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, TimeoutError):  # the deadline is spent: retrying would overrun it
                 log.warning("neuron/ %s missed its deadline after %.1f s", what, time.monotonic() - started)
                 break
-            except (httpx.TransportError, WebSocketException, OSError, TimeoutError, ValueError) as exc:
+            except (httpx.TransportError, WebSocketException, OSError, ValueError) as exc:
                 log.warning("neuron/ %s failed (attempt %d): %s", what, attempt, type(exc).__name__)
                 if attempt < ATTEMPTS:
                     time.sleep(PAUSE_S)
