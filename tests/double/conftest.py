@@ -49,14 +49,25 @@ def serve(spec_path: Path, **settings: object) -> BackgroundServer:
     return BackgroundServer(NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(**settings)))  # type: ignore[arg-type]
 
 
+# run name -> (spec, behaviours switched off, rules); a clean run checks every rule
+RUNS: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {
+    "bundled": ("bundled", frozenset(), ()),
+    "churn": ("churn", frozenset(), ()),
+    "churn-scope-defect": ("churn", frozenset({"enforce_scope"}), ("NEU-AUTH-006",)),
+}
+
+
 def verify(name: str, workdir: Path) -> VerifyRun:
-    """``verify neuron --require-all --fault-injection`` against a clean double of the named spec."""
+    """``verify neuron --require-all --fault-injection`` against a double of the run's spec."""
+    spec, defects, rules = RUNS[name]
     report = workdir / f"verify-{name}.json"
-    with serve(SPECS[name], seed=7) as server:
-        argv = ["verify", "neuron", "--spec", str(SPECS[name]), "--base-url", server.url, "--require-all",
+    with serve(SPECS[spec], seed=7, defects=defects) as server:
+        argv = ["verify", "neuron", "--spec", str(SPECS[spec]), "--base-url", server.url, "--require-all",
                 "--fault-injection", "--profile", "quick", "--seed", "20261206", "--hypothesis-db", "none",
                 "--client-id", "engine", "--client-secret-env", SECRET_ENV, "--report-json", str(report)]
-        if name == "bundled":  # its tokenUrl is engine's absolute URL: use the double's own endpoint
+        for rule in rules:
+            argv += ["--rule", rule]
+        if spec == "bundled":  # its tokenUrl is engine's absolute URL: use the double's own endpoint
             argv += ["--token-url", server.url + "/_double/token"]
         done = subprocess.run([sys.executable, "-m", "contractkit", *argv], capture_output=True, text=True,
                               timeout=RUN_TIMEOUT_S, cwd=workdir, env={**os.environ, SECRET_ENV: DEFAULT_SECRET})
@@ -67,12 +78,12 @@ def verify(name: str, workdir: Path) -> VerifyRun:
 class VerifyRuns:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-double")
+        self.pool = ThreadPoolExecutor(max_workers=len(RUNS), thread_name_prefix="verify-double")
         self.futures: dict[str, Future[VerifyRun]] = {}
 
     def result(self, name: str) -> VerifyRun:
         if not self.futures:
-            for key in SPECS:
+            for key in RUNS:
                 self.futures[key] = self.pool.submit(verify, key, self.workdir)
         return self.futures[name].result(timeout=RUN_TIMEOUT_S * 2)
 

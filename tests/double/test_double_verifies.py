@@ -1,5 +1,6 @@
 """The double, run clean, keeps its own spec: ``verify neuron --require-all --fault-injection`` passes
-every rule on the bundled spec and on the second test neuron/'s spec (which shares no name with it)."""
+every rule on the bundled spec and on the second test neuron/'s spec (which shares no name with it);
+a behaviour switched off fails the rule that judges it."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def test_the_clean_double_passes_verify_with_require_all(verify_double_runs, spe
     statuses = run.statuses
     assert {rule: statuses.get(rule) for rule in NEURON_RULES if statuses.get(rule) != "passed"} == {}, run.explain()
     assert run.returncode == 0, run.explain()
+
+
+def test_a_behaviour_switched_off_fails_its_rule(verify_double_runs) -> None:
+    """The double as the suite's oracle: with the scope check switched off (``defects``), the rule
+    that judges it fails, and it passes on the clean double (the control)."""
+    assert verify_double_runs.result("churn").statuses.get("NEU-AUTH-006") == "passed"
+    run = verify_double_runs.result("churn-scope-defect")
+    assert run.statuses.get("NEU-AUTH-006") == "failed", run.explain()
+    assert run.returncode == 1, run.explain()

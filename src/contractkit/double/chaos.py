@@ -114,6 +114,8 @@ class ModeResult:
         if s.get("streams_read_to_end") or s.get("streams_abandoned"):
             parts.append(f"streams read to end {s.get('streams_read_to_end', 0)}, abandoned "
                          f"{s.get('streams_abandoned', 0)}")
+        if s.get("hung_up"):
+            parts.append(f"hung up {s['hung_up']}x before the answer")
         if self.timed_out:
             parts.append("timed out")
         elif not self.passed:

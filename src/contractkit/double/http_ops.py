@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 NO_DEADLINE_WAIT_S = 2.0
 SLOW_EXTRA_S = 1.0
+HANGUP_POLL_S = 0.2
 
 
 def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -101,14 +103,18 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
         return double.error_response(op, 429, key, retry_after=double.settings.fault_retry_after_s)
     if fault == "server_error":
         return double.error_response(op, 500, key)
+    hung_up = False
     if fault == "slow":
-        await double.sleep((deadline or NO_DEADLINE_WAIT_S) + SLOW_EXTRA_S)
+        hung_up = await _wait(double, request, (deadline or NO_DEADLINE_WAIT_S) + SLOW_EXTRA_S)
     degraded = False
     if fault is not None and FAULTS[fault].acts_on == "provider" and op.ai is not None:
         double.health.failure()
         if fault == "provider_timeout":
-            await double.sleep(provider_wait(double, deadline))
+            hung_up = await _wait(double, request, provider_wait(double, deadline))
         degraded = not (op.is_stream and fault == "stream_interrupted")
+    if hung_up:
+        call.hung_up = True  # the consumer stopped waiting: nobody reads what follows
+        return Response(b"", status_code=499)
     if degraded and op.fallback_mode == "unavailable" and not op.is_stream:
         call.degraded = True
         return double.error_response(op, 503, key, retry_after=Facts.retry_after(op.ai))
@@ -137,6 +143,16 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if fault == "truncated_body":
         return _Truncated(double, data, status, media, headers)
     return Response(data, status_code=status, media_type=media, headers=headers)
+
+
+async def _wait(double: NeuronDouble, request: Request, seconds: float) -> bool:
+    """Hold the answer ``seconds``; True as soon as the consumer hangs up (so the record knows when)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        await double.sleep(min(HANGUP_POLL_S, left))
+        if await request.is_disconnected():
+            return True
+    return False
 
 
 def provider_wait(double: NeuronDouble, deadline: float | None) -> float:

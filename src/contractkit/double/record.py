@@ -45,13 +45,15 @@ class Call:
     #                            reading) | cut (by the fault: no terminal frame)
     frames: int = 0
     degraded: bool = False
+    hung_up: bool = False  # the consumer closed the connection before the answer began
     _ended: float = field(default=0.0, repr=False)
 
     @property
     def failed(self) -> bool:
         """An answer the consumer could not use as is (a degraded answer is usable: neuron/ handled
         its provider's failure), so retrying or giving up was its call."""
-        if self.status is None or self.status == 429 or self.status >= 500 or self.stream in ("cut", "error"):
+        if self.status is None or self.status == 429 or self.status >= 500 or self.stream in ("cut", "error") \
+                or self.hung_up:
             return True
         return self.fault is not None and self.fault in NEURON_SIDE
 
@@ -129,6 +131,7 @@ class Record:
             "time_to_give_up_s": round(max(give_up_times), 3) if give_up_times else None,
             "streams_read_to_end": sum(1 for c in calls if c.stream in ("complete", "error")),
             "streams_abandoned": sum(1 for c in calls if c.stream == "abandoned"),
+            "hung_up": sum(1 for c in calls if c.hung_up),
         }
 
 
