@@ -2,8 +2,9 @@
 
 The order is a real service's: a request is authenticated and authorized first (401/403), then
 counted against ``x-rate-limit`` (429), then its input is read (415/413/400/422) and its entity
-looked up (the subject's not-found status); only a request that would succeed meets the fault
-chosen for it, and the answer (whole, or an SSE stream) is built by :mod:`.answers`.
+looked up (the subject's not-found status); only a request that would succeed meets a fault (so
+an armed count or the schedule is spent only on those, and probes never meet one), and the
+answer (whole, or an SSE stream) is built by :mod:`.answers`.
 """
 
 from __future__ import annotations
@@ -38,15 +39,11 @@ HANGUP_POLL_S = 0.2
 def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         raw = await request.body()
-        try:
-            fault, source = double.plan.choose(op.label, request.headers, "sse" if op.is_stream else "whole")
-        except ConfigError as exc:  # a fault header naming no fault: say so rather than ignore a typo
-            return PlainTextResponse(f"neuron-double: {exc.one_line()}\n", status_code=400)
         client = double.client_of(request.headers.get("authorization"))
         key = hashlib.sha256(b"\x1f".join([op.label.encode(), request.url.query.encode(), raw])).hexdigest()[:16]
-        call = double.record.start(op.label, op.method, request.url.path, client, key, fault, source)
+        call = double.record.start(op.label, op.method, request.url.path, client, key, None, "none")
         try:
-            response = await _respond(double, request, op, fault, raw, key, call)
+            response = await _respond(double, request, op, raw, key, call)
         except BaseException:
             call.status = None
             double.record.finish(call)
@@ -61,11 +58,8 @@ def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitab
     return handle
 
 
-async def _respond(double: NeuronDouble, request: Request, op: Operation, fault: str | None, raw: bytes,
-                   key: str, call: Call) -> Response:
-    played = FAULTS[fault] if fault else None
-    if played is not None and played.acts_on == "transport" and await double.abort(request.scope):
-        return Response(b"", status_code=500)
+async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: bytes, key: str,
+                   call: Call) -> Response:
     try:
         if double.keeps("authenticate"):
             scopes = op.scopes if double.keeps("enforce_scope") else (() if op.scopes is not None else None)
@@ -93,7 +87,14 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, fault:
         return double.error_response(op, op.subject.not_found_status, key)
     if op.probe is not None:
         return _probe(double, op, key)
-    return await _answer(double, request, op, played.name if played else None, inputs, subject, key, call, limits)
+    try:
+        fault, call.fault_source = double.plan.choose(op.label, request.headers, "sse" if op.is_stream else "whole")
+    except ConfigError as exc:  # a fault header naming no fault: say so rather than ignore a typo
+        return PlainTextResponse(f"neuron-double: {exc.one_line()}\n", status_code=400)
+    call.fault = fault
+    if fault is not None and FAULTS[fault].acts_on == "transport" and await double.abort(request.scope):
+        return Response(b"", status_code=500)
+    return await _answer(double, request, op, fault, inputs, subject, key, call, limits)
 
 
 async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: str | None, inputs: Inputs,
