@@ -166,3 +166,36 @@ def test_the_operations_live_under_the_spec_server_path() -> None:
         assert http.get("/_double").json()["base_path"] == "/api/v9"
         assert http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "engine",
                                                "client_secret": DEFAULT_SECRET}).status_code == 200
+
+
+def test_chaos_modes_and_variable_names_parse() -> None:
+    from contractkit.double.chaos import ENV_NAMES, parse_env_names, parse_modes
+
+    modes = parse_modes("timeout,provider_error=0.25,429")
+    assert [(m.name, m.fault, m.rate) for m in modes] == [("provider_timeout", "provider_timeout", None),
+                                                          ("provider_error=0.25", "provider_error", 0.25),
+                                                          ("rate_limited", "rate_limited", None)]
+    assert len(parse_modes(None)) == 16
+    assert parse_env_names(["url=ENGINE_NEURON_BASE"]) == {**ENV_NAMES, "url": "ENGINE_NEURON_BASE"}
+    for bad in ("provider_error=0", "timeout,timeout", "nope"):
+        with pytest.raises(ConfigError):
+            parse_modes(bad)
+
+
+def test_tokens_of_the_consumers_own_issuer_by_jwks() -> None:
+    from contractkit.double import DoubleSettings, NeuronDouble
+    from contractkit.reference.token_issuer.issuer import TokenIssuer
+    from contractkit.servers import BackgroundServer
+
+    issuer = TokenIssuer()
+    with BackgroundServer(issuer.app) as keys:
+        double = NeuronDouble(NeuronSpec.load(CHURN_SPEC), DoubleSettings(jwks_url=keys.url + "/.well-known/jwks.json"))
+        assert double.auth.token_path is None  # no issuer of its own
+        with BackgroundServer(double) as server, httpx.Client(base_url=server.url, timeout=10) as http:
+            url = f"/v2/customers/{CHURN_CUSTOMER}/churn-risk?horizon_days=30"
+            good = issuer.mint("engine", ["churn:read"], "churn-api", 300)
+            assert http.get(url, headers={"Authorization": f"Bearer {good}"}).status_code == 200
+            unscoped = issuer.mint("engine", ["talk:write"], "churn-api", 300)
+            assert http.get(url, headers={"Authorization": f"Bearer {unscoped}"}).status_code == 403
+            elsewhere = issuer.mint("engine", ["churn:read"], "another-api", 300)
+            assert http.get(url, headers={"Authorization": f"Bearer {elsewhere}"}).status_code == 401
