@@ -49,20 +49,44 @@ def serve(spec_path: Path, **settings: object) -> BackgroundServer:
     return BackgroundServer(NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(**settings)))  # type: ignore[arg-type]
 
 
+STREAM_RULES = ("NEU-SSE-*", "NEU-WS-*", "NEU-USE-002")
 # run name -> (spec, behaviours switched off, rules); a clean run checks every rule
 RUNS: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {
     "bundled": ("bundled", frozenset(), ()),
     "churn": ("churn", frozenset(), ()),
     "churn-scope-defect": ("churn", frozenset({"enforce_scope"}), ("NEU-AUTH-006",)),
+    "data-only": ("data-only", frozenset(), STREAM_RULES),
 }
+
+
+def data_only_variant(workdir: Path) -> Path:
+    """The churn spec with its SSE stream typed by a field of the data (``type_field``, no ``event:``
+    lines) and its WebSocket authenticated by a query parameter: grammars the other specs do not use."""
+    import yaml
+
+    data = yaml.safe_load(CHURN_SPEC.read_text())
+    media = data["paths"]["/v2/conversations/{conversation_id}/reply/stream"]["post"]["responses"]["200"]["content"][
+        "text/event-stream"]
+    media["x-stream"]["type_field"] = "/kind"
+    for name, schema in (("open", "StreamOpen"), ("token", "StreamToken"), ("complete", "StreamComplete"),
+                         ("failed", "StreamFailed")):
+        target = data["components"]["schemas"][schema]
+        target["properties"]["kind"] = {"const": name}
+        target["required"] = ["kind", *target["required"]]
+    live = data["x-websockets"]["/v2/live"]
+    live["auth"] = {"methods": ["query"], "query_parameter": "access_token", "failure_close_code": 4401}
+    path = workdir / "churn-data-only.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 def verify(name: str, workdir: Path) -> VerifyRun:
     """``verify neuron --require-all --fault-injection`` against a double of the run's spec."""
     spec, defects, rules = RUNS[name]
+    spec_path = data_only_variant(workdir) if spec == "data-only" else SPECS[spec]
     report = workdir / f"verify-{name}.json"
-    with serve(SPECS[spec], seed=7, defects=defects) as server:
-        argv = ["verify", "neuron", "--spec", str(SPECS[spec]), "--base-url", server.url, "--require-all",
+    with serve(spec_path, seed=7, defects=defects) as server:
+        argv = ["verify", "neuron", "--spec", str(spec_path), "--base-url", server.url, "--require-all",
                 "--fault-injection", "--profile", "quick", "--seed", "20261206", "--hypothesis-db", "none",
                 "--client-id", "engine", "--client-secret-env", SECRET_ENV, "--report-json", str(report)]
         for rule in rules:

@@ -27,3 +27,12 @@ def test_a_behaviour_switched_off_fails_its_rule(verify_double_runs) -> None:
     run = verify_double_runs.result("churn-scope-defect")
     assert run.statuses.get("NEU-AUTH-006") == "failed", run.explain()
     assert run.returncode == 1, run.explain()
+
+
+def test_data_only_sse_and_query_auth_websocket(verify_double_runs) -> None:
+    """A stream typed by a field of its data (no ``event:`` lines) and a WebSocket authenticated by a
+    query parameter are served in their grammar too."""
+    run = verify_double_runs.result("data-only")
+    assert run.report is not None, run.explain()
+    rules = {"NEU-SSE-001", "NEU-SSE-002", "NEU-SSE-003", "NEU-WS-001", "NEU-WS-002", "NEU-WS-003", "NEU-USE-002"}
+    assert {rule: run.statuses.get(rule) for rule in rules if run.statuses.get(rule) != "passed"} == {}, run.explain()
