@@ -96,3 +96,18 @@ def test_serve_refuses_an_unknown_fault_in_one_line() -> None:
     done = subprocess.run([sys.executable, "-m", "contractkit", "serve", "neuron-double", "--faults", "gremlins=0.5"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "unknown fault 'gremlins'" in done.stderr
+
+
+def test_a_running_double_and_a_mode_no_call_met(tmp_path: Path, churn_double) -> None:
+    """``--double URL`` drives a double already running; a consumer that never reaches what the fault
+    breaks (it only asks the liveness probe, which meets no fault) passes without evidence: "not exercised"."""
+    probe = ("import os, httpx; r = httpx.get(os.environ['NEURON_URL'] + '/v2/healthz', timeout=10); "
+             "assert r.json() == {'alive': True}, r.text; "
+             "assert os.environ['NEURON_TOKEN_URL'].endswith('/oauth/token')")
+    done, report = chaos(tmp_path, "--double", churn_double.url, "--faults", "server_error",
+                         command=[sys.executable, "-c", probe], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report is not None
+    assert [(m["mode"], m["verdict"]) for m in report["modes"]] == [("healthy", "pass"),
+                                                                    ("server_error", "not exercised")]
+    assert "PASS?" in done.stdout and "no call met: server_error" in done.stdout
