@@ -32,6 +32,7 @@ from contractkit.double.facts import Facts
 from contractkit.double.faults import FaultPlan
 from contractkit.double.generate import seeded
 from contractkit.double.record import Record
+from contractkit.errors import ConfigError
 from contractkit.reference.neuron.contract import RateLimit
 from contractkit.reference.neuron.ratelimit import RateLimiter
 from contractkit.spec.neuron import NeuronSpec, Operation
@@ -100,6 +101,32 @@ class NeuronDouble:
         for ws in self.facts.websockets:
             routes.append(WebSocketRoute(self.base_path + Facts.route_path(ws.path), websockets.endpoint(self, ws)))
         self.app = Starlette(routes=routes, exception_handlers={HTTPException: self._on_http_error})
+
+    def warm_up(self) -> None:
+        """Build every answer once (bodies, error bodies, frames, headers) so that a spec the double
+        cannot answer from is refused before it serves: ConfigError naming the operation."""
+        from contractkit.double.answers import Answer
+        from contractkit.double.turns import turn_frames, ws_schema_of
+
+        answer = Answer("warm up", None, 1, 0.0, False)
+        label = "the spec"
+        try:
+            for op in self.spec.operations:
+                label = op.label
+                self.answers.whole(op, answer, "warm-up")
+                for status in [s for s in op.responses if s[:1] in ("4", "5") and s[1:].isdigit()] or ["500"]:
+                    self.answers.error(op, int(status), "warm-up")
+                self.declared_headers(op, self.facts.success_status(op), "warm-up")
+                if op.grammar is not None:
+                    turn_frames(self.answers, op.grammar, op.event_schemas.get, answer, None)
+            for ws in self.facts.websockets:
+                label = ws.label
+                if ws.grammar is not None:
+                    schema_of = ws_schema_of(self.answers, ws.raw.get("server_messages") or {}, ws.grammar.type_field)
+                    turn_frames(self.answers, ws.grammar, schema_of, answer, None)
+        except Exception as exc:  # a dangling $ref, a schema jsonschema cannot read, ...
+            raise ConfigError(f"the double cannot answer {label} from this spec: {str(exc).splitlines()[0][:200]}"
+                              ) from None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         scope[RAW_SEND] = send

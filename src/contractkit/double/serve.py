@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "instead of starting the kit's token issuer")
     group.add_argument("--client-id", default="engine", help="with 'neuron-double': the client id of the token "
                        "endpoint it starts (default engine; secret from $NEURON_DOUBLE_CLIENT_SECRET)")
+    group.add_argument("--cut-after", type=int, default=2, metavar="N", help="with 'neuron-double': the frames "
+                       "a stream_cut stream sends before its connection drops (default 2)")
     group.add_argument("--subject", action="append", default=[], metavar="VALUE",
                        help="with 'neuron-double': an entity that exists besides the spec's examples (repeatable)")
 
@@ -45,8 +47,11 @@ def build(args: argparse.Namespace) -> object:
                               rates=parse_fault_rates(getattr(args, "faults", None)),
                               record_path=record, jwks_url=getattr(args, "jwks_url", None),
                               client_id=getattr(args, "client_id", None) or "engine",
-                              subjects=tuple(getattr(args, "subject", None) or ()))
-    return NeuronDouble(spec, settings)
+                              subjects=tuple(getattr(args, "subject", None) or ()),
+                              cut_after_frames=max(0, int(getattr(args, "cut_after", 2) or 0)))
+    double = NeuronDouble(spec, settings)
+    double.warm_up()
+    return double
 
 
 def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
