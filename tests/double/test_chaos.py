@@ -115,9 +115,19 @@ def test_a_running_double_and_a_mode_no_call_met(tmp_path: Path, churn_double) -
 
 def test_serve_refuses_a_spec_it_cannot_answer_from(tmp_path: Path) -> None:
     spec = tmp_path / "dangling.yaml"
-    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths:\n  /x:\n    get:\n      operationId: getX\n"
-                    "      responses:\n        '200':\n          description: ok\n          content:\n"
-                    "            application/json:\n              schema: {$ref: '#/components/schemas/Missing'}\n")
+    spec.write_text("""openapi: 3.1.0
+info: {title: t, version: 1.0.0}
+paths:
+  /x:
+    get:
+      operationId: getX
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Missing'}
+""")
     done = subprocess.run([sys.executable, "-m", "contractkit", "serve", "neuron-double", "--spec", str(spec)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
