@@ -67,7 +67,7 @@ class Answers:
                 return media, content
         return "application/json", {}
 
-    def whole(self, op: Operation, answer: Answer, key: str) -> dict[str, Any] | Any:
+    def whole(self, op: Operation, answer: Answer, key: str) -> Any:
         _media, content = self.success_media(op)
         schema = content.get("schema") or {}
         base = self.base_body(("whole", op.label), schema, content, key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import struct
 import threading
@@ -225,6 +226,4 @@ class NeuronDouble:
 
 
 def _json(body: Any) -> bytes:
-    import json
-
     return json.dumps(body, separators=(",", ":")).encode()

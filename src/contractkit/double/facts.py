@@ -78,7 +78,7 @@ class Facts:
     @staticmethod
     def invalid_status(op: Operation) -> int:
         """The status that rejects bad input: the operation's declared 400 or 422 (400 by default)."""
-        return next((s for s in (400, 422) if str(s) in op.responses), 422 if op.declares(422) else 400)
+        return next((s for s in (400, 422) if op.declares(s)), 400)
 
     @staticmethod
     def status_or(op: Operation, wanted: int, fallback: int) -> int:

@@ -7,9 +7,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from contractkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from contractkit.double.app import NeuronDouble
+    from contractkit.double.record import Record
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="with 'neuron-double': an entity that exists besides the spec's examples (repeatable)")
 
 
-def build(args: argparse.Namespace) -> object:
+def build(args: argparse.Namespace) -> NeuronDouble:
     """The double the arguments describe; ConfigError (one line, exit 2) for anything unusable."""
     from contractkit.double.app import DoubleSettings, NeuronDouble
     from contractkit.double.faults import parse_fault_rates
@@ -62,8 +66,8 @@ def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
     double = build(args)
     port = _bindable_port(args.host, args.port)
     url = f"http://{args.host}:{port}"
-    _say(out, f"neuron-double: {url}{double.base_path}")  # type: ignore[attr-defined]
-    auth = double.auth  # type: ignore[attr-defined]
+    _say(out, f"neuron-double: {url}{double.base_path}")
+    auth = double.auth
     if auth.token_path:
         _say(out, f"token endpoint: {url}{auth.token_path}")
         shown = "(from $" + SECRET_ENV + ")" if os.environ.get(SECRET_ENV) else DEFAULT_SECRET
@@ -74,17 +78,17 @@ def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         _run_foreground(double, args.host, port)
     finally:
-        print_record(double.record, out)  # type: ignore[attr-defined]
+        print_record(double.record, out)
     return 0
 
 
-def print_record(record: object, out: TextIO) -> None:
+def print_record(record: Record, out: TextIO) -> None:
     """The calls and the summary, as the double prints them when it stops."""
-    calls = record.snapshot()  # type: ignore[attr-defined]
+    calls = record.snapshot()
     for call in calls[-200:]:
         extra = " ".join(f"{k}={call[k]}" for k in ("fault", "retry_of", "waited_s", "honoured_retry_after", "stream")
                          if call.get(k) is not None)
         print(f"call {call['n']}: {call['operation']} -> {call['status']} {call['duration_s']}s {extra}".rstrip(),
               file=out)
-    summary = record.summary()  # type: ignore[attr-defined]
+    summary = record.summary()
     print("record: " + ", ".join(f"{k}={v}" for k, v in summary.items()), file=out, flush=True)
