@@ -199,3 +199,20 @@ def test_tokens_of_the_consumers_own_issuer_by_jwks() -> None:
             assert http.get(url, headers={"Authorization": f"Bearer {unscoped}"}).status_code == 403
             elsewhere = issuer.mint("engine", ["churn:read"], "another-api", 300)
             assert http.get(url, headers={"Authorization": f"Bearer {elsewhere}"}).status_code == 401
+
+
+def test_the_record_is_kept_as_json_lines(tmp_path) -> None:
+    from .conftest import serve
+
+    record = tmp_path / "calls.jsonl"
+    with serve(CHURN_SPEC, record_path=record, rates={"provider_error": 1.0}) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as http:
+        auth = _token(http, "/oauth/token")
+        answer = http.post("/v2/retention-offers", headers=auth,
+                           json={"account": {"ref": CHURN_CUSTOMER}, "tone": "warm"})
+        assert answer.status_code == 503  # this operation's fallback is to be unavailable
+        assert http.get("/v2/healthz").status_code == 200
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(c["operation"], c["status"], c["fault"], c["fault_source"]) for c in lines] == [
+        ("draftRetentionOffer", 503, "provider_error", "schedule"), ("healthz", 200, None, "none")]
+    assert lines[0]["retry_after_s"] == 7.0
