@@ -91,6 +91,8 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
         fault, call.fault_source = double.plan.choose(op.label, request.headers, "sse" if op.is_stream else "whole")
     except ConfigError as exc:  # a fault header naming no fault: say so rather than ignore a typo
         return PlainTextResponse(f"neuron-double: {exc.one_line()}\n", status_code=400)
+    if fault is not None and FAULTS[fault].acts_on == "provider" and op.ai is None:
+        fault, call.fault_source = None, "not-applicable"  # no language model behind this operation
     call.fault = fault
     if fault is not None and FAULTS[fault].acts_on == "transport" and await double.abort(request.scope):
         return Response(b"", status_code=500)
@@ -108,7 +110,7 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if fault == "slow":
         hung_up = await _wait(double, request, (deadline or NO_DEADLINE_WAIT_S) + SLOW_EXTRA_S)
     degraded = False
-    if fault is not None and FAULTS[fault].acts_on == "provider" and op.ai is not None:
+    if fault is not None and FAULTS[fault].acts_on == "provider":
         double.health.failure()
         if fault == "provider_timeout":
             hung_up = await _wait(double, request, provider_wait(double, deadline))
