@@ -1,7 +1,8 @@
 """An API that authenticates with an API key (in a header) and reads a cookie parameter: the suite
-presents the key where its scheme says, sends the cookie (in its own and in generated requests), tests what applies to an API-key
-operation (no key and a wrong key refused with the declared status, after a positive control),
-and leaves the token rules not verified with the reason; an API that accepts any key fails."""
+presents the key where its scheme says, sends the cookie (in its own and in generated requests),
+tests what applies to an API-key operation (no key and a wrong key refused with the declared
+status, after a positive control), and leaves the token rules not verified with the reason; an
+API that accepts any key fails."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ def verify(tmp_path: Path, accept_any_key: bool) -> dict[str, Any]:
     report = tmp_path / "report.json"
     with serving(app(accept_any_key)) as server:
         result = run_cli("verify", "neuron", "--neuron-url", server.url, "--spec", str(spec), "--profile", "quick",
-                         "--rule", "NEU-AUTH-*", "--rule", "NEU-SCH-005", "--api-key-env", "key=CK_TEST_API_KEY", "--report-json", str(report),
+                         "--rule", "NEU-AUTH-*", "--rule", "NEU-SCH-005", "--api-key-env", "key=CK_TEST_API_KEY",
+                         "--report-json", str(report),
                          env={"CK_TEST_API_KEY": KEY})
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
     assert KEY not in result.stdout + result.stderr + report.read_text()

@@ -140,3 +140,12 @@ def test_the_clock_skew_and_api_key_flags_are_read_and_checked() -> None:
         options_from_values(values(api_key_env=["key"]))
     with pytest.raises(ConfigError, match="--clock-skew"):
         options_from_values(values(clock_skew="-1"))
+
+
+def test_a_socket_or_raw_security_list_needs_one_alternative_s_scopes() -> None:
+    from contractkit.spec.security import scopes_of
+
+    assert scopes_of([{"svc": ["a.read"]}, {"svc": ["a.write"]}], spec({}).security_schemes) == ("a.read",)
+    assert scopes_of([{"key": []}, {"svc": ["a.write"]}], spec({}).security_schemes) == ("a.write",)
+    assert scopes_of([{"x": ["s1", "s2"]}, {"y": ["s3"]}]) == ("s1", "s2")
+    assert scopes_of([{"x": ["s1"]}, {}]) == () and scopes_of(None) == ()

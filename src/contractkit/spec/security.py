@@ -174,3 +174,10 @@ def primary(alternatives: tuple[Alternative, ...]) -> Alternative | None:
         return None
     return (next((a for a in alternatives if a.bearer and a.presentable), None)
             or next((a for a in alternatives if a.presentable), None) or alternatives[0])
+
+
+def scopes_of(security: Any, schemes: dict[str, SecurityScheme] | None = None) -> tuple[str, ...]:
+    """The scopes a token needs for a raw ``security`` list: those of the alternative the suite
+    authenticates with (``primary``), never the union of alternatives; () when anonymous."""
+    chosen = primary(read_alternatives(security, schemes or {}))
+    return chosen.scopes if chosen is not None else ()

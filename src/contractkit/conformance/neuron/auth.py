@@ -26,6 +26,7 @@ from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning,
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
+from contractkit.spec.security import scopes_of
 
 CLAUSE_401 = "RFC 6750 section 3 (401 with WWW-Authenticate: Bearer); OpenAPI 3.1 security requirement"
 FOREIGN_AUDIENCE = "urn:contractkit:foreign-audience"
@@ -184,8 +185,8 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
         expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
         if key not in expired_tokens:
             sets = {key} | {tuple(sorted(o.scopes or ())) for o in neuron.spec.operations if o.authenticated}
-            sets |= {tuple(sorted({s for r in d.get("security") or [] for ss in r.values() for s in ss}))
-                     for d in neuron.spec.websockets.values()}
+            sets |= {scopes_of(d.get("security"), neuron.spec.security_schemes)
+                     for d in neuron.spec.websockets.values() if isinstance(d, dict)}
             minted = {}
             for scopes in sets:
                 token = neuron.tokens.try_token(scopes, expires_in=1, cache=False)

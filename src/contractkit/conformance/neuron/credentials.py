@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.redaction import REDACTOR
+from contractkit.spec import declarations
 from contractkit.spec.security import Alternative, SecurityScheme
 
 if TYPE_CHECKING:
@@ -126,5 +127,4 @@ def require_bearer(op: Operation) -> None:
     if not op.bearer:
         alternatives = "; ".join(a.describe() for a in op.security) or "none"
         raise NotVerified(f"{op.label} takes no bearer token the suite can present (security alternatives: "
-                          f"{alternatives}); the spec does not declare an oauth2, openIdConnect or http bearer "
-                          "scheme for it")
+                          f"{alternatives}): {declarations.BEARER.reason}")

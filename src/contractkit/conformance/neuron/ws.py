@@ -29,6 +29,7 @@ from contractkit.conformance.redaction import REDACTOR, redact
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec import declarations
 from contractkit.spec.neuron import StreamGrammar, pointer_get
+from contractkit.spec.security import scopes_of
 
 _MAX_FRAMES = 2000
 _MAX_FRAME_BYTES = 1024 * 1024
@@ -50,7 +51,7 @@ class WsEndpoint:
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return tuple(sorted({s for req in self.decl.get("security") or [] for ss in req.values() for s in ss}))
+        return scopes_of(self.decl.get("security"))  # the first alternative's: alternatives are OR
 
     @property
     def auth(self) -> dict[str, Any]:

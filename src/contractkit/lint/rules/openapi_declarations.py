@@ -188,6 +188,8 @@ def pointers_resolve(ctx: LintContext) -> Iterator[Hit]:
 
     Example: `usage: {token_count: /usage/tokens}` where the answer's usage object has `token_count`.
     """
+    if not _is_neuron_spec(ctx) and not any("x-probe" in n.value or "x-stream" in n.value for n in ctx.nodes):
+        return  # no extension of the kit: nothing to resolve (and a large plain description stays fast)
     for op in ctx.operations:
         ai = op.node.get("x-ai-operation")
         if isinstance(ai, dict):
