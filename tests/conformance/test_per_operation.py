@@ -145,6 +145,7 @@ def test_a_request_waits_for_its_deadline_plus_a_margin() -> None:
     assert exchange_timeout(1.0, audit.deadline_s) == 6.0 + DEADLINE_MARGIN_S
     assert exchange_timeout(30.0, audit.deadline_s) == 30.0
     assert exchange_timeout(1.0, None) == 1.0
+    assert exchange_timeout(1.0, 0.8) == 1.6  # a short deadline's margin is the deadline again
 
 
 def _sse(frames: list[dict[str, Any]], operation: str = "chat") -> Exchange:

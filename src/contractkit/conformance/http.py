@@ -206,16 +206,18 @@ def bounded_client(timeout: float) -> httpx.Client:
     return client
 
 
-# What an operation that declares a deadline is given on top of it: the deadline is the target's
-# promise, judged by NEU-FB-002; the suite itself waits longer, so that an answer in time is never
-# cut off as a timeout (a busy machine or network adds to every exchange).
+# What an operation that declares a deadline is given on top of it (at most; a short deadline gets
+# itself again): the deadline is the target's promise, judged by NEU-FB-002; the suite waits longer,
+# so that an answer in time is never cut off as a timeout (a busy machine or network adds to it).
 DEADLINE_MARGIN_S = 5.0
 
 
 def exchange_timeout(request_timeout: float, deadline_s: float | None) -> float:
     """The total time the suite gives one exchange with an operation: ``--request-timeout``, or its
-    declared deadline plus ``DEADLINE_MARGIN_S`` when that is longer."""
-    return max(request_timeout, deadline_s + DEADLINE_MARGIN_S) if deadline_s else request_timeout
+    declared deadline plus a margin (the deadline again, at most ``DEADLINE_MARGIN_S``) when longer."""
+    if not deadline_s or deadline_s <= 0:
+        return request_timeout
+    return max(request_timeout, deadline_s + min(deadline_s, DEADLINE_MARGIN_S))
 
 
 class Pacer:
