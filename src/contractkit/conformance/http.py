@@ -43,6 +43,9 @@ MAX_CONSECUTIVE_ERRORS = 4
 # so a target that answers 429 to everything cannot stretch a run to hours.
 MAX_TOTAL_RETRY_WAIT_S = 60.0
 _EXCERPT = 1500
+# Connections open at once: enough for a rate-limit burst to have all of its requests in flight
+# together (httpx's default of 100 would cap a burst below a limit of 100).
+MAX_CONNECTIONS = 512
 
 
 @dataclass
@@ -194,7 +197,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 def bounded_client(timeout: float) -> httpx.Client:
     """An httpx client whose requests obey ``deadline`` blocks (proxies from the environment included)."""
-    client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+    client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False,
+                          limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=32))
     for transport in [client._transport, *client._mounts.values()]:
         if transport is None:  # a NO_PROXY entry: served by client._transport
             continue
