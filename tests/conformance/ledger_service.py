@@ -27,7 +27,8 @@ INVOICES = {"INV-004211": "It waits for a signed delivery note."}
 SUPPLIER_RE = re.compile(r"^sup_[a-z]{8}$")
 INVOICE_RE = re.compile(r"^INV-[0-9]{6}$")
 RATES = {"lite": 0.0005, "pro": 0.004}
-RATE_LIMIT, RATE_WINDOW_S = 20, 1.0
+RATE_LIMITS = {"supplierScore": 20, "latestAudit": 5}  # per second, as the spec declares
+RATE_WINDOW_S = 1.0
 AUDIT_LATENCY_S = 1.5  # longer than the test's --request-timeout 1, well inside the 6 s deadline
 MODEL_TIMEOUT_S = 1.0  # how long a hanging model is waited for before the fallback
 FAULT_HEADER = "X-Ledger-Fault"
@@ -53,7 +54,7 @@ class Ledger:
         if defect is not None and defect not in DEFECTS:
             raise ValueError(f"unknown defect {defect!r}")
         self.defect = defect
-        self._window = (0.0, 0)
+        self._windows: dict[str, tuple[float, int]] = {}
 
     async def _model(self, request: web.Request, latency: float = 0.0) -> bool:
         """Whether the model answered (False: it failed as the fault header asks)."""
@@ -66,16 +67,17 @@ class Ledger:
         await asyncio.sleep(latency)
         return True
 
-    def _limited(self) -> bool:
+    def _limited(self, operation: str) -> bool:
+        """A fixed window per operation, counted when the request arrives."""
         now = time.monotonic()
-        start, count = self._window
+        start, count = self._windows.get(operation, (0.0, 0))
         if now - start >= RATE_WINDOW_S:
             start, count = now, 0
-        self._window = (start, count + 1)
-        return count + 1 > RATE_LIMIT
+        self._windows[operation] = (start, count + 1)
+        return count + 1 > RATE_LIMITS[operation]
 
     async def supplier_score(self, request: web.Request) -> web.Response:
-        if self._limited():
+        if self._limited("supplierScore"):
             return _error(429, "rate_limited", "Too many requests.", {"Retry-After": "1"})
         supplier = request.query.get("supplier", "")
         if not SUPPLIER_RE.match(supplier) or len(request.query.getall("supplier", [])) != 1:
@@ -117,6 +119,8 @@ class Ledger:
         return web.json_response({"text": text, "degraded": False, "usage": _usage(10 + len(question) // 4, "lite")})
 
     async def latest_audit(self, request: web.Request) -> web.Response:
+        if self._limited("latestAudit"):  # its answers take longer than its window: a burst must be concurrent
+            return _error(429, "rate_limited", "Too many requests.", {"Retry-After": "1"})
         if not await self._model(request, AUDIT_LATENCY_S):
             return web.json_response({"text": "No audit summary now.", "degraded": True, "usage": _usage(0, "pro")})
         return web.json_response({"text": "Two invoices were paid late.", "degraded": False,

@@ -145,6 +145,7 @@ def test_a_request_waits_for_its_deadline_plus_a_margin() -> None:
     assert exchange_timeout(1.0, audit.deadline_s) == 6.0 + DEADLINE_MARGIN_S
     assert exchange_timeout(30.0, audit.deadline_s) == 30.0
     assert exchange_timeout(1.0, None) == 1.0
+    assert exchange_timeout(1.0, 0.8) == 1.6  # a short deadline's margin is the deadline again
 
 
 def _sse(frames: list[dict[str, Any]], operation: str = "chat") -> Exchange:
@@ -181,3 +182,17 @@ def test_a_burst_is_sized_from_the_limit_and_fails_only_on_proof() -> None:
     assert not crossed(50, 1.5, 20, 1.0)  # three windows touched: 60 could be allowed
     assert crossed(61, 1.5, 20, 1.0)
 
+
+
+def test_subject_precedence_is_first_matching_subject_then_customer_id() -> None:
+    from dataclasses import replace
+
+    from contractkit.conformance.options import PROFILES, VerifyOptions
+    from contractkit.conformance.selection import subject_value, within
+
+    options = VerifyOptions(kind="neuron", spec=SPEC_PATH, profile=PROFILES["quick"], customer_id="sup_acmecorp",
+                            subjects=[("explain*", "INV-000001"), ("explainInvoice", "INV-000002")])
+    supplier, invoice = SPEC.operation("supplierScore"), SPEC.operation("explainInvoice")
+    assert subject_value(invoice, options) == "INV-000001" and subject_value(supplier, options) == "sup_acmecorp"
+    assert subject_value(supplier, replace(options, customer_id=None)) is None
+    assert within(SPEC.operations, replace(options, operations=["supplier*"])) == [supplier]

@@ -90,7 +90,9 @@ def provider_error_once(neuron: NeuronTarget, driver: FaultDriver) -> tuple[Oper
     the hook and the readiness rule both start from."""
     ops = within([op for op in neuron.spec.operations if op.ai and not op.is_stream], neuron.options)
     if not ops or "provider_error" not in driver.modes:
-        raise NotVerified("no whole-answer AI operation, or no provider_error fault, to cause a failure with")
+        raise NotVerified("no whole-answer AI operation" + (" within the run's filter" if neuron.options.filtered
+                                                            else "") + ", or no provider_error fault, to cause a "
+                          "failure with")
     op = ops[0]
     with driver.fault("provider_error") as window:
         exchange = neuron.call(op, headers=window.headers)

@@ -2,8 +2,9 @@
 429 + Retry-After, then service resumes.
 
 The burst is sized from the operation's declared limit: waves of the limit plus a fifth (at least
-five more), each sent at once from concurrent workers, so that a loaded machine still delivers a
-wave faster than the target's window. Waves go out until one is refused, until enough were sent
+five more), each sent at once, every request of a wave in flight together (one connection each),
+so that the target sees more than its limit at the same moment however slowly it or a loaded
+machine answers each one. Waves go out until one is refused, until enough were sent
 to prove the limit was crossed, or until five times the limit (600 requests at most). The proof
 holds for any limiter, sliding or fixed window: N requests, all sent and answered within E
 seconds, cross a limit of L per window W when N > (ceil(E / W) + 1) * L, since that span touches
@@ -27,7 +28,7 @@ from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
 
 MAX_BURST = 600
-MAX_WORKERS = 64
+MAX_WORKERS = 256  # a wave of up to this many requests is in flight all at once
 WAVES = 5  # at most this many times the limit
 
 
