@@ -154,8 +154,10 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _views(self, prefix: str, b: View, h: View) -> None:
         if b.opaque or h.opaque:
             if b.opaque != h.opaque:
-                self._emit(prefix, "TYPE-CHANGED", f"schema {b.opaque or b.describe()} -> "
-                           f"{h.opaque or h.describe()}", h, before=b.opaque, after=h.opaque)
+                def side(v: View) -> str:
+                    return f"`{v.opaque}` (a $ref that resolves nowhere)" if v.opaque else v.describe()
+                self._emit(prefix, "TYPE-CHANGED", f"schema {side(b)} -> {side(h)}", h, before=b.opaque,
+                           after=h.opaque)
             else:  # never silence: what the ref stands for may have changed, and nothing here can tell
                 self._emit(prefix, "REF-UNRESOLVED", f"$ref `{h.opaque}` resolves on neither side (remote, dangling "
                            "or a missing file): what it stands for is not compared", h, after=h.opaque)

@@ -66,7 +66,10 @@ class Tree:
         except KeyError:
             pass
         file, inner = split(pointer)
-        node = self.files.data(file) if file and self.files is not None else (None if file else self.data)
+        if file and self.files is not None:  # a file that is not there has no nodes (its refs are reported)
+            node = None if self.files.missing(file) else self.files.data(file)
+        else:
+            node = None if file else self.data
         for part in parts(inner):
             if isinstance(node, dict):
                 node = node.get(part)
@@ -89,10 +92,12 @@ class Tree:
             found = index.find(uri, fragment)
             if found is not None:
                 return f"{file}#{found}" if file else found
-            if not uri.startswith(FILE_BASE):
+            if uri.startswith(FILE_BASE):
+                ref, file = uri[len(FILE_BASE):] + (f"#{fragment}" if fragment else ""), ""  # from the spec's folder
+            elif ref[:1] == "#" or "://" in ref or ref.startswith("urn:"):
                 return None  # a URI no `$id` of this file declares: remote, never fetched
-            ref = uri[len(FILE_BASE):] + (f"#{fragment}" if fragment else "")
-            file, ref = "", ref  # now a path from the spec's folder
+            else:  # a relative path under a remote `$id`: the file next to the one that holds it, as bundlers read it
+                index = None
         elif ref.startswith("#"):
             return f"{file}{ref}" if file else ref[1:]
         if self.files is None:

@@ -206,6 +206,8 @@ class RefResolver:
             origin = self._uri_of(base)
             document = self._document_for(_relative(origin, uri), base, ref)
             pointer = self.index(document).find(uri, fragment)
+        if pointer is None and not uri.startswith(FILE_BASE) and not ref.startswith("#") and not _SCHEME.match(ref):
+            return self.resolve(ref, base)  # a relative path under a remote `$id`: the file next to this one
         if pointer is None:
             if not uri.startswith(FILE_BASE) and uri not in index.resources:
                 self._document_for(uri, base, ref)  # raises: a remote ref, never fetched
