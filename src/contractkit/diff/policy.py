@@ -365,7 +365,7 @@ class PolicyChecker:
         for label, (op, ptr) in self._operations(self.head).items():
             if label in base_ops:
                 old, new = self._level(base_ops[label][0]), self._level(op)
-                if LEVELS.index(new) < LEVELS.index(old):
+                if LEVELS.index(new) < LEVELS.index(old) and old not in UNSTABLE:  # alpha -> draft: still unstable
                     change = Change("OAS-POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
                                     join(ptr, "x-stability-level"), before=old, after=new)
                     change.operations.add(label)
