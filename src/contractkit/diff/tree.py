@@ -8,12 +8,14 @@ rather than once per operation that reaches it. ``Tree`` gives that: nodes by po
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contractkit.diff.model import Change
 from contractkit.loading.refs import FILE_BASE, IdIndex
 
 MAX_REF_CHAIN = 64
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # a URI scheme (RFC 3986 §3.1); Windows drive letters are not refs
 
 
 def escape(token: str) -> str:
@@ -94,7 +96,7 @@ class Tree:
                 return f"{file}#{found}" if file else found
             if uri.startswith(FILE_BASE):
                 ref, file = uri[len(FILE_BASE):] + (f"#{fragment}" if fragment else ""), ""  # from the spec's folder
-            elif ref[:1] == "#" or "://" in ref or ref.startswith("urn:"):
+            elif ref[:1] == "#" or _SCHEME.match(ref):
                 return None  # a URI no `$id` of this file declares: remote, never fetched
             else:  # a relative path under a remote `$id`: the file next to the one that holds it, as bundlers read it
                 index = None
@@ -105,8 +107,8 @@ class Tree:
         from contractkit.diff.files import normalize
 
         ref_file, _, inner_ref = ref.partition("#")
-        if "://" in ref_file:
-            return None  # remote: never fetched, compared as text
+        if _SCHEME.match(ref_file) or ref_file.startswith("//"):
+            return None  # remote (`https:`, `urn:`, `//host`): never fetched, reported as unresolved
         rel = normalize(file or self.files.root_name, ref_file) if index is None else normalize("", ref_file)
         if rel is None:
             from contractkit.errors import RefError
