@@ -150,6 +150,7 @@ class RefResolver:
         self.allowed_dir = base.resolve() if base else None
         self._files: dict[Path, Document] = {}
         self._indexes: dict[str, IdIndex] = {}
+        self._has_ids: dict[int, bool] = {}  # id(document) -> its text has an `$id`
 
     @property
     def documents(self) -> list[Document]:
@@ -192,10 +193,14 @@ class RefResolver:
             raise RefError(f"$ref {ref!r} does not resolve: {document.name} has no node at #{fragment}")
         return Target(document, fragment, value)
 
-    @staticmethod
-    def scoped(ref: str, base: Document) -> bool:
+    def scoped(self, ref: str, base: Document) -> bool:
         """Whether where ``ref`` is written matters: its document has an ``$id``, or it names an anchor."""
-        return "$id" in base.text or ref.partition("#")[2][:1] not in ("", "/")
+        if ref.partition("#")[2][:1] not in ("", "/"):
+            return True
+        found = self._has_ids.get(id(base))
+        if found is None:  # one search of the text per document, not one per ref
+            found = self._has_ids[id(base)] = "$id" in base.text
+        return found
 
     def _resolve_scoped(self, ref: str, base: Document, at: str) -> Target:
         index = self.index(base)
