@@ -322,6 +322,11 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 where = b.properties[name][0][1] if name in b.properties else b.ptr
                 kind = "REQUIRED-PROPERTY-REMOVED" if req_b else "PROPERTY-REMOVED"
                 self._emit(prefix, kind, f"property `{name}` removed", h, pointer=where, side="base")
+                if h.additional is False and PREFIX_DIRECTION[prefix] == "request":  # HEAD refuses what it was
+                    keyword = "UNEVALUATED-PROPERTIES" if h.unevaluated else "ADDITIONAL-PROPERTIES"
+                    self._emit(prefix, f"{keyword}-RESTRICTED", f"property `{name}` removed where HEAD allows no "
+                               "other property: senders that still send it are refused", h, pointer=where,
+                               side="base")
             elif in_h and not in_b:
                 where = h.properties[name][0][1] if name in h.properties else h.ptr
                 kind = "REQUIRED-PROPERTY-ADDED" if req_h else "PROPERTY-ADDED"
