@@ -203,7 +203,10 @@ class PolicyChecker:
                 out.extend(self._removal(change))
                 continue
             out.append(change)
-            if change.id in _DEPRECATIONS or (change.direction and change.id.endswith("-DEPRECATED")):
+            unstable = stability and change.operations and all(
+                levels.get(op, self.policy.default_level) in UNSTABLE for op in change.operations)
+            if not unstable and (change.id in _DEPRECATIONS or (change.direction and change.id.endswith(
+                    "-DEPRECATED"))):  # draft and alpha operations owe no notice either
                 out.extend(self._deprecation(change, levels))
         if stability and levels:
             out.extend(self._stability_decreased())
