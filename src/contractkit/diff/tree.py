@@ -3,7 +3,9 @@
 The differ walks BASE and HEAD side by side and must always know where it stands in each, so
 that a change is reported at the component where it happened (``/components/schemas/Customer``)
 rather than once per operation that reaches it. ``Tree`` gives that: nodes by pointer, and
-``$ref`` chains followed to the node *and* its pointer.
+``$ref`` chains followed to the node *and* its pointer, resolved as JSON Schema 2020-12 does
+(``contractkit.loading.refs.IdIndex``: the enclosing ``$id``'s base URI, anchors by name). A ref
+that lands nowhere is left as it is, for the differ to report.
 """
 
 from __future__ import annotations
