@@ -172,22 +172,23 @@ def _constants(schema: Any, found: set) -> None:
 
 
 def _values(constants: set) -> list[Any]:
-    scalars = [None, True, False, *NUMBERS, *STRINGS, *sorted(constants, key=repr)]
-    arrays = [[], [1], ["a"], [1, 1], ["a", "b"], [1, 2, 3], ["ab", "ab"], [True], [1, "a"], [None], [1] * 6,
-              ["a", "b", "ab", "abc", "b", "a"], [0, 1, 2, 3, 4, 5]]
-    return list(dict.fromkeys(scalars, None)) + arrays
+    scalars = list(dict.fromkeys([None, True, False, *NUMBERS, *STRINGS, *sorted(constants, key=repr)], None))
+    arrays: list[Any] = [[], [1, "a"], [True, False], ["a", "b"], [1, 2, 3], [0, 1, 2, 3, 4, 5], [2.5, 3.5],
+                         ["a", "b", "ab", "abc", "b", "zz"], [False, True, None]]
+    for value in scalars:  # one, two equal, and many of each value: lengths and uniqueness on both sides
+        arrays += [[value], [value, value], [value] * 6]
+    return scalars + arrays
 
 
 def _names(sender: dict, other: dict, declared_only: bool) -> list[str]:
-    """The property names a sender under ``sender`` uses. By the usual convention, a property declared on one
-    side only is judged by its own change kinds (an optional property added to a request, or removed from a
-    response, breaks nobody who sends and reads declared properties), so it is left out unless ``sender``
-    requires it; names neither side declares are tried (what `additionalProperties`, `patternProperties`,
-    `propertyNames` speak of). ``declared_only=False``: every name."""
+    """The property names a sender under ``sender`` uses: those its own contract declares, and names neither
+    side declares (what `additionalProperties`, `patternProperties`, `propertyNames` speak of). A name only
+    the *other* side declares is left out: by the usual convention, a sender does not use a property it was
+    never told of (so an optional property added to a request breaks nobody). ``declared_only=False``: every
+    name."""
     if not declared_only:
         return list(dict.fromkeys([*sender.get("properties", {}), *PROPS, "x1", "zz"]))
-    theirs, required = other.get("properties", {}), set(sender.get("required", ()))
-    return [n for n in sender.get("properties", {}) if n in theirs or n in required] + ["x1", "zz"]
+    return [*sender.get("properties", {}), "x1", "zz"]
 
 
 def candidates(sender: dict, other: dict, rnd: random.Random, declared_only: bool = True,

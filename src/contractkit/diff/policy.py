@@ -203,7 +203,10 @@ class PolicyChecker:
                 out.extend(self._removal(change))
                 continue
             out.append(change)
-            if change.id in _DEPRECATIONS or (change.direction and change.id.endswith("-DEPRECATED")):
+            unstable = stability and change.operations and all(
+                levels.get(op, self.policy.default_level) in UNSTABLE for op in change.operations)
+            if not unstable and (change.id in _DEPRECATIONS or (change.direction and change.id.endswith(
+                    "-DEPRECATED"))):  # draft and alpha operations owe no notice either
                 out.extend(self._deprecation(change, levels))
         if stability and levels:
             out.extend(self._stability_decreased())
@@ -365,7 +368,7 @@ class PolicyChecker:
         for label, (op, ptr) in self._operations(self.head).items():
             if label in base_ops:
                 old, new = self._level(base_ops[label][0]), self._level(op)
-                if LEVELS.index(new) < LEVELS.index(old):
+                if LEVELS.index(new) < LEVELS.index(old) and old not in UNSTABLE:  # alpha -> draft: still unstable
                     change = Change("OAS-POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
                                     join(ptr, "x-stability-level"), before=old, after=new)
                     change.operations.add(label)

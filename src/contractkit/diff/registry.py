@@ -153,6 +153,11 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "callback `onPaid` removed"),
     ("OAS-CALLBACK-ADDED", "callback added", N, "OpenAPI 3.1 §4.8.18 Callback Object",
      "The API calls clients back in one more case.", "callback `onRefund` added"),
+    ("OAS-REF-UNRESOLVED", "unresolvable $ref", P, "OpenAPI 3.1 §4.8.23 Reference Object; RFC 3986",
+     "A `$ref` of HEAD outside the schemas (a parameter, response, request body, header, path item, link...) "
+     "lands nowhere: a remote URI (never fetched), a dangling pointer or a missing file. What it stands for could "
+     "not be compared, so a change there may be hidden. (Inside schemas the same is `OAS-REQ-REF-UNRESOLVED` / "
+     "`OAS-RES-REF-UNRESOLVED`.)", "`parameters: [{$ref: '#/components/parameters/Pagee'}]`"),
     # --- our x- extensions
     ("OAS-RATE-LIMIT-TIGHTENED", "rate limit tightened", P, "x-rate-limit",
      "Fewer requests per window, a longer window, or a limit where there was none: clients near the old "

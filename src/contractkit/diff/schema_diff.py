@@ -154,8 +154,10 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _views(self, prefix: str, b: View, h: View) -> None:
         if b.opaque or h.opaque:
             if b.opaque != h.opaque:
-                self._emit(prefix, "TYPE-CHANGED", f"schema {b.opaque or b.describe()} -> "
-                           f"{h.opaque or h.describe()}", h, before=b.opaque, after=h.opaque)
+                def side(v: View) -> str:
+                    return f"`{v.opaque}` (a $ref that resolves nowhere)" if v.opaque else v.describe()
+                self._emit(prefix, "TYPE-CHANGED", f"schema {side(b)} -> {side(h)}", h, before=b.opaque,
+                           after=h.opaque)
             else:  # never silence: what the ref stands for may have changed, and nothing here can tell
                 self._emit(prefix, "REF-UNRESOLVED", f"$ref `{h.opaque}` resolves on neither side (remote, dangling "
                            "or a missing file): what it stands for is not compared", h, after=h.opaque)
@@ -320,6 +322,11 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 where = b.properties[name][0][1] if name in b.properties else b.ptr
                 kind = "REQUIRED-PROPERTY-REMOVED" if req_b else "PROPERTY-REMOVED"
                 self._emit(prefix, kind, f"property `{name}` removed", h, pointer=where, side="base")
+                if h.additional is False and PREFIX_DIRECTION[prefix] == "request":  # HEAD refuses what it was
+                    keyword = "UNEVALUATED-PROPERTIES" if h.unevaluated else "ADDITIONAL-PROPERTIES"
+                    self._emit(prefix, f"{keyword}-RESTRICTED", f"property `{name}` removed where HEAD allows no "
+                               "other property: senders that still send it are refused", h, pointer=where,
+                               side="base")
             elif in_h and not in_b:
                 where = h.properties[name][0][1] if name in h.properties else h.ptr
                 kind = "REQUIRED-PROPERTY-ADDED" if req_h else "PROPERTY-ADDED"

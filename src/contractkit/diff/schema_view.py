@@ -43,6 +43,8 @@ ANNOTATIONS = frozenset({"$ref", "$dynamicRef", "$anchor", "$dynamicAnchor", "$i
 #: Formats that annotate rather than constrain (any string is "binary"; "password" is a UI hint).
 ANNOTATION_FORMATS = frozenset({"binary", "password"})
 MAX_ALLOF_DEPTH = 32
+#: Patterns every string matches (ECMA-262 search semantics): they constrain nothing.
+MATCH_ALL = frozenset({"", ".*", "^.*", ".*$", "^.*$", "(.*)", "^(.*)$", "[\\s\\S]*", "^[\\s\\S]*$"})
 
 
 class ViewBuilder:
@@ -141,7 +143,7 @@ class ViewBuilder:
             for key in LENGTH_LOWER + LENGTH_UPPER:
                 if num(node.get(key)):
                     view.bounds[key] = node[key]
-            if isinstance(node.get("pattern"), str):
+            if isinstance(node.get("pattern"), str) and node["pattern"] not in MATCH_ALL:
                 view.patterns = frozenset((node["pattern"],))
             if num(node.get("multipleOf")):
                 view.multiple_of = node["multipleOf"]

@@ -3,17 +3,21 @@
 The differ walks BASE and HEAD side by side and must always know where it stands in each, so
 that a change is reported at the component where it happened (``/components/schemas/Customer``)
 rather than once per operation that reaches it. ``Tree`` gives that: nodes by pointer, and
-``$ref`` chains followed to the node *and* its pointer.
+``$ref`` chains followed to the node *and* its pointer, resolved as JSON Schema 2020-12 does
+(``contractkit.loading.refs.IdIndex``: the enclosing ``$id``'s base URI, anchors by name). A ref
+that lands nowhere is left as it is, for the differ to report.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contractkit.diff.model import Change
 from contractkit.loading.refs import FILE_BASE, IdIndex
 
 MAX_REF_CHAIN = 64
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # a URI scheme (RFC 3986 §3.1); Windows drive letters are not refs
 
 
 def escape(token: str) -> str:
@@ -66,7 +70,10 @@ class Tree:
         except KeyError:
             pass
         file, inner = split(pointer)
-        node = self.files.data(file) if file and self.files is not None else (None if file else self.data)
+        if file and self.files is not None:  # a file that is not there has no nodes (its refs are reported)
+            node = None if self.files.missing(file) else self.files.data(file)
+        else:
+            node = None if file else self.data
         for part in parts(inner):
             if isinstance(node, dict):
                 node = node.get(part)
@@ -89,10 +96,12 @@ class Tree:
             found = index.find(uri, fragment)
             if found is not None:
                 return f"{file}#{found}" if file else found
-            if not uri.startswith(FILE_BASE):
+            if uri.startswith(FILE_BASE):
+                ref, file = uri[len(FILE_BASE):] + (f"#{fragment}" if fragment else ""), ""  # from the spec's folder
+            elif ref[:1] == "#" or _SCHEME.match(ref):
                 return None  # a URI no `$id` of this file declares: remote, never fetched
-            ref = uri[len(FILE_BASE):] + (f"#{fragment}" if fragment else "")
-            file, ref = "", ref  # now a path from the spec's folder
+            else:  # a relative path under a remote `$id`: the file next to the one that holds it, as bundlers read it
+                index = None
         elif ref.startswith("#"):
             return f"{file}{ref}" if file else ref[1:]
         if self.files is None:
@@ -100,8 +109,8 @@ class Tree:
         from contractkit.diff.files import normalize
 
         ref_file, _, inner_ref = ref.partition("#")
-        if "://" in ref_file:
-            return None  # remote: never fetched, compared as text
+        if _SCHEME.match(ref_file) or ref_file.startswith("//"):
+            return None  # remote (`https:`, `urn:`, `//host`): never fetched, reported as unresolved
         rel = normalize(file or self.files.root_name, ref_file) if index is None else normalize("", ref_file)
         if rel is None:
             from contractkit.errors import RefError

@@ -32,18 +32,29 @@ def refs_in(node: Any) -> set[str]:
 class Unchanged:
     def __init__(self, base: Tree, head: Tree) -> None:
         self.base, self.head = base, head
+        self.unresolved: dict[int, set[str]] = {}  # id(tree) -> ref texts found landing nowhere
         self._dirty: set[str] | None = None
         self._verdicts: dict[tuple[int, str], bool] = {}  # (id(base node), its file) -> same; nodes outlive the diff
 
-    @staticmethod
-    def _targets(tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
+    def _targets(self, tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
         """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``; ``UNRESOLVED``
         among them when one lands nowhere (so the differ walks there and reports it)."""
         found = set()
         for ref in refs_in(node) if refs is None else refs:
             target = tree.target(ref, pointer)
-            found.add(target if target is not None and tree.get(target) is not None else UNRESOLVED)
+            if target is not None and tree.get(target) is not None:
+                found.add(target)
+            else:
+                found.add(UNRESOLVED)
+                self.unresolved.setdefault(id(tree), set()).add(ref)
         return found
+
+    def maybe_unresolved(self, tree: Tree) -> bool:
+        """Whether some ref of ``tree`` may land nowhere (every ref text is tried once; refs under an `$id`
+        depend on their place, so a file with one always may)."""
+        if self._dirty is None:
+            self._dirty = self._compute()
+        return bool(self.unresolved.get(id(tree))) or tree.has_ids("")
 
 
     def _compute(self) -> set[str]:

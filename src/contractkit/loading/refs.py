@@ -150,6 +150,7 @@ class RefResolver:
         self.allowed_dir = base.resolve() if base else None
         self._files: dict[Path, Document] = {}
         self._indexes: dict[str, IdIndex] = {}
+        self._has_ids: dict[int, bool] = {}  # id(document) -> its text has an `$id`
 
     @property
     def documents(self) -> list[Document]:
@@ -192,10 +193,14 @@ class RefResolver:
             raise RefError(f"$ref {ref!r} does not resolve: {document.name} has no node at #{fragment}")
         return Target(document, fragment, value)
 
-    @staticmethod
-    def scoped(ref: str, base: Document) -> bool:
+    def scoped(self, ref: str, base: Document) -> bool:
         """Whether where ``ref`` is written matters: its document has an ``$id``, or it names an anchor."""
-        return "$id" in base.text or ref.partition("#")[2][:1] not in ("", "/")
+        if ref.partition("#")[2][:1] not in ("", "/"):
+            return True
+        found = self._has_ids.get(id(base))
+        if found is None:  # one search of the text per document, not one per ref
+            found = self._has_ids[id(base)] = "$id" in base.text
+        return found
 
     def _resolve_scoped(self, ref: str, base: Document, at: str) -> Target:
         index = self.index(base)
@@ -206,6 +211,8 @@ class RefResolver:
             origin = self._uri_of(base)
             document = self._document_for(_relative(origin, uri), base, ref)
             pointer = self.index(document).find(uri, fragment)
+        if pointer is None and not uri.startswith(FILE_BASE) and not ref.startswith("#") and not _SCHEME.match(ref):
+            return self.resolve(ref, base)  # a relative path under a remote `$id`: the file next to this one
         if pointer is None:
             if not uri.startswith(FILE_BASE) and uri not in index.resources:
                 self._document_for(uri, base, ref)  # raises: a remote ref, never fetched
