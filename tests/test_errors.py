@@ -25,7 +25,7 @@ NOT_ERRORS_OF_THE_KIT = {
     "AuthFailure": "neuron double: becomes a 401/403 answer or a WebSocket close",
     "Refusal": "neuron double: bad input, becomes the spec's error answer",
     "_Close": "neuron double WebSocket: control flow of a closed socket",
-    "EvidenceError": "evidence ledger: a pass without its evidence, which the plugin reports as not verified or, strict, exit 3",
+    "EvidenceError": "evidence ledger: a pass without its evidence, reported as not verified (strict: exit 3)",
 }
 BUILTIN_BASES = {"Exception", "BaseException", "RuntimeError", "ValueError", "OSError", "LookupError", "KeyError"}
 
