@@ -133,8 +133,11 @@ OPTIONS: tuple[Option, ...] = (
            "(enables the fault rules)", ("neuron",), "URL"),
     Option("--fault-injection", "fault_injection", "the target has the spec's fault-injection hook enabled: "
            "ignoring it is a violation", ("neuron",), action="store_true"),
-    Option("--customer-id", "customer_id", "an entity that exists on the target, for operations about one "
-           "(x-ai-operation.subject); default: the spec's example", ("neuron",), "ID"),
+    Option("--customer-id", "customer_id", "an entity that exists on the target, used for every operation about "
+           "one (x-ai-operation.subject); default: each operation's own example", ("neuron",), "ID"),
+    Option("--subject", "subject", "an entity that exists on the target for these operations (operationId or "
+           "label; globs allowed), e.g. getInvoice=INV-000123; wins over --customer-id (repeatable)", ("neuron",),
+           "OPERATION=VALUE", action="append"),
     Option("--other-audience", "other_audience", "an audience your client may get tokens for that the API must "
            "refuse (NEU-AUTH-005); default: the spec's x-foreign-audience, else a made-up one", ("neuron",), "AUD"),
     Option("--clock-skew", "clock_skew", "the leeway in seconds the target allows on token expiry (default: the "
@@ -206,6 +209,8 @@ class VerifyOptions:
     neuron_url: str | None = None
     provider_double: str | None = None
     customer_id: str | None = None
+    # --subject OPERATION=VALUE: (operation pattern, entity), in the order given
+    subjects: list[tuple[str, str]] = field(default_factory=list)
     other_audience: str | None = None
     clock_skew: float | None = None
     api_key_envs: dict[str, str] = field(default_factory=dict)  # security scheme name -> variable
@@ -300,6 +305,7 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         neuron_url=neuron_url.rstrip("/") if neuron_url else None,
         provider_double=get("provider_double"),
         customer_id=get("customer_id"),
+        subjects=parse_subjects(get("subject") or []),
         other_audience=get("other_audience"),
         clock_skew=_clock_skew(get("clock_skew")),
         api_key_envs=_api_key_envs(get("api_key_env") or []),
@@ -350,6 +356,19 @@ def parse_headers(values: list[str]) -> dict[str, str]:
             raise ConfigError(f"--header {name}: the value contains a line break")
         headers[name] = value
     return headers
+
+
+def parse_subjects(values: list[str]) -> list[tuple[str, str]]:
+    """``OPERATION=VALUE`` items into (operation pattern, value) pairs; whether each pattern names an
+    operation of the spec is checked with the other filters (``selection.check_filters``)."""
+    out = []
+    for item in values:
+        pattern, sep, value = item.partition("=")
+        if not sep or not pattern.strip() or not value.strip():
+            raise ConfigError(f"--subject expects OPERATION=VALUE (an operationId and an entity that exists), "
+                              f"got {item[:60]!r}")
+        out.append((pattern.strip(), value.strip()))
+    return out
 
 
 def _budget(requests: Any, cost: Any) -> tuple[int | None, float | None]:

@@ -39,9 +39,14 @@ def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
     for case in cases:
         if case.why_none:
             continue
-        if "burst" in case.rule.tags:
+        if "burst" in case.rule.tags:  # one wave past the operation's declared limit, its control, a retry
             limit = getattr(case.subject, "rate_limit", None)
-            total += (limit[0] if limit else 60) + 5
+            if limit:
+                from contractkit.conformance.neuron.rl import wave_size
+
+                total += wave_size(limit[0]) + 2
+            else:
+                total += 65
         elif case.rule.applies in ("stream", "turns"):
             total += profile.stream_turns * _PER_CASE
         else:

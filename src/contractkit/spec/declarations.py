@@ -200,10 +200,26 @@ APPLIES: dict[str, str] = {
     **dict.fromkeys(("NEU-SCH-002", "NEU-SCH-003", "NEU-SCH-004", "NEU-SCH-005"), "operation"),
     "NEU-ERR-004": "subject",
     **dict.fromkeys(("NEU-FB-001", "NEU-FB-002", "NEU-USE-001"), "ai"),
-    **dict.fromkeys(("NEU-FB-003", "NEU-RL-001"), ""),
+    "NEU-FB-003": "",
+    "NEU-RL-001": "rate_limited",
     **dict.fromkeys(("NEU-SSE-001", "NEU-SSE-002", "NEU-SSE-003"), "stream"),
     "NEU-USE-002": "turns",
     **dict.fromkeys(("NEU-WS-001", "NEU-WS-002", "NEU-WS-003"), "websocket"),
+}
+
+
+#: selector -> (what it picks, in words; the predicate on an operation). The one table of what a
+#: rule is checked on: the live suite's plugin and lint's OAS-056 both read it.
+SELECTORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "operation": ("operation", lambda op: True),
+    "authenticated": ("authenticated operation", lambda op: op.authenticated),
+    "ai": ("AI operation", lambda op: op.ai is not None),
+    "json_ai": ("AI operation answering JSON", lambda op: op.ai is not None and not op.is_stream),
+    "subject": ("operation naming its subject (x-ai-operation.subject)", lambda op: op.subject is not None),
+    "stream": ("SSE operation", lambda op: op.is_stream),
+    "rate_limited": ("rate-limited operation", lambda op: op.rate_limit is not None),
+    "json_answers": ("operation answering JSON", lambda op: any(
+        status.startswith("2") and any("json" in media for media in r.content) for status, r in op.responses.items())),
 }
 
 
@@ -211,22 +227,13 @@ def subjects(spec: NeuronSpec, selector: str) -> list[Subject]:
     """What a rule of ``selector`` is checked on in ``spec`` ([None]: once for the whole target)."""
     sockets = [Socket(str(path), decl) for path, decl in spec.websockets.items() if isinstance(decl, dict)]
     ops = spec.operations
-    picks: dict[str, Callable[[Any], bool]] = {
-        "operation": lambda op: True,
-        "authenticated": lambda op: op.authenticated,
-        "ai": lambda op: op.ai is not None,
-        "subject": lambda op: op.subject is not None,
-        "stream": lambda op: op.is_stream,
-        "json_answers": lambda op: any(status.startswith("2") and any("json" in m for m in r.content)
-                                       for status, r in op.responses.items()),
-    }
     if not selector:
         return [None]
     if selector == "websocket":
         return list(sockets)
     if selector == "turns":
         return [op for op in ops if op.is_stream] + sockets
-    return [op for op in ops if picks[selector](op)]
+    return [op for op in ops if SELECTORS[selector][1](op)]
 
 
 def missing(rule_id: str, spec: NeuronSpec, subject: Subject) -> list[Need]:

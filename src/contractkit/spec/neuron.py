@@ -198,6 +198,20 @@ class Operation:
         return subject
 
     @property
+    def subject_example(self) -> Any:
+        """The entity this operation's own examples name: ``subject.example``, else the example of
+        the parameter or body field the subject names; None when the spec gives none."""
+        subject = self.subject
+        if subject is None:
+            return None
+        if subject.example is not None:
+            return subject.example
+        if subject.location == "body":
+            return pointer_get(self.example_body, subject.name)
+        param = next((p for p in self.parameters if p.location == subject.location and p.name == subject.name), None)
+        return param.example if param is not None else None
+
+    @property
     def takes_customer(self) -> bool:
         """Whether the operation names an entity it is about (the spec's ``subject``)."""
         return self.subject is not None
@@ -428,23 +442,8 @@ class NeuronSpec:
 
     def example_subjects(self) -> list[Any]:
         """Entities the spec's examples name, where its operations say their subject is."""
-        found = []
-        for op in self.operations:
-            subject = op.subject
-            if subject is None:
-                continue
-            if subject.example is not None:
-                found.append(subject.example)
-            elif subject.location == "body":
-                value = pointer_get(op.example_body, subject.name)
-                if value is not None:
-                    found.append(value)
-            else:
-                param = next((p for p in op.parameters if p.location == subject.location and p.name == subject.name),
-                             None)
-                if param is not None and param.example is not None:
-                    found.append(param.example)
-        return list(dict.fromkeys(found))
+        found = [op.subject_example for op in self.operations]
+        return list(dict.fromkeys(v for v in found if v is not None))
 
     def error_schema(self, operation: Operation, status: int) -> dict[str, Any] | None:
         """The schema a non-2xx answer must match: the declared one, else the spec's shared error body."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from contractkit.conformance.outcomes import Examined, NotVerified
+from contractkit.conformance.outcomes import NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.spec import declarations
 from contractkit.spec.security import Alternative, SecurityScheme
@@ -138,26 +138,3 @@ def require_bearer(op: Operation) -> None:
         alternatives = "; ".join(a.describe() for a in op.security) or "none"
         raise NotVerified(f"{op.label} takes no bearer token the suite can present (security alternatives: "
                           f"{alternatives}): {declarations.BEARER.reason}")
-
-
-def api_key_refusal(neuron: NeuronTarget, op: Operation, case: str) -> Examined:
-    """On an operation whose credential is API keys only: a request without them (``case``
-    "missing") or with keys no server issued ("wrong") must be refused with a status the operation
-    declares for it (401 or 403), after the same request with the real keys succeeded."""
-    from contractkit.conformance.neuron.common import fail, positive_control, require_answer
-
-    refusals = sorted(s for s in ("401", "403") if s in op.responses)
-    if not refusals:
-        raise NotVerified(f"the spec declares no 401 or 403 response for {op.label} to refuse API keys with")
-    parts = neuron.reachable_request(op)
-    wrong = wrong_keys(op)
-    if case == "wrong" and wrong is not None:
-        parts = wrong.apply(parts)
-    what = "no API key" if case == "missing" else "a wrong API key"
-    exchange = neuron.call(op, parts=parts, auth=False)
-    require_answer(exchange, what)
-    if str(exchange.status) not in refusals:
-        raise fail(f"{what}: expected {' or '.join(refusals)} (the responses {op.label} declares), "
-                   f"got {exchange.status}", exchange)
-    positive_control(neuron, op)
-    return Examined(1, "refused requests", "and a positive control with the API keys")
