@@ -27,7 +27,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from contractkit.errors import RefError
-from contractkit.loading.refs import IdIndex
+from contractkit.loading import Document
+from contractkit.loading.refs import IdIndex, iter_refs
 
 if TYPE_CHECKING:
     from contractkit.lint.context import LintContext
@@ -72,6 +73,7 @@ class IdResources:
                 self.nodes.append(node)
             self.pairs.append((index.uri, doc.data))
             self.pairs.extend((uri, doc.get(pointer)) for uri, pointer in index.resources.items() if uri != index.uri)
+            self.pairs.extend(_files_under_remote_ids(ctx, doc, index))
             for (uri, name), pointer in index.anchors.items():
                 node = doc.get(pointer)
                 owner = doc.get(index.resources[uri])
@@ -132,6 +134,30 @@ class IdResources:
             yield True
         finally:
             _active.clear()
+
+
+def _files_under_remote_ids(ctx: LintContext, doc: Document, index: IdIndex) -> list[tuple[str, Any]]:
+    """(URI, contents) for files named by relative refs under a remote ``$id``, where the ref resolver finds them.
+
+    ``common.yaml#/X`` written under ``$id: https://example.com/s/in`` means
+    ``https://example.com/s/common.yaml``, which is never fetched; the ref resolver takes it as the
+    file ``common.yaml`` next to the document (see ``contractkit.loading.refs``), so the registry
+    serves that file under that URI.
+    """
+    found = []
+    for pointer, ref in iter_refs(doc.data):
+        if ref.startswith("#") or ":" in ref.partition("#")[0] or ref.startswith("//"):
+            continue
+        uri, _ = index.absolute(ref, pointer)
+        if uri.startswith("file:") or uri in index.resources:
+            continue
+        try:
+            target = ctx.resolver.resolve(ref, doc, at=pointer)
+        except RefError:
+            continue  # OAS-002 reports it
+        if target.document is not doc:
+            found.append((uri, target.document.data))
+    return found
 
 
 def _patch_jsonschema_path() -> bool:

@@ -157,8 +157,8 @@ def _stopped(ctx: LintContext, exc: Exception) -> tuple[str, str]:
                 "structural errors after that point are not reported")
     if next(_unresolved_refs(ctx), None) is not None:
         return _STOPPED_AT_DANGLING_REF
-    return ("", f"{_INCOMPLETE} follow a $ref ({type(exc).__name__}: {reason}) that resolves under "
-            "JSON Schema 2020-12 rules; structural errors after that point are not reported")
+    return ("", f"{_INCOMPLETE} follow $ref {reason} ({type(exc).__name__}), a ref contractkit resolves; "
+            "structural errors after that point are not reported")
 
 
 class _Missing:
