@@ -93,10 +93,12 @@ def _validate(ctx: LintContext) -> Iterator[tuple[str, str]]:
     The validator gets a registry of the spec's documents and ``$id`` resources and a retriever
     that never leaves the spec's folder (``contractkit.lint.id_resources``), so a ref resolves
     where OAS-002 and the diff say it does. The validator stops at the first ref it cannot follow.
-    When OAS-002 reports a ref of the spec (one that resolves nowhere, or is refused), that is the
-    ref's one finding: OAS-001 adds none, and its verdict is not cached, since the structure after
-    that point was not checked (fixing the ref and linting again checks it). A stop at a ref
-    OAS-002 accepts says that the validator could not follow it, and sends the user nowhere else.
+    While OAS-002 reports refs of the spec (ones that resolve nowhere, or are refused), the stop is
+    taken to be at one of them and OAS-002's finding is the only one: OAS-001 adds none, and its
+    verdict is not cached, since the structure after that point was not checked (fixing the refs
+    and linting again checks it). This is not a filter of the validator's findings: it reports
+    nothing it did not check. A stop while OAS-002 accepts every ref says that the validator could
+    not follow that ref, and sends the user nowhere else.
     """
     from jsonschema_path import SchemaPath
     from jsonschema_path.accessors import SchemaAccessor
