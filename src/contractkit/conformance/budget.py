@@ -64,6 +64,9 @@ class CostReader:
     def __init__(self, spec: NeuronSpec) -> None:
         self.spec = spec
         self._ops: dict[str, Operation] = {op.label: op for op in spec.operations}
+        # a job's answers report the usage of the async operation that created the job
+        self._job_of = {job.label: op for op in spec.operations
+                        if op.job is not None and (job := spec.operation(op.job.operation or "")) is not None}
 
     def knows(self, label: str) -> bool:
         return label in self._ops
@@ -72,9 +75,14 @@ class CostReader:
         op = self._ops.get(label or "")
         return op is not None and op.ai is not None
 
+    def is_acceptance(self, exchange: Exchange) -> bool:
+        """Whether an answer accepts a job (its usage comes with the job's final answer)."""
+        op = self._ops.get(exchange.operation or "")
+        return op is not None and op.job is not None and exchange.status == op.job.accepted_status
+
     def cost(self, exchange: Exchange) -> tuple[float, str] | None:
         """(cost in USD, how it was read: ``reported`` or ``priced``) for an AI answer that reports usage."""
-        op = self._ops.get(exchange.operation or "")
+        op = self._job_of.get(exchange.operation or "") or self._ops.get(exchange.operation or "")
         if op is None or op.ai is None or not exchange.ok or not 200 <= (exchange.status or 0) < 300:
             return None
         default_tier = op.ai.get("default_model_tier")
@@ -99,15 +107,17 @@ class CostReader:
         usage = op.usage
         if usage is None:
             return None
-        return self._read(exchange.json_or_none(), usage, None, default_tier)
+        return self._read(exchange.json_or_none(), usage, None, default_tier, exchange.headers)
 
-    def _read(self, data: Any, usage: Any, opening: Any, default_tier: Any) -> tuple[float, str] | None:
+    def _read(self, data: Any, usage: Any, opening: Any, default_tier: Any,
+              headers: Any = None) -> tuple[float, str] | None:
         from contractkit.spec.neuron import pointer_get
+        from contractkit.spec.pointers import read
 
-        cost = pointer_get(data, usage.cost_usd)
+        cost = read(usage.cost_usd, data, headers)
         if _number(cost):
             return float(cost), "reported"
-        tokens = pointer_get(data, usage.token_count)
+        tokens = read(usage.token_count, data, headers)
         if not _number(tokens):
             return None
         rates = {k: float(v) for k, v in (self.spec.pricing.get("usd_per_1k_tokens") or {}).items() if _number(v)}
@@ -115,7 +125,7 @@ class CostReader:
             return None
         tier = default_tier
         if usage.model_tier:
-            tier = pointer_get(data, usage.model_tier, pointer_get(opening, usage.model_tier, default_tier))
+            tier = read(usage.model_tier, data, headers, pointer_get(opening, usage.model_tier, default_tier))
         rate = rates.get(tier) if isinstance(tier, str) else None
         return float(tokens) / 1000 * (rate if rate is not None else max(rates.values())), "priced"
 
@@ -194,7 +204,7 @@ class SpendBudget:
                 label = exchange.operation or ""
                 self._per_operation[label] = max(self._per_operation.get(label, 0.0), cost)
             elif (self.costs is not None and self.costs.is_ai(exchange.operation) and exchange.ok
-                  and 200 <= (exchange.status or 0) < 300):
+                  and 200 <= (exchange.status or 0) < 300 and not self.costs.is_acceptance(exchange)):
                 self.unpriced_ai_answers += 1
 
     def _check_locked(self, next_cost: float) -> None:

@@ -19,6 +19,8 @@ from referencing.jsonschema import DRAFT202012
 
 from contractkit.errors import NotASpecError
 from contractkit.loading.locate import pointer_get
+from contractkit.spec.jobs import JobSpec
+from contractkit.spec.pointers import header_name
 
 SPEC_URI = "urn:contractkit:neuron-spec"
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -66,7 +68,16 @@ class Subject:
     @classmethod
     def read(cls, ai: Any) -> Subject | None:
         """The subject an ``x-ai-operation`` declares, or None."""
-        raw = ai.get("subject") if isinstance(ai, dict) else None
+        return cls.of(ai.get("subject") if isinstance(ai, dict) else None)
+
+    @classmethod
+    def of(cls, raw: Any) -> Subject | None:
+        """A subject declaration: ``{in, name}``, or ``{pointer}`` in the answer-pointer syntax
+        (``/customer_id`` names a body field, ``header:X-Customer-Id`` a header)."""
+        if isinstance(raw, dict) and isinstance(raw.get("pointer"), str) and "in" not in raw:
+            pointer = raw["pointer"]
+            raw = {**raw, "in": "header", "name": pointer.split(":", 1)[1].strip()} if header_name(pointer) \
+                else {**raw, "in": "body", "name": pointer}
         if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
             return None
         return cls(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
@@ -142,6 +153,7 @@ class Operation:
     parameters: tuple[Parameter, ...] = ()
     probe: dict[str, Any] | None = field(default=None, hash=False)
     request_media: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -177,7 +189,22 @@ class Operation:
 
     @property
     def subject(self) -> Subject | None:
-        return Subject.read(self.ai)
+        """The entity the operation is about: ``x-ai-operation.subject``, else ``x-subject`` (any operation)."""
+        return Subject.read(self.ai) or Subject.of(self.extensions.get("x-subject"))
+
+    @property
+    def own_subject_example(self) -> Any:
+        """The example entity of a non-AI operation's ``x-subject`` (a job id, a record): its own kind of
+        entity, never the customer the AI operations are about."""
+        if Subject.read(self.ai) is not None:
+            return None
+        subject = Subject.of(self.extensions.get("x-subject"))
+        return subject.example if subject is not None else None
+
+    @property
+    def job(self) -> JobSpec | None:
+        """Where this operation's answer is when it answers with a job (``x-ai-operation.job``)."""
+        return JobSpec.read((self.ai or {}).get("job"))
 
     @property
     def takes_customer(self) -> bool:
@@ -368,7 +395,8 @@ class NeuronSpec:
         return Operation(method, path, raw.get("operationId") or "", scopes, raw.get("x-ai-operation"), rate,
                          self.deref(schema) if schema else None, example, responses,
                          self._parameters((item or {}).get("parameters"), raw.get("parameters")),
-                         raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None, media_type)
+                         raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None, media_type,
+                         {k: v for k, v in raw.items() if isinstance(k, str) and k.startswith("x-")})
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.operation_id == operation_id), None)
@@ -389,7 +417,7 @@ class NeuronSpec:
         """Entities the spec's examples name, where its operations say their subject is."""
         found = []
         for op in self.operations:
-            subject = op.subject
+            subject = Subject.read(op.ai)  # x-subject names other kinds of entity (jobs, records)
             if subject is None:
                 continue
             if subject.example is not None:

@@ -113,7 +113,7 @@ def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | No
 
 
 def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
-    subject, known = op.subject, neuron.known_customer
+    subject, known = op.subject, neuron.known_subject(op)
     if subject is None or known is None:
         return False
     if subject.location == "body":

@@ -56,10 +56,16 @@ class NeuronTarget:
         found = self.spec.example_subjects()
         return found[0] if found else None
 
+    def known_subject(self, operation: Operation) -> Any:
+        """The entity a valid request to ``operation`` names: its own ``x-subject`` example (a job, a
+        record), else the known customer."""
+        own = operation.own_subject_example
+        return self.known_customer if own is None else own
+
     def unknown_subject(self, operation: Operation) -> Any:
         """A value of the operation's subject type that names no entity."""
         assert operation.subject is not None
-        return unknown_value(subject_schema(self.spec, operation, operation.subject), self.known_customer)
+        return unknown_value(subject_schema(self.spec, operation, operation.subject), self.known_subject(operation))
 
     def token_for(self, operation: Operation) -> str:
         """A token holding exactly the operation's scopes, or NotVerified."""
@@ -71,7 +77,7 @@ class NeuronTarget:
             if unknown:
                 subject = self.unknown_subject(operation)
             else:
-                subject = self.known_customer
+                subject = self.known_subject(operation)
                 if subject is None:
                     raise NotVerified(f"no known entity for {operation.label}: pass --customer-id, or give "
                                       "x-ai-operation.subject an example")
