@@ -14,6 +14,7 @@ states are told apart, where its result is, how often to ask and how long the wh
         done: [succeeded]
         failed: [failed]
         result: /result                   # where a done job carries the answer
+        failed_status: /problem/status    # where a failed job gives its problem's HTTP status
         poll_interval_ms: 500
 
 The rules that read an answer (usage, fallback, deadline, schema) follow the job to its final
@@ -43,6 +44,7 @@ class JobSpec:
     operation: str | None = None
     poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS
     accepted_status: int = 202
+    failed_status: str | None = None
 
     @classmethod
     def read(cls, raw: Any) -> JobSpec | None:
@@ -57,7 +59,8 @@ class JobSpec:
                    raw.get("result") if is_valid(raw.get("result")) else None,
                    raw.get("operation") if isinstance(raw.get("operation"), str) else None,
                    int(interval) if isinstance(interval, int) and interval > 0 else DEFAULT_POLL_INTERVAL_MS,
-                   int(raw.get("accepted_status", 202)))
+                   int(raw.get("accepted_status", 202)),
+                   raw.get("failed_status") if is_valid(raw.get("failed_status")) else None)
 
     @property
     def poll_interval_s(self) -> float:

@@ -111,6 +111,7 @@ class StreamGrammar:
     usage: Usage | None = None
     fallback: str | None = None
     type_field: str | None = None
+    connection: tuple[str, ...] = ()  # frames of the connection, not of a turn (x-stream.connection)
 
     @classmethod
     def read(cls, raw: Any) -> StreamGrammar | None:
@@ -119,7 +120,8 @@ class StreamGrammar:
             return None
         return cls(tuple(raw["opens"]), tuple(raw["deltas"]), tuple(raw["ends"]), tuple(raw["errors"]),
                    raw.get("text"), raw.get("index"), Usage.read(raw.get("usage")), raw.get("fallback"),
-                   raw.get("type_field"))
+                   raw.get("type_field"), tuple(raw.get("connection") or ()) if isinstance(raw.get("connection"),
+                                                                                          list) else ())
 
     @property
     def terminal(self) -> tuple[str, ...]:
@@ -127,7 +129,7 @@ class StreamGrammar:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.opens + self.deltas + self.ends + self.errors
+        return self.opens + self.deltas + self.ends + self.errors + self.connection
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail, positive_control, require_answer
+from contractkit.conformance.neuron.jobs import answer_of, answer_status
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.requests import invalid_values
 from contractkit.conformance.neuron.sch import schema_run
@@ -169,10 +170,10 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     subject = op.subject
     assert subject is not None
     parts = neuron.request(op, unknown=True)
-    exchange = neuron.call(op, parts=parts)
+    exchange = answer_of(neuron, op, neuron.call(op, parts=parts))
     require_answer(exchange, "unknown entity")
-    if exchange.status != subject.not_found_status:
-        raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
+    if answer_status(op, exchange) != subject.not_found_status:
+        raise fail(f"an unknown {subject.name} ({subject.location}) got {answer_status(op, exchange)}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
     positive_control(neuron, op)
     return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

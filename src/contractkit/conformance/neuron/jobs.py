@@ -115,6 +115,17 @@ def is_failed_job(exchange: Exchange) -> bool:
     return isinstance(exchange, JobAnswer) and exchange.failed
 
 
+def answer_status(op: Operation, exchange: Exchange) -> int | None:
+    """The HTTP status an answer stands for: a failed job's problem status where the job says it
+    (``job.failed_status``), else the exchange's own status."""
+    job = op.job
+    if is_failed_job(exchange) and job is not None and job.failed_status is not None:
+        status = read_answer(job.failed_status, exchange)
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status
+    return exchange.status
+
+
 def answering_operation(neuron: NeuronTarget, op: Operation, exchange: Exchange) -> Operation:
     """The operation whose responses describe ``exchange``: the job operation for a job's answer."""
     if isinstance(exchange, JobAnswer):
