@@ -17,6 +17,7 @@ MODULES = (
     "openapi_extensions",
     "openapi_pricing",
     "openapi_examples",
+    "openapi_shapes",
     "mcp_format",
     "mcp_tools",
     "mcp_limits",
