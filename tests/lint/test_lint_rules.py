@@ -110,7 +110,7 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
     "OAS-070": (
         OAS,
         [Edit("          cost_usd: header:X-Usage-Cost-USD\n", "          cost_usd: header:X-Cost\n")],
-        "/paths/~1suggest-next-action/post/x-ai-operation/usage/cost_usd",
+        "/paths/~1account-reviews/post/x-ai-operation/usage/cost_usd",
     ),
     "OAS-071": (
         OAS,

@@ -26,6 +26,9 @@ def test_a_review_is_accepted_then_done_with_a_priced_answer(http, contract, aut
     result = job["result"]
     assert job["status"] == "succeeded" and result["fallback"] is False
     assert result["cost_usd"] == contract.price(result["model_tier"], result["token_count"])
+    done = http.get(accepted.headers["location"], headers=auth())
+    assert done.headers["x-usage-tokens"] == str(result["token_count"])
+    assert float(done.headers["x-usage-cost-usd"]) == result["cost_usd"] and done.headers["x-degraded"] == "false"
 
 
 def test_a_review_under_a_provider_failure_ends_degraded(http, auth):

@@ -50,6 +50,5 @@ def test_the_bundled_spec_declares_the_new_shapes():
     assert start.job is not None and start.job.operation == "getAccountReview"
     assert review.subject is not None and review.own_subject_example == "rev_example000001"
     assert spec.example_subjects()[0] != "rev_example000001"  # the customer stays the AI operations' entity
-    suggest = spec.operation("suggestNextAction")
-    assert suggest.usage.token_count == "header:X-Usage-Tokens" and suggest.fallback_marker == "header:X-Degraded"
+    assert start.usage.token_count == "header:X-Usage-Tokens" and start.fallback_marker == "header:X-Degraded"
     assert spec.probe("readiness").probe["degraded"] == {"status": 503}

@@ -32,9 +32,10 @@ def job_result_never_arrives(stack: Any, settings: NeuronSettings) -> Any:
 
 
 def _header_cost_doubled(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
-    """/suggest-next-action bills twice the x-pricing cost in X-Usage-Cost-USD (its body stays right)."""
-    if path == "/suggest-next-action" and status == 200 and "x-usage-cost-usd" in headers \
-            and isinstance(body, dict) and body.get("fallback") is False:
+    """Account reviews bill twice the x-pricing cost in X-Usage-Cost-USD (their body stays right)."""
+    result = body.get("result") if isinstance(body, dict) else None
+    if path.startswith(REVIEWS) and status == 200 and "x-usage-cost-usd" in headers \
+            and isinstance(result, dict) and result.get("fallback") is False:
         cost = float(headers["x-usage-cost-usd"])
         return status, {**headers, "x-usage-cost-usd": repr(round(cost * 2 + 0.001, 6))}, body
     return None

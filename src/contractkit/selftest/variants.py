@@ -344,7 +344,7 @@ VARIANTS: tuple[Variant, ...] = (
             also_run=DISRUPTIVE),
     Variant("job-result-never-arrives", "NEU-FB-002", "an account review's job stays running past the deadline",
             job_result_never_arrives, also_run=DISRUPTIVE),
-    Variant("header-usage-mispriced", "NEU-USE-001", "X-Usage-Cost-USD bills twice the x-pricing cost",
+    Variant("header-usage-mispriced", "NEU-USE-001", "account reviews bill twice the cost in X-Usage-Cost-USD",
             header_usage_mispriced),
     Variant("readiness-200-while-degraded", "NEU-FB-003", "readiness answers 200 while the provider is degraded",
             readiness_200_while_degraded, also_run=("NEU-FB-003",)),

@@ -14,7 +14,7 @@ from contractkit.reference.neuron.bodies import CustomerBody
 from contractkit.reference.neuron.customers import find_customer
 from contractkit.reference.neuron.problems import ProblemError
 from contractkit.reference.neuron.ratelimit import Granted
-from contractkit.reference.neuron.routes_ai import customer_answer
+from contractkit.reference.neuron.routes_ai import customer_answer, usage_headers
 from contractkit.reference.neuron.state import NeuronState, operation_of
 
 router = APIRouter()
@@ -51,4 +51,5 @@ async def get_review(request: Request, token: Granted, review_id: str) -> JSONRe
     job = request.app.state.neuron.jobs.get(review_id)
     if job is None:
         raise ProblemError(404, "not_found", "No review has this id.")
-    return JSONResponse(job, headers=getattr(request.state, "rate_limit_headers", None))
+    headers = {**(getattr(request.state, "rate_limit_headers", None) or {}), **usage_headers(job.get("result") or {})}
+    return JSONResponse(job, headers=headers)
