@@ -52,7 +52,7 @@ def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
         grammar = op.grammar
         if grammar is None:
             return None
-        frames = stream_frames(exchange, op)
+        frames = [f for f in stream_frames(exchange, op) if f[0] not in grammar.connection]
         last = frames[-1] if frames else None
         if last is None:
             return True
