@@ -55,8 +55,14 @@ class JobHandler(BaseHTTPRequestHandler):
             self._send(404, {"code": "not_found"})
             return
         age, kind = time.monotonic() - job["start"], job["kind"]
-        if kind == "slow" or age < 0.3:
+        if self.path.startswith("/results/"):
+            self._send(200, {"text": "the result"}, {"X-Usage-Tokens": "1000", "X-Usage-Cost-USD": "0.003"})
+        elif kind == "quiet" and age < 0.3:
+            self._send(202, {}, {"Retry-After": "0"})
+        elif kind == "slow" or age < 0.3:
             self._send(200, {"state": "running"})
+        elif kind == "quiet":
+            self._send(303, {}, {"Location": f"/results/{self.path.rsplit('/', 1)[-1]}"})
         elif kind == "failed":
             self._send(200, {"state": "failed", "problem": {"status": 404}})
         else:
@@ -82,7 +88,7 @@ def _spec(location: str = "header:Location") -> NeuronSpec:
           "usage": {"token_count": "header:X-Usage-Tokens", "cost_usd": "header:X-Usage-Cost-USD"}, "job": job}
     paths = {f"/start/{kind}": {"post": {"operationId": f"start_{kind}", "x-ai-operation": ai,
                                          "responses": {"202": {"description": "accepted"}}}}
-             for kind in ("fast", "slow", "failed")}
+             for kind in ("fast", "slow", "failed", "quiet")}
     paths["/jobs/{id}"] = {"get": {"operationId": "getJob", "responses": {"200": {"description": "the job"}}}}
     return NeuronSpec({"openapi": "3.1.0", "paths": paths, "x-pricing": {"usd_per_1k_tokens": {"std": 0.003}}})
 
@@ -122,6 +128,11 @@ def test_a_failed_job_stands_for_its_problem_status(server):
     spec = _spec()
     answer = _follow(server, "failed", spec)
     assert is_failed_job(answer) and answer_status(spec.operation("start_failed"), answer) == 404
+
+
+def test_a_job_that_answers_202_while_running_and_redirects_to_its_result(server):
+    answer = _follow(server, "quiet")
+    assert answer.job_state == "done" and answer.json() == {"text": "the result"} and "/results/quiet-" in answer.url
 
 
 def test_the_location_may_be_in_the_body(server):

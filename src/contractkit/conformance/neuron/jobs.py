@@ -8,7 +8,10 @@ request. Bounded three ways: by the deadline (plus a margin), by the run's budge
 a request the budget counts) and by the suite's read caps.
 
 A poll is labelled with the job operation, so the run's logs, pacing and budget see it as that
-operation's answer; the spend budget reads the async operation's usage on a done job.
+operation's answer; the spend budget reads the async operation's usage on a done job. The common
+variants of the pattern are understood: a job answering ``202`` (its accepting status) while it
+runs, a ``Retry-After`` on a pending answer (waited, within the deadline), and a done job that
+redirects (302/303/307) to its result, which is then fetched as the final answer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from contractkit.conformance.http import Exchange
+from contractkit.conformance.http import Exchange, retry_after_seconds
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.spec.jobs import JobSpec
@@ -64,7 +67,7 @@ def answer_of(neuron: NeuronTarget, op: Operation, exchange: Exchange) -> Exchan
     poller = job_operation(neuron.spec, op)
     token = neuron.token_for(poller) if poller is not None and poller.authenticated else None
     label = poller.label if poller is not None else op.label
-    polls = 0
+    polls, redirected = 0, False
     while True:
         remaining = stop_at - time.monotonic()
         timeout = max(0.5, min(neuron.options.request_timeout, remaining))
@@ -72,24 +75,43 @@ def answer_of(neuron: NeuronTarget, op: Operation, exchange: Exchange) -> Exchan
                                      rate=poller.rate_limit if poller else None, timeout=timeout)
         neuron.record(poll)
         polls += 1
-        state = _state(job, poll)
+        result = None if redirected else _redirect(neuron, url, poll)
+        if result is not None:  # done: the result is elsewhere on the target, fetched once
+            url, redirected = result, True
+            continue
+        state = _state(job, poll) if not redirected else "done" if poll.ok and 200 <= (poll.status or 0) < 300 \
+            else None
         elapsed = time.monotonic() - started
         if state in ("done", "failed") or state is None:
             return _final(poll, op, state, elapsed, polls, label)
-        if time.monotonic() + job.poll_interval_s > stop_at:
+        wait = max(job.poll_interval_s, retry_after_seconds(poll.headers.get("retry-after")) or 0.0)
+        if time.monotonic() + wait > stop_at:
             final = _final(poll, op, "pending", elapsed, polls, label)
             final.error = (f"no complete answer: the job was still {read_answer(job.status, poll)!r} after "
                            f"{elapsed:.2f} s ({polls} polls)")
             return final
-        time.sleep(job.poll_interval_s)
+        time.sleep(wait)
+
+
+def _redirect(neuron: NeuronTarget, url: str, poll: Exchange) -> str | None:
+    """Where a done job redirects to its result (302/303/307 + Location on the target), else None."""
+    location = poll.headers.get("location") if poll.ok and poll.status in (302, 303, 307) else None
+    if not location:
+        return None
+    target = urljoin(url, location)
+    return target if _origin(target) == _origin(neuron.base_url) and target != url else None
 
 
 def _state(job: JobSpec, poll: Exchange) -> str | None:
     """The job's state in one poll: pending, done, failed; None for anything else (an error answer,
-    an unknown status value), which ends the following: the rules judge that answer."""
+    an unknown status value), which ends the following: the rules judge that answer. A job that
+    answers its accepting status (202) without a state is still running."""
     if not poll.ok or not 200 <= (poll.status or 0) < 300:
         return None
-    return job.state(read_answer(job.status, poll))
+    state = job.state(read_answer(job.status, poll))
+    if state is None and poll.status == job.accepted_status:
+        return "pending"
+    return state
 
 
 def _final(poll: Exchange, op: Operation, state: str | None, elapsed: float, polls: int, label: str) -> JobAnswer:
