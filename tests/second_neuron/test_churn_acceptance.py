@@ -45,6 +45,8 @@ DEFECTS: dict[str, str] = {
     "subprotocol_trusted": "NEU-WS-001",
     "undeclared_connection_frame": "NEU-WS-002",
 }
+# the runs start together and wait on their targets; on a busy machine the slowest needs more than the default
+pytestmark = pytest.mark.timeout(600)
 CLEAN_FLAGS = ("--require-all",)
 NEURON_RULES = {f"NEU-AUTH-00{i}" for i in range(1, 8)} | {f"NEU-SCH-00{i}" for i in range(1, 7)} \
     | {f"NEU-ERR-00{i}" for i in range(1, 5)} | {f"NEU-FB-00{i}" for i in range(1, 4)} | {"NEU-RL-001"} \
