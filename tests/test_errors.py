@@ -22,6 +22,10 @@ NOT_ERRORS_OF_THE_KIT = {
     "Unproven": "lint fast path: falls back to the full validator",
     "Unmodelled": "lint example check: a schema the compiled validators do not reproduce goes to the reference",
     "CheckSignal": "a check's outcome (violation, not verified, warning), not an error",
+    "AuthFailure": "neuron double: becomes a 401/403 answer or a WebSocket close",
+    "Refusal": "neuron double: bad input, becomes the spec's error answer",
+    "_Close": "neuron double WebSocket: control flow of a closed socket",
+    "EvidenceError": "evidence ledger: a pass without its evidence, reported as not verified (strict: exit 3)",
 }
 BUILTIN_BASES = {"Exception", "BaseException", "RuntimeError", "ValueError", "OSError", "LookupError", "KeyError"}
 

@@ -66,10 +66,30 @@ MID_RUN = [
 ]
 
 
+def _spec_with_deadlines(tmp_path, deadline_ms: int):
+    """The bundled spec with every ``deadline_ms`` set to ``deadline_ms``: an operation's requests
+    wait at least its deadline (docs/verify.md, "Time and size"), so the bound in T needs short ones."""
+    import yaml
+
+    from contractkit.resources import neuron_spec_path
+
+    text = neuron_spec_path().read_text()
+    data = yaml.safe_load(text)
+    for item in [*data["paths"].values(), *(data.get("x-websockets") or {}).values()]:
+        for node in [item, *item.values()]:
+            ai = node.get("x-ai-operation") if isinstance(node, dict) else None
+            if isinstance(ai, dict) and "deadline_ms" in ai:
+                ai["deadline_ms"] = deadline_ms
+    out = tmp_path / "spec.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False))
+    return out
+
+
 @pytest.mark.parametrize(("behaviour", "last"), MID_RUN)
-def test_target_lost_mid_run_ends_the_run_with_exit_2_and_one_line(behaviour, last):
+def test_target_lost_mid_run_ends_the_run_with_exit_2_and_one_line(behaviour, last, tmp_path):
+    spec = _spec_with_deadlines(tmp_path, int(T * 1000 / 2))
     with HostileServer(behaviour) as server:
-        code, out, err, seconds, _ = verify(server.url)
+        code, out, err, seconds, _ = verify(server.url, "--spec", str(spec))
         received = server.requests
     assert code == 2, out + err
     assert received > 1, "the target never got past the reachability probe"

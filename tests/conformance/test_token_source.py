@@ -435,3 +435,29 @@ def test_a_compressed_answer_is_read_and_a_compression_bomb_stops_at_the_cap():
         finally:
             good.close()
             bomb.close()
+
+
+def test_an_openid_connect_discovery_document_names_the_token_endpoint(reference):
+    """The token URL comes from the discovery document (fetched once, bounded); a document without
+    ``token_endpoint`` is one config line."""
+    fetched = []
+
+    async def document(request: Request) -> JSONResponse:
+        fetched.append(request.url.path)
+        return JSONResponse({"issuer": reference, "token_endpoint": reference + TOKEN_PATH})
+
+    async def empty(request: Request) -> JSONResponse:
+        return JSONResponse({"issuer": reference})
+
+    app = Starlette(routes=[Route("/.well-known/openid-configuration", document), Route("/empty", empty)])
+    with serving(app) as server:
+        tokens = TokenSource(None, Credentials("ci-conformance", CI_SECRET), "neuron-api", timeout=5.0,
+                             discovery_url=server.url + "/.well-known/openid-configuration")
+        assert tokens.can_mint
+        assert claims(tokens.token(["neuron.chat"]))["scope"] == "neuron.chat"
+        tokens.token(["neuron.suggest"])
+        assert fetched == ["/.well-known/openid-configuration"] and tokens.token_url == reference + TOKEN_PATH
+        broken = TokenSource(None, Credentials("ci-conformance", CI_SECRET), "neuron-api", timeout=5.0,
+                             discovery_url=server.url + "/empty")
+        with pytest.raises(ConfigError, match="names no token_endpoint"):
+            broken.token(["neuron.chat"])

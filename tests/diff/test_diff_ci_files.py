@@ -95,8 +95,9 @@ def test_action_calls_contractkit_with_real_flags(command: str) -> None:
     for line in lines:
         used = {t for t in shlex.split(line.split("||")[0]) if t.startswith("--")}
         assert used <= known, used - known
-    bash_arrays = re.findall(r"verify_common\+?=\(([^)]*)\)", script)
-    if command.startswith("verify"):
+    array = "verify_common" if command.startswith("verify") else "diff_policy" if command == "diff" else None
+    bash_arrays = re.findall(rf"{array}\+?=\(([^)]*)\)", script) if array else []
+    if array:
         used = {t for group in bash_arrays for t in shlex.split(group) if t.startswith("--")}
         assert used <= known, used - known
 
@@ -132,3 +133,15 @@ def test_the_copy_paste_example_uses_the_workflow_as_declared() -> None:
                 if str(step.get("uses", "")).startswith(ACTION_REF):
                     assert set(step["with"]) <= set(_yaml(ACTION)["inputs"])
     assert used_workflow
+
+
+def test_the_gate_applies_the_deprecation_policy_by_default_with_a_way_off() -> None:
+    """The reusable workflow turns the policy on unless told otherwise; the action passes it to every diff."""
+    inputs = _yaml(WORKFLOW)["on"]["workflow_call"]["inputs"]
+    assert inputs["deprecation-policy"]["default"] is True and inputs["deprecation-policy"]["type"] == "boolean"
+    diff_step = next(s for s in _yaml(WORKFLOW)["jobs"]["diff"]["steps"] if s.get("id") == "diff")
+    assert diff_step["with"]["deprecation-policy"] == "${{ inputs.deprecation-policy }}"
+    assert diff_step["with"]["policy-file"] == "${{ inputs.policy-file }}"
+    script = next(s["run"] for s in _yaml(ACTION)["runs"]["steps"] if s.get("id") == "run")
+    assert 'diff_policy=(--deprecation-policy)' in script and '"${diff_policy[@]}"' in script
+    assert "deprecation-policy: false" in CI_DOC.read_text(), "docs/ci-gate.md must say how to turn it off"

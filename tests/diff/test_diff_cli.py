@@ -180,12 +180,17 @@ def test_refs_into_other_files_are_followed_in_each_sides_version(tmp_path: Path
     assert change["operations"] == ["POST /a"] and not report["notes"]
 
 
-def test_a_missing_or_escaping_file_ref_is_bad_input(tmp_path: Path, capsys) -> None:
+def test_a_missing_file_ref_is_a_finding_an_escaping_one_bad_input(tmp_path: Path, capsys) -> None:
     base = _split_spec(tmp_path / "old", 100)
     head = _split_spec(tmp_path / "new", 100)
     (tmp_path / "new" / "schemas" / "common.yaml").unlink()
-    code, _, err = run(capsys, "diff", str(base), str(head))
-    assert code == 2 and "common.yaml" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run(capsys, "diff", str(base), str(head), "--format", "json")
+    change = json.loads(out)["changes"][0]
+    assert code == 1 and change["id"] == "OAS-REQ-TYPE-CHANGED" and "schemas/common.yaml#/X" in change["message"]
+    code, out, _ = run(capsys, "diff", str(head), str(head), "--format", "json")  # missing on both sides
+    change = json.loads(out)["changes"][0]
+    assert change["id"] == "OAS-REQ-REF-UNRESOLVED" and change["classification"] == "possibly-breaking"
+    assert "schemas/common.yaml#/X" in change["message"]
     head.write_text(SPLIT_SPEC.replace("schemas/common.yaml", "../../etc/common.yaml"))
     code, _, err = run(capsys, "diff", str(base), str(head))
     assert code == 2 and "leaves the spec's folder" in err
@@ -221,3 +226,42 @@ def test_one_argument_reads_the_other_files_at_the_merge_base(repo: Path, capsys
     assert report["changes"][0]["before"] == 100 and report["changes"][0]["after"] == 20
     code, out, _ = run(capsys, "diff", "main:split/api.yaml", "HEAD:split/api.yaml", "--format", "json")
     assert code == 0 and json.loads(out)["changes"] == []  # both sides from git: the same commit's files
+
+
+ID_BASE = """openapi: 3.1.0
+info: {title: t, version: 1.0.0}
+paths:
+  /in:
+    post:
+      requestBody:
+        content: {application/json: {schema: {$ref: 'schemas/in.yaml#/In'}}}
+      responses: {'200': {description: ok}}
+"""
+ID_SCHEMA = """In:
+  $id: https://example.com/schemas/in
+  type: object
+  properties:
+    name: {$ref: '#/$defs/Name'}
+    code: {$ref: 'https://example.com/schemas/in#code'}
+  $defs:
+    Name: {type: string}
+    Code: {$anchor: code, $ref: 'codes.yaml#/Code'}
+"""
+
+
+def test_the_id_scoped_ref_of_a_split_spec_is_followed(tmp_path: Path, capsys) -> None:
+    """A ref under `$id` resolves against it (no silent "no changes"); a file ref inside a referenced file is
+    relative to that file."""
+    for side, name_type, code_max in (("old", "string", 10), ("new", "integer", 5)):
+        (tmp_path / side / "schemas").mkdir(parents=True)
+        (tmp_path / side / "api.yaml").write_text(ID_BASE)
+        (tmp_path / side / "schemas" / "in.yaml").write_text(ID_SCHEMA.replace("Name: {type: string}",
+                                                                                  f"Name: {{type: {name_type}}}"))
+        (tmp_path / side / "schemas" / "codes.yaml").write_text(f"Code: {{type: string, maxLength: {code_max}}}\n")
+    code, out, _ = run(capsys, "diff", str(tmp_path / "old" / "api.yaml"), str(tmp_path / "new" / "api.yaml"),
+                       "--format", "json")
+    found = {(c["id"], c["pointer"]) for c in json.loads(out)["changes"]}
+    assert code == 1 and found == {("OAS-REQ-TYPE-CHANGED", "schemas/in.yaml#/In/$defs/Name"),
+                                   ("OAS-REQ-BOUND-TIGHTENED", "schemas/codes.yaml#/Code/maxLength")}, found
+    code, out, _ = run(capsys, "lint", str(tmp_path / "new" / "api.yaml"), "--rule", "OAS-002")
+    assert code == 0, out

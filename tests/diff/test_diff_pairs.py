@@ -33,6 +33,14 @@ def test_openapi_pair(case: dict) -> None:
     base, head = openapi_doc(case["base"]), openapi_doc(case["head"])
     assert _ids(base, head) == sorted(case["forward"])
     assert _ids(head, base) == sorted(case["reverse"])
+    if "verdict" in case:  # the call a reviewer makes, stated by hand: the most serious change each way
+        assert _worst(base, head) == case["verdict"]["forward"]
+        assert _worst(head, base) == case["verdict"]["reverse"]
+
+
+def _worst(base: dict, head: dict) -> str:
+    classes = {c.classification for c in diff_data(base, head)}
+    return next((c for c in ("breaking", "possibly-breaking", "non-breaking") if c in classes), "none")
 
 
 @pytest.mark.parametrize("case", MCP_CASES, ids=[c["name"] for c in MCP_CASES])

@@ -89,3 +89,43 @@ def test_reports_with_every_new_kind_match_the_published_schema() -> None:
             report = diff_documents(load_text(json.dumps(wrap(base)), "base.json"),
                                     load_text(json.dumps(wrap(head)), "head.json"), policy=Policy(today=TODAY))
             validator.validate(json.loads(diff_renderer("json")(report)))
+
+
+def test_severity_overrides_set_a_kinds_classification(tmp_path: Path, capsys) -> None:
+    """A team's call on an arguable kind, stated in the policy file, moves the gate; unknown ids or classes are
+    bad configuration."""
+    from contractkit.cli.main import main
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("rules: []\nseverity: {OAS-RES-VARIANT-ADDED: possibly-breaking}\n")
+    policy = Policy.from_file(path)
+    assert policy.rules == frozenset() and policy.severity == {"OAS-RES-VARIANT-ADDED": "possibly-breaking"}
+    case = next(c for c in load_cases("openapi-pairs.yaml") if c["name"] == "a response gains a oneOf alternative")
+    base, head = openapi_doc(case["base"]), openapi_doc(case["head"])
+    assert [c.classification for c in diff_data(base, head)] == ["breaking"]
+    assert [c.classification for c in diff_data(base, head, policy=policy)] == ["possibly-breaking"]
+    files = []
+    for name, doc in (("base.json", base), ("head.json", head)):
+        files.append(tmp_path / name)
+        files[-1].write_text(__import__("json").dumps(doc))
+    assert main(["diff", *map(str, files)]) == 1
+    assert main(["diff", *map(str, files), "--policy-file", str(path)]) == 0
+    capsys.readouterr()
+    for bad, words in (("severity: {OAS-NOPE: breaking}", "no change kind"),
+                       ("severity: {OAS-RES-VARIANT-ADDED: fatal}", "must be one of"),
+                       ("severity: [OAS-RES-VARIANT-ADDED]", "severity must map")):
+        path.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=words):
+            Policy.from_file(path)
+        assert main(["diff", *map(str, files), "--policy-file", str(path)]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_policy_file_dates_are_fixed_by_today(tmp_path: Path) -> None:
+    """The same removal is allowed or breaking by the policy's `today`: before the sunset it breaks, after not."""
+    case = next(c for c in POLICY_CASES if c["name"] == "a deprecated operation removed before its sunset date")
+    base, head = openapi_doc(case["base"]), openapi_doc(case["head"])
+    before = _ids(base, head, Policy(today=dt.date(2029, 12, 31)))
+    after = _ids(base, head, Policy(today=dt.date(2030, 1, 2)))
+    assert before == ["OAS-OP-REMOVED", "OAS-POLICY-REMOVED-BEFORE-SUNSET"]
+    assert after == ["OAS-POLICY-REMOVED-AFTER-DEPRECATION"]

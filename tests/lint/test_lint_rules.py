@@ -102,6 +102,12 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
         [Edit("        stream_of: chat\n", "        stream_of: chatty\n")],
         "/paths/~1chat~1stream/post/x-ai-operation/stream_of",
     ),
+    "OAS-056": (OAS, [Edit("        deadline_ms: 8000\n", "")], "/paths/~1analyze-customer/post"),
+    "OAS-057": (
+        OAS,
+        [Edit("          token_count: /token_count\n", "          token_count: /tokens\n", "/analyze-customer:")],
+        "/paths/~1analyze-customer/post/x-ai-operation/usage/token_count",
+    ),
     "OAS-060": (
         OAS,
         [Edit("confidence: 0.82", "confidence: 1.82")],
@@ -186,7 +192,7 @@ def test_rule_fails_on_its_broken_copy(rule_id: str, specs_dir: Path, tmp_path: 
     report = lint(broken, [rule_id])
     mine = [f for f in report.findings if f.rule == rule_id]
     assert mine, f"{rule_id} found nothing"
-    assert report.exit_code == 1
+    assert report.exit_code == (1 if LINT_RULES.get(rule_id).severity == "error" else 0)
     hit = next((f for f in mine if f.pointer == pointer), None)
     assert hit is not None, [(f.pointer, f.message) for f in mine]
     # file:line:column point at the node the pointer names.

@@ -63,6 +63,7 @@ def test_cycle_is_detected(spec: Path) -> None:
         ("https://example.com/schemas.yaml#/X", "never fetches"),
         ("http://10.255.255.1/x.yaml", "never fetches"),
         ("//example.com/x.yaml", "network-path"),
+        ("http://[::1/x.yaml", "never fetches"),  # not even a URI: refused, not a crash
         ("file:///etc/passwd", "absolute file"),
         ("#name", "JSON-pointer"),
     ],
@@ -92,3 +93,56 @@ def test_iter_refs_finds_every_ref(spec: Path) -> None:
     refs = dict(iter_refs(load_document(spec).data))
     assert refs["/components/schemas/Ext"] == "common/shared.yaml#/Thing"
     assert len(refs) == 4
+
+
+ID_SPEC = """openapi: 3.1.0
+info: {title: ids, version: '1.0.0'}
+paths: {}
+components:
+  schemas:
+    In:
+      $id: https://example.com/schemas/in
+      type: object
+      properties:
+        name: {$ref: '#/$defs/Name'}
+        code: {$ref: 'codes#/$defs/Code'}
+        leaf: {$ref: 'https://example.com/schemas/codes#leaf'}
+        node: {$dynamicRef: '#node'}
+        gone: {$ref: '#/$defs/Gone'}
+      $defs:
+        Name: {type: string}
+        Node: {$dynamicAnchor: node, type: object}
+        Codes:
+          $id: codes
+          $defs:
+            Code: {$ref: '#/$defs/Inner'}
+            Inner: {type: integer}
+            Leaf: {$anchor: leaf, type: boolean}
+"""
+IN = "/components/schemas/In"
+
+
+def test_refs_resolve_against_the_enclosing_id() -> None:
+    """2020-12 §8.2: `#/$defs/Name` under `$id: .../in` is that resource's Name, not the document's."""
+    resolver = RefResolver(load_text(ID_SPEC, "ids.yaml"))
+    assert resolver.resolve("#/$defs/Name", at=f"{IN}/properties/name").value == {"type": "string"}
+    code = resolver.resolve("codes#/$defs/Code", at=f"{IN}/properties/code")
+    assert code.pointer == f"{IN}/$defs/Codes/$defs/Code"
+    inner = resolver.resolve("#/$defs/Inner", at=code.pointer)  # nested $id: relative to `codes`
+    assert inner.value == {"type": "integer"}
+    leaf = resolver.resolve("https://example.com/schemas/codes#leaf", at=f"{IN}/properties/leaf")
+    assert leaf.value == {"$anchor": "leaf", "type": "boolean"}
+    assert resolver.resolve("#node", at=f"{IN}/properties/node").pointer == f"{IN}/$defs/Node"
+    with pytest.raises(RefError, match="does not resolve"):
+        resolver.resolve("#/$defs/Gone", at=f"{IN}/properties/gone")
+    with pytest.raises(RefError, match="does not resolve"):  # without its place, the ref is read against the root
+        resolver.resolve("#/$defs/Name")
+
+
+def test_lint_reports_only_the_dangling_ref_of_an_id_resource(tmp_path: Path) -> None:
+    from contractkit.lint.runner import lint_paths
+
+    path = tmp_path / "ids.yaml"
+    path.write_text(ID_SPEC)
+    hits = [f for f in lint_paths([path], only=["OAS-002"]).findings if f.rule == "OAS-002"]
+    assert [h.pointer for h in hits] == [f"{IN}/properties/gone/$ref"], hits

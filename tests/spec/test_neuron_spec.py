@@ -74,8 +74,10 @@ def test_path_query_and_header_parameters_are_filled_and_the_subject_placed() ->
 
 
 def test_unknown_values_keep_the_pattern_and_invalid_values_break_the_schema() -> None:
-    assert unknown_value({"type": "string", "pattern": "^cus_[0-9a-f]{12}$"}, "cus_3f1c9a07b2de") == "cus_8f6c4a52b7de"
-    assert unknown_value({"type": "string", "pattern": "^[a-z]+$"}, "acme") == "acmf"
+    model = spec({})
+    assert unknown_value(model, {"type": "string", "pattern": "^cus_[0-9a-f]{12}$"}, ["cus_3f1c9a07b2de"], 0,
+                         "path") == "cus_8f6c4a52b7de"
+    assert unknown_value(model, {"type": "string", "pattern": "^[a-z]+$"}, ["acme"], 0, "query") == "acmf"
     assert set(invalid_values({"type": "integer", "minimum": 7, "maximum": 365})) == {"not-a-number", 366, 6}
     assert invalid_values({"type": "string"}) == []
 

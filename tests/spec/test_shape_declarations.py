@@ -40,7 +40,7 @@ def _spec(operation: dict) -> NeuronSpec:
 def test_x_subject_on_a_plain_operation_is_its_subject_with_its_own_example():
     op = _spec({"x-subject": {"in": "path", "name": "id", "example": "job_1"}}).operation("getJob")
     assert op.ai is None and op.subject == Subject("path", "id", 404, "job_1")
-    assert op.own_subject_example == "job_1"
+    assert op.subject_example == "job_1"
     assert op.extensions == {"x-subject": {"in": "path", "name": "id", "example": "job_1"}}
 
 
@@ -48,7 +48,7 @@ def test_the_bundled_spec_declares_the_new_shapes():
     spec = NeuronSpec.load(neuron_spec_path())
     start, review = spec.operation("startAccountReview"), spec.operation("getAccountReview")
     assert start.job is not None and start.job.operation == "getAccountReview"
-    assert review.subject is not None and review.own_subject_example == "rev_example000001"
+    assert review.subject is not None and review.subject_example == "rev_example000001"
     assert spec.example_subjects()[0] != "rev_example000001"  # the customer stays the AI operations' entity
     assert start.usage.token_count == "header:X-Usage-Tokens" and start.fallback_marker == "header:X-Degraded"
     assert spec.probe("readiness").probe["degraded"] == {"status": 503}

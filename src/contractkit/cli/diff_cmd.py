@@ -40,12 +40,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--deprecation-policy",
         action="store_true",
         help="also check the deprecation policy: removals must have been deprecated and be past their sunset "
-        "date, deprecations need a sunset date, only operations below x-stability-level stable may break",
+        "date, deprecations need a sunset date, only draft and alpha operations (x-stability-level) may break",
     )
     parser.add_argument(
         "--policy-file",
         metavar="FILE",
-        help="the deprecation policy's rules from a YAML file (rules, today, default-stability); see docs/diff.md",
+        help="the deprecation policy from a YAML file (rules, today, default-stability, min-sunset-days, severity "
+        "overrides); see docs/diff.md",
     )
     parser.add_argument(
         "--max-depth",

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "selftest": "selftest_cmd",
     "rules": "rules_cmd",
     "init": "init_cmd",
+    "chaos": "chaos_cmd",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-SERVICES = ("neuron", "provider-double", "token-issuer", "engine-double", "mcp", "stack")
+SERVICES = ("neuron", "provider-double", "token-issuer", "engine-double", "mcp", "stack", "neuron-double")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +20,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "audiences, default_audience; see docs/tokens.md); default: the demo clients")
     parser.add_argument("--fault-injection", action="store_true",
                         help="with 'neuron' or 'stack': honour the X-Fault-Inject header (NEURON_FAULT_INJECTION=1)")
+    from contractkit.double.serve import add_arguments
+
+    add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.service == "neuron-double":
+        from contractkit.double.serve import serve_double
+
+        return serve_double(args)
     from contractkit.reference.serve import run_serve
 
     return run_serve(args)

@@ -9,8 +9,9 @@ the rule that needed it is *not verified* with the reason, never failed.
 
 The cost is what the answers report, where the spec says they report it (``x-ai-operation.usage``
 for a whole answer, ``x-stream.usage`` for a stream's ending frame): ``cost_usd`` when the answer
-gives it, else its token count priced by ``x-pricing`` (at its model tier, or at the highest
-rate when the tier is unknown, so the cost is never under-counted). A WebSocket turn's usage is
+gives it, else its token count priced by ``x-pricing`` (at its model tier, read by ``neuron.usage``
+as the usage rules read it, or at the highest rate when the tier is unknown, so the cost is never
+under-counted). A WebSocket turn's usage is
 not read by the client, so each WebSocket connection counts against the cost limit at the most
 expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
 the budget also keeps room for the requests already in flight and the next one, each at the most
@@ -25,7 +26,6 @@ is no default cost limit, since the kit cannot know a price before the target re
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,68 +81,24 @@ class CostReader:
         return op is not None and op.job is not None and exchange.status == op.job.accepted_status
 
     def cost(self, exchange: Exchange) -> tuple[float, str] | None:
-        """(cost in USD, how it was read: ``reported`` or ``priced``) for an AI answer that reports usage."""
+        """(cost in USD, how it was read: ``reported`` or ``priced``) for an AI answer that reports usage
+        (``neuron.usage``: the reader the usage rules use too); a job's answer counts for the operation
+        that accepted it."""
+        from contractkit.conformance.neuron.usage import readings, spend
+
         op = self._job_of.get(exchange.operation or "") or self._ops.get(exchange.operation or "")
-        if op is None or op.ai is None or not exchange.ok or not 200 <= (exchange.status or 0) < 300:
+        if op is None or op.ai is None:
             return None
-        default_tier = op.ai.get("default_model_tier")
-        if op.is_stream:
-            grammar = op.grammar
-            if grammar is None or grammar.usage is None:
-                return None
-            from contractkit.conformance.neuron.event_stream import parse_sse
-
-            found: list[tuple[float, str]] = []
-            opening: Any = None
-            for kind, data, _ in parse_sse(exchange):
-                if kind in grammar.opens and opening is None:
-                    opening = data
-                if kind in grammar.ends:
-                    read = self._read(data, grammar.usage, opening, default_tier)
-                    if read is not None:
-                        found.append(read)
-            if not found:
-                return None
-            return sum(c for c, _ in found), "priced" if any(h == "priced" for _, h in found) else "reported"
-        usage = op.usage
-        if usage is None:
+        found = [read for read in (spend(self.spec, r) for r in readings(op, exchange)) if read is not None]
+        if not found:
             return None
-        return self._read(exchange.json_or_none(), usage, None, default_tier, exchange.headers)
-
-    def _read(self, data: Any, usage: Any, opening: Any, default_tier: Any,
-              headers: Any = None) -> tuple[float, str] | None:
-        from contractkit.spec.neuron import pointer_get
-        from contractkit.spec.pointers import read
-
-        cost = read(usage.cost_usd, data, headers)
-        if _number(cost):
-            return float(cost), "reported"
-        tokens = read(usage.token_count, data, headers)
-        if not _number(tokens):
-            return None
-        rates = {k: float(v) for k, v in (self.spec.pricing.get("usd_per_1k_tokens") or {}).items() if _number(v)}
-        if not rates:
-            return None
-        tier = default_tier
-        if usage.model_tier:
-            tier = read(usage.model_tier, data, headers, pointer_get(opening, usage.model_tier, default_tier))
-        rate = rates.get(tier) if isinstance(tier, str) else None
-        return float(tokens) / 1000 * (rate if rate is not None else max(rates.values())), "priced"
+        return sum(c for c, _ in found), "priced" if any(h == "priced" for _, h in found) else "reported"
 
     def unreadable_ai_operations(self) -> list[str]:
         """AI operations whose answers' cost cannot be read (the spec does not say where usage is)."""
-        out = []
-        for op in self.spec.operations:
-            if op.ai is None:
-                continue
-            grammar = op.grammar if op.is_stream else None
-            if (op.is_stream and (grammar is None or grammar.usage is None)) or (not op.is_stream and op.usage is None):
-                out.append(op.label)
-        return out
+        from contractkit.conformance.neuron.usage import where_reported
 
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+        return [op.label for op in self.spec.operations if op.ai is not None and where_reported(op) is None]
 
 
 class SpendBudget:

@@ -133,10 +133,18 @@ OPTIONS: tuple[Option, ...] = (
            "(enables the fault rules)", ("neuron",), "URL"),
     Option("--fault-injection", "fault_injection", "the target has the spec's fault-injection hook enabled: "
            "ignoring it is a violation", ("neuron",), action="store_true"),
-    Option("--customer-id", "customer_id", "an entity that exists on the target, for operations about one "
-           "(x-ai-operation.subject); default: the spec's example", ("neuron",), "ID"),
+    Option("--customer-id", "customer_id", "an entity that exists on the target, used for every operation about "
+           "one (x-ai-operation.subject); default: each operation's own example", ("neuron",), "ID"),
+    Option("--subject", "subject", "an entity that exists on the target for these operations (operationId or "
+           "label; globs allowed), e.g. getInvoice=INV-000123; wins over --customer-id (repeatable)", ("neuron",),
+           "OPERATION=VALUE", action="append"),
     Option("--other-audience", "other_audience", "an audience your client may get tokens for that the API must "
-           "refuse (NEU-AUTH-005); default: a made-up one", ("neuron",), "AUD"),
+           "refuse (NEU-AUTH-005); default: the spec's x-foreign-audience, else a made-up one", ("neuron",), "AUD"),
+    Option("--clock-skew", "clock_skew", "the leeway in seconds the target allows on token expiry (default: the "
+           "spec's x-clock-skew-seconds, else 0; the expiry rules wait past it, up to 60 s)", ("neuron",), "S",
+           type=float),
+    Option("--api-key-env", "api_key_env", "a variable holding the API key of an apiKey security scheme: "
+           "SCHEME=VAR (repeatable; never printed)", ("neuron",), "SCHEME=VAR", action="append"),
     # MCP accountability
     Option("--audit-log", "audit_log", "the MCP server's audit log (JSON lines)", ("mcp",), "PATH"),
     Option("--engine-double", "engine_double", "the kit's engine double the MCP server calls", ("mcp",), "URL"),
@@ -201,7 +209,11 @@ class VerifyOptions:
     neuron_url: str | None = None
     provider_double: str | None = None
     customer_id: str | None = None
+    # --subject OPERATION=VALUE: (operation pattern, entity), in the order given
+    subjects: list[tuple[str, str]] = field(default_factory=list)
     other_audience: str | None = None
+    clock_skew: float | None = None
+    api_key_envs: dict[str, str] = field(default_factory=dict)  # security scheme name -> variable
     fault_injection: bool = False
     # MCP
     mcp_server: str | None = None
@@ -293,7 +305,10 @@ def options_from_values(get: Callable[[str], Any]) -> VerifyOptions:
         neuron_url=neuron_url.rstrip("/") if neuron_url else None,
         provider_double=get("provider_double"),
         customer_id=get("customer_id"),
+        subjects=parse_subjects(get("subject") or []),
         other_audience=get("other_audience"),
+        clock_skew=_clock_skew(get("clock_skew")),
+        api_key_envs=_api_key_envs(get("api_key_env") or []),
         fault_injection=bool(get("fault_injection")),
         mcp_server=mcp_server,
         mcp_url=mcp_url,
@@ -343,6 +358,19 @@ def parse_headers(values: list[str]) -> dict[str, str]:
     return headers
 
 
+def parse_subjects(values: list[str]) -> list[tuple[str, str]]:
+    """``OPERATION=VALUE`` items into (operation pattern, value) pairs; whether each pattern names an
+    operation of the spec is checked with the other filters (``selection.check_filters``)."""
+    out = []
+    for item in values:
+        pattern, sep, value = item.partition("=")
+        if not sep or not pattern.strip() or not value.strip():
+            raise ConfigError(f"--subject expects OPERATION=VALUE (an operationId and an entity that exists), "
+                              f"got {item[:60]!r}")
+        out.append((pattern.strip(), value.strip()))
+    return out
+
+
 def _budget(requests: Any, cost: Any) -> tuple[int | None, float | None]:
     """``--max-requests`` and ``--max-cost-usd`` as numbers; parsed here, not by argparse, so that a
     typo is one line (exit 2) under ``contractkit verify`` and ``pytest conformance`` alike."""
@@ -362,6 +390,27 @@ def _budget(requests: Any, cost: Any) -> tuple[int | None, float | None]:
         if not (math.isfinite(max_cost) and max_cost > 0):
             raise ConfigError(f"--max-cost-usd must be a positive amount in USD such as 0.50, not {str(cost)[:40]!r}")
     return max_requests, max_cost
+
+
+def _clock_skew(value: Any) -> float | None:
+    if value is None:
+        return None
+    seconds = float(value)
+    if not 0 <= seconds <= 3600:
+        raise ConfigError("--clock-skew must be between 0 and 3600 seconds")
+    return seconds
+
+
+def _api_key_envs(values: list[str]) -> dict[str, str]:
+    """``SCHEME=VAR`` pairs of ``--api-key-env``: the variable is read when a key is needed."""
+    out = {}
+    for value in values:
+        scheme, sep, env_name = str(value).rpartition("=")
+        if not sep or not scheme.strip() or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", env_name.strip()):
+            raise ConfigError(f"--api-key-env takes SCHEME=VAR (the security scheme's name and the variable "
+                              f"holding its key), not {value!r}")
+        out[scheme.strip()] = env_name.strip()
+    return out
 
 
 def _hypothesis_db(value: str | None) -> Path | None:

@@ -39,9 +39,14 @@ def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
     for case in cases:
         if case.why_none:
             continue
-        if "burst" in case.rule.tags:
+        if "burst" in case.rule.tags:  # one wave past the operation's declared limit, its control, a retry
             limit = getattr(case.subject, "rate_limit", None)
-            total += (limit[0] if limit else 60) + 5
+            if limit:
+                from contractkit.conformance.neuron.rl import wave_size
+
+                total += wave_size(limit[0]) + 2
+            else:
+                total += 65
         elif case.rule.applies in ("stream", "turns"):
             total += profile.stream_turns * _PER_CASE
         else:
@@ -76,10 +81,32 @@ def render_plan(cases: Sequence[Any], options: VerifyOptions) -> list[str]:
     if skipped:
         lines += ["", "not verified, and why:"]
         lines += [f"  {rule_id:<{width}}  {reason}" for rule_id, reason in skipped.items()]
+    gaps = spec_gaps(cases, options)
+    if gaps:
+        lines += ["", "not verified, the spec does not declare what they need (contractkit lint lists it too):"]
+        lines += [f"  {rule_id:<{width}}  on {label}: {declaration}" for rule_id, label, declaration in gaps]
     if not (options.client_id or _env_client_id()):
         lines += ["", "no client credentials: rules that need a token will be not verified "
                       "(give --client-id and --client-secret-env)"]
     return lines
+
+
+def spec_gaps(cases: Sequence[Any], options: VerifyOptions) -> list[tuple[str, str, str]]:
+    """(rule id, subject, declaration) of the cases that lack a declaration of the spec
+    (``contractkit.spec.declarations``, the table the checks and lint read)."""
+    if options.kind != "neuron":
+        return []
+    from contractkit.conformance.neuron.kind import load_spec
+    from contractkit.spec import declarations
+
+    spec = load_spec(options)
+    out = []
+    for case in cases:
+        if case.why_none:
+            continue
+        for need in declarations.missing(case.rule.id, spec, case.subject):
+            out.append((case.rule.id, case.label or "(whole target)", need.declaration))
+    return out
 
 
 def _env_client_id() -> str | None:

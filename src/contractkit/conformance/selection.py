@@ -38,6 +38,33 @@ def selected(subject: Any, options: VerifyOptions) -> bool:
     return not (options.tools and not _any(options.tools, getattr(subject, "name", None)))
 
 
+def within(subjects: list[Any], options: VerifyOptions) -> list[Any]:
+    """The subjects a run may send requests to: with a filter, only the selected ones. Work a rule
+    does on operations other than its own subject (the fault matrix, a burst, a probe) asks here, so
+    that ``--operation`` bounds every request the run sends."""
+    return [s for s in subjects if selected(s, options)]
+
+
+def subject_value(operation: Any, options: VerifyOptions) -> str | None:
+    """The entity ``--subject OPERATION=VALUE`` names for ``operation`` (the first pattern that
+    matches its operationId or label), else ``--customer-id``, else None."""
+    for pattern, value in options.subjects:
+        if _any([pattern], getattr(operation, "operation_id", None), getattr(operation, "label", None)):
+            return value
+    return options.customer_id
+
+
+def check_subjects(subjects: list[Any], options: VerifyOptions) -> None:
+    """Every ``--subject`` pattern names an operation with a subject, else ``ConfigError``."""
+    about = [s for s in subjects if getattr(s, "subject", None) is not None and hasattr(s, "operation_id")]
+    for pattern, _ in options.subjects:
+        if not any(_any([pattern], s.operation_id, s.label) for s in about):
+            known = sorted({str(s.label) for s in about})
+            hint = ", ".join(known[:8]) + (" ..." if len(known) > 8 else "")
+            raise ConfigError(f"--subject {pattern!r} matches no operation about an entity "
+                              f"(x-ai-operation.subject) in the spec (known: {hint or 'none'})")
+
+
 def check_rules(kind: Any, options: VerifyOptions) -> None:
     """Every ``--rule`` / ``--skip`` pattern names at least one rule of the kind, else ``ConfigError``."""
     for pattern in options.rules + options.skip:
@@ -54,6 +81,7 @@ def check_filters(kind: Any, options: VerifyOptions) -> None:
     if options.kind is None:
         return
     subjects = [s for selector in ALL_SUBJECTS[options.kind] for s in kind.subjects(selector, options)]
+    check_subjects(subjects, options)
     if not options.filtered:
         return
     groups = (("--operation", options.operations, lambda s: (getattr(s, "operation_id", None),

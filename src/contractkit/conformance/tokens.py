@@ -12,8 +12,13 @@ shows the endpoint ignored it the rule is not verified rather than judged on a l
 Pre-issued tokens: ``token_env`` names a variable holding one token for every scope set;
 ``scope_tokens`` maps a scope set to a variable holding a token with exactly those scopes.
 
+The token endpoint is the spec's oauth2 ``clientCredentials.tokenUrl``, or the ``token_endpoint``
+of its openIdConnect discovery document (OpenID Connect Discovery 1.0 section 3), fetched once
+when the first token is needed.
+
 Every token, minted or pre-issued, is registered with the redactor. Every request to the token
-endpoint has a total deadline and a size cap, so a slow or hostile endpoint cannot hang a run.
+endpoint (and to the discovery document) has a total deadline and a size cap, so a slow or
+hostile endpoint cannot hang a run.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ class TokenSettings:
     token_env: str | None = None
     scope_tokens: dict[frozenset[str], str] = field(default_factory=dict)
     timeout: float = 10.0
+    discovery_url: str | None = None
 
     def __post_init__(self) -> None:
         method = _AUTH_ALIASES.get(self.auth_method, self.auth_method)
@@ -198,8 +204,9 @@ class TokenSource:
     def __init__(self, token_url: str | None, credentials: Credentials | None, audience: str | None,
                  *, timeout: float = 10.0, auth_method: str = "auto", audience_param: str = "auto",
                  pre_issued: PreIssued | None = None, secret_env: str = DEFAULT_SECRET_ENV,
-                 max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
+                 max_answer_bytes: int = MAX_ANSWER_BYTES, discovery_url: str | None = None) -> None:
         self.token_url = token_url
+        self.discovery_url = discovery_url if not token_url else None
         self.credentials = credentials
         self.audience = audience
         self.timeout = timeout
@@ -223,14 +230,15 @@ class TokenSource:
         credentials = credentials_from(settings.client_id, settings.client_secret_env)
         return cls(settings.token_url, credentials, audience, timeout=settings.timeout,
                    auth_method=settings.auth_method, audience_param=settings.audience_param,
-                   pre_issued=pre_issued, secret_env=settings.client_secret_env or DEFAULT_SECRET_ENV)
+                   pre_issued=pre_issued, secret_env=settings.client_secret_env or DEFAULT_SECRET_ENV,
+                   discovery_url=settings.discovery_url)
 
     def close(self) -> None:
         self._http.close()
 
     @property
     def can_mint(self) -> bool:
-        return bool(self.token_url and self.credentials)
+        return bool((self.token_url or self.discovery_url) and self.credentials)
 
     @property
     def available(self) -> bool:
@@ -296,6 +304,7 @@ class TokenSource:
 
     def _mint(self, key: _Key) -> str:
         scopes, audience, expires_in = key
+        self._discover()
         form = {"grant_type": "client_credentials"}
         if scopes:
             form["scope"] = " ".join(scopes)
@@ -372,6 +381,23 @@ class TokenSource:
         raise ConfigError(f"{self._where()} rejected the client credentials of {self.credentials.client_id!r} "
                           f"({' and '.join(methods)}): {answers[-1].error}")
 
+    def _discover(self) -> None:
+        """Read the token endpoint from the openIdConnect discovery document (once per run)."""
+        with self._lock:
+            if self.token_url or not self.discovery_url:
+                return
+        status, raw = self._bounded("GET", self.discovery_url, None, {"Accept": "application/json"})
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            document = None
+        endpoint = document.get("token_endpoint") if isinstance(document, dict) else None
+        where = f"the openIdConnect discovery document {redact(self.discovery_url)}"
+        if status != 200 or not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            raise ConfigError(f"{where} names no token_endpoint (HTTP {status})")
+        with self._lock:
+            self.token_url = endpoint
+
     # -- one bounded request ---------------------------------------------------------------
     def _post(self, form: dict[str, str], method: str) -> _Answer:
         assert self.credentials and self.token_url
@@ -384,7 +410,7 @@ class TokenSource:
         else:
             data["client_id"] = self.credentials.client_id
             data["client_secret"] = self.credentials.client_secret
-        status, raw = self._bounded(data, headers)
+        status, raw = self._bounded("POST", self.token_url, data, headers)
         try:
             body = json.loads(raw.decode("utf-8"))
             json_ok = isinstance(body, dict)
@@ -392,8 +418,9 @@ class TokenSource:
             body, json_ok = {}, False
         return _Answer(status, body if json_ok else {}, json_ok)
 
-    def _bounded(self, data: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
-        """POST within a total deadline (headers included) and read at most ``max_answer_bytes``.
+    def _bounded(self, method: str, url: str, data: dict[str, str] | None,
+                 headers: dict[str, str]) -> tuple[int, bytes]:
+        """Send within a total deadline (headers included) and read at most ``max_answer_bytes``.
 
         httpx's timeouts bound each read, not the whole exchange, so an endpoint trickling a
         byte a second would never time out: the request runs in a worker thread and is
@@ -405,7 +432,7 @@ class TokenSource:
 
         def work() -> None:
             try:
-                outcome["value"] = self._read(data, headers, deadline)
+                outcome["value"] = self._read(method, url, data, headers, deadline)
             except BaseException as exc:  # handed to the caller's thread
                 outcome["error"] = exc
             finally:
@@ -426,8 +453,9 @@ class TokenSource:
             raise error
         return outcome["value"]
 
-    def _read(self, data: dict[str, str], headers: dict[str, str], deadline: float) -> tuple[int, bytes]:
-        with self._http.stream("POST", self.token_url or "", data=data, headers=headers) as response:
+    def _read(self, method: str, url: str, data: dict[str, str] | None, headers: dict[str, str],
+              deadline: float) -> tuple[int, bytes]:
+        with self._http.stream(method, url, data=data, headers=headers) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_answer_bytes:
                 raise _TooLarge()
@@ -443,7 +471,7 @@ class TokenSource:
             return response.status_code, b"".join(chunks)
 
     def _where(self) -> str:
-        return f"the token endpoint {redact(self.token_url or '')}"
+        return f"the token endpoint {redact(self.token_url or self.discovery_url or '')}"
 
 
 class _TooLarge(Exception):
@@ -523,9 +551,11 @@ def _lifetimes(body: dict[str, Any], claims: dict[str, Any] | None) -> list[floa
     return found
 
 
-def settings_for(options: Any, token_url: str | None, token_request: dict[str, Any] | None = None) -> TokenSettings:
+def settings_for(options: Any, token_url: str | None, token_request: dict[str, Any] | None = None,
+                 discovery_url: str | None = None) -> TokenSettings:
     """The run's token settings: the flags, then what the spec says of its token endpoint
-    (``x-token-request``), then the defaults. ``options`` is a ``VerifyOptions``."""
+    (``x-token-request``; an openIdConnect ``discovery_url`` when it gives no token URL), then the
+    defaults. ``options`` is a ``VerifyOptions``."""
     spec = token_request or {}
     method = options.token_auth_method if options.token_auth_method != "auto" else spec.get("auth_method", "auto")
     audience_param = (options.token_audience_param if options.token_audience_param != "auto"
@@ -534,4 +564,5 @@ def settings_for(options: Any, token_url: str | None, token_request: dict[str, A
         token_url=token_url, client_id=options.client_id, client_secret_env=options.client_secret_env,
         auth_method=method, audience_param=audience_param, token_env=options.token_env,
         scope_tokens=dict(parse_scope_token(t) for t in options.scope_tokens), timeout=options.request_timeout,
+        discovery_url=discovery_url,
     )

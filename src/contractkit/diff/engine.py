@@ -46,12 +46,13 @@ def spec_version(data: Any, kind: str) -> str | None:
 
 
 def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = None,
-              head_files: Any = None, policy: Any = None) -> list[Change]:
+              head_files: Any = None, policy: Any = None, texts: tuple[str, str] | None = None) -> list[Change]:
     """All changes from ``base`` to ``head`` (parsed data), most serious first.
 
     ``base_files`` / ``head_files`` (``contractkit.diff.files.Files``) let refs into other files be
     followed, each side in its own version of those files; without them such refs are compared as text.
     ``policy`` (``contractkit.diff.policy.Policy``) adds the deprecation, sunset and stability rules.
+    ``texts`` (the two sides' text) tells, without walking the data, whether either has an ``$id``.
     """
     kind = kind or detect_kind(head)
     if kind is None or detect_kind(base) != kind:
@@ -59,7 +60,8 @@ def diff_data(base: Any, head: Any, kind: str | None = None, base_files: Any = N
             f"cannot compare: BASE is {detect_kind(base) or 'not a spec'} "
             f"and HEAD is {detect_kind(head) or 'not a spec'}")
     recorder = Recorder()
-    base_tree, head_tree = Tree(base, base_files), Tree(head, head_files)
+    base_text, head_text = texts if texts is not None else (None, None)
+    base_tree, head_tree = Tree(base, base_files, base_text), Tree(head, head_files, head_text)
     with deep_enough():
         if kind == "openapi":
             from contractkit.diff.openapi import OpenAPIDiffer
@@ -81,7 +83,7 @@ def diff_documents(base: Any, head: Any, base_files: Any = None, head_files: Any
                    policy: Any = None) -> DiffReport:
     """Compare two loaded ``contractkit.loading.Document``s; changes carry their place in HEAD."""
     kind = detect_kind(head.data)
-    changes = diff_data(base.data, head.data, kind, base_files, head_files, policy)
+    changes = diff_data(base.data, head.data, kind, base_files, head_files, policy, (base.text, head.text))
     if len(changes) > MANY_PLACES:
         head.locate("")  # many places to find: have the loader build its whole-file index once, up front
     for change in changes:

@@ -46,6 +46,10 @@ class Files:
     def _load(self, rel: str) -> Any:
         raise NotImplementedError
 
+    def missing(self, rel: str) -> bool:
+        """Whether no file is at ``rel`` (a ref to it is reported as unresolved, not refused)."""
+        raise NotImplementedError
+
     def _depth(self) -> dict[str, int]:
         return {"max_depth": self.max_depth} if self.max_depth is not None else {}
 
@@ -58,9 +62,7 @@ class DiskFiles(Files):
     def _load(self, rel: str) -> Any:
         from contractkit.loading import load_document
 
-        path = (self.root / rel).resolve()
-        if not path.is_relative_to(self.root):
-            raise RefError(f"{rel} is outside the spec's folder", location=self.label)
+        path = self._path(rel)
         try:
             return load_document(path, require_kind=False, name=str(Path(self.label).parent / rel),
                                  **self._depth())
@@ -68,6 +70,16 @@ class DiskFiles(Files):
             raise
         except Exception as exc:  # SpecReadError / SpecParseError: say which side and which ref
             raise RefError(f"$ref to {rel}: {getattr(exc, 'message', exc)}", location=self.label) from None
+
+
+    def _path(self, rel: str) -> Path:
+        path = (self.root / rel).resolve()
+        if not path.is_relative_to(self.root):
+            raise RefError(f"{rel} is outside the spec's folder", location=self.label)
+        return path
+
+    def missing(self, rel: str) -> bool:
+        return rel not in self._docs and not self._path(rel).is_file()
 
 
 class GitFiles(Files):
@@ -86,3 +98,15 @@ class GitFiles(Files):
             return load_text(text, f"{self.rev}:{path}", require_kind=False, **self._depth())
         except Exception as exc:
             raise RefError(f"$ref to {rel}: {getattr(exc, 'message', exc)}", location=self.label) from None
+
+    def missing(self, rel: str) -> bool:
+        from contractkit.diff.sources import git
+
+        if rel in self._docs:
+            return False
+        path = posixpath.join(self.folder, rel) if self.folder else rel
+        try:
+            git(["cat-file", "-e", f"{self.rev}:{path}"], self.repo_root)
+        except Exception:
+            return True
+        return False

@@ -43,9 +43,13 @@ class Change:
     after: Any = MISSING
     operations: set[str] = field(default_factory=set)
     location: tuple[str, int, int] | None = None
+    #: The classification a policy file sets for this kind (``severity:``), instead of the registry's.
+    override: Classification | None = None
 
     @property
     def classification(self) -> Classification:
+        if self.override is not None:
+            return self.override
         from contractkit.diff.registry import classification_of
 
         return classification_of(self.id)

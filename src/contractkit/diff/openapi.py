@@ -60,6 +60,24 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
         self.ext.security_schemes()
         self.ext.websockets()
         self.schemas.attribute()
+        self._unresolved_refs()
+
+    def _unresolved_refs(self) -> None:
+        """Every ref of HEAD that lands nowhere is a finding: those in compared schemas already are (with their
+        direction); the rest (parameters, responses, bodies, path items, links...) are reported here."""
+        if not self.schemas.unchanged.maybe_unresolved(self.head):
+            return
+        from contractkit.loading.refs import iter_refs
+
+        seen = {c.pointer for c in self.rec.changes.values() if c.id.endswith(("REF-UNRESOLVED", "TYPE-CHANGED"))}
+        files = getattr(self.head.files, "_docs", {}) if self.head.files is not None else {}
+        for file, data in [("", self.head.data), *((f, d.data) for f, d in files.items() if d is not None)]:
+            for inner, ref in iter_refs(data):
+                pointer = f"{file}#{inner}" if file else inner
+                target = self.head.target(ref, pointer)
+                if pointer not in seen and (target is None or self.head.get(target) is None):
+                    self.rec.emit("OAS-REF-UNRESOLVED", f"$ref `{ref}` resolves nowhere (remote, dangling or a "
+                                  "missing file): what it stands for is not compared", pointer)
 
     def _servers(self) -> None:
         """Root servers by URL (trailing slash ignored); Swagger 2.0's host + basePath as one URL."""

@@ -12,6 +12,7 @@ suite reads them. Answer pointers compare as written: a body pointer that become
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from contractkit.diff.schema_diff import SchemaDiffer, show
@@ -158,7 +159,7 @@ class ExtensionDiffer:
             out.append(self.rec.emit("OAS-AI-FALLBACK-CHANGED", f"fallback {show(bf.get('mode'))} -> "
                                      f"{show(hf.get('mode'))}", join(ptr, "fallback") if hf else ptr,
                                      before=bf.get("mode"), after=hf.get("mode")))
-        b_subject, h_subject = Subject.read(b), Subject.read(h)
+        b_subject, h_subject = _subject(b), _subject(h)
         if b_subject != h_subject and b_subject is not None:
             out.append(self.rec.emit("OAS-AI-SUBJECT-CHANGED", f"the entity is named by {_subject_text(b_subject)} "
                                      f"-> {_subject_text(h_subject)}", join(ptr, "subject") if h_subject else ptr,
@@ -331,6 +332,15 @@ def _method_conf(auth: dict, method: str) -> Any:
     """What a client must know to use ``method``: the message, the query parameter, the subprotocol."""
     return {"first_message": auth.get("message"), "query": auth.get("query_parameter"),
             "subprotocol": auth.get("subprotocol")}.get(method)
+
+
+def _subject(ai: Any) -> Subject | None:
+    """The subject, an undeclared not-found status read as 404 (RFC 9110's status for it), so that
+    writing out the 404 a client already got is no change."""
+    subject = Subject.read(ai)
+    if subject is not None and subject.not_found_status is None:
+        return replace(subject, not_found_status=404)
+    return subject
 
 
 def _subject_text(subject: Subject | None) -> str:

@@ -6,7 +6,10 @@ With the rules on (``--deprecation-policy``, or a ``--policy-file``):
 - ``removed-without-deprecation``: an operation, parameter, property, webhook or tool is removed
   that BASE did not mark ``deprecated: true``: clients had no warning.
 - ``removed-before-sunset``: it was deprecated, but its sunset date (``x-sunset``, or the example
-  of the ``Sunset`` response header, RFC 8594) is still in the future.
+  of the ``Sunset`` response header, RFC 8594) is still in the future. Removed once deprecated and
+  past its sunset (or deprecated with none announced), the removal is allowed: it is reported as
+  ``OAS-POLICY-REMOVED-AFTER-DEPRECATION`` (non-breaking) in place of the removal. An ``x-sunset``
+  that is not a date is ``OAS-POLICY-SUNSET-INVALID`` (breaking): nobody can plan by it.
 - ``deprecated-without-sunset``: something is newly deprecated without a sunset date, so clients
   cannot plan.
 - ``sunset-brought-forward`` (part of ``removed-before-sunset``): an operation or parameter still
@@ -14,11 +17,13 @@ With the rules on (``--deprecation-policy``, or a ``--policy-file``):
 - ``sunset-too-soon``: the sunset date of something newly deprecated leaves clients less time than
   its stability level promises (``min-sunset-days``: 180 days for ``stable``, 31 for ``beta``).
 - ``stability``: operations carry ``x-stability-level`` (``draft`` < ``alpha`` < ``beta`` <
-  ``stable``, the default): a breaking change that reaches only operations below ``stable`` is
+  ``stable``, the default): a breaking change that reaches only ``draft`` or ``alpha`` operations is
   allowed (reported as ``OAS-POLICY-UNSTABLE-CHANGE``, non-breaking, naming the change it replaces),
-  and lowering an operation's level is itself breaking.
+  lowering an operation's level is itself breaking, and a level outside the four is
+  ``OAS-POLICY-STABILITY-INVALID`` (breaking).
 
-The policy adds and replaces changes; it never alters the classification of a kind.
+The policy adds and replaces changes. A policy file's ``severity:`` sets the classification of
+any change kind (``{OAS-RES-VARIANT-ADDED: possibly-breaking}``): the team's call, stated in review.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ RULES = ("removed-without-deprecation", "removed-before-sunset", "deprecated-wit
 #: Days a newly deprecated operation must keep working, by stability level (oasdiff's defaults).
 MIN_SUNSET_DAYS = {"stable": 180, "beta": 31, "alpha": 0, "draft": 0}
 LEVELS = ("draft", "alpha", "beta", "stable")
+#: Levels whose operations may change in any way (oasdiff's reading of x-stability-level).
+UNSTABLE = ("draft", "alpha")
+CLASSES = ("breaking", "possibly-breaking", "non-breaking")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _REMOVALS = ("OAS-PATH-REMOVED", "OAS-OP-REMOVED", "OAS-PARAM-REMOVED", "OAS-WEBHOOK-REMOVED", "MCP-TOOL-REMOVED")
 _DEPRECATIONS = ("OAS-OP-DEPRECATED", "OAS-PARAM-DEPRECATED", "MCP-TOOL-DEPRECATED")
@@ -48,11 +56,12 @@ class Policy:
     today: dt.date = field(default_factory=dt.date.today)
     default_level: str = "stable"
     min_sunset_days: dict[str, int] = field(default_factory=lambda: dict(MIN_SUNSET_DAYS))
+    severity: dict[str, str] = field(default_factory=dict)  # change id -> classification, set by the team
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
         """``rules: [...]`` (default: all), ``today: YYYY-MM-DD``, ``default-stability: stable``,
-        ``min-sunset-days: {stable: 180, beta: 31}`` (or one number for every level)."""
+        ``min-sunset-days: {stable: 180, beta: 31}`` (or one number for every level), ``severity: {ID: class}``."""
         from contractkit.loading import load_document
 
         try:
@@ -80,7 +89,29 @@ class Policy:
         else:
             raise ConfigError(f"policy file {path}: min-sunset-days must be a number of days, or days by level "
                               f"({', '.join(LEVELS)})")
-        return cls(frozenset(rules), today, level, days)
+        return cls(frozenset(rules), today, level, days, _severity(data.get("severity", {}), path))
+
+
+def _severity(raw: Any, path: str | Path) -> dict[str, str]:
+    """The ``severity:`` mapping of a policy file, every id registered and every value a classification."""
+    from contractkit.diff.registry import CHANGE_KINDS
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"policy file {path}: severity must map change ids to {', '.join(CLASSES)}")
+    known = {k.id for k in CHANGE_KINDS}
+    for change_id, value in raw.items():
+        if change_id not in known:
+            raise ConfigError(f"policy file {path}: severity names {change_id!r}, which is no change kind "
+                              "(`contractkit rules --kind diff` lists them)")
+        if value not in CLASSES:
+            raise ConfigError(f"policy file {path}: severity of {change_id} must be one of {', '.join(CLASSES)}, "
+                              f"not {value!r}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def sunset_invalid(node: Any) -> bool:
+    """An ``x-sunset`` is there but is not a date."""
+    return isinstance(node, dict) and "x-sunset" in node and parse_date(node["x-sunset"]) is None
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -126,6 +157,19 @@ def sunset_of(node: Any) -> dt.date | None:
     return None
 
 
+def _unique(changes: list[Change]) -> list[Change]:
+    """One change per (id, place): an invalid sunset is found by the deprecation and by the scan of HEAD."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for change in changes:
+        key = (change.id, change.pointer if not change.id.endswith("SUNSET-INVALID") else
+               change.pointer.removesuffix("/x-sunset").removesuffix("/deprecated"))
+        if key not in seen:
+            seen.add(key)
+            out.append(change)
+    return out
+
+
 def _params(tree: Tree, op: dict) -> list[dict]:
     found = []
     for raw in op.get("parameters") if isinstance(op.get("parameters"), list) else ():
@@ -152,19 +196,28 @@ class PolicyChecker:
         stability = "stability" in self.policy.rules
         for change in changes:
             if stability and change.classification != "non-breaking" and change.operations and all(
-                    LEVELS.index(levels.get(op, self.policy.default_level)) < LEVELS.index("stable")
-                    for op in change.operations):
+                    levels.get(op, self.policy.default_level) in UNSTABLE for op in change.operations):
                 out.append(self._unstable(change))
                 continue
-            out.append(change)
             if change.side == "base" and (change.id in _REMOVALS or change.id.endswith("PROPERTY-REMOVED")):
                 out.extend(self._removal(change))
-            elif change.id in _DEPRECATIONS or (change.direction and change.id.endswith("-DEPRECATED")):
+                continue
+            out.append(change)
+            unstable = stability and change.operations and all(
+                levels.get(op, self.policy.default_level) in UNSTABLE for op in change.operations)
+            if not unstable and (change.id in _DEPRECATIONS or (change.direction and change.id.endswith(
+                    "-DEPRECATED"))):  # draft and alpha operations owe no notice either
                 out.extend(self._deprecation(change, levels))
         if stability and levels:
             out.extend(self._stability_decreased())
+        if self.kind == "openapi":
+            out.extend(self._invalid(stability))
         if "removed-before-sunset" in self.policy.rules and self.kind == "openapi":
             out.extend(self._sunsets_moved())
+        out = _unique(out)
+        for change in out:
+            if change.id in self.policy.severity:
+                change.override = self.policy.severity[change.id]  # type: ignore[assignment]
         return sorted(out, key=Change.sort_key)
 
     def _derived(self, change: Change, change_id: str, message: str, **kw: Any) -> Change:
@@ -174,21 +227,31 @@ class PolicyChecker:
         return derived
 
     def _removal(self, change: Change) -> list[Change]:
+        """The removal and what the policy says of it; the removal itself is replaced when it was allowed."""
         nodes = self._removed_nodes(change)
         if not nodes:
-            return []
+            return [change]
         what = change.message
         if not all(_deprecated(self.base, n) for n in nodes):
             if "removed-without-deprecation" in self.policy.rules:
-                return [self._derived(change, f"{self.prefix}-POLICY-REMOVED-WITHOUT-DEPRECATION",
-                                      f"{what}, but BASE did not mark it deprecated", before=change.id)]
-            return []
+                return [change, self._derived(change, f"{self.prefix}-POLICY-REMOVED-WITHOUT-DEPRECATION",
+                                              f"{what}, but BASE did not mark it deprecated", before=change.id)]
+            return [change]
+        if "removed-before-sunset" not in self.policy.rules:
+            return [change]
+        if any(sunset_invalid(n) for n in nodes):
+            bad = next(n["x-sunset"] for n in nodes if sunset_invalid(n))
+            return [change, self._derived(change, f"{self.prefix}-POLICY-SUNSET-INVALID",
+                                          f"{what}: its x-sunset {str(bad)[:40]!r} is not a date, so whether it "
+                                          "was due cannot be told", before=str(bad))]
         sunsets = [s for s in (sunset_of(n) for n in nodes) if s is not None]
-        if "removed-before-sunset" in self.policy.rules and sunsets and max(sunsets) > self.policy.today:
-            return [self._derived(change, f"{self.prefix}-POLICY-REMOVED-BEFORE-SUNSET",
-                                  f"{what} before its sunset date {max(sunsets).isoformat()}",
-                                  before=max(sunsets).isoformat())]
-        return []
+        if sunsets and max(sunsets) > self.policy.today:
+            return [change, self._derived(change, f"{self.prefix}-POLICY-REMOVED-BEFORE-SUNSET",
+                                          f"{what} before its sunset date {max(sunsets).isoformat()}",
+                                          before=max(sunsets).isoformat())]
+        when = f"its sunset date {max(sunsets).isoformat()} has passed" if sunsets else "it announced no sunset date"
+        return [self._derived(change, f"{self.prefix}-POLICY-REMOVED-AFTER-DEPRECATION",
+                              f"{change.id}: {what} (allowed: BASE deprecated it and {when})", before=change.id)]
 
     def _removed_nodes(self, change: Change) -> list[Any]:
         node = _deref(self.base, change.pointer)
@@ -205,7 +268,14 @@ class PolicyChecker:
         pointer = change.pointer
         if parts(pointer)[-1:] == ["deprecated"]:
             pointer = pointer.rsplit("/", 1)[0]
-        sunset = sunset_of(_deref(self.head, pointer))
+        node = _deref(self.head, pointer)
+        if sunset_invalid(node):
+            if "removed-before-sunset" not in self.policy.rules:
+                return []
+            return [self._derived(change, f"{self.prefix}-POLICY-SUNSET-INVALID",
+                                  f"{change.message}: its x-sunset {str(node['x-sunset'])[:40]!r} is not a date",
+                                  after=str(node["x-sunset"]))]
+        sunset = sunset_of(node)
         if sunset is None:
             if "deprecated-without-sunset" not in self.policy.rules:
                 return []
@@ -223,7 +293,28 @@ class PolicyChecker:
 
     def _unstable(self, change: Change) -> Change:
         return self._derived(change, f"{self.prefix}-POLICY-UNSTABLE-CHANGE", f"{change.id}: {change.display} "
-                             "(allowed: only operations below stable are reached)", before=change.id)
+                             "(allowed: only draft or alpha operations are reached)", before=change.id)
+
+    def _invalid(self, stability: bool) -> list[Change]:
+        """HEAD's operations and parameters whose ``x-stability-level`` or ``x-sunset`` cannot be read."""
+        out = []
+        sunsets = "removed-before-sunset" in self.policy.rules
+        for label, (op, ptr) in self._operations(self.head).items():
+            level = op.get("x-stability-level")
+            if stability and "x-stability-level" in op and level not in LEVELS:
+                change = Change("OAS-POLICY-STABILITY-INVALID", f"x-stability-level {str(level)[:40]!r} is none of "
+                                f"{', '.join(LEVELS)}", join(ptr, "x-stability-level"), after=str(level))
+                change.operations.add(label)
+                out.append(change)
+            places = [(op, ptr)] + [(p, join(ptr, "parameters", i)) for i, p in enumerate(_params(self.head, op))]
+            for node, where in places if sunsets else ():
+                if sunset_invalid(node):
+                    change = Change("OAS-POLICY-SUNSET-INVALID", f"x-sunset {str(node['x-sunset'])[:40]!r} is not a "
+                                    "date (ISO 8601, or an HTTP-date)", join(where, "x-sunset"),
+                                    after=str(node["x-sunset"]))
+                    change.operations.add(label)
+                    out.append(change)
+        return out
 
     def _operations(self, tree: Tree) -> dict[str, tuple[dict, str]]:
         found: dict[str, tuple[dict, str]] = {}
@@ -236,6 +327,7 @@ class PolicyChecker:
         return found
 
     def _level(self, op: dict) -> str:
+        """The operation's level; one that is not a level counts as the default (and is reported)."""
         level = op.get("x-stability-level")
         return level if level in LEVELS else self.policy.default_level
 
@@ -276,7 +368,7 @@ class PolicyChecker:
         for label, (op, ptr) in self._operations(self.head).items():
             if label in base_ops:
                 old, new = self._level(base_ops[label][0]), self._level(op)
-                if LEVELS.index(new) < LEVELS.index(old):
+                if LEVELS.index(new) < LEVELS.index(old) and old not in UNSTABLE:  # alpha -> draft: still unstable
                     change = Change("OAS-POLICY-STABILITY-DECREASED", f"stability level {old} -> {new}",
                                     join(ptr, "x-stability-level"), before=old, after=new)
                     change.operations.add(label)

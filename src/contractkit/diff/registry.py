@@ -153,6 +153,11 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "callback `onPaid` removed"),
     ("OAS-CALLBACK-ADDED", "callback added", N, "OpenAPI 3.1 §4.8.18 Callback Object",
      "The API calls clients back in one more case.", "callback `onRefund` added"),
+    ("OAS-REF-UNRESOLVED", "unresolvable $ref", P, "OpenAPI 3.1 §4.8.23 Reference Object; RFC 3986",
+     "A `$ref` of HEAD outside the schemas (a parameter, response, request body, header, path item, link...) "
+     "lands nowhere: a remote URI (never fetched), a dangling pointer or a missing file. What it stands for could "
+     "not be compared, so a change there may be hidden. (Inside schemas the same is `OAS-REQ-REF-UNRESOLVED` / "
+     "`OAS-RES-REF-UNRESOLVED`.)", "`parameters: [{$ref: '#/components/parameters/Pagee'}]`"),
     # --- our x- extensions
     ("OAS-RATE-LIMIT-TIGHTENED", "rate limit tightened", P, "x-rate-limit",
      "Fewer requests per window, a longer window, or a limit where there was none: clients near the old "
@@ -289,6 +294,14 @@ _POLICY: list[tuple[str, str, Classification, str, str, str]] = [
     ("POLICY-REMOVED-BEFORE-SUNSET", "removed before its sunset date", B, f"{POLICY}; RFC 8594 (Sunset)",
      "Something deprecated was removed before the sunset date it announced (`x-sunset`, or the `Sunset` response "
      "header): clients were promised it until then.", "`x-sunset: 2030-01-01`, removed in 2026"),
+    ("POLICY-REMOVED-AFTER-DEPRECATION", "removed after its deprecation", N, f"{POLICY}; RFC 8594 (Sunset)",
+     "Something BASE marked deprecated was removed once its sunset date (`x-sunset`, or the `Sunset` response "
+     "header) had passed, or, deprecated with no date announced, at any time: clients were warned. It stands in "
+     "place of the removal, whose id its message names.", "`deprecated: true, x-sunset: 2026-01-01`, removed in "
+     "June 2026"),
+    ("POLICY-SUNSET-INVALID", "sunset date unreadable", B, f"{POLICY}; RFC 8594 (Sunset)",
+     "An `x-sunset` that is not a date (ISO 8601, or an HTTP-date): clients cannot plan by it, and the gate cannot "
+     "tell whether a removal was due.", "`x-sunset: next spring`"),
     ("POLICY-SUNSET-BROUGHT-FORWARD", "sunset date brought forward", B, f"{POLICY}; RFC 8594 (Sunset)",
      "A deprecated operation or parameter now announces an earlier sunset date, or none: clients planned for the "
      "date BASE gave.", "`x-sunset: 2027-01-01` -> `2026-09-01`"),
@@ -301,13 +314,18 @@ _POLICY: list[tuple[str, str, Classification, str, str, str]] = [
     ("POLICY-STABILITY-DECREASED", "stability level lowered", B, f"{POLICY} (`x-stability-level`)",
      "An operation's `x-stability-level` went down (stable > beta > alpha > draft): it loses the promise clients "
      "relied on.", "`x-stability-level: stable` -> `beta`"),
+    ("POLICY-STABILITY-INVALID", "stability level unknown", B, f"{POLICY} (`x-stability-level`)",
+     "An operation's `x-stability-level` is none of `draft`, `alpha`, `beta`, `stable`: what it promises "
+     "clients cannot be told.", "`x-stability-level: experimental`"),
     ("POLICY-UNSTABLE-CHANGE", "change to an unstable operation", N, f"{POLICY} (`x-stability-level`)",
-     "A breaking or possibly breaking change that reaches only operations below `stable` (draft, alpha, beta): "
-     "they may change; the message names the change it stands for.",
-     "`OAS-REQ-PROPERTY-BECAME-REQUIRED` in a `beta` operation"),
+     "A breaking or possibly breaking change that reaches only `draft` or `alpha` operations: they may change "
+     "at any time; the message names the change it stands for. (`beta` operations are held to the same rules as "
+     "`stable` ones, with a shorter minimum sunset.)",
+     "`OAS-REQ-PROPERTY-BECAME-REQUIRED` in an `alpha` operation"),
 ]
 #: Policy kinds that apply to mcp-servers too (tools are deprecated and removed; stability is OpenAPI's).
-_MCP_POLICY = ("REMOVED-WITHOUT-DEPRECATION", "REMOVED-BEFORE-SUNSET", "DEPRECATED-WITHOUT-SUNSET", "SUNSET-TOO-SOON")
+_MCP_POLICY = ("REMOVED-WITHOUT-DEPRECATION", "REMOVED-BEFORE-SUNSET", "REMOVED-AFTER-DEPRECATION", "SUNSET-INVALID",
+               "DEPRECATED-WITHOUT-SUNSET", "SUNSET-TOO-SOON")
 for _id, *_rest in _POLICY:
     _add(f"OAS-{_id}", *_rest, "openapi", "policy")
     if _id.removeprefix("POLICY-") in _MCP_POLICY:

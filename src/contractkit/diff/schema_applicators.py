@@ -44,6 +44,8 @@ class ApplicatorDiffer:
         self._dependent_required(prefix, b, h)
         self._keyed(prefix, b.dep_schemas, h.dep_schemas, h, "DEPENDENT-SCHEMA", "dependent schema of `{}`")
         self._keyed(prefix, b.pattern_props, h.pattern_props, h, "PATTERN-PROPERTY", "patternProperties `{}`")
+        if b.additional is False and h.additional is False:
+            self._closed_patterns(prefix, b, h)
         self._prefix_items(prefix, b, h)
         self._optional(prefix, b.property_names, h.property_names, h, "PROPERTY-NAMES", "propertyNames")
         self._conditionals(prefix, b, h)
@@ -56,7 +58,9 @@ class ApplicatorDiffer:
             return  # added or removed: it only names what the alternatives already say
         (b_name, b_map), (h_name, h_map) = b.discriminator, h.discriminator
         if b_name != h_name:
-            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator property `{b_name}` -> `{h_name}`", h,
+            self._emit(prefix, "DISCRIMINATOR-CHANGED", f"discriminator property `{b_name}` -> `{h_name}` (arguable: "
+                       "the alternatives may still validate the same values, but clients and generated code that "
+                       f"pick the alternative by `{b_name}` pick wrongly or not at all)", h,
                        before=b_name, after=h_name)
             return
         moved = sorted(k for k in b_map.keys() & h_map.keys() if b_map[k].rsplit("/", 1)[-1] !=
@@ -124,6 +128,15 @@ class ApplicatorDiffer:
                 self._emit(prefix, f"{kind}-ADDED", f"{label.format(key)} added", at, pointer=h[key][0][1])
             else:
                 self.compare(prefix, b[key], h[key])
+
+    def _closed_patterns(self, prefix: str, b: View, h: View) -> None:
+        """In an object closed to other properties, a pattern property opens (or closes) the names it matches."""
+        for key in h.pattern_props.keys() - b.pattern_props.keys():
+            self._emit(prefix, "ADDITIONAL-PROPERTIES-ALLOWED", f"properties matching `{key}` now allowed where "
+                       "BASE allowed no other property", h, pointer=h.pattern_props[key][0][1])
+        for key in b.pattern_props.keys() - h.pattern_props.keys():
+            self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED", f"properties matching `{key}` no longer "
+                       "allowed: HEAD allows no other property", h, pointer=b.pattern_props[key][0][1], side="base")
 
     def _optional(self, prefix: str, b: list[Node] | None, h: list[Node] | None, at: View, kind: str,
                   label: str) -> None:

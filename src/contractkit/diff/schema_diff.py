@@ -154,8 +154,13 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _views(self, prefix: str, b: View, h: View) -> None:
         if b.opaque or h.opaque:
             if b.opaque != h.opaque:
-                self._emit(prefix, "TYPE-CHANGED", f"schema {b.opaque or b.describe()} -> "
-                           f"{h.opaque or h.describe()}", h, before=b.opaque, after=h.opaque)
+                def side(v: View) -> str:
+                    return f"`{v.opaque}` (a $ref that resolves nowhere)" if v.opaque else v.describe()
+                self._emit(prefix, "TYPE-CHANGED", f"schema {side(b)} -> {side(h)}", h, before=b.opaque,
+                           after=h.opaque)
+            else:  # never silence: what the ref stands for may have changed, and nothing here can tell
+                self._emit(prefix, "REF-UNRESOLVED", f"$ref `{h.opaque}` resolves on neither side (remote, dangling "
+                           "or a missing file): what it stands for is not compared", h, after=h.opaque)
             return
         if b.types is None and h.types is None and b.nullable != h.nullable:  # null beside a union or a bare $ref
             self._emit(prefix, "TYPE-WIDENED" if h.nullable else "TYPE-NARROWED",
@@ -177,12 +182,22 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
         if (b.items is not None or h.items is not None) and _admits(b, "array") and _admits(h, "array"):
             # `items` left out is `true`: one added accepts less
             self.compare(prefix, _or_true(b.items, b.ptr, "items"), _or_true(h.items, h.ptr, "items"))
+        elif self._wire and b.types is not None and h.types is not None and ("array" in b.types) != (
+                "array" in h.types):
+            self._scalar_array(prefix, b, h)
         self._applicators(prefix, b, h)
         if self._wire == "xml" and (b.xml or h.xml) and _xml_shape(b.xml) != _xml_shape(h.xml):
             self._emit(prefix, "XML-CHANGED", f"XML {show(_xml_shape(b.xml))} -> {show(_xml_shape(h.xml))}", h,
                        before=b.xml, after=h.xml)
         if b.variants is not None:
             self._variants(prefix, b, h)
+
+    def _scalar_array(self, prefix: str, b: View, h: View) -> None:
+        """On the wire one value and an array of one travel alike: the scalar is compared with the items."""
+        if "array" in h.types and h.items is not None:
+            self.compare(prefix, [(self.base.tree.get(b.ptr), b.ptr)], h.items)
+        elif "array" in b.types and b.items is not None:
+            self.compare(prefix, b.items, [(self.head.tree.get(h.ptr), h.ptr)])
 
     def _types(self, prefix: str, b: View, h: View) -> None:
         if b.types == h.types:
@@ -203,7 +218,11 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
             if eb == eh:
                 return
             kind = "TYPE-WIDENED" if eb <= eh else "TYPE-NARROWED" if eh <= eb else "TYPE-CHANGED"
-        self._emit(prefix, kind, f"type {types_text(b.types)} -> {types_text(h.types)}", h,
+        why = ""
+        if self._wire == "xml" and kind != "TYPE-CHANGED":  # arguable: the same text may now parse differently
+            why = (" (judged by the XML text, where every value is text: readers that map the element to the old "
+                   "type may still fail)")
+        self._emit(prefix, kind, f"type {types_text(b.types)} -> {types_text(h.types)}{why}", h,
                    before=sorted(b.types) if b.types is not None else None,
                    after=sorted(h.types) if h.types is not None else None)
 
@@ -303,6 +322,11 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 where = b.properties[name][0][1] if name in b.properties else b.ptr
                 kind = "REQUIRED-PROPERTY-REMOVED" if req_b else "PROPERTY-REMOVED"
                 self._emit(prefix, kind, f"property `{name}` removed", h, pointer=where, side="base")
+                if h.additional is False and PREFIX_DIRECTION[prefix] == "request":  # HEAD refuses what it was
+                    keyword = "UNEVALUATED-PROPERTIES" if h.unevaluated else "ADDITIONAL-PROPERTIES"
+                    self._emit(prefix, f"{keyword}-RESTRICTED", f"property `{name}` removed where HEAD allows no "
+                               "other property: senders that still send it are refused", h, pointer=where,
+                               side="base")
             elif in_h and not in_b:
                 where = h.properties[name][0][1] if name in h.properties else h.ptr
                 kind = "REQUIRED-PROPERTY-ADDED" if req_h else "PROPERTY-ADDED"
@@ -310,6 +334,10 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
                 when = {"then": " when the `if` holds", "else": " when the `if` fails"}.get(branch, "")
                 self._emit(prefix, kind, f"property `{name}` added" + (" as required" if req_h else "") + when, h,
                            pointer=where)
+                if b.additional is False and PREFIX_DIRECTION[prefix] == "response":  # BASE promised no other
+                    keyword = "UNEVALUATED-PROPERTIES" if b.unevaluated else "ADDITIONAL-PROPERTIES"
+                    self._emit(prefix, f"{keyword}-ALLOWED", f"property `{name}` added where BASE allowed no other "
+                               "property: readers that refuse unknown properties refuse it", h, pointer=where)
             else:
                 if req_b != req_h:
                     where = h.properties[name][0][1] if name in h.properties else h.ptr
@@ -322,16 +350,18 @@ class SchemaDiffer(ApplicatorDiffer, UnionDiffer):
     def _additional(self, prefix: str, b: View, h: View) -> None:
         if (b.additional is False) != (h.additional is False):
             restricted = h.additional is False
-            self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED" if restricted else
-                       "ADDITIONAL-PROPERTIES-ALLOWED",
-                       "additional properties " + ("no longer allowed" if restricted else "now allowed"), h)
+            keyword = "UNEVALUATED-PROPERTIES" if (h if restricted else b).unevaluated else "ADDITIONAL-PROPERTIES"
+            self._emit(prefix, f"{keyword}-RESTRICTED" if restricted else f"{keyword}-ALLOWED",
+                       f"{keyword.split('-')[0].lower()} properties " + ("no longer allowed" if restricted else
+                                                                          "now allowed"), h)
         elif isinstance(b.additional, list) and isinstance(h.additional, list):
             self.compare(prefix, b.additional, h.additional)
         elif (b.additional is True) != (h.additional is True) and _admits(b, "object") and _admits(h, "object"):
             restricted = b.additional is True  # anything went; now undeclared properties must match a schema
-            self._emit(prefix, "ADDITIONAL-PROPERTIES-RESTRICTED" if restricted else "ADDITIONAL-PROPERTIES-ALLOWED",
-                       "additional properties " + ("now limited to a schema" if restricted else
-                                                   "no longer limited to a schema"), h)
+            keyword = "UNEVALUATED-PROPERTIES" if (h if restricted else b).unevaluated else "ADDITIONAL-PROPERTIES"
+            self._emit(prefix, f"{keyword}-RESTRICTED" if restricted else f"{keyword}-ALLOWED",
+                       f"{keyword.split('-')[0].lower()} properties " + ("now limited to a schema" if restricted else
+                                                                          "no longer limited to a schema"), h)
 
 
 #: Formats of which one accepts a subset of the other's values (OpenAPI 3.1 §4.2 data types).

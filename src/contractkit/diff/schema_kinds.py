@@ -48,25 +48,37 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
                                  "`context` added to `required`"),
     "PROPERTY-BECAME-OPTIONAL": ("property became optional", N, B, "required",
                                  "A property that was always present may be missing.", "`reasoning` left `required`"),
-    "ADDITIONAL-PROPERTIES-RESTRICTED": ("additional properties restricted", B, N,
-                                         "additionalProperties / unevaluatedProperties",
+    "ADDITIONAL-PROPERTIES-RESTRICTED": ("additional properties restricted", B, N, "additionalProperties",
                                          "Undeclared properties are no longer allowed, or must now match a schema.",
                                          "`additionalProperties: false` added"),
-    "ADDITIONAL-PROPERTIES-ALLOWED": ("additional properties allowed", N, P,
-                                      "additionalProperties / unevaluatedProperties",
-                                      "Undeclared properties are now allowed, or no longer limited to a schema.",
+    "UNEVALUATED-PROPERTIES-RESTRICTED": ("unevaluated properties restricted", B, N, "unevaluatedProperties",
+                                          "Properties no schema of the object (its `allOf` / `anyOf` / `oneOf` / "
+                                          "`if` parts included) evaluates are no longer allowed, or must match a "
+                                          "schema.", "`unevaluatedProperties: false` added"),
+    "UNEVALUATED-PROPERTIES-ALLOWED": ("unevaluated properties allowed", N, B, "unevaluatedProperties",
+                                       "`unevaluatedProperties` promised that no property beyond those its "
+                                       "subschemas evaluate is ever present; that promise is gone, so responses "
+                                       "may carry what clients were told they never would.",
+                                       "`unevaluatedProperties: false` removed"),
+    "ADDITIONAL-PROPERTIES-ALLOWED": ("additional properties allowed", N, P, "additionalProperties",
+                                      "Undeclared properties are now allowed, or no longer limited to a schema: "
+                                      "readers that ignore properties they do not know (the usual convention for "
+                                      "`additionalProperties`) are unaffected, strict ones are not.",
                                       "`additionalProperties: false` removed"),
     "BOUND-TIGHTENED": ("bound tightened", B, N, BOUND_KEYWORDS, "A length, size or value bound allows less.",
                         "`maxLength: 4000` -> `maxLength: 1000`"),
-    "BOUND-LOOSENED": ("bound loosened", N, P, BOUND_KEYWORDS, "A length, size or value bound allows more.",
+    "BOUND-LOOSENED": ("bound loosened", N, B, BOUND_KEYWORDS, "A length, size or value bound allows more.",
                        "`maximum: 50` -> `maximum: 100`"),
-    "CONSTRAINT-CHANGED": ("constraint changed", P, P, "pattern / multipleOf",
-                           "A constraint changed in a way that neither only widens nor only narrows it.",
+    "CONSTRAINT-CHANGED": ("constraint changed", B, B, "pattern / multipleOf",
+                           "A constraint changed in a way that neither only widens nor only narrows it: values of "
+                           "BASE are refused and values BASE refused are accepted (whether one regular expression "
+                           "accepts more than another is not decided, so any new pattern counts).",
                            "`pattern: '^a'` -> `pattern: '^b'`"),
-    "DEFAULT-CHANGED": ("default changed", P, P, "default",
-                        "The default (what the server assumes when the value is left out) changed, appeared or "
-                        "went away.", "`default: 10` -> `default: 20`"),
-    "VARIANT-ADDED": ("union variant added", N, P, "oneOf / anyOf", "A oneOf/anyOf alternative was added.",
+    "DEFAULT-CHANGED": ("default changed", B, B, "default",
+                        "The default (what the receiver assumes when the value is left out) changed, appeared or "
+                        "went away: senders that leave the value out, relying on the default, now mean another "
+                        "value.", "`default: 10` -> `default: 20`"),
+    "VARIANT-ADDED": ("union variant added", N, B, "oneOf / anyOf", "A oneOf/anyOf alternative was added.",
                       "`anyOf: [string, $ref Customer]` -> `anyOf: [string, $ref Customer, $ref Lead]`"),
     "VARIANT-REMOVED": ("union variant removed", B, N, "oneOf / anyOf", "A oneOf/anyOf alternative was removed.",
                         "`oneOf: [Card, Bank]` -> `oneOf: [Card]`"),
@@ -77,14 +89,14 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
                       "`const: v1` -> `const: v2`"),
     "NOT-ADDED": ("`not` added", B, N, "not", "Values matching the new `not` schema are no longer allowed.",
                   "`not: {const: ''}` added"),
-    "NOT-REMOVED": ("`not` removed", N, P, "not", "Values the `not` schema excluded are allowed again.",
+    "NOT-REMOVED": ("`not` removed", N, B, "not", "Values the `not` schema excluded are allowed again.",
                     "`not: {const: ''}` removed"),
     "NOT-CHANGED": ("`not` changed", P, P, "not", "The schema under `not` changed: some values are excluded "
                     "that were allowed, or the other way round.", "`not: {const: a}` -> `not: {const: b}`"),
     "CONTAINS-ADDED": ("`contains` added", B, N, "contains / minContains / maxContains",
                        "The array must now hold an item matching the `contains` schema.",
                        "`contains: {const: admin}` added"),
-    "CONTAINS-REMOVED": ("`contains` removed", N, P, "contains / minContains / maxContains",
+    "CONTAINS-REMOVED": ("`contains` removed", N, B, "contains / minContains / maxContains",
                          "The array no longer has to hold a matching item.", "`contains: {const: admin}` removed"),
     "DEPENDENT-REQUIRED-ADDED": ("dependent required property added", B, N, "dependentRequired",
                                  "When one property is present, another must now be present too.",
@@ -95,7 +107,7 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
     "DEPENDENT-SCHEMA-ADDED": ("dependent schema added", B, N, "dependentSchemas",
                                "When a property is present, the object must now also match a schema.",
                                "`dependentSchemas: {card: {required: [cvc]}}` added"),
-    "DEPENDENT-SCHEMA-REMOVED": ("dependent schema removed", N, P, "dependentSchemas",
+    "DEPENDENT-SCHEMA-REMOVED": ("dependent schema removed", N, B, "dependentSchemas",
                                  "A schema that applied when a property is present no longer applies.",
                                  "`dependentSchemas: {card: ...}` removed"),
     "CONDITION-CHANGED": ("`if` condition changed", P, P, "if / then / else",
@@ -106,17 +118,17 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
     "PATTERN-PROPERTY-ADDED": ("pattern property added", B, N, "patternProperties",
                                "Properties whose names match a pattern must now match a schema.",
                                "`patternProperties: {'^x-': {type: string}}` added"),
-    "PATTERN-PROPERTY-REMOVED": ("pattern property removed", N, P, "patternProperties",
+    "PATTERN-PROPERTY-REMOVED": ("pattern property removed", N, B, "patternProperties",
                                  "Properties whose names match a pattern no longer have to match its schema.",
                                  "`patternProperties: {'^x-': ...}` removed"),
     "PREFIX-ITEM-ADDED": ("tuple item constrained", B, N, "prefixItems / items",
                           "An array position that took anything now has a schema.",
                           "`prefixItems: [{type: string}]` added"),
-    "PREFIX-ITEM-REMOVED": ("tuple item unconstrained", N, P, "prefixItems / items",
+    "PREFIX-ITEM-REMOVED": ("tuple item unconstrained", N, B, "prefixItems / items",
                             "An array position no longer has a schema.", "`prefixItems` shortened"),
     "PROPERTY-NAMES-ADDED": ("property names constrained", B, N, "propertyNames",
                              "Property names must now match a schema.", "`propertyNames: {pattern: '^[a-z]+$'}` added"),
-    "PROPERTY-NAMES-REMOVED": ("property names unconstrained", N, P, "propertyNames",
+    "PROPERTY-NAMES-REMOVED": ("property names unconstrained", N, B, "propertyNames",
                                "Property names no longer have to match a schema.", "`propertyNames` removed"),
     "CONTENT-ENCODING-CHANGED": ("content encoding changed", B, B, "contentEncoding",
                                  "The string carries its content in another encoding (or now or no longer encoded): "
@@ -147,6 +159,10 @@ SCHEMA_KINDS: dict[str, tuple[str, Classification, Classification, str, str, str
                                   "`{cat, dog}`"),
     "CONTENT-SCHEMA-REMOVED": ("content schema removed", N, P, "contentSchema",
                                "The decoded content no longer has to match a schema.", "`contentSchema` removed"),
+    "REF-UNRESOLVED": ("unresolvable $ref", P, P, "$ref / $dynamicRef (JSON Schema 2020-12 §8.2)",
+                       "A `$ref` neither BASE nor HEAD can resolve (a remote URI, which is never fetched, a dangling "
+                       "pointer or anchor, a file that is not there): what it stands for could not be compared, so "
+                       "a change there may be hidden.", "`$ref: 'https://example.com/pet.json'` on both sides"),
 }
 
 #: direction-specific id prefix -> (spec kind, direction, what the schema describes)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contractkit.diff.tree import Tree, escape, join
+from contractkit.diff.tree import Tree, escape, join, split
 from contractkit.diff.view import (
     LENGTH_LOWER,
     LENGTH_UPPER,
@@ -32,6 +32,7 @@ from contractkit.diff.view import (
     types_text,
     value_key,
 )
+from contractkit.loading.refs import FILE_BASE
 
 __all__ = ["ANNOTATIONS", "LENGTH_LOWER", "LENGTH_UPPER", "Node", "View", "ViewBuilder", "tighter", "types_text",
            "value_key"]
@@ -42,6 +43,8 @@ ANNOTATIONS = frozenset({"$ref", "$dynamicRef", "$anchor", "$dynamicAnchor", "$i
 #: Formats that annotate rather than constrain (any string is "binary"; "password" is a UI hint).
 ANNOTATION_FORMATS = frozenset({"binary", "password"})
 MAX_ALLOF_DEPTH = 32
+#: Patterns every string matches (ECMA-262 search semantics): they constrain nothing.
+MATCH_ALL = frozenset({"", ".*", "^.*", ".*$", "^.*$", "(.*)", "^(.*)$", "[\\s\\S]*", "^[\\s\\S]*$"})
 
 
 class ViewBuilder:
@@ -71,6 +74,10 @@ class ViewBuilder:
         return result
 
     def _one(self, node: Any, ptr: str, depth: int) -> View:
+        if isinstance(node, dict) and "$dynamicRef" in node:
+            dynamic = self._dynamic(node, ptr, depth)
+            if dynamic is not None:
+                return dynamic
         raw_is_ref = isinstance(node, dict) and ("$ref" in node or "$dynamicRef" in node)
         siblings = raw_is_ref and any(k not in ANNOTATIONS for k in node)
         target, tptr = self.tree.deref(node, ptr)
@@ -93,6 +100,21 @@ class ViewBuilder:
                 siblings and (node.get("nullable") is True or node.get("x-nullable") is True))
             if own_null and view.types is not None and "null" not in view.types:
                 view.types = view.types | {"null"}  # 3.0 `{allOf: [$ref], nullable: true}`: the types came later
+        return view
+
+    def _dynamic(self, node: dict, ptr: str, depth: int) -> View | None:
+        """A ``$dynamicRef`` that may land on several resources: their union (see ``Tree.dynamic_targets``)."""
+        targets = self.tree.dynamic_targets(node, ptr)
+        if targets is None:
+            return None
+        view = View(ptr)
+        file = split(ptr)[0]
+        base = FILE_BASE + (file or (self.tree.files.root_name if self.tree.files is not None else "spec"))
+        # one alternative per candidate, each a ref by absolute URI at a place of its own (views are cached by place)
+        view.variants = [({"$ref": f"{base}#{tptr.partition('#')[2] if file else tptr}"}, join(ptr, "$dynamicRef", i))
+                         for i, (_, tptr) in enumerate(targets)]
+        if depth < MAX_ALLOF_DEPTH and any(k not in ANNOTATIONS for k in node):
+            merge(view, self._keywords(View(ptr), node, ptr))
         return view
 
     def _keywords(self, view: View, node: dict, ptr: str) -> View:
@@ -121,7 +143,7 @@ class ViewBuilder:
             for key in LENGTH_LOWER + LENGTH_UPPER:
                 if num(node.get(key)):
                     view.bounds[key] = node[key]
-            if isinstance(node.get("pattern"), str):
+            if isinstance(node.get("pattern"), str) and node["pattern"] not in MATCH_ALL:
                 view.patterns = frozenset((node["pattern"],))
             if num(node.get("multipleOf")):
                 view.multiple_of = node["multipleOf"]
@@ -141,6 +163,7 @@ class ViewBuilder:
                 view.additional = False
             elif isinstance(add, dict) and add:
                 view.additional = [(add, join(ptr, add_kw))]
+            view.unevaluated = add_kw == "unevaluatedProperties" and view.additional is not True
         if not _ARRAYS.isdisjoint(node):
             self._arrays(view, node, ptr)
         view.deprecated = node.get("deprecated") is True

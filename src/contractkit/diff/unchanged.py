@@ -15,6 +15,8 @@ from typing import Any
 
 from contractkit.diff.tree import Tree, split
 
+#: Stands for every ref target that does not exist.
+UNRESOLVED = "\0unresolved"
 _REF = re.compile(r'"\$(?:dynamicR|r)ef":\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -30,18 +32,29 @@ def refs_in(node: Any) -> set[str]:
 class Unchanged:
     def __init__(self, base: Tree, head: Tree) -> None:
         self.base, self.head = base, head
+        self.unresolved: dict[int, set[str]] = {}  # id(tree) -> ref texts found landing nowhere
         self._dirty: set[str] | None = None
         self._verdicts: dict[tuple[int, str], bool] = {}  # (id(base node), its file) -> same; nodes outlive the diff
 
-    @staticmethod
-    def _targets(tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
-        """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``."""
+    def _targets(self, tree: Tree, node: Any, pointer: str, refs: set[str] | None = None) -> set[str]:
+        """Where the refs inside ``node`` (found at ``pointer``) land, as pointers of ``tree``; ``UNRESOLVED``
+        among them when one lands nowhere (so the differ walks there and reports it)."""
         found = set()
         for ref in refs_in(node) if refs is None else refs:
             target = tree.target(ref, pointer)
-            if target is not None:
+            if target is not None and tree.get(target) is not None:
                 found.add(target)
+            else:
+                found.add(UNRESOLVED)
+                self.unresolved.setdefault(id(tree), set()).add(ref)
         return found
+
+    def maybe_unresolved(self, tree: Tree) -> bool:
+        """Whether some ref of ``tree`` may land nowhere (every ref text is tried once; refs under an `$id`
+        depend on their place, so a file with one always may)."""
+        if self._dirty is None:
+            self._dirty = self._compute()
+        return bool(self.unresolved.get(id(tree))) or tree.has_ids("")
 
 
     def _compute(self) -> set[str]:
@@ -51,6 +64,10 @@ class Unchanged:
         dirty: set[str] = set()
         while todo:
             target = todo.pop()
+            if target == UNRESOLVED:  # whatever refers to nothing is compared, and the ref reported
+                dirty.add(target)
+                inside[target] = set()
+                continue
             b, h = self.base.get(target), self.head.get(target)
             if b != h:
                 dirty.add(target)
@@ -83,7 +100,8 @@ class Unchanged:
         if not isinstance(b, dict | list):
             return True
         file = split(b_ptr)[0]
-        if file != split(h_ptr)[0]:  # the same ref text may land elsewhere from another file
+        if file != split(h_ptr)[0] or self.base.has_ids(file) or self.head.has_ids(file):
+            # the same ref text may land elsewhere from another file, or under another `$id` inside the node
             return not refs_in(b)
         key = (id(b), file)
         verdict = self._verdicts.get(key)
@@ -92,5 +110,5 @@ class Unchanged:
                 self._dirty = self._compute()
             refs = refs_in(b)  # b == h here: one serialization serves both sides
             targets = self._targets(self.base, b, b_ptr, refs) | self._targets(self.head, h, h_ptr, refs)
-            verdict = self._verdicts[key] = not (targets & self._dirty)
+            verdict = self._verdicts[key] = not (targets & self._dirty) and UNRESOLVED not in targets
         return verdict

@@ -48,7 +48,7 @@ class View:
         "discriminator", "enum", "format", "items", "multiple_of", "nots", "nullable", "opaque", "pattern_props",
         "patterns",
         "prefix_items", "properties", "property_names", "ptr", "read_only", "required", "title", "types",
-        "unique_items", "variants", "was_ref", "write_only", "xml",
+        "unevaluated", "unique_items", "variants", "was_ref", "write_only", "xml",
     )
 
     def __init__(self, ptr: str, was_ref: bool = False) -> None:
@@ -65,6 +65,7 @@ class View:
         self.properties: dict[str, list[Node]] = {}
         self.required: set[str] = set()
         self.additional: Any = True  # True (allowed), False, or list[Node]
+        self.unevaluated: bool = False  # `additional` comes from unevaluatedProperties
         self.items: list[Node] | None = None
         self.variants: list[Node] | None = None
         self.deprecated: bool = False
@@ -194,6 +195,8 @@ def merge(into: View, other: View) -> None:
     for name, nodes in other.properties.items():
         into.properties[name] = into.properties.get(name, []) + nodes
     into.required |= other.required
+    if into.additional is True:
+        into.unevaluated = other.unevaluated
     if other.additional is False or into.additional is False:
         into.additional = False
     elif other.additional is not True:

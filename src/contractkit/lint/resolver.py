@@ -17,17 +17,17 @@ class MemoResolver(RefResolver):
 
     def __init__(self, root: Document) -> None:
         super().__init__(root)
-        self._resolved: dict[tuple[int, str], Target | RefError] = {}
+        self._resolved: dict[tuple[int, str, str | None], Target | RefError] = {}
 
-    def resolve(self, ref: str, base: Document | None = None) -> Target:
+    def resolve(self, ref: str, base: Document | None = None, at: str | None = None) -> Target:
         base = base or self.root
         if not isinstance(ref, str):
-            return super().resolve(ref, base)
-        key = (id(base), ref)
+            return super().resolve(ref, base, at)
+        key = (id(base), ref, at if at is not None and self.scoped(ref, base) else None)
         found = self._resolved.get(key)
         if found is None:
             try:
-                found = super().resolve(ref, base)
+                found = super().resolve(ref, base, at)
             except RefError as exc:
                 found = exc
             self._resolved[key] = found

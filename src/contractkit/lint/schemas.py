@@ -2,7 +2,8 @@
 
 A schema is validated through ``{"$ref": "<doc-uri>#<pointer>"}`` against a ``referencing``
 registry that holds the spec and every file it pulled in, so ``#/components/schemas/X`` and
-``common.yaml#/X`` resolve exactly as they do in the spec. OpenAPI 3.0 schemas use
+``common.yaml#/X`` resolve exactly as they do in the spec, and refs under an ``$id`` against its
+base URI (``contractkit.lint.id_resources``). OpenAPI 3.0 schemas use
 openapi-schema-validator's OAS 3.0 dialect (``nullable`` and friends); 3.1 and mcp-servers use
 JSON Schema 2020-12. Unknown formats are not checked; known ones (uuid, date-time, ...) are.
 """
@@ -37,13 +38,9 @@ def _registry(ctx: LintContext) -> Any:
     cached = getattr(ctx, "_schema_registry", None)
     if cached is not None and cached[0] == len(ctx.resolver.documents):
         return cached[1]
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
+    from contractkit.lint.id_resources import IdResources
 
-    registry = Registry()
-    for doc in ctx.resolver.documents:
-        resource = Resource.from_contents(doc.data, default_specification=DRAFT202012)
-        registry = registry.with_resource(document_uri(doc), resource)
+    registry = IdResources(ctx).registry()  # `$id` resources and anchors resolve as in 2020-12
     ctx._schema_registry = (len(ctx.resolver.documents), registry)  # type: ignore[attr-defined]
     return registry
 

@@ -24,6 +24,7 @@ from typing import Any
 from contractkit.errors import RefError
 from contractkit.lint.context import LintContext, child_pointer
 from contractkit.loading import Document, pointer_join
+from contractkit.loading.refs import MAX_CHAIN
 
 #: The versions the fast path reproduces; anything else goes to the reference.
 VERSION = re.compile(r"3\.([01])\.\d+")
@@ -77,13 +78,21 @@ class _Walk:
 
     # -- refs ---------------------------------------------------------------------------------
     def deref(self, node: Any, doc: Document, pointer: str) -> tuple[Any, Document, str]:
-        """Follow a ref as jsonschema-path does on every step; any doubt is Unproven."""
-        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        """Follow a ref as jsonschema-path does on every step; any doubt is Unproven.
+
+        Each ref resolves where it is written (``at``): against the base URI of the enclosing
+        ``$id``, as the reference resolves it with ``contractkit.lint.id_resources``.
+        """
+        chain = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            chain += 1
+            if chain > MAX_CHAIN:
+                raise Unproven("a $ref chain that loops")
             try:  # relative files too, confined to the spec's folder; remote refs are refused
-                target = self.ctx.resolver.follow(node, doc)
+                target = self.ctx.resolver.resolve(node["$ref"], doc, at=pointer)
             except RefError as exc:
                 raise Unproven(str(exc)) from None
-            return target.value, target.document, target.pointer
+            node, doc, pointer = target.value, target.document, target.pointer
         return node, doc, pointer
 
     def child(self, node: dict[str, Any], key: str | int, doc: Document, pointer: str) -> tuple[Any, Document, str]:

@@ -8,7 +8,7 @@ is read from the documented extensions (docs/extensions.md); a fact the spec doe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from contractkit.errors import NotASpecError
 from contractkit.loading.locate import pointer_get
 from contractkit.spec.jobs import JobSpec
 from contractkit.spec.pointers import header_name
+from contractkit.spec.security import Alternative, SecurityScheme, primary, read_alternatives, read_schemes
 
 SPEC_URI = "urn:contractkit:neuron-spec"
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -47,7 +48,7 @@ def pointer_set(document: Any, pointer: str, value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A path, query or header parameter, with a value the kit may send when none is given."""
+    """A path, query, header or cookie parameter, with a value the kit may send when none is given."""
 
     name: str
     location: str
@@ -62,7 +63,7 @@ class Subject:
 
     location: str  # path | query | header | body
     name: str  # a parameter name, or a JSON pointer into the body
-    not_found_status: int = 404
+    not_found_status: int | None = None  # None: undeclared (the operation's subject fills in a declared 404)
     example: Any = None
 
     @classmethod
@@ -80,7 +81,8 @@ class Subject:
                 else {**raw, "in": "body", "name": pointer}
         if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
             return None
-        return cls(raw["in"], str(raw["name"]), int(raw.get("not_found_status", 404)), raw.get("example"))
+        status = raw.get("not_found_status")
+        return cls(raw["in"], str(raw["name"]), status if isinstance(status, int) else None, raw.get("example"))
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,17 @@ class Operation:
     probe: dict[str, Any] | None = field(default=None, hash=False)
     request_media: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    security: tuple[Alternative, ...] = field(default=(), hash=False)
+
+    @property
+    def credential(self) -> Alternative | None:
+        """The security alternative the suite authenticates with (see ``security.primary``)."""
+        return primary(self.security)
+
+    @property
+    def bearer(self) -> bool:
+        """Whether the suite calls this operation with a bearer token."""
+        return self.credential is not None and self.credential.bearer is not None
 
     @property
     def label(self) -> str:
@@ -191,22 +204,31 @@ class Operation:
 
     @property
     def subject(self) -> Subject | None:
-        """The entity the operation is about: ``x-ai-operation.subject``, else ``x-subject`` (any operation)."""
-        return Subject.read(self.ai) or Subject.of(self.extensions.get("x-subject"))
-
-    @property
-    def own_subject_example(self) -> Any:
-        """The example entity of a non-AI operation's ``x-subject`` (a job id, a record): its own kind of
-        entity, never the customer the AI operations are about."""
-        if Subject.read(self.ai) is not None:
-            return None
-        subject = Subject.of(self.extensions.get("x-subject"))
-        return subject.example if subject is not None else None
+        """The entity the operation is about: ``x-ai-operation.subject``, else ``x-subject`` (any
+        operation); its not-found status the declared one, else 404 when the operation declares a 404
+        response (RFC 9110 section 15.5.5), else None: the spec does not say."""
+        subject = Subject.read(self.ai) or Subject.of(self.extensions.get("x-subject"))
+        if subject is not None and subject.not_found_status is None and "404" in self.responses:
+            return replace(subject, not_found_status=404)
+        return subject
 
     @property
     def job(self) -> JobSpec | None:
         """Where this operation's answer is when it answers with a job (``x-ai-operation.job``)."""
         return JobSpec.read((self.ai or {}).get("job"))
+    @property
+    def subject_example(self) -> Any:
+        """The entity this operation's own examples name: ``subject.example``, else the example of
+        the parameter or body field the subject names; None when the spec gives none."""
+        subject = self.subject
+        if subject is None:
+            return None
+        if subject.example is not None:
+            return subject.example
+        if subject.location == "body":
+            return pointer_get(self.example_body, subject.name)
+        param = next((p for p in self.parameters if p.location == subject.location and p.name == subject.name), None)
+        return param.example if param is not None else None
 
     @property
     def takes_customer(self) -> bool:
@@ -294,26 +316,36 @@ class NeuronSpec:
         return out
 
     @cached_property
+    def security_schemes(self) -> dict[str, SecurityScheme]:
+        """Every security scheme of ``components.securitySchemes``, by name."""
+        return read_schemes((self.data.get("components") or {}).get("securitySchemes"), self.deref)
+
+    @cached_property
+    def token_scheme(self) -> SecurityScheme | None:
+        """The bearer scheme tokens are obtained for: the first one the operations authenticate with,
+        preferring one that says where tokens are minted; else such a scheme of the components."""
+        used = [op.credential.bearer.scheme for op in self.operations if op.credential and op.credential.bearer]
+        schemes = used + [s for s in self.security_schemes.values() if s.bearer]
+        return next((s for s in schemes if s.mints), None) or next(iter(schemes), None)
+
+    @property
     def security_scheme(self) -> dict[str, Any]:
-        schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
-        for scheme in schemes.values():
-            scheme = self.deref(scheme)
-            if isinstance(scheme, dict) and scheme.get("type") == "oauth2":
-                return scheme
-        return {}
+        """The raw object of ``token_scheme`` ({} without one)."""
+        return dict(self.token_scheme.raw) if self.token_scheme else {}
 
     @property
     def token_url(self) -> str | None:
-        flow = (self.security_scheme.get("flows") or {}).get("clientCredentials") or {}
-        return flow.get("tokenUrl")
+        return self.token_scheme.token_url if self.token_scheme else None
+
+    @property
+    def discovery_url(self) -> str | None:
+        """The openIdConnect discovery document that names the token endpoint, if that is how."""
+        return self.token_scheme.discovery_url if self.token_scheme else None
 
     @property
     def audiences(self) -> list[str]:
         """Every audience the API accepts (``x-audience``: one or a list)."""
-        raw = self.security_scheme.get("x-audience")
-        if isinstance(raw, str):
-            return [raw]
-        return [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
+        return list(self.token_scheme.audiences) if self.token_scheme else []
 
     @property
     def audience(self) -> str | None:
@@ -321,10 +353,19 @@ class NeuronSpec:
         return (self.audiences or [None])[0]
 
     @property
+    def foreign_audience(self) -> str | None:
+        """An audience the API must refuse that the token endpoint will mint (``x-foreign-audience``)."""
+        return self.token_scheme.foreign_audience if self.token_scheme else None
+
+    @property
+    def clock_skew_s(self) -> float | None:
+        """The leeway the API allows on ``exp`` (``x-clock-skew-seconds``), or None if undeclared."""
+        return self.token_scheme.clock_skew_s if self.token_scheme else None
+
+    @property
     def token_request(self) -> dict[str, Any]:
         """How to ask the token endpoint (``x-token-request``: auth method, audience parameter)."""
-        raw = self.security_scheme.get("x-token-request")
-        return dict(raw) if isinstance(raw, dict) else {}
+        return self.token_scheme.token_request if self.token_scheme else {}
 
     def probe(self, role: str) -> Operation | None:
         """The liveness or readiness operation (``x-probe.role``)."""
@@ -339,8 +380,13 @@ class NeuronSpec:
 
     @property
     def all_scopes(self) -> list[str]:
-        flow = (self.security_scheme.get("flows") or {}).get("clientCredentials") or {}
-        return sorted(flow.get("scopes") or {})
+        """Every scope of the token scheme: its flows' scopes and those its requirements name."""
+        scheme = self.token_scheme
+        if scheme is None:
+            return []
+        named = {s for op in self.operations for alt in op.security for r in alt.requirements
+                 if r.scheme.name == scheme.name for s in r.scopes}
+        return sorted(set(scheme.scopes) | named)
 
     @cached_property
     def operations(self) -> list[Operation]:
@@ -359,7 +405,7 @@ class NeuronSpec:
         for params in lists:
             for param in params if isinstance(params, list) else []:
                 param = self.deref(param)
-                if not isinstance(param, dict) or param.get("in") not in ("path", "query", "header"):
+                if not isinstance(param, dict) or param.get("in") not in ("path", "query", "header", "cookie"):
                     continue
                 schema = self.deref(param.get("schema")) or {}
                 example = param.get("example", _MISSING)
@@ -375,12 +421,10 @@ class NeuronSpec:
 
     def _operation(self, method: str, path: str, raw: dict[str, Any], global_security: Any,
                    item: dict[str, Any] | None = None) -> Operation:
-        security = raw.get("security", global_security)
-        scopes: tuple[str, ...] | None = None
-        if isinstance(security, list) and security and not any(req == {} for req in security):
-            # an empty requirement ({}) makes the operation callable without credentials
-            scopes = tuple(sorted({s for req in security if isinstance(req, dict) for ss in req.values()
-                                   for s in ss or ()}))
+        alternatives = read_alternatives(raw.get("security", global_security), self.security_schemes)
+        # None: callable without credentials (no security, or an anonymous alternative {})
+        credential = primary(alternatives)
+        scopes = credential.scopes if credential is not None else None
         body = self.deref(raw.get("requestBody") or {})
         content = (body or {}).get("content") or {}
         media_type = _json_media_type(content)
@@ -398,7 +442,8 @@ class NeuronSpec:
                          self.deref(schema) if schema else None, example, responses,
                          self._parameters((item or {}).get("parameters"), raw.get("parameters")),
                          raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None, media_type,
-                         {k: v for k, v in raw.items() if isinstance(k, str) and k.startswith("x-")})
+                         {k: v for k, v in raw.items() if isinstance(k, str) and k.startswith("x-")},
+                         alternatives)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.operation_id == operation_id), None)
@@ -417,23 +462,8 @@ class NeuronSpec:
 
     def example_subjects(self) -> list[Any]:
         """Entities the spec's examples name, where its operations say their subject is."""
-        found = []
-        for op in self.operations:
-            subject = Subject.read(op.ai)  # x-subject names other kinds of entity (jobs, records)
-            if subject is None:
-                continue
-            if subject.example is not None:
-                found.append(subject.example)
-            elif subject.location == "body":
-                value = pointer_get(op.example_body, subject.name)
-                if value is not None:
-                    found.append(value)
-            else:
-                param = next((p for p in op.parameters if p.location == subject.location and p.name == subject.name),
-                             None)
-                if param is not None and param.example is not None:
-                    found.append(param.example)
-        return list(dict.fromkeys(found))
+        found = [op.subject_example for op in self.operations]
+        return list(dict.fromkeys(v for v in found if v is not None))
 
     def error_schema(self, operation: Operation, status: int) -> dict[str, Any] | None:
         """The schema a non-2xx answer must match: the declared one, else the spec's shared error body."""
@@ -447,7 +477,9 @@ class NeuronSpec:
 
     @cached_property
     def shared_error_schema(self) -> dict[str, Any] | None:
-        """The schema most non-2xx responses use (the spec's one error body)."""
+        """The spec's one error body: the schema every 4xx/5xx response with a body references, or
+        None when they reference several (then a status an operation does not declare has no
+        declared body; OAS-030 reports the odd ones out)."""
         counts: dict[str, int] = {}
         for op in self.operations:
             for status, response in op.responses.items():
@@ -456,9 +488,9 @@ class NeuronSpec:
                         ref = (media.get("schema") or {}).get("$ref")
                         if ref:
                             counts[ref] = counts.get(ref, 0) + 1
-        if not counts:
+        if len(counts) != 1:
             return None
-        return {"$ref": max(counts, key=lambda k: counts[k])}
+        return {"$ref": next(iter(counts))}
 
 
 def _json_media_type(content: dict[str, Any]) -> str | None:

@@ -18,21 +18,24 @@ from functools import lru_cache
 import jwt
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
+from contractkit.conformance.ledger import distinct, examined_of
+from contractkit.conformance.neuron import credentials
+from contractkit.conformance.neuron.common import challenge, expect_refusal, fail, positive_control
 from contractkit.conformance.neuron.target import NeuronTarget
-from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning
+from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
+from contractkit.spec.security import scopes_of
 
 CLAUSE_401 = "RFC 6750 section 3 (401 with WWW-Authenticate: Bearer); OpenAPI 3.1 security requirement"
 FOREIGN_AUDIENCE = "urn:contractkit:foreign-audience"
 
 
 def expect_401(exchange: Exchange, what: str) -> None:
-    require_answer(exchange, what)
-    if exchange.status != 401:
-        raise fail(f"{what}: expected 401, got {exchange.status}", exchange)
+    """A 401 with a Bearer challenge; a 429 or no answer is left to the ledger (not verified)."""
+    if not expect_refusal(exchange, {401}, what):
+        return
     header = exchange.headers.get("www-authenticate", "")
     scheme, _ = challenge(header)
     if scheme != "bearer":
@@ -40,18 +43,47 @@ def expect_401(exchange: Exchange, what: str) -> None:
 
 
 def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
-    """The positive control's request, with ``token`` instead of a good one."""
-    return neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
+    """The positive control's request, with ``token`` instead of a good one; the control itself first.
+
+    Without a successful control (no credentials, or a target that refuses everything) only a probe
+    that was served (2xx) is returned, to be failed: any other answer proves nothing, NotVerified."""
+    try:
+        positive_control(neuron, op)
+        missing = None
+    except NotVerified as exc:
+        missing = exc
+    exchange = neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
+    if missing is not None and not (exchange.ok and 200 <= (exchange.status or 0) < 300):
+        raise missing
+    return exchange
 
 
 def _refused(neuron: NeuronTarget, op: Operation, count: int) -> Examined:
-    """A refusal counts only once the same request with a good token is seen to succeed: a target
-    that refuses everything proves nothing by refusing (an answer to a bad token fails regardless)."""
-    positive_control(neuron, op)
+    """A refusal counts only once the same request with a good token is seen to succeed (``_send``
+    sends it first): a target that refuses everything proves nothing by refusing. The plugin
+    counts the refusals the ledger recorded."""
     return Examined(count, "refused requests", "and a positive control with a valid token")
 
 
-@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401,
+def _api_key_refusal(neuron: NeuronTarget, op: Operation, case: str) -> Examined:
+    """On an operation whose credential is API keys only: a request without them (``case``
+    "missing") or with keys no server issued ("wrong") must be refused with a status the operation
+    declares for it (401 or 403), after the same request with the real keys succeeded."""
+    refusals = {int(s) for s in ("401", "403") if s in op.responses}
+    if not refusals:
+        raise NotVerified(f"the spec declares no 401 or 403 response for {op.label} to refuse API keys with")
+    positive_control(neuron, op)
+    parts = neuron.reachable_request(op)
+    wrong = credentials.wrong_keys(op)
+    if case == "wrong" and wrong is not None:
+        parts = wrong.apply(parts)
+    what = "no API key" if case == "missing" else "a wrong API key"
+    expect_refusal(neuron.call(op, parts=parts, auth=False), refusals, f"{what} ({op.label} declares "
+                   f"{' or '.join(str(s) for s in sorted(refusals))})")
+    return Examined(1, "refused requests", "and a positive control with the API keys")
+
+
+@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", kind="refusal", clause=CLAUSE_401,
                         applies="authenticated")
 def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: calls the operation without an Authorization header.
@@ -59,18 +91,25 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     Why: an AI endpoint that answers anonymous callers leaks customer data and spends money.
 
     Example: ``POST /analyze-customer`` with no header must get ``401`` and
-    ``WWW-Authenticate: Bearer``, not an analysis.
+    ``WWW-Authenticate: Bearer``, not an analysis. On an operation with API keys only: the
+    request without them gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return _api_key_refusal(neuron, op, "missing")
     expect_401(_send(neuron, op, None), "no token")
     return _refused(neuron, op, 1)
 
 
-@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401, applies="authenticated")
+@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", kind="refusal",
+                        clause=CLAUSE_401, applies="authenticated")
 def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
-    Why: a parser that crashes or lets garbage through is an open door.
+    Why: a parser that crashes or lets garbage through is an open door. On an operation with API
+    keys only: a wrong key gets the 401 or 403 the operation declares.
     """
+    if not op.bearer:
+        return _api_key_refusal(neuron, op, "wrong")
     tokens = ("not-a-token", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c")
     for token in tokens:
         expect_401(_send(neuron, op, token), f"malformed token {token!r}")
@@ -114,7 +153,8 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures",
+@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", kind="refusal",
+                        clause=CLAUSE_401 + "; RFC 7515 signatures",
                         applies="authenticated")
 def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a token signed by a foreign key, an ``alg: none`` token, and (with
@@ -122,6 +162,7 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
 
     Why: accepting any of them means anyone can mint their own scopes.
     """
+    credentials.require_bearer(op)
     tokens = forged_tokens(neuron, op)
     for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
@@ -132,18 +173,20 @@ _EXPIRED_LOCK = threading.Lock()
 
 
 def expired_token(neuron: NeuronTarget, op: Operation) -> str:
-    """A token with the operation's scopes that expired a moment ago.
+    """A token with the operation's scopes that expired a moment ago, past the target's declared
+    clock-skew leeway (``--clock-skew`` / ``x-clock-skew-seconds``).
 
     One-second tokens are minted for every scope set of the spec at once, so the run waits for
-    them to expire only once.
+    them to expire only once; a leeway longer than the suite waits is not verified.
     """
     key = tuple(sorted(op.scopes or ()))
+    wait = credentials.expiry_wait(neuron, 1.0)
     with _EXPIRED_LOCK:
         expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
         if key not in expired_tokens:
             sets = {key} | {tuple(sorted(o.scopes or ())) for o in neuron.spec.operations if o.authenticated}
-            sets |= {tuple(sorted({s for r in d.get("security") or [] for ss in r.values() for s in ss}))
-                     for d in neuron.spec.websockets.values()}
+            sets |= {scopes_of(d.get("security"), neuron.spec.security_schemes)
+                     for d in neuron.spec.websockets.values() if isinstance(d, dict)}
             minted = {}
             for scopes in sets:
                 token = neuron.tokens.try_token(scopes, expires_in=1, cache=False)
@@ -151,37 +194,50 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
                     minted[scopes] = token
             if key not in minted:
                 neuron.tokens.token(key, expires_in=1, cache=False)  # raises NotVerified with the reason
-            time.sleep(2.2)
+            time.sleep(wait)
             expired_tokens.update(minted)
         return expired_tokens[key]
 
 
-@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)",
+@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", kind="refusal",
+                        clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)",
                         applies="authenticated")
 def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
-    expire and sends it. Not verified when the issuer cannot mint short-lived tokens.
+    expire, plus the declared clock-skew leeway (``x-clock-skew-seconds`` or ``--clock-skew``, at most
+    60 s), and sends it. Not verified when the issuer cannot mint short-lived tokens.
     """
-    expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+    credentials.require_bearer(op)
+    try:
+        expect_401(_send(neuron, op, expired_token(neuron, op)), "expired token")
+    except Violation as exc:
+        if credentials.clock_skew(neuron) == 0:  # a target with a leeway the spec does not declare
+            raise Violation(exc.message + f" ({credentials.SKEW_HINT})", evidence=exc.evidence,
+                            operation=exc.operation) from None
+        raise
     return _refused(neuron, op, 1)
 
 
 def other_audiences(neuron: NeuronTarget) -> list[str]:
-    """Audiences that are none of the API's: ``--other-audience`` if given, else a foreign one."""
+    """Audiences that are none of the API's: ``--other-audience`` if given, the spec's
+    ``x-foreign-audience`` if declared, else a made-up one."""
     given = getattr(neuron.options, "other_audience", None)
-    candidates = [given] if given else [FOREIGN_AUDIENCE]
-    return [a for a in candidates if a not in neuron.spec.audiences]
+    candidates = [a for a in (given, neuron.spec.foreign_audience) if a] or [FOREIGN_AUDIENCE]
+    return [a for a in dict.fromkeys(candidates) if a not in neuron.spec.audiences]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
+                        kind="refusal",
                         clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
 def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks the token endpoint for a token with the operation's scopes for an audience
-    that is none of the spec's ``x-audience``, and sends it. Not verified when the endpoint will not
-    mint one (give ``--other-audience`` with an audience your client may ask for).
+    that is none of the spec's ``x-audience`` (``--other-audience``, else the scheme's
+    ``x-foreign-audience``, else a made-up one), and sends it. Not verified when the endpoint will
+    not mint one.
 
     Why: without the audience check a token meant for an MCP server opens neuron/ too.
     """
+    credentials.require_bearer(op)
     reasons = []
     for audience in other_audiences(neuron):
         try:
@@ -192,10 +248,13 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
         expect_401(_send(neuron, op, token), f"token for audience {audience!r}")
         return _refused(neuron, op, 1)
     raise NotVerified("the token endpoint minted no token for another audience"
-                      + (f" ({reasons[0]})" if reasons else ""))
+                      + (f" ({reasons[0]})" if reasons else "")
+                      + ": give --other-audience AUD, or declare x-foreign-audience on the security scheme, with an "
+                        "audience your client may get tokens for that this API must refuse")
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
+                        kind="refusal",
                         clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)",
                         applies="authenticated")
 def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -206,17 +265,20 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     Example: a ``neuron.chat`` token on ``/assess-risk`` must get ``403`` with
     ``WWW-Authenticate: Bearer error="insufficient_scope", scope="neuron.risk"``.
     """
+    credentials.require_bearer(op)
     others = [s for s in neuron.spec.all_scopes if s not in set(op.scopes or ())]
     if not others:
         raise NotVerified("the spec declares no other scope to build a token without this one")
     exchange = _send(neuron, op, neuron.tokens.token(others))
-    require_answer(exchange, "token without the scope")
     if exchange.status == 401:
         raise NotVerified("the token without the operation's scope was refused as a token (401), so the "
                           "scope check could not be reached")
-    if exchange.status != 403:
+    if exchange.status not in (403, 429, None) and exchange.ok:
         raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange,
                    f"the token held the scopes {others} ($TOKEN in the reproduction)")
+    if not expect_refusal(exchange, {403}, "token without the scope"):
+        raise NotVerified(f"rate-limited/unanswered: the token without the scope got "
+                          f"{exchange.status or exchange.error}")
     scheme, params = challenge(exchange.headers.get("www-authenticate", ""))
     if scheme != "bearer" or params.get("error") != "insufficient_scope":
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
@@ -244,35 +306,41 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
-                        clause="conventions 9.1; RFC 6750 section 5.3 (tokens must not leak)",
+                        kind="audit", clause="conventions 9.1; RFC 6750 section 5.3 (tokens must not leak)",
                         tags=("audit",), applies="authenticated")
 def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
     (or their signatures) in every header and body that came back, stream frames included; it
-    then scans every exchange of the run so far.
+    then scans every exchange of the run so far with the operation.
 
     Why: an echoed token ends up in logs, browser consoles and bug reports.
     """
+    credentials.require_bearer(op)
     tokens = ["contractkit-canary-" + secrets.token_hex(16)]
     tokens += [t for _, t in forged_tokens(neuron, op)]
     REDACTOR.add(tokens[0])
+    probes = []
     for token in tokens:
         exchange = neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
         where = reflected(exchange, [token])
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
-    real = neuron.tokens.try_token(op.scopes or ())
-    if real:
-        exchange = neuron.call(op, parts=neuron.reachable_request(op), token=real)
-        where = reflected(exchange, [real])
-        if where:
-            raise fail(f"the valid token came back in {where}", exchange)
-    logged = neuron.logged()
-    for exchange in logged:
+        probes.append(exchange)
+    answered = [e for e in probes if e.ok and e.status != 429]
+    if not answered:
+        raise NotVerified(f"rate-limited/unanswered: none of the {len(probes)} probes with credentials got an "
+                          "answer other than 429")
+    control = positive_control(neuron, op)  # an operation never served shows nothing by not echoing
+    probes = distinct([control, *answered])
+    earlier = [e for e in distinct(neuron.logged())
+               if e.ok and e.operation == op.label and all(e is not p for p in probes)]
+    for exchange in [control, *earlier]:
         sent = exchange.request_headers.get("authorization", "").partition(" ")[2]
         where = reflected(exchange, [sent]) if sent else None
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
-    answered = len(tokens) + (1 if real else 0)
-    return Examined(answered + len(logged), "answers", f"{answered} probes with credentials, {len(logged)} "
-                    "earlier exchanges of the run")
+    unanswered = len(tokens) - len(answered)
+    earlier = [e for e in earlier if e.status != 429]  # judged, but a 429 is no evidence
+    return examined_of([*probes, *earlier], "answers", f"{len(probes)} probes with credentials (the valid token "
+                       f"included), {len(earlier)} earlier answers of the run",
+                       f"{unanswered} probes rate-limited or unanswered" if unanswered else "")

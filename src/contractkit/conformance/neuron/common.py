@@ -1,22 +1,30 @@
-"""Small helpers the neuron/ checks share: request bodies, expectations, challenge parsing."""
+"""Small helpers the neuron/ checks share: the positive control, refusals, challenge parsing.
+
+Controls and refusals go through the run's evidence ledger (``contractkit.conformance.ledger``):
+the plugin accepts a refusal rule's pass only when each refusal it counted has a control that
+succeeded for the same operation (method ``http``: the valid request with a token of its scopes).
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 
+from contractkit.conformance.challenge import challenge
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.ledger import LEDGER, NOT_VALIDATION, VALIDATION_STATUSES, Verdict
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.spec.neuron import Operation
 
-_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+__all__ = ["challenge", "fail", "positive_control", "require_answer"]  # challenge: conformance/challenge.py
 
 
 def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
     """The valid request with a token of the operation's scopes must succeed before a refusal means
     anything: a target that refuses everything (404, 429, a broken token) proves nothing by refusing.
 
-    Done once per operation and run; raises NotVerified with what the control got instead.
+    Sent once per operation and run, recorded in the ledger for every case that relies on it;
+    raises NotVerified with what the control got instead.
     """
     key = f"positive_control:{operation.label}"
     cached = neuron.notes.get(key)
@@ -28,11 +36,56 @@ def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
         neuron.notes[key] = cached
     if isinstance(cached, NotVerified):
         raise NotVerified(f"no positive control: {cached.message}")
-    if not cached.ok or not 200 <= (cached.status or 0) < 300:
-        got = cached.error if not cached.ok else f"HTTP {cached.status}"
+    problem = answer_problem(neuron, operation, cached)
+    if problem is not None or not LEDGER.control(operation.label, "http", cached):
         raise NotVerified(f"positive control failed: the valid request with a token of the operation's scopes "
-                          f"got {got}, so a refusal would prove nothing")
+                          f"got {problem}, so a refusal would prove nothing")
     return cached
+
+
+def answer_problem(neuron: NeuronTarget, operation: Operation, exchange: Exchange) -> str | None:
+    """Why ``exchange`` is not the operation served (None when it is): no answer, not a 2xx, a status or
+    media type the operation does not declare, or a JSON body its declared schema rejects. A target
+    that answers ``{}`` or nothing with 200 serves nothing."""
+    if not exchange.ok:
+        return str(exchange.error)
+    status = exchange.status or 0
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
+    response = operation.responses.get(str(status)) or operation.responses.get("2XX")
+    if response is None:
+        return f"HTTP {status}, a status {operation.label} does not declare"
+    if not response.content:
+        return None
+    media = response.content.get(exchange.content_type) or response.content.get("*/*")
+    if media is None:
+        return f"HTTP {status} with content-type {exchange.content_type or 'none'}, which it does not declare"
+    schema = media.get("schema")
+    if exchange.content_type == "text/event-stream" or "json" not in exchange.content_type or not schema:
+        return None
+    body = exchange.json_or_none()
+    problems = ["the body is not JSON"] if body is None else neuron.spec.errors(schema, body)
+    return f"HTTP {status} whose body does not match its schema ({problems[0]})" if problems else None
+
+
+def validation_statuses(operation: Operation) -> frozenset[int]:
+    """The statuses that refuse bad input: 400, 413, 415, 422 and any other 4xx the operation declares,
+    except those that say nothing about the input (401, 403, 404, 405, 429)."""
+    declared = {int(s) for s in operation.statuses if s.isdigit() and 400 <= int(s) < 500}
+    return frozenset(VALIDATION_STATUSES | (declared - NOT_VALIDATION))
+
+
+def expect_refusal(exchange: Exchange, expected: Collection[int], what: str, *, method: str = "http",
+                   status: int | None = None) -> bool:
+    """Judge one probe of a refusal rule: True when refused with an ``expected`` status (counted),
+    False when rate-limited or unanswered (proves nothing; the plugin reports it), a Violation else.
+    ``status``: the status the answer stands for when it is not the exchange's own (a failed job's)."""
+    got = status if status is not None and exchange.ok else (exchange.status if exchange.ok else None)
+    verdict = LEDGER.refused(exchange.operation or "", method, exchange, expected, got=got)
+    if verdict is Verdict.OTHER:
+        wanted = " or ".join(str(s) for s in sorted(expected))
+        raise fail(f"{what}: expected {wanted}, got {got}", exchange)
+    return verdict is Verdict.REFUSED
 
 
 def require_answer(exchange: Exchange, what: str) -> None:
@@ -40,13 +93,6 @@ def require_answer(exchange: Exchange, what: str) -> None:
     if not exchange.ok:
         raise Violation(f"{what}: no HTTP answer ({exchange.error})", evidence=exchange.evidence(),
                         operation=exchange.operation)
-
-
-def challenge(header: str) -> tuple[str, dict[str, str]]:
-    """``Bearer error="x", scope="y"`` -> ("bearer", {"error": "x", "scope": "y"})."""
-    scheme, _, rest = header.strip().partition(" ")
-    params = {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _PARAM.finditer(rest)}
-    return scheme.lower(), params
 
 
 def fail(message: str, exchange: Exchange | None = None, *notes: str) -> Violation:

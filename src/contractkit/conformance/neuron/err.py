@@ -10,7 +10,8 @@ import contextlib
 import json
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import fail, positive_control, require_answer
+from contractkit.conformance.ledger import LEDGER, Verdict, distinct, examined_of
+from contractkit.conformance.neuron.common import expect_refusal, fail, positive_control, validation_statuses
 from contractkit.conformance.neuron.jobs import answer_of, answer_status
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.requests import invalid_values
@@ -19,6 +20,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation
 
 _HOSTILE_BODIES: tuple[tuple[str, bytes, str], ...] = (
@@ -57,7 +59,8 @@ def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
     for _, content, media in _HOSTILE_BODIES:
         out.append(neuron.call(op, parts=reachable, content=content, headers={"content-type": media}))
     if op.subject is not None:
-        out.append(neuron.call(op, parts=neuron.request(op, unknown=True)))
+        with contextlib.suppress(NotVerified):  # the subject's schema may admit no unknown entity
+            out.append(neuron.call(op, parts=neuron.request(op, unknown=True)))
     if op.declares(413):
         out.append(neuron.call(op, parts=reachable, content=b'{"a": "' + b"x" * 70_000 + b'"}',
                                headers={"content-type": "application/json"}))
@@ -65,11 +68,16 @@ def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
+    """The operation's error answers, provoked or seen, each once; only once the operation was seen
+    served (its positive control), since a target that refuses everything shows no error body of the API."""
+    provoked = provoke(neuron, op)
+    positive_control(neuron, op)
     seen = [e for e in neuron.logged() if e.operation == op.label]
-    return [e for e in provoke(neuron, op) + seen if e.ok and (e.status or 0) >= 400]
+    return distinct(e for e in provoked + seen if e.ok and (e.status or 0) >= 400)
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
+                        kind="audit",
                         clause="conventions 3.1; RFC 9457; the error schemas the spec declares", tags=("audit",),
                         applies="authenticated")
 def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -86,7 +94,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
     for exchange in errors:
         schema = neuron.spec.error_schema(op, exchange.status or 0)
         if schema is None:
-            raise NotVerified("the spec declares no error body")
+            raise NotVerified(declarations.ERROR_BODY.reason)
         body = exchange.json_or_none()
         if body is None or "json" not in exchange.content_type:
             raise fail(f"a {exchange.status} answer is not a JSON error body "
@@ -95,7 +103,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
         if problems:
             raise fail(f"the {exchange.status} body does not match the error schema: {problems[0]}", exchange,
                        *problems[1:])
-    return Examined(len(errors), "error answers", _statuses(errors))
+    return _judged(errors)
 
 
 def _statuses(exchanges: list[Exchange]) -> str:
@@ -106,6 +114,7 @@ def _statuses(exchanges: list[Exchange]) -> str:
 
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
+                        kind="audit",
                         clause="conventions 3.3; OWASP ASVS 5.0 V16 (no sensitive data in error messages)",
                         tags=("audit",), applies="authenticated")
 def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -127,53 +136,95 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)
-    return Examined(len(errors), "error answers", _statuses(errors))
+    return _judged(errors)
+
+
+def _judged(errors: list[Exchange]) -> Examined:
+    """Every error answer was judged (any of them can fail the rule), but a 429 is no evidence for a pass:
+    a target that rate-limits everything shows none of the errors the rule provoked."""
+    evidence = [e for e in errors if e.status != 429]
+    if not evidence:
+        raise NotVerified(f"rate-limited/unanswered: the only error answers were 429 ({len(errors)})")
+    limited = len(errors) - len(evidence)
+    return examined_of(evidence, "error answers", _statuses(evidence) + (f"; and {limited} x 429 judged, not "
+                                                                         "counted" if limited else ""))
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
-                        clause="conventions 3.4; RFC 9110 section 15.5 (4xx: the client erred)",
+                        kind="refusal", clause="conventions 3.4; RFC 9110 section 15.5 (4xx: the client erred)",
                         applies="authenticated")
 def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
-    """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
-    bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); no answer
-    may be a 5xx. (Invalid input answered as if valid is NEU-SCH-006.)
+    """What it does: after a positive control (the valid request is served), sends generated
+    invalid requests (schemathesis negative mode) and hostile bodies (broken JSON, deep nesting,
+    huge numbers, bad UTF-8, wrong media type); no answer may be a 5xx. Only a validation refusal
+    counts (400, 413, 415, 422 or another 4xx the operation declares): a 401, 403, 404 or 429 says
+    nothing about the input, and an invalid request answered as if valid is NEU-SCH-006's.
 
     Why: a 500 on bad input is a crash an attacker can trigger at will, and hides the real
     reason from a legitimate caller.
     """
     if op.request_schema is None and not op.parameters:
         raise NotVerified(f"{op.label} takes no input")
+    positive_control(neuron, op)
     exchanges = [e for e in provoke(neuron, op) if e.request_headers.get("authorization") or not op.authenticated]
     with contextlib.suppress(NotVerified):
         exchanges += [s.exchange for s in schema_run(neuron, op).negative()]
+    exchanges = distinct(exchanges)
     if not exchanges:
         raise NotVerified("no invalid request could be sent (a token is needed to get past auth)")
     for exchange in exchanges:
-        require_answer(exchange, "invalid input")
-        if (exchange.status or 0) >= 500:
+        if exchange.ok and (exchange.status or 0) >= 500:
             raise fail(f"invalid input got {exchange.status}", exchange)
-    return Examined(len(exchanges), "invalid requests", _statuses(exchanges))
+    judged = refusals_of(op, exchanges)
+    if not judged:
+        raise NotVerified(f"no invalid request was refused as invalid ({_VALIDATION_TEXT}); the answers were "
+                          f"{_statuses(exchanges) or 'none'}")
+    return examined_of(judged, "invalid requests refused", _statuses(judged))
+
+
+_VALIDATION_TEXT = "400, 413, 415, 422 or a declared 4xx"
+
+
+def refusals_of(op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
+    """Record each validation refusal (and each 429 or unanswered probe) in the ledger; the refused
+    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted."""
+    expected = validation_statuses(op)
+    refused = []
+    for exchange in exchanges:
+        status = exchange.status if exchange.ok else None
+        counts = status in expected or status is None or status == 429
+        if counts and LEDGER.refused(op.label, "http", exchange, expected) is Verdict.REFUSED:
+            refused.append(exchange)
+    return refused
 
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",
+                        kind="refusal",
                         clause="docs/extensions.md#x-ai-operation (subject.not_found_status); RFC 9110 section 15.5.5",
                         applies="subject")
 def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks about an entity that cannot exist, where the spec's
     ``x-ai-operation.subject`` says the entity is named (a path, query or header parameter, or a
-    field of the body); the answer must be the subject's ``not_found_status`` (404 by default).
-    The same request about the known entity must succeed (the positive control).
+    field of the body); the answer must be the subject's ``not_found_status`` (else the operation's
+    declared 404; not verified when the spec declares neither).
+    The same request about the known entity must succeed (the positive control) for a refusal to
+    count; an answer served about the unknown entity fails whatever the control says.
 
     Why: an AI layer that invents an analysis for a customer that does not exist misleads its
     caller with confidence.
     """
     subject = op.subject
     assert subject is not None
+    if subject.not_found_status is None:
+        raise NotVerified(declarations.NOT_FOUND.reason)
     parts = neuron.request(op, unknown=True)
     exchange = answer_of(neuron, op, neuron.call(op, parts=parts))
-    require_answer(exchange, "unknown entity")
-    if answer_status(op, exchange) != subject.not_found_status:
-        raise fail(f"an unknown {subject.name} ({subject.location}) got {answer_status(op, exchange)}, expected "
+    status = answer_status(op, exchange)
+    served = exchange.ok and 200 <= (status or 0) < 300
+    if not served:  # an answer about an entity that does not exist fails whatever the control says
+        positive_control(neuron, op)
+    if exchange.ok and status not in (subject.not_found_status, 429):
+        raise fail(f"an unknown {subject.name} ({subject.location}) got {status}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
-    positive_control(neuron, op)
+    expect_refusal(exchange, {subject.not_found_status}, f"an unknown {subject.name}", status=status)
     return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

@@ -11,9 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.event_stream import parse_sse
 from contractkit.spec.neuron import NeuronSpec, StreamGrammar, Usage, pointer_get
 
 Frame = tuple[str, Any]
+
+
+def typed_frames(exchange: Exchange, grammar: StreamGrammar | None) -> list[Frame]:
+    """(type, JSON data) of each SSE event: the type is the ``event`` field, or, where the spec's
+    ``x-stream.type_field`` says so, a field of the data (streams that send only ``data:`` lines)."""
+    field = grammar.type_field if grammar is not None else None
+    if field is None:
+        return [(kind, data) for kind, data, _ in parse_sse(exchange)]
+    return [(str(pointer_get(data, field, kind)), data) for kind, data, _ in parse_sse(exchange)]
 
 
 def frame_schema_problems(spec: NeuronSpec, frames: Sequence[Frame], *, per_type: dict[str, Any] | None = None,
@@ -82,21 +93,36 @@ def usage_shape(data: Any, usage: Usage) -> str | None:
     return None
 
 
-def usage_problem(spec: NeuronSpec, tier: Any, token_count: Any, cost: Any) -> str | None:
-    """Whether ``cost`` is ``token_count`` priced by ``x-pricing`` for ``tier``."""
+def amounts_problem(token_count: Any, cost: Any) -> str | None:
+    """Whether the token count is a non-negative integer and the cost a non-negative number."""
     if not isinstance(token_count, int) or isinstance(token_count, bool) or token_count < 0:
         return f"token_count {token_count!r} is not a non-negative integer"
     if not isinstance(cost, int | float) or isinstance(cost, bool) or cost < 0:
         return f"cost_usd {cost!r} is not a non-negative number"
+    return None
+
+
+def usage_problem(spec: NeuronSpec, tier: Any, token_count: Any, cost: Any) -> str | None:
+    """Whether ``cost`` is ``token_count`` priced by ``x-pricing`` for ``tier``."""
+    problem = amounts_problem(token_count, cost)
+    if problem:
+        return problem
     pricing = spec.pricing
     rates = pricing.get("usd_per_1k_tokens") or {}
     if tier not in rates:
         return f"model tier {tier!r} has no x-pricing rate"
-    decimals = int(pricing.get("rounding_decimals", 6))
-    expected = round(token_count / 1000 * float(rates[tier]), decimals)
-    if abs(expected - float(cost)) > 10 ** -decimals * 1.01:
-        return f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {expected}"
-    return None
+    exact = token_count / 1000 * float(rates[tier])
+    decimals = pricing.get("rounding_decimals")
+    if isinstance(decimals, int):
+        expected = round(exact, decimals)
+        if abs(expected - float(cost)) > 10 ** -decimals * 1.01:
+            return f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {expected}"
+        return None
+    # no rounding declared: the exact price, or it rounded to any number of decimals, is right
+    if any(abs(round(exact, d) - float(cost)) <= 1e-12 for d in range(13)) or abs(exact - float(cost)) <= 1e-9:
+        return None
+    return (f"cost_usd {cost} for {token_count} tokens at tier {tier!r}; x-pricing gives {exact} (rounded to any "
+            "number of decimals: the spec declares no rounding_decimals)")
 
 
 def delta_text(frames: Sequence[Frame], grammar: StreamGrammar) -> str | None:

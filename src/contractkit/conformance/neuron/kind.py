@@ -7,7 +7,7 @@ WebSocket endpoints); with no selector it runs once on the whole target.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,19 +17,8 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.preflight import neuron_preflight
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import NeuronSpec, Operation
-
-SELECTORS: dict[str, tuple[str, Callable[[Operation], bool]]] = {
-    "operation": ("operation", lambda op: True),
-    "authenticated": ("authenticated operation", lambda op: op.authenticated),
-    "ai": ("AI operation", lambda op: op.ai is not None),
-    "json_ai": ("AI operation answering JSON", lambda op: op.ai is not None and not op.is_stream),
-    "subject": ("operation naming its subject (x-ai-operation.subject, x-subject)", lambda op: op.subject is not None),
-    "stream": ("SSE operation", lambda op: op.is_stream),
-    "rate_limited": ("rate-limited operation", lambda op: op.rate_limit is not None),
-    "json_answers": ("operation answering JSON", lambda op: any(
-        status.startswith("2") and any("json" in media for media in r.content) for status, r in op.responses.items())),
-}
+from contractkit.spec.declarations import SELECTORS
+from contractkit.spec.neuron import NeuronSpec
 
 _SPECS: dict[str, NeuronSpec] = {}
 

@@ -8,7 +8,8 @@ enum value, else the simplest value its schema allows. Nothing is named after th
 
 from __future__ import annotations
 
-import uuid
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -25,6 +26,11 @@ class RequestParts:
     query: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    cookies: dict[str, Any] = field(default_factory=dict)
+
+    def cookie_header(self) -> str | None:
+        """The ``Cookie`` header carrying the cookie parameters (RFC 6265 section 4.2), or None."""
+        return "; ".join(f"{name}={quote(_text(value), safe='')}" for name, value in self.cookies.items()) or None
 
     def target(self, path_template: str) -> str:
         """The request target: the path with its parameters filled, then the query string."""
@@ -39,8 +45,8 @@ class RequestParts:
         return replace(self, body=body)
 
     def with_param(self, location: str, name: str, value: Any) -> RequestParts:
-        """A copy with one path, query or header parameter set to ``value``."""
-        field_name = {"path": "path_params", "query": "query", "header": "headers"}[location]
+        """A copy with one path, query, header or cookie parameter set to ``value``."""
+        field_name = {"path": "path_params", "query": "query", "header": "headers", "cookie": "cookies"}[location]
         values = {**getattr(self, field_name), name: value if location != "header" else _text(value)}
         return replace(self, **{field_name: values})
 
@@ -78,26 +84,136 @@ def sample_value(schema: dict[str, Any]) -> Any:
     return "x" * max(1, int(schema.get("minLength", 1)))
 
 
-def unknown_value(schema: dict[str, Any], known: Any = None) -> Any:
-    """A value of the subject's type that names no existing entity.
+def coerce(schema: dict[str, Any], text: str) -> Any:
+    """An entity given on the command line (text), as the subject's schema types it."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    return text
 
-    From a known id, its digits are changed (else its last letter), so that literal prefixes and
-    character classes of a ``pattern`` such as ``^cus_[0-9a-f]{12}$`` still hold; the result is
-    checked against the pattern, and a fresh value of the schema's type is the fallback.
+
+def unknown_value(spec: NeuronSpec, schema: dict[str, Any], known: Sequence[Any], seed: int,
+                  location: str = "body") -> Any:
+    """A value the subject's schema admits (type, pattern, format, length, bounds, enum) that names
+    no known entity, or NotVerified with the reason.
+
+    First a known id with its digits changed (else its last letter), so that the look of the
+    real ids is kept (a prefix, a check digit's place); else a value drawn from the schema,
+    seeded by the run's seed so that the same seed sends the same value. Every candidate is
+    validated against the schema and differs from every known entity; a header, query or path
+    value is printable ASCII.
     """
-    pattern = schema.get("pattern")
-    if isinstance(known, str) and known:
-        for candidate in (_shift_digits(known), _shift_last_letter(known)):
-            if candidate != known and (not isinstance(pattern, str) or _matches(pattern, candidate)):
+    if not isinstance(schema, dict):
+        schema = {}
+    fits = _fits(spec, schema, known, location)
+    for value in known:
+        for candidate in _mutations(value, schema):
+            if fits(candidate):
                 return candidate
+    if "const" in schema or isinstance(schema.get("enum"), list):
+        choices = [schema["const"]] if "const" in schema else list(schema["enum"])
+        for candidate in choices:
+            if fits(candidate):
+                return candidate
+        raise NotVerified("the subject's schema admits only the known value(s) "
+                          f"({', '.join(repr(v) for v in choices[:4])}): no unknown entity can be named")
+    drawn = _drawn(schema, fits, seed)
+    if drawn is _NONE:
+        raise NotVerified("no value the subject's schema admits could be built that names no known entity "
+                          f"(schema: {_brief(schema)})")
+    return drawn
+
+
+def _fits(spec: NeuronSpec, schema: dict[str, Any], known: Sequence[Any], location: str) -> Any:
+    validator = spec.validator(schema) if schema else None
+
+    def fits(value: Any) -> bool:
+        if any(value == k and type(value) is type(k) for k in known):
+            return False
+        if location != "body" and isinstance(value, str) and not _printable(value):
+            return False
+        if location != "body" and value is None:
+            return False
+        try:
+            return validator is None or validator.is_valid(value)
+        except Exception:  # a pattern Python cannot read: the schema cannot judge it
+            return False
+
+    return fits
+
+
+def _printable(text: str) -> bool:
+    return bool(text) and text == text.strip() and all(32 <= ord(c) < 127 for c in text)
+
+
+def _mutations(known: Any, schema: dict[str, Any]) -> list[Any]:
+    if isinstance(known, str) and known:
+        return [_shift_digits(known), _shift_last_letter(known)]
     if isinstance(known, int) and not isinstance(known, bool):
-        return known + 7_777_777 if known + 7_777_777 <= schema.get("maximum", float("inf")) else known - 1
+        return [known + 7_777_777, known - 1, known + 1]
+    return []
+
+
+def _drawn(schema: dict[str, Any], fits: Any, seed: int) -> Any:
+    """The simplest value of the schema's strategy that fits (Hypothesis ``find``, seeded)."""
+    import random
+
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import HypothesisException
+
+    strategy = _strategy(schema)
+    if strategy is None:
+        return _NONE
+    try:
+        return find(strategy, fits, random=random.Random(seed),
+                    settings=settings(database=None, max_examples=300, deadline=None,
+                                      suppress_health_check=list(HealthCheck)))
+    except (HypothesisException, re.error, ValueError, TypeError):
+        return _NONE
+
+
+def _strategy(schema: dict[str, Any]) -> Any:
+    """A Hypothesis strategy for the subject's type: a pattern's regex, a format, a length."""
+    import string
+    from datetime import UTC
+
+    from hypothesis import strategies as st
+
     kind = schema.get("type")
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
     if kind == "integer":
-        return int(schema.get("maximum", 2_000_000_000 - 7))
-    if schema.get("format") == "uuid" or kind is None:
-        return str(uuid.uuid4())
-    return "contractkit-unknown-" + uuid.uuid4().hex[:12]
+        low = schema.get("minimum")
+        high = schema.get("maximum")
+        return st.integers(min_value=int(low) if low is not None else 1,
+                           max_value=int(high) if high is not None else 2**31 - 1)
+    if kind not in (None, "string"):
+        return None
+    pattern, fmt = schema.get("pattern"), schema.get("format")
+    if isinstance(pattern, str):
+        return st.from_regex(pattern, fullmatch=True)
+    if fmt == "uuid":
+        return st.uuids().map(str)
+    if fmt == "email":
+        return st.emails()
+    if fmt == "date":
+        return st.dates().map(lambda d: d.isoformat())
+    if fmt == "date-time":
+        return st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z"))
+    low = int(schema.get("minLength", 1))
+    high = schema.get("maxLength")
+    return st.text(string.ascii_lowercase + string.digits, min_size=max(low, 1),
+                   max_size=int(high) if high is not None else max(low, 1) + 24)
+
+
+def _brief(schema: dict[str, Any]) -> str:
+    keys = ("type", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "enum")
+    return ", ".join(f"{k} {schema[k]!r}" for k in keys if k in schema) or "any value"
 
 
 def _shift_digits(text: str) -> str:
@@ -115,8 +231,6 @@ def _shift_last_letter(text: str) -> str:
 
 
 def _matches(pattern: str, value: str) -> bool:
-    import re
-
     try:
         return re.search(pattern, value) is not None
     except re.error:
@@ -146,7 +260,7 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
 
     Raises NotVerified when the spec gives no example body for a body the operation requires.
     """
-    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+    parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
     for param in op.parameters:
         if param.required or param.location == "path":
             value = param.example if param.example is not None else sample_value(param.schema)
@@ -164,7 +278,8 @@ def build(spec: NeuronSpec, op: Operation, subject_value: Any) -> RequestParts:
             body = pointer_set(body, subject.name, subject_value)
         else:
             parts[subject.location][subject.name] = subject_value
-    return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body)
+    return RequestParts(parts["path"], parts["query"], {k: _text(v) for k, v in parts["header"].items()}, body,
+                        parts["cookie"])
 
 
 _NONE: Any = object()

@@ -10,9 +10,8 @@ import contextlib
 from typing import Any
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import fail, require_answer
-from contractkit.conformance.neuron.event_stream import parse_sse
-from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems
+from contractkit.conformance.neuron.common import fail
+from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems, typed_frames
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -20,13 +19,8 @@ from contractkit.spec.neuron import Operation, StreamGrammar, pointer_get
 
 
 def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
-    """(type, JSON data) of each event: the type is the SSE ``event`` field, or, where the spec's
-    ``x-stream.type_field`` says so, a field of the data (streams that send only ``data:`` lines)."""
-    grammar = op.grammar
-    field = grammar.type_field if grammar is not None else None
-    if field is None:
-        return [(kind, data) for kind, data, _ in parse_sse(exchange)]
-    return [(str(pointer_get(data, field, kind)), data) for kind, data, _ in parse_sse(exchange)]
+    """(type, JSON data) of each event of ``op``'s stream (``frames.typed_frames``)."""
+    return typed_frames(exchange, op.grammar)
 
 
 def grammar_of(op: Operation) -> StreamGrammar:
@@ -47,16 +41,15 @@ def stream_turns(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
             own += [s.exchange for s in schema_run(neuron, op).positive()]
         neuron.notes[key] = own
     turns = neuron.notes[key]
-    for exchange in turns:
-        require_answer(exchange, "stream")
-    ok = [e for e in turns if e.status == 200]
+    ok = [e for e in turns if e.ok and e.status == 200]  # no answer proves nothing either way
     if not ok:
         raise NotVerified(f"no stream of {op.label} was answered with 200 "
-                          f"(got {sorted({e.status for e in turns})})")
+                          f"(got {sorted({str(e.status or e.error) for e in turns})})")
     return ok
 
 
 @NEURON_CHECKS.register("NEU-SSE-001", "Every SSE event is declared and matches its schema",
+                        kind="observation",
                         clause="docs/extensions.md#x-sse-events-and-x-stream (x-sse-events); WHATWG HTML 9.2 "
                                "(server-sent events)", applies="stream")
 def sse_event_schemas(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -85,6 +78,7 @@ def sse_event_schemas(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-SSE-002", "SSE streams: an opening frame, ordered deltas, exactly one terminal frame",
+                        kind="observation",
                         clause="docs/extensions.md#x-sse-events-and-x-stream (x-stream)", applies="stream")
 def sse_order(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: checks each stream's grammar as ``x-stream`` declares it: an opening event
@@ -104,7 +98,7 @@ def sse_order(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-SSE-003", "A provider failure mid-stream ends the stream with an error event",
-                        clause="docs/extensions.md#x-sse-events-and-x-stream (errors); "
+                        kind="fault", clause="docs/extensions.md#x-sse-events-and-x-stream (errors); "
                                "docs/extensions.md#x-fault-injection (stream_interrupted)",
                         tags=("disruptive",), applies="stream")
 def sse_midstream_failure(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -119,14 +113,14 @@ def sse_midstream_failure(neuron: NeuronTarget, op: Operation) -> Examined:
 
 def _interrupted_frames(neuron: NeuronTarget, op: Operation, headers: dict[str, str]) -> tuple[list[Frame], Any]:
     exchange = neuron.call(op, headers=headers)
-    require_answer(exchange, "stream under a mid-stream failure")
-    if exchange.status != 200:
-        raise fail(f"the stream was answered {exchange.status}, so no mid-stream failure could happen", exchange)
+    if not exchange.ok or exchange.status != 200:
+        return [], exchange  # judged by judge_interrupted: a failure only if the fault reached the request
     return stream_frames(exchange, op), exchange
 
 
 def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
     """Cause ``stream_interrupted`` around ``run(headers) -> (frames, evidence)`` and judge the turn."""
+    from contractkit.conformance.ledger import LEDGER
     from contractkit.conformance.neuron.fb import driver_for
 
     grammar = op.grammar if hasattr(op, "grammar") else None
@@ -138,6 +132,10 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
     frames = [f for f in frames if f[0] not in grammar.connection]  # the connection's frames end no turn
     if window.reached is False:
         raise window.not_seen()
+    if not frames:
+        if window.reached is None:
+            raise NotVerified("the turn gave no frame at all, so the mid-stream failure was not seen to happen")
+        raise _violation(evidence, "no frame at all under a mid-stream failure that reached the provider")
     problems = grammar_problems(frames, grammar)
     last_kind, last = frames[-1] if frames else ("", None)
     deltas = sum(1 for k, _ in frames if k in grammar.deltas)
@@ -147,6 +145,8 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
             raise _violation(evidence, "the turn ended normally although the fault-injection header asked for a "
                                        "mid-stream failure (--fault-injection says the hook is on)")
         raise NotVerified("the mid-stream failure was not seen to happen (the turn ended normally)")
+    window.attribute(evidence, True)  # the double saw the call, or the turn did not end normally
+    LEDGER.count(evidence)
     if problems:
         raise _violation(evidence, f"under a mid-stream failure: {problems[0]}")
     if last_kind not in grammar.errors and not (deltas == 0 and degraded):
@@ -156,8 +156,6 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
 
 
 def _marker(data: dict[str, Any], pointer: str) -> bool:
-    from contractkit.spec.neuron import pointer_get
-
     return pointer_get(data, pointer) is True
 
 

@@ -1,4 +1,4 @@
-"""``NeuronTarget``: one live neuron/ as the checks see it (spec, client, tokens, a known entity).
+"""``NeuronTarget``: one live neuron/ as the checks see it (spec, client, tokens, each operation's entity).
 
 It also keeps a bounded log of every exchange the run made, so that run-wide rules (error
 bodies, leaks, reflected credentials) judge everything the suite saw, not only their own probes.
@@ -7,14 +7,17 @@ bodies, leaks, reflected credentials) judge everything the suite saw, not only t
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import deque
 from typing import Any
 
 from contractkit.conformance.budget import budget_for
-from contractkit.conformance.http import Exchange, TargetClient
-from contractkit.conformance.neuron.requests import RequestParts, build, subject_schema, unknown_value
+from contractkit.conformance.http import Exchange, TargetClient, exchange_timeout
+from contractkit.conformance.neuron import credentials
+from contractkit.conformance.neuron.requests import RequestParts, build, coerce, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.selection import subject_value
 from contractkit.conformance.tokens import TokenSource, settings_for
 from contractkit.spec.neuron import NeuronSpec, Operation
 
@@ -28,9 +31,13 @@ class NeuronTarget:
         self.spec = spec
         self.options = options
         self.base_url = options.neuron_url
-        self.client = TargetClient(self.base_url, timeout=options.request_timeout, budget=budget_for(spec, options))
+        timeouts = {op.label: exchange_timeout(options.request_timeout, op.deadline_s) for op in spec.operations}
+        self.client = TargetClient(self.base_url, timeout=options.request_timeout, budget=budget_for(spec, options),
+                                   timeouts=timeouts)
         token_url = _absolute(options.token_url or spec.token_url, options.neuron_url)
-        self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request), spec.audience)
+        discovery_url = _absolute(spec.discovery_url, options.neuron_url) if not token_url else None
+        self.tokens = TokenSource.from_settings(settings_for(options, token_url, spec.token_request, discovery_url),
+                                                spec.audience)
         self.log: deque[Exchange] = deque(maxlen=_LOG_SIZE)
         self._log_lock = threading.Lock()
         self.notes: dict[str, Any] = {}
@@ -48,24 +55,42 @@ class NeuronTarget:
     def profile(self):
         return self.options.profile
 
-    @property
-    def known_customer(self) -> Any:
-        """An entity that exists on the target: ``--customer-id``, else the one the spec's examples name."""
-        if self.options.customer_id:
-            return self.options.customer_id
-        found = self.spec.example_subjects()
-        return found[0] if found else None
-
     def known_subject(self, operation: Operation) -> Any:
-        """The entity a valid request to ``operation`` names: its own ``x-subject`` example (a job, a
-        record), else the known customer."""
-        own = operation.own_subject_example
-        return self.known_customer if own is None else own
+        """An entity that exists on the target for ``operation``: ``--subject`` naming it, else
+        ``--customer-id``, else the operation's own example (``subject.example`` or the example of
+        the input it names); None when none is known. Each operation's entity is its own: a spec
+        with two kinds of entity has two."""
+        if operation.subject is None:
+            return None
+        given = subject_value(operation, self.options)
+        if given is not None:
+            return coerce(subject_schema(self.spec, operation, operation.subject), given)
+        return operation.subject_example
 
     def unknown_subject(self, operation: Operation) -> Any:
-        """A value of the operation's subject type that names no entity."""
+        """A value the operation's subject schema admits that names no known entity (NotVerified
+        when the schema admits none); the same for the same seed."""
         assert operation.subject is not None
-        return unknown_value(subject_schema(self.spec, operation, operation.subject), self.known_subject(operation))
+        key = f"unknown_subject:{operation.label}"
+        if key not in self.notes:
+            known = [v for v in (*self.spec.example_subjects(), self.options.customer_id,
+                                 *(v for _, v in self.options.subjects), self.known_subject(operation))
+                     if v is not None]
+            known = list({repr(v): v for v in known}.values())
+            seed = self.options.seed ^ zlib.crc32(operation.label.encode())
+            try:
+                self.notes[key] = unknown_value(self.spec, subject_schema(self.spec, operation, operation.subject),
+                                                known, seed, operation.subject.location)
+            except NotVerified as exc:
+                self.notes[key] = NotVerified(f"{operation.label}: {exc.message}")
+        value = self.notes[key]
+        if isinstance(value, NotVerified):
+            raise value
+        return value
+
+    def timeout_for(self, operation: Operation) -> float:
+        """The total time one exchange with ``operation`` is given (``http.exchange_timeout``)."""
+        return exchange_timeout(self.options.request_timeout, operation.deadline_s)
 
     def token_for(self, operation: Operation) -> str:
         """A token holding exactly the operation's scopes, or NotVerified."""
@@ -79,7 +104,8 @@ class NeuronTarget:
             else:
                 subject = self.known_subject(operation)
                 if subject is None:
-                    raise NotVerified(f"no known entity for {operation.label}: pass --customer-id, or give "
+                    raise NotVerified(f"no known entity for {operation.label}: pass --subject "
+                                      f"{operation.operation_id or 'OPERATION'}=VALUE, or give "
                                       "x-ai-operation.subject an example")
         return build(self.spec, operation, subject)
 
@@ -91,7 +117,10 @@ class NeuronTarget:
         except NotVerified:
             if operation.subject is None:
                 return RequestParts(body={} if operation.request_schema else None)
-            return self.request(operation, unknown=True)
+            try:
+                return self.request(operation, unknown=True)
+            except NotVerified:
+                return build(self.spec, operation, None)
 
     def call(self, operation: Operation, *, body: Any = _UNSET, parts: RequestParts | None = None,
              token: str | None = None, auth: bool = True, headers: dict[str, str] | None = None,
@@ -104,10 +133,13 @@ class NeuronTarget:
         if body is not _UNSET:
             parts = parts.with_body(body)
         if token is None and auth and operation.authenticated:
-            token = self.token_for(operation)
+            parts, token = credentials.authenticate(self, operation, parts)
+        elif operation.authenticated:
+            parts = credentials.with_api_keys(self, operation, parts)  # a token probe keeps the good keys
         media = {"content-type": operation.request_media} if operation.request_media and content is None \
             and parts.body is not None else {}
-        send_headers = {**self.extra_headers, **media, **parts.headers, **(headers or {})}
+        cookie = {"cookie": parts.cookie_header()} if parts.cookies else {}
+        send_headers = {**self.extra_headers, **media, **cookie, **parts.headers, **(headers or {})}
         exchange = self.client.request(
             operation.method, parts.target(operation.path), json_body=parts.body if content is None else None,
             content=content, headers=send_headers, token=token, operation=operation.label,

@@ -13,77 +13,74 @@ from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail
-from contractkit.conformance.neuron.frames import delta_text, usage_problem
+from contractkit.conformance.neuron.frames import amounts_problem, delta_text, usage_problem
 from contractkit.conformance.neuron.jobs import answer_of
 from contractkit.conformance.neuron.requests import RequestParts
 from contractkit.conformance.neuron.sse import stream_frames, stream_turns
 from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.neuron.usage import Reading, priced_tier, readings, unpriced_tier, where_reported
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.conformance.selection import describe, within
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation, Usage, pointer_get
 from contractkit.spec.pointers import read
 
 
-def _usages(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Any, Any, Any]]:
-    """(exchange, tier, token_count, cost) of every successful answer of ``op`` the suite has."""
+def _readings(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Reading]]:
+    """(exchange, usage reading) of every successful answer of ``op`` the suite has."""
     from contractkit.conformance.neuron.sch import schema_run
 
-    default_tier = (op.ai or {}).get("default_model_tier")
-    out = []
+    if where_reported(op) is None:
+        where = "x-stream.usage" if op.is_stream else "x-ai-operation.usage"
+        raise NotVerified(f"{op.label} does not declare where its {'stream' if op.is_stream else 'answer'} "
+                          f"reports usage ({where})")
     if op.is_stream:
-        grammar = op.grammar
-        if grammar is None or grammar.usage is None:
-            raise NotVerified(f"{op.label} does not declare where its stream reports usage (x-stream.usage)")
-        for exchange in stream_turns(neuron, op):
-            frames = stream_frames(exchange, op)
-            opening = next((d for k, d in frames if k in grammar.opens), None)
-            for kind, data in frames:
-                if kind in grammar.ends:
-                    usage = grammar.usage
-                    out.append((exchange, _tier(usage, data, opening, default_tier),
-                                pointer_get(data, usage.token_count), pointer_get(data, usage.cost_usd)))
-        return out
-    usage = op.usage
-    if usage is None:
-        raise NotVerified(f"{op.label} does not declare where its answer reports usage (x-ai-operation.usage)")
-    exchanges = [answer_of(neuron, op, neuron.call(op))]
-    with contextlib.suppress(NotVerified):
-        if op.job is None:  # an async operation's schema-run answers are acceptances, not answers
-            exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
-    for exchange in exchanges:
-        body, headers = exchange.json_or_none(), exchange.headers
-        if exchange.ok and 200 <= (exchange.status or 0) < 300 and isinstance(body, dict):
-            out.append((exchange, _tier(usage, body, None, default_tier, headers),
-                        read(usage.token_count, body, headers), read(usage.cost_usd, body, headers)))
-    return out
-
-
-def _tier(usage: Usage, data: Any, opening: Any, default: Any, headers: Any = None) -> Any:
-    if usage.model_tier is None:
-        return default
-    return read(usage.model_tier, data, headers, pointer_get(opening, usage.model_tier, default))
+        exchanges = stream_turns(neuron, op)
+    else:
+        exchanges = [answer_of(neuron, op, neuron.call(op))]
+        with contextlib.suppress(NotVerified):
+            if op.job is None:  # an async operation's schema-run answers are acceptances, not answers
+                exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
+    return [(exchange, reading) for exchange in exchanges for reading in readings(op, exchange)]
 
 
 @NEURON_CHECKS.register("NEU-USE-001", "Every AI answer reports usage priced by x-pricing",
+                        kind="observation",
                         clause="docs/extensions.md#x-pricing; docs/extensions.md#x-ai-operation (usage)", applies="ai")
 def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: for every successful AI answer (and stream ending frame), the token count
-    must be a non-negative integer and the cost equal ``tokens / 1000`` times the tier's
-    ``x-pricing`` rate, rounded as declared. Not verified without ``x-pricing`` or without the
-    spec saying where usage is reported.
+    must be a non-negative integer and the cost equal ``tokens / 1000`` times the rate of the
+    answer's model tier in ``x-pricing``, rounded as declared. The tier is the one the answer (or
+    any frame of its stream) names where ``usage.model_tier`` says, else the operation's
+    ``default_model_tier``; an answer whose tier is unknown or unpriced is not examined (named in
+    the result). Not verified without ``x-pricing`` or without the spec saying where usage is.
 
     Why: engine/ bills customers and watches budgets from these two numbers.
     """
-    if not (neuron.spec.pricing.get("usd_per_1k_tokens")):
-        raise NotVerified("the spec declares no x-pricing, so no cost can be checked")
-    answers = _usages(neuron, op)
+    if reason := declarations.gap("NEU-USE-001", neuron.spec, op):
+        raise NotVerified(reason)
+    answers = _readings(neuron, op)
     if not answers:
         raise NotVerified(f"no successful answer of {op.label} to read usage from")
-    for exchange, tier, tokens, cost in answers:
-        problem = usage_problem(neuron.spec, tier, tokens, cost)
+    checked, unpriced = 0, []
+    for exchange, reading in answers:
+        shape = amounts_problem(reading.token_count, reading.cost_usd)
+        if shape is not None:
+            raise fail(shape, exchange)
+        why = unpriced_tier(neuron.spec, reading)
+        if why is not None:
+            unpriced.append(why)
+            continue
+        reading = priced_tier(neuron.spec, reading)
+        problem = usage_problem(neuron.spec, reading.tier, reading.token_count, reading.cost_usd)
         if problem:
-            raise fail(problem, exchange)
-    return Examined(len(answers), "priced answers")
+            raise fail(f"{problem} (tier from {reading.tier_from})", exchange)
+        checked += 1
+    if not checked:
+        raise NotVerified(f"no answer's cost could be checked: {unpriced[0]}")
+    unchecked = f"{len(unpriced)} answers: {unpriced[0]}" if unpriced else ""
+    return Examined(checked, "priced answers", "", unchecked)
 
 
 def twin_of(neuron: NeuronTarget, turn: Any) -> Operation:
@@ -91,6 +88,8 @@ def twin_of(neuron: NeuronTarget, turn: Any) -> Operation:
     twin = neuron.spec.operation(twin_id) if twin_id else None
     if twin is None:
         raise NotVerified(f"{turn.label} names no whole-answer twin (x-ai-operation.stream_of)")
+    if not within([twin], neuron.options):
+        raise NotVerified(f"its whole-answer twin {twin.label} is outside {describe(neuron.options)}")
     if twin.usage is None:
         raise NotVerified(f"{twin.label} does not declare where its answer reports usage (x-ai-operation.usage)")
     return twin
@@ -144,6 +143,7 @@ def compare(reference: dict[str, Any], twin: Operation, ending: Any, usage: Usag
 
 
 @NEURON_CHECKS.register("NEU-USE-002", "A streamed answer reports the same usage as the whole answer",
+                        kind="observation",
                         clause="docs/extensions.md#x-ai-operation (stream_of, usage, answer_text)", applies="turns")
 def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
     """What it does: sends the same question to a stream (an SSE operation or a WebSocket turn)

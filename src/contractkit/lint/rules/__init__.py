@@ -15,6 +15,7 @@ MODULES = (
     "openapi_errors",
     "openapi_ai",
     "openapi_extensions",
+    "openapi_declarations",
     "openapi_pricing",
     "openapi_examples",
     "openapi_shapes",

@@ -183,6 +183,8 @@ _PLACES = {
     "x-stream": "media",
     "x-audience": "scheme",
     "x-token-request": "scheme",
+    "x-foreign-audience": "scheme",
+    "x-clock-skew-seconds": "scheme",
 }
 
 
@@ -227,7 +229,8 @@ def _place_of(node: Any) -> str:
 def extensions_match_schema(ctx: LintContext) -> Iterator[Hit]:
     """What it does: validates every `x-` extension that contractkit reads (`x-ai-operation`,
     `x-rate-limit`, `x-probe`, `x-stream`, `x-sse-events`, `x-websockets`, `x-pricing`,
-    `x-fault-injection`, `x-audience`, `x-token-request`) against its JSON Schema in
+    `x-fault-injection`, `x-audience`, `x-token-request`, `x-foreign-audience`,
+    `x-clock-skew-seconds`) against its JSON Schema in
     `specs/neuron-extensions.schema.json`, where it stands.
 
     Why: the live suite takes every fact it needs from these extensions; a spec it cannot use

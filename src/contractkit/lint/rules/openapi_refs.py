@@ -11,8 +11,10 @@ from contractkit.loading import Document, pointer_join
 
 COMPOSITION = ("allOf", "anyOf", "oneOf")
 
-_RESOLVE_DOC = """What it does: follows every `$ref`: local (`#/components/...`) and relative files
-(`common.yaml#/X`, loaded with the same safe loader). It refuses, with a finding on the `$ref`
+_RESOLVE_DOC = """What it does: follows every `$ref` and `$dynamicRef`: local (`#/components/...`) and relative
+files (`common.yaml#/X`, loaded with the same safe loader), resolved as JSON Schema 2020-12 does
+against the base URI of the enclosing `$id` (nested ones too), and to `$anchor` / `$dynamicAnchor`
+names (`#node`). It refuses, with a finding on the `$ref`
 line: targets that do not exist, files outside the spec's folder (`../`, absolute paths,
 symlinks out), and remote refs (`https://...`), which are never fetched.
 
@@ -36,7 +38,7 @@ Example: `Pet: {allOf: [{$ref: '#/components/schemas/Animal'}]}` with
 
 def _ref_nodes(ctx: LintContext, document: Document) -> list[Node]:
     nodes = ctx.nodes if document is ctx.document else LintContext(document, ctx.resolver).nodes
-    return [n for n in nodes if isinstance(n.value.get("$ref"), str)]
+    return [n for n in nodes if isinstance(n.value.get("$ref"), str) or isinstance(n.value.get("$dynamicRef"), str)]
 
 
 def load_referenced(ctx: LintContext) -> None:
@@ -54,16 +56,18 @@ def _unresolved_refs(ctx: LintContext) -> Iterator[Hit]:
             continue
         done.add(document.name)
         for node in _ref_nodes(ctx, document):
-            ref = node.value["$ref"]
-            try:
-                target = ctx.resolver.resolve(ref, document)
-            except RefError as exc:
-                yield Hit(
-                    pointer_join(node.pointer, "$ref"), exc.message, document if document is not ctx.document else None
-                )
-                continue
-            if target.document is not document and target.document.name not in done:
-                queue.append(target.document)
+            for key in ("$ref", "$dynamicRef"):  # a $dynamicRef starts as the $ref it is written as (2020-12 §8.2.3.2)
+                ref = node.value.get(key)
+                if not isinstance(ref, str):
+                    continue
+                try:
+                    target = ctx.resolver.resolve(ref, document, node.pointer)
+                except RefError as exc:
+                    yield Hit(pointer_join(node.pointer, key), exc.message,
+                              document if document is not ctx.document else None)
+                    continue
+                if target.document is not document and target.document.name not in done:
+                    queue.append(target.document)
 
 
 @LINT_RULES.register(
@@ -90,7 +94,7 @@ def _cycles(ctx: LintContext) -> Iterator[Hit]:
         ref = node.get("$ref")
         if isinstance(ref, str):
             try:
-                target = ctx.resolver.resolve(ref, doc)
+                target = ctx.resolver.resolve(ref, doc, pointer)
                 out.append((target.document, target.pointer, target.value, pointer_join(pointer, "$ref")))
             except RefError:
                 pass

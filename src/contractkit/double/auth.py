@@ -1,0 +1,119 @@
+"""The double's side of the spec's OAuth2 security: who mints tokens, and how they are checked.
+
+By default the double runs the kit's token issuer inside itself, with one client that may hold
+every scope of the spec for its audiences (``x-audience``); its token endpoint is the spec's
+``tokenUrl`` path when that is relative, else ``/_double/token``. With ``jwks_url`` the double
+starts no issuer and verifies tokens against that key set (any issuer of the consumer's).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from contractkit.reference.token_issuer.clients import ClientRegistration
+from contractkit.reference.token_issuer.issuer import TOKEN_PATH, TokenIssuer
+from contractkit.reference.token_issuer.verifier import (
+    InvalidTokenError,
+    TokenVerifier,
+    VerifiedToken,
+    bearer_token,
+)
+from contractkit.spec.neuron import NeuronSpec
+
+DOUBLE_TOKEN_PATH = "/_double/token"
+DEFAULT_CLIENT_ID = "engine"
+DEFAULT_SECRET = "neuron-double-secret"  # a test double's secret: printed on purpose, like the demo's
+SECRET_ENV = "NEURON_DOUBLE_CLIENT_SECRET"
+# The audience `contractkit verify` asks for when it needs a token for another service.
+OTHER_AUDIENCES = ("urn:contractkit:foreign-audience",)
+
+
+class AuthFailure(Exception):
+    """A refused request: 401 (no or bad token) or 403 (a scope missing)."""
+
+    def __init__(self, status: int, error: str | None, description: str, scope: str | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.scope = scope
+
+    def challenge(self) -> str:
+        parts = ['Bearer realm="neuron"']
+        if self.error:
+            parts.append(f'error="{self.error}"')
+            parts.append(f'error_description="{self.description}"')
+        if self.scope:
+            parts.append(f'scope="{self.scope}"')
+        return ", ".join(parts)
+
+
+class DoubleAuth:
+    """Tokens for the spec's audience and scopes: minted by an embedded issuer, verified here."""
+
+    def __init__(self, spec: NeuronSpec, *, jwks_url: str | None = None, client_id: str = DEFAULT_CLIENT_ID,
+                 client_secret: str | None = None, issuer_url: str | None = None) -> None:
+        self.spec = spec
+        self.audience = spec.audience or "neuron-api"
+        self.client_id = client_id
+        self.client_secret = client_secret or os.environ.get(SECRET_ENV) or DEFAULT_SECRET
+        self.issuer: TokenIssuer | None = None
+        if jwks_url:
+            self.verifier = TokenVerifier(self.audience, jwks_url=jwks_url)
+        else:
+            client = ClientRegistration(client_id, self.client_secret, frozenset(spec.all_scopes),
+                                        frozenset([*(spec.audiences or [self.audience]), *OTHER_AUDIENCES]),
+                                        self.audience)
+            self.issuer = TokenIssuer([client], issuer_url=issuer_url)
+            self.verifier = TokenVerifier(self.audience, public_keys={self.issuer.key.kid:
+                                                                      self.issuer.key.private_key.public_key()})
+        self._cache: dict[str, VerifiedToken] = {}
+
+    @property
+    def token_path(self) -> str | None:
+        """Where the double serves its token endpoint (None with an outside issuer)."""
+        if self.issuer is None:
+            return None
+        url = self.spec.token_url or ""
+        return url if url.startswith("/") and not urlsplit(url).netloc else DOUBLE_TOKEN_PATH
+
+    def token_app(self) -> Any:
+        """An ASGI app answering the issuer's token endpoint at whatever path it is mounted on."""
+        assert self.issuer is not None
+        return _TokenEndpoint(self.issuer)
+
+    def verify(self, authorization: str | None, scopes: tuple[str, ...] | None) -> VerifiedToken | None:
+        """The caller's token once it holds every scope the operation needs; AuthFailure otherwise."""
+        if scopes is None:
+            return None
+        token = bearer_token(authorization)
+        if not token:
+            raise AuthFailure(401, None, "A bearer token is required.")
+        verified = self._cache.get(token)
+        if verified is None or verified.expires_at <= time.time():
+            try:
+                verified = self.verifier.verify(token)
+            except InvalidTokenError as exc:
+                raise AuthFailure(401, "invalid_token", exc.reason.replace('"', "'")) from None
+            if len(self._cache) > 1024:
+                self._cache.clear()
+            self._cache[token] = verified
+        missing = [s for s in scopes if not verified.has_scope(s)]
+        if missing:
+            raise AuthFailure(403, "insufficient_scope", "The token lacks a scope this operation needs.",
+                              " ".join(scopes))
+        return verified
+
+
+class _TokenEndpoint:
+    """The issuer's token endpoint as an ASGI app, whatever path it is routed from."""
+
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.issuer = issuer
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.issuer.app({**scope, "path": TOKEN_PATH, "raw_path": TOKEN_PATH.encode(), "root_path": ""},
+                              receive, send)

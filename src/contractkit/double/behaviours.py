@@ -1,0 +1,30 @@
+"""The contract's behaviours the double keeps, by name: each one can be switched off to play a
+defect (a scope not enforced, a cost mispriced, a 429 without Retry-After, ...).
+
+The double asks ``keeps(name)`` wherever it keeps one; a test of the suite turns a behaviour off
+and expects the rule that judges it to fail.
+"""
+
+from __future__ import annotations
+
+BEHAVIOURS: dict[str, str] = {
+    "authenticate": "a request without a valid token for the spec's audience gets 401 with a Bearer challenge",
+    "enforce_scope": "a token without the operation's scopes gets 403 insufficient_scope",
+    "rate_limit": "requests past x-rate-limit get 429",
+    "retry_after": "429 and 503 answers carry Retry-After",
+    "price_usage": "usage is priced by x-pricing at the answer's tier",
+    "validate_input": "invalid parameters and bodies get the spec's error status",
+    "known_subjects": "an entity that is not known gets the subject's not_found_status",
+    "keep_deadline": "a provider timeout is answered with the fallback within the deadline",
+    "terminal_frame": "every stream ends with exactly one terminal frame",
+    "degrade_readiness": "readiness reports degraded after a provider failure until an answer succeeds",
+    "mark_fallback": "a degraded answer says so where the spec's fallback marker is",
+}
+
+
+def check_defects(names: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """The behaviours switched off, by name; ValueError naming an unknown one."""
+    unknown = sorted(set(names) - set(BEHAVIOURS))
+    if unknown:
+        raise ValueError(f"unknown behaviour {unknown[0]!r}; known: {', '.join(BEHAVIOURS)}")
+    return frozenset(names)
