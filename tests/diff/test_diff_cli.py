@@ -45,8 +45,8 @@ def test_same_spec_has_no_changes(capsys) -> None:
 
 
 def test_breaking_change_needs_a_major_bump(tmp_path: Path, capsys) -> None:
-    minor = mutate(NEURON, tmp_path / "minor.yaml", TIGHTEN, ("  version: 1.0.0", "  version: 1.1.0"))
-    major = mutate(NEURON, tmp_path / "major.yaml", TIGHTEN, ("  version: 1.0.0", "  version: 2.0.0"))
+    minor = mutate(NEURON, tmp_path / "minor.yaml", TIGHTEN, ("  version: 1.1.0", "  version: 1.2.0"))
+    major = mutate(NEURON, tmp_path / "major.yaml", TIGHTEN, ("  version: 1.1.0", "  version: 2.0.0"))
     code, out, _ = run(capsys, "diff", str(NEURON), str(minor))
     assert code == 1 and "FAILS" in out and "OAS-REQ-BOUND-TIGHTENED" in out and "ChatRequest.message" in out
     assert run(capsys, "diff", str(NEURON), str(major))[0] == 0
@@ -55,7 +55,7 @@ def test_breaking_change_needs_a_major_bump(tmp_path: Path, capsys) -> None:
 
 def test_fail_on_thresholds(tmp_path: Path, capsys) -> None:
     slower = mutate(NEURON, tmp_path / "slower.yaml", ("deadline_ms: 8000", "deadline_ms: 9000"),
-                    ("  version: 1.0.0", "  version: 1.1.0"))
+                    ("  version: 1.1.0", "  version: 1.2.0"))
     assert run(capsys, "diff", str(NEURON), str(slower))[0] == 0  # possibly breaking: a minor bump is enough
     assert run(capsys, "diff", str(NEURON), str(slower), "--fail-on", "possibly-breaking")[0] == 1
     anchor = "        conversation_id:\n          type: string\n          pattern:"
@@ -80,7 +80,8 @@ def test_json_output_matches_the_published_schema_and_places_changes(tmp_path: P
     assert set(tightened["operations"]) >= {"POST /chat", "POST /chat/stream"}
     required = by_id["OAS-REQ-REQUIRED-PROPERTY-ADDED"]
     assert required["classification"] == "breaking" and required["direction"] == "request"
-    assert set(required["operations"]) == {"POST /analyze-customer", "POST /suggest-next-action", "POST /assess-risk"}
+    assert set(required["operations"]) == {"POST /analyze-customer", "POST /suggest-next-action", "POST /assess-risk",
+                                           "POST /account-reviews"}
     assert "CustomerRequest:" in lines[required["location"]["line"] - 1]
 
 

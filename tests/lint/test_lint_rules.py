@@ -20,7 +20,7 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
     "OAS-002": (
         OAS,
         [Edit("'#/components/schemas/ChatDone'", "'#/components/schemas/ChatDon'")],
-        "/x-websockets/~1chat~1ws/server_messages/oneOf/2/$ref",
+        "/x-websockets/~1chat~1ws/server_messages/oneOf/3/$ref",
     ),
     "OAS-003": (
         OAS,
@@ -33,7 +33,7 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
         ],
         "/components/schemas/LoopA/allOf/0/$ref",
     ),
-    "OAS-004": (OAS, [Edit("  version: 1.0.0\n", "  version: v1\n")], "/info/version"),
+    "OAS-004": (OAS, [Edit("  version: 1.1.0\n", "  version: v1\n")], "/info/version"),
     "OAS-010": (OAS, [Edit("      operationId: assessRisk\n", "")], "/paths/~1assess-risk/post"),
     "OAS-011": (
         OAS,
@@ -112,6 +112,26 @@ BROKEN: dict[str, tuple[str, list[Edit], str]] = {
         OAS,
         [Edit("confidence: 0.82", "confidence: 1.82")],
         "/paths/~1analyze-customer/post/responses/200/content/application~1json/example",
+    ),
+    "OAS-070": (
+        OAS,
+        [Edit("          cost_usd: header:X-Usage-Cost-USD\n", "          cost_usd: header:X-Cost\n")],
+        "/paths/~1account-reviews/post/x-ai-operation/usage/cost_usd",
+    ),
+    "OAS-071": (
+        OAS,
+        [Edit("          operation: getAccountReview\n", "          operation: startAccountReview\n")],
+        "/paths/~1account-reviews/post/x-ai-operation/job/operation",
+    ),
+    "OAS-072": (
+        OAS,
+        [Edit("      connection: [session]\n", "      connection: [delta]\n")],
+        "/x-websockets/~1chat~1ws/x-stream/connection/0",
+    ),
+    "OAS-073": (
+        OAS,
+        [Edit("        name: review_id\n        not_found_status", "        name: id\n        not_found_status")],
+        "/paths/~1account-reviews~1{review_id}/get/x-subject/name",
     ),
     "MCP-001": (
         MCP,

@@ -1,7 +1,8 @@
-"""/chat/ws: header or first-message auth, 1008 before any data on bad auth, 1013 on rate limit."""
+"""/chat/ws: header, subprotocol or first-message auth, 1008 before any data on bad auth, 1013 on rate limit."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -16,10 +17,13 @@ def ws_url(stack) -> str:
 
 
 def turn(ws, message: dict) -> list[dict]:
+    """One turn's frames; the connection's session frame (sent once, before the first turn) is no part of it."""
     ws.send(json.dumps(message))
     frames = []
     while True:
         frame = json.loads(ws.recv(timeout=20))
+        if frame["type"] == "session":
+            continue
         frames.append(frame)
         if frame["type"] in {"done", "error"}:
             return frames
@@ -105,6 +109,7 @@ def test_rate_limit_closes_1013(tight_stack, contract):
 
 def test_invalid_message_gets_one_error_frame_and_the_socket_stays_usable(stack, contract, auth):
     with connect(ws_url(stack), additional_headers=auth(["neuron.chat"])) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "session"
         ws.send(json.dumps({"type": "message"}))
         error = json.loads(ws.recv(timeout=10))
         assert error["type"] == "error" and error["code"] == "validation_error" and error["retryable"] is False
@@ -114,6 +119,7 @@ def test_invalid_message_gets_one_error_frame_and_the_socket_stays_usable(stack,
 
 def test_oversized_message_closes_1009(stack, auth):
     with connect(ws_url(stack), additional_headers=auth(["neuron.chat"]), max_size=None) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "session"
         ws.send(json.dumps({"type": "message", "message": "x" * 70_000}))
         closed = closed_before_data(ws)
     assert closed.rcvd.code == 1009
@@ -136,3 +142,26 @@ def test_provider_failure_before_tokens_is_a_degraded_done(stack, contract, auth
         stack.clear_faults()
     check_turn(contract, frames)
     assert frames[-1]["type"] == "done" and frames[-1]["fallback"] is True
+
+
+def _bearer_subprotocol(token: str) -> str:
+    return "base64url.bearer.authorization.k8s.io." + base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def test_subprotocol_auth_selects_the_real_protocol_and_starts_with_a_session_frame(stack, contract, client_id):
+    token = stack.token(["neuron.chat"], client_id=client_id)
+    with connect(ws_url(stack), subprotocols=["neuron.chat.v1", _bearer_subprotocol(token)]) as ws:
+        assert ws.subprotocol == "neuron.chat.v1"
+        session = json.loads(ws.recv(timeout=10))
+        frames = turn(ws, {"type": "message", "message": "hello"})
+    assert session["type"] == "session" and not list(contract.validator("ChatSession").iter_errors(session))
+    check_turn(contract, frames)
+
+
+@pytest.mark.parametrize("token", ["nope.nope.nope", "%%%"])
+def test_a_bad_subprotocol_token_closes_1008_before_any_data(stack, token):
+    offered = ["neuron.chat.v1", _bearer_subprotocol(token) if token != "%%%" else
+               "base64url.bearer.authorization.k8s.io.%%%"]
+    with connect(ws_url(stack), subprotocols=offered) as ws:
+        closed = closed_before_data(ws)
+    assert closed.rcvd is not None and closed.rcvd.code == 1008

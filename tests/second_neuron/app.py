@@ -12,6 +12,7 @@ quota for the operation (429) -> media type, size, JSON and schema (415/413/400)
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import re
@@ -29,6 +30,7 @@ from aiohttp import WSMsgType, web
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import shapes
 from .llm import CHAOS_VALUES, PRICES, Model, ProviderFailure, Usage, pieces, price, prompt_tokens, score
 from .tokens import Client, Issuer, TokenRejected
 
@@ -44,7 +46,8 @@ OFFER_RETRY_AFTER_S = 7
 WS_AUTH_TIMEOUT_S = 3.0
 WS_AUTH_FAILED = 4401
 WS_BAD_MESSAGE = 4400
-DEADLINES_S = {"churnRisk": 3.0, "draftRetentionOffer": 5.0, "reply": 4.0, "replyStream": 4.0, "live": 4.0}
+DEADLINES_S = {"churnRisk": 3.0, "draftRetentionOffer": 5.0, "reply": 4.0, "replyStream": 4.0, "live": 4.0,
+               "startChurnReport": 6.0}
 TRACE = web.RequestKey("trace", str)  # the request's trace id, in X-Trace-Id and every Error body
 FALLBACK_SUMMARY = "Churn risk cannot be assessed right now; try again shortly."
 FALLBACK_REPLY = "The assistant is busy right now; here is the last saved account summary. "
@@ -71,6 +74,11 @@ DEFECTS: dict[str, str] = {
     "no_rate_limit": "no quota: never 429",
     "trace_header_missing": "successful answers lack the required X-Trace-Id header",
     "schema_drift": "churn-risk answers give risk.score as a string",
+    "report_never_ready": "a churn report the model answered stays working forever",
+    "header_usage_mispriced": "a reply's X-Cost-USD header is ten times the x-pricing cost",
+    "readiness_200_degraded": "readiness answers 200 while X-LLM-State says degraded",
+    "subprotocol_trusted": "the bearer subprotocol of /v2/live is accepted without checking the token",
+    "undeclared_connection_frame": "/v2/live sends a hello frame the spec does not declare",
 }
 
 
@@ -129,7 +137,7 @@ def _validators() -> dict[str, jsonschema.Draft202012Validator]:
     registry = Registry().with_resource("urn:churn", Resource.from_contents(spec, DRAFT202012))
     return {name: jsonschema.Draft202012Validator({"$ref": f"urn:churn#/components/schemas/{name}"},
                                                   registry=registry)
-            for name in ("OfferRequest", "Prompt", "LiveAsk")}
+            for name in ("OfferRequest", "Prompt", "LiveAsk", "ReportRequest")}
 
 
 class ChurnService:
@@ -145,6 +153,7 @@ class ChurnService:
         self.readiness = Readiness(frozen=defect == "readiness_stuck_ok")
         self.quota = Quota(RATE_REQUESTS, RATE_WINDOW_S, enforced=defect != "no_rate_limit")
         self.validators = _validators()
+        self.reports = shapes.Reports()
 
     # -- shared steps -----------------------------------------------------------------------
     def authorize(self, request: web.Request, scope: str) -> dict[str, Any]:
@@ -289,8 +298,10 @@ class ChurnService:
         tier = body.get("tier", "mini")
         got = await self.answer(body["prompt"], tier, self.chaos(request), "reply")
         text, usage, degraded = (FALLBACK_REPLY, Usage(0, tier), True) if got is None else (*got, False)
+        used = self.usage_json(usage)
+        headers.update(shapes.usage_headers(self, used, tier, degraded))
         return web.json_response({"conversation": conversation, "text": text, "model": tier, "degraded": degraded,
-                                  "usage": self.usage_json(usage)}, headers=headers)
+                                  "usage": used}, headers=headers)
 
     @staticmethod
     def conversation(request: web.Request) -> str:
@@ -354,13 +365,14 @@ class ChurnService:
 
     async def live(self, request: web.Request) -> web.WebSocketResponse:
         """``/v2/live``: log in with the first message, then one turn per ``ask``."""
-        ws = web.WebSocketResponse(max_msg_size=MAX_BODY)
+        ws = web.WebSocketResponse(max_msg_size=MAX_BODY, protocols=(shapes.LIVE_PROTOCOL,))
         ws.headers["X-Trace-Id"] = request[TRACE]
         await ws.prepare(request)
         fault = self.chaos(request)
-        if not await self.login(ws):
+        if not await self.login(ws, shapes.subprotocol_bearer(request)):
             await ws.close(code=1000 if self.defect == "ws_close_1000" else WS_AUTH_FAILED, message=b"unauthorized")
             return ws
+        await ws.send_json(shapes.connection_frame(self))
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 break
@@ -374,11 +386,15 @@ class ChurnService:
             trace = "tr-" + secrets.token_hex(8)
             async for kind, data in self.turn(ask["prompt"], ask.get("tier", "mini"), fault, trace, "ws"):
                 await ws.send_json({"kind": kind, **data})
+            await ws.send_json({"kind": "ping"})  # a keep-alive between turns: the connection's, no turn's
         if not ws.closed:
             await ws.close()
         return ws
 
-    async def login(self, ws: web.WebSocketResponse) -> bool:
+    async def login(self, ws: web.WebSocketResponse, bearer: str | None = None) -> bool:
+        """The first message logs in, unless the handshake offered a ``bearer.<token>`` subprotocol."""
+        if bearer is not None:
+            return self.defect == "subprotocol_trusted" or self.scoped(bearer, "talk:write")
         try:
             message = await ws.receive(timeout=WS_AUTH_TIMEOUT_S)
         except TimeoutError:
@@ -391,17 +407,20 @@ class ChurnService:
             return False
         if not isinstance(data, dict) or data.get("op") != "login" or not isinstance(data.get("bearer"), str):
             return False
+        return self.scoped(data["bearer"], "talk:write")
+
+    def scoped(self, token: str, scope: str) -> bool:
         try:
-            claims = self.issuer.verify(data["bearer"].strip())
+            claims = self.issuer.verify(token.strip())
         except TokenRejected:
             return False
-        return "talk:write" in str(claims.get("scope", "")).split()
+        return scope in str(claims.get("scope", "")).split()
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"alive": True})
 
     async def readyz(self, request: web.Request) -> web.Response:
-        return web.json_response(self.readiness.as_json())
+        return shapes.readiness(self, request)
 
     # -- errors -----------------------------------------------------------------------------
     def problem(self, request: web.Request, status: int, code: str, detail: str,
@@ -457,6 +476,8 @@ def create_app(*, client_id: str, client_secret: str, defect: str | None = None,
     app.router.add_post("/v2/conversations/{conversation_id}/reply", service.reply)
     app.router.add_post("/v2/conversations/{conversation_id}/reply/stream", service.reply_stream)
     app.router.add_get("/v2/live", service.live)
+    app.router.add_post(shapes.REPORTS, functools.partial(shapes.start_report, service))
+    app.router.add_get(shapes.REPORTS + "/{report_id}", functools.partial(shapes.get_report, service))
     app.router.add_get("/v2/healthz", service.healthz)
     app.router.add_get("/v2/readyz", service.readyz)
     app[SERVICE] = service

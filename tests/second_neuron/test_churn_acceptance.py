@@ -39,7 +39,14 @@ DEFECTS: dict[str, str] = {
     "no_rate_limit": "NEU-RL-001",
     "trace_header_missing": "NEU-SCH-004",
     "schema_drift": "NEU-SCH-001",
+    "report_never_ready": "NEU-FB-002",
+    "header_usage_mispriced": "NEU-USE-001",
+    "readiness_200_degraded": "NEU-FB-003",
+    "subprotocol_trusted": "NEU-WS-001",
+    "undeclared_connection_frame": "NEU-WS-002",
 }
+# the runs start together and wait on their targets; on a busy machine the slowest needs more than the default
+pytestmark = pytest.mark.timeout(600)
 CLEAN_FLAGS = ("--require-all",)
 NEURON_RULES = {f"NEU-AUTH-00{i}" for i in range(1, 8)} | {f"NEU-SCH-00{i}" for i in range(1, 7)} \
     | {f"NEU-ERR-00{i}" for i in range(1, 5)} | {f"NEU-FB-00{i}" for i in range(1, 4)} | {"NEU-RL-001"} \

@@ -81,12 +81,14 @@ def test_faults_degrade_then_readiness_recovers(http, client_secret) -> None:
     degraded = http.get(RISK, headers={**auth, "X-Chaos": "upstream-hang"})
     assert degraded.status_code == 200 and degraded.json()["degraded"] is True
     assert degraded.elapsed.total_seconds() < 3.0
-    assert http.get("/v2/readyz").json()["llm"]["state"] == "degraded"
+    ready = http.get("/v2/readyz")
+    assert ready.status_code == 503 and ready.headers["x-llm-state"] == "degraded" and ready.headers["retry-after"]
     offer = {"account": {"ref": "cus_3f1c9a07b2de"}, "tone": "warm"}
     unavailable = http.post("/v2/retention-offers", json=offer, headers={**auth, "X-Chaos": "upstream-5xx"})
     assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "7"
     assert http.post("/v2/retention-offers", json=offer, headers=auth).status_code == 201
-    assert http.get("/v2/readyz").json()["llm"]["state"] == "ok"
+    ready = http.get("/v2/readyz")
+    assert ready.status_code == 200 and ready.json()["llm"]["state"] == "ok" and ready.headers["x-llm-state"] == "ok"
     unknown = http.get("/v2/customers/cus_000000000000/churn-risk?horizon_days=30", headers=auth)
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_customer"
 
@@ -103,4 +105,35 @@ def test_websocket_login_failure_closes_4401_and_a_cut_turn_ends_failed(churn_se
         kinds = []
         while not kinds or kinds[-1] not in ("complete", "failed"):
             kinds.append(json.loads(ws.recv(timeout=5))["kind"])
-    assert kinds == ["open", "token", "token", "token", "failed"]
+    assert kinds == ["ready", "open", "token", "token", "token", "failed"]  # ready: the connection's frame
+
+
+def test_websocket_takes_a_bearer_subprotocol_and_selects_its_own_protocol(churn_service, http, client_secret) -> None:
+    url = churn_service.url.replace("http", "ws", 1) + "/v2/live"
+    offered = ["churn.live.v2", "bearer." + token(http, client_secret, "talk:write")]
+    with connect(url, subprotocols=offered) as ws:
+        assert ws.subprotocol == "churn.live.v2"
+        assert json.loads(ws.recv(timeout=5))["kind"] == "ready"
+        ws.send(json.dumps({"op": "ask", "prompt": "Which accounts are about to churn?"}))
+        kinds = []
+        while not kinds or kinds[-1] not in ("complete", "failed"):
+            kinds.append(json.loads(ws.recv(timeout=5))["kind"])
+        assert kinds[0] == "open" and kinds[-1] == "complete"
+        assert json.loads(ws.recv(timeout=5))["kind"] == "ping"  # between turns: the connection's, no turn's
+    with pytest.raises(ConnectionClosed) as closed, connect(url, subprotocols=["churn.live.v2", "bearer.x.y.z"]) as ws:
+        ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+def test_a_report_is_a_job_found_at_its_link(http, client_secret) -> None:
+    auth = {"Authorization": f"Bearer {token(http, client_secret, 'churn:read')}"}
+    accepted = http.post("/v2/churn-reports", json={"customer": "cus_3f1c9a07b2de"}, headers=auth)
+    assert accepted.status_code == 202 and accepted.json()["state"] == "working"
+    link = accepted.json()["links"]["self"]
+    for _ in range(50):
+        report = http.get(link, headers=auth).json()
+        if report["state"] != "working":
+            break
+        time.sleep(0.1)
+    assert report["state"] == "ready" and report["output"]["usage"]["tokens"] > 0
+    assert http.get("/v2/churn-reports/rpt_ffffffffffff", headers=auth).status_code == 404

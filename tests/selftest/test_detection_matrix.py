@@ -21,7 +21,7 @@ import pytest
 from contractkit.selftest.variants import REFERENCE, VARIANTS
 
 # the matrix is one session fixture: its tests share one worker under pytest-xdist, so it is computed once
-pytestmark = [pytest.mark.xdist_group("neuron-selftest-matrix"), pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.xdist_group("neuron-selftest-matrix"), pytest.mark.timeout(1800)]
 
 
 WORKERS = 3
@@ -43,7 +43,7 @@ def _run(names: list[str]) -> list[dict]:
     argv = [sys.executable, "-m", "contractkit", "selftest", "--suite", "neuron", "--format", "json"]
     for name in names:
         argv += ["--variant", name]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=400, env=dict(os.environ))
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=1200, env=dict(os.environ))
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 

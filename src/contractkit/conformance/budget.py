@@ -64,6 +64,9 @@ class CostReader:
     def __init__(self, spec: NeuronSpec) -> None:
         self.spec = spec
         self._ops: dict[str, Operation] = {op.label: op for op in spec.operations}
+        # a job's answers report the usage of the async operation that created the job
+        self._job_of = {job.label: op for op in spec.operations
+                        if op.job is not None and (job := spec.operation(op.job.operation or "")) is not None}
 
     def knows(self, label: str) -> bool:
         return label in self._ops
@@ -72,12 +75,18 @@ class CostReader:
         op = self._ops.get(label or "")
         return op is not None and op.ai is not None
 
+    def is_acceptance(self, exchange: Exchange) -> bool:
+        """Whether an answer accepts a job (its usage comes with the job's final answer)."""
+        op = self._ops.get(exchange.operation or "")
+        return op is not None and op.job is not None and exchange.status == op.job.accepted_status
+
     def cost(self, exchange: Exchange) -> tuple[float, str] | None:
         """(cost in USD, how it was read: ``reported`` or ``priced``) for an AI answer that reports usage
-        (``neuron.usage``: the reader the usage rules use too)."""
+        (``neuron.usage``: the reader the usage rules use too); a job's answer counts for the operation
+        that accepted it."""
         from contractkit.conformance.neuron.usage import readings, spend
 
-        op = self._ops.get(exchange.operation or "")
+        op = self._job_of.get(exchange.operation or "") or self._ops.get(exchange.operation or "")
         if op is None or op.ai is None:
             return None
         found = [read for read in (spend(self.spec, r) for r in readings(op, exchange)) if read is not None]
@@ -151,7 +160,7 @@ class SpendBudget:
                 label = exchange.operation or ""
                 self._per_operation[label] = max(self._per_operation.get(label, 0.0), cost)
             elif (self.costs is not None and self.costs.is_ai(exchange.operation) and exchange.ok
-                  and 200 <= (exchange.status or 0) < 300):
+                  and 200 <= (exchange.status or 0) < 300 and not self.costs.is_acceptance(exchange)):
                 self.unpriced_ai_answers += 1
 
     def _check_locked(self, next_cost: float) -> None:

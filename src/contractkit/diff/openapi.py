@@ -139,6 +139,7 @@ class OpenAPIDiffer(BodyDiffer, CallbackDiffer):
         self.ext.rate_limit(b_op.get("x-rate-limit"), h_op.get("x-rate-limit"), h_ptr, out)
         self.ext.ai_operation(b_op.get("x-ai-operation"), h_op.get("x-ai-operation"), h_ptr, out)
         self.ext.probe(b_op.get("x-probe"), h_op.get("x-probe"), h_ptr, out)
+        self.ext.subject(b_op.get("x-subject"), h_op.get("x-subject"), h_ptr, out)
 
     # -- parameters ---------------------------------------------------------------------------------------------
 

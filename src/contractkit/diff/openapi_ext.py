@@ -4,8 +4,10 @@ Security is compared by what a client must hold, not by text: a requirement list
 alternatives, each a set of schemes with scopes. A client that satisfied some alternative of
 BASE and satisfies none of HEAD is locked out (breaking); a client that satisfies an alternative
 of HEAD and none of BASE is newly let in (relaxed). ``x-rate-limit``, ``x-ai-operation``,
-``x-sse-events``, ``x-stream``, ``x-probe`` and ``x-websockets`` are compared where they change what a
-client sees, read through the kit's spec model (``contractkit.spec.neuron``) as the live suite reads them.
+``x-sse-events``, ``x-stream``, ``x-probe``, ``x-subject`` and ``x-websockets`` are compared where they
+change what a client sees, read through the kit's spec model (``contractkit.spec.neuron``) as the live
+suite reads them. Answer pointers compare as written: a body pointer that becomes a header pointer
+(``/cost_usd`` -> ``header:X-Usage-Cost-USD``) moved like any other.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from contractkit.diff.schema_diff import SchemaDiffer, show
 from contractkit.diff.schema_view import Node
 from contractkit.diff.tree import Recorder, Tree, join
+from contractkit.spec.jobs import JobSpec
 from contractkit.spec.neuron import StreamGrammar, Subject, Usage
 
 Alternative = dict[str, frozenset[str]]
@@ -169,6 +172,34 @@ class ExtensionDiffer:
             out.append(self.rec.emit("OAS-AI-REPORTING-MOVED", f"{', '.join(moved)} moved", ptr,
                                      before={k: b.get(k) for k in ("usage", "answer_text")},
                                      after={k: h.get(k) for k in ("usage", "answer_text")}))
+        self.job(b.get("job"), h.get("job"), ptr, out)
+
+    def job(self, b: Any, h: Any, ai_ptr: str, out: list[Any]) -> None:
+        """``x-ai-operation.job``: becoming async (or no longer) breaks how clients get the answer."""
+        before, after = JobSpec.read(b), JobSpec.read(h)
+        if before == after:
+            return
+        if before is None:
+            out.append(self.rec.emit("OAS-AI-JOB-ADDED", "the operation now answers with a job (202 + its location)",
+                                     join(ai_ptr, "job"), after=h))
+        elif after is None:
+            out.append(self.rec.emit("OAS-AI-JOB-REMOVED", "the operation no longer answers with a job", ai_ptr,
+                                     before=b))
+        else:
+            fields = [f for f in JobSpec.__dataclass_fields__ if f != "poll_interval_ms"
+                      and getattr(before, f) != getattr(after, f)]
+            if fields:
+                out.append(self.rec.emit("OAS-AI-JOB-CHANGED", "job: " + ", ".join(
+                    f"{f} {show(getattr(before, f))} -> {show(getattr(after, f))}" for f in fields),
+                    join(ai_ptr, "job"), before=b, after=h))
+
+    def subject(self, b: Any, h: Any, h_ptr: str, out: list[Any]) -> None:
+        """``x-subject`` on any operation: the input naming its entity, and what an unknown one gets."""
+        before, after = Subject.of(b), Subject.of(h)
+        if before is not None and before != after:
+            out.append(self.rec.emit("OAS-AI-SUBJECT-CHANGED", f"the entity is named by {_subject_text(before)} "
+                                     f"-> {_subject_text(after)}", join(h_ptr, "x-subject") if after else h_ptr,
+                                     before=b, after=h))
 
     def stream_grammar(self, b: Any, h: Any, h_ptr: str, out: list[Any]) -> None:
         """``x-stream``: which frames open, carry, end or fail a turn, and where they carry text and usage."""
@@ -178,16 +209,46 @@ class ExtensionDiffer:
         if after is None:
             what = "x-stream removed"
         else:
-            what = ", ".join(f for f in StreamGrammar.__dataclass_fields__ if getattr(before, f) != getattr(after, f))
+            what = ", ".join(f for f in StreamGrammar.__dataclass_fields__
+                             if f != "connection" and getattr(before, f) != getattr(after, f))
+            self._connection(before.connection, after.connection, join(h_ptr, "x-stream"), out)
+            if not what:
+                return
         out.append(self.rec.emit("OAS-STREAM-GRAMMAR-CHANGED", f"stream grammar changed: {what}",
                                  join(h_ptr, "x-stream") if after else h_ptr, before=b, after=h))
+
+    def _connection(self, before: tuple[str, ...], after: tuple[str, ...], ptr: str, out: list[Any]) -> None:
+        """Connection frames (``x-stream.connection``): one removed breaks clients waiting for it."""
+        gone, new = [f for f in before if f not in after], [f for f in after if f not in before]
+        if gone:
+            out.append(self.rec.emit("OAS-STREAM-CONNECTION-REMOVED", f"connection frames {show(gone)} no longer "
+                                     "declared", ptr, before=list(before), after=list(after)))
+        if new:
+            out.append(self.rec.emit("OAS-STREAM-CONNECTION-ADDED", f"connection frames {show(new)} declared",
+                                     join(ptr, "connection"), before=list(before), after=list(after)))
+
+    def ws_auth(self, b: dict, h: dict, ptr: str, out: list[Any]) -> None:
+        """``auth.methods`` (and how a method is used): a way to authenticate that is gone locks clients out."""
+        b_auth, h_auth = _dict(b.get("auth")), _dict(h.get("auth"))
+        b_methods, h_methods = _methods(b_auth), _methods(h_auth)
+        changed = [m for m in b_methods & h_methods if _method_conf(b_auth, m) != _method_conf(h_auth, m)]
+        gone = sorted((b_methods - h_methods) | set(changed))
+        if gone:
+            out.append(self.rec.emit("OAS-WS-AUTH-METHOD-REMOVED", f"auth by {show(gone)} no longer works as before",
+                                     join(ptr, "auth"), before=sorted(b_methods), after=sorted(h_methods)))
+        if h_methods - b_methods:
+            out.append(self.rec.emit("OAS-WS-AUTH-METHOD-ADDED", f"auth also by {show(sorted(h_methods - b_methods))}",
+                                     join(ptr, "auth", "methods"), before=sorted(b_methods), after=sorted(h_methods)))
 
     def probe(self, b: Any, h: Any, h_ptr: str, out: list[Any]) -> None:
         """``x-probe``: what a liveness or readiness probe says, and how readiness shows degradation."""
         b, h = _dict(b), _dict(h)
         if b and b != h:
-            out.append(self.rec.emit("OAS-PROBE-CHANGED", f"probe {show(b.get('role'))} -> {show(h.get('role'))}",
-                                     join(h_ptr, "x-probe") if h else h_ptr, before=b, after=h))
+            what = f"probe {show(b.get('role'))} -> {show(h.get('role'))}"
+            if b.get("role") == h.get("role") and b.get("degraded") != h.get("degraded"):
+                what = f"{b.get('role')} shows degradation by {show(b.get('degraded'))} -> {show(h.get('degraded'))}"
+            out.append(self.rec.emit("OAS-PROBE-CHANGED", what, join(h_ptr, "x-probe") if h else h_ptr,
+                                     before=b, after=h))
 
     def sse_events(self, b: Any, h: Any, bptr: str, hptr: str, out: list[Any]) -> None:
         b, h = _dict(b), _dict(h)
@@ -224,6 +285,7 @@ class ExtensionDiffer:
             self.rate_limit(b.get("x-rate-limit"), h.get("x-rate-limit"), ptr, out)
             self.ai_operation(b.get("x-ai-operation"), h.get("x-ai-operation"), ptr, out)
             self.stream_grammar(b.get("x-stream"), h.get("x-stream"), ptr, out)
+            self.ws_auth(b, h, ptr, out)
             for key, prefix in (("client_messages", "OAS-REQ"), ("server_messages", "OAS-RES")):
                 if key in b and key in h:
                     self._frames(prefix, (b[key], join(ptr, key)), (h[key], join(ptr, key)), out)
@@ -259,6 +321,17 @@ class ExtensionDiffer:
                 return None
             frames[str(next(iter(tag_view.enum.values())))] = alt
         return frames
+
+
+def _methods(auth: dict) -> set[str]:
+    methods = auth.get("methods")
+    return {m for m in methods if isinstance(m, str)} if isinstance(methods, list) else {"header"}
+
+
+def _method_conf(auth: dict, method: str) -> Any:
+    """What a client must know to use ``method``: the message, the query parameter, the subprotocol."""
+    return {"first_message": auth.get("message"), "query": auth.get("query_parameter"),
+            "subprotocol": auth.get("subprotocol")}.get(method)
 
 
 def _subject(ai: Any) -> Subject | None:

@@ -180,6 +180,25 @@ _OAS: list[tuple[str, str, Classification, str, str, str]] = [
      "x-ai-operation `usage`, `fallback.marker`, `answer_text`",
      "Clients that bill from usage, detect degraded answers or show the text read them where BASE said.",
      "`usage: {token_count: /token_count}` -> `usage: {token_count: /usage/tokens}`"),
+    ("OAS-AI-JOB-ADDED", "operation now answers with a job", B, "x-ai-operation `job`",
+     "The operation now answers 202 with the location of a job instead of its answer: clients that read the "
+     "answer from the response get an acceptance.", "`job: {location: header:Location, ...}` added"),
+    ("OAS-AI-JOB-REMOVED", "operation no longer answers with a job", B, "x-ai-operation `job`",
+     "The operation answers directly again: clients that follow a job find none.", "`job` removed"),
+    ("OAS-AI-JOB-CHANGED", "job followed differently", B, "x-ai-operation `job`",
+     "Where the job is, how its states are told apart or where its result is changed: clients following the "
+     "job as BASE said misread it.", "`status: /status` -> `status: /state`"),
+    ("OAS-STREAM-CONNECTION-ADDED", "connection frame declared", P, "x-stream `connection`",
+     "The stream may send a new frame that belongs to the connection (a session frame, a ping): clients that "
+     "reject unknown frames, or read every frame as part of a turn, may stop.", "`connection: [ping]` added"),
+    ("OAS-STREAM-CONNECTION-REMOVED", "connection frame no longer declared", B, "x-stream `connection`",
+     "A frame clients may wait for before the first turn (a session frame) is no longer declared.",
+     "`connection: [session]` removed"),
+    ("OAS-WS-AUTH-METHOD-REMOVED", "WebSocket auth method removed", B, "x-websockets `auth.methods`",
+     "Clients that authenticate this way (a header, a first message, a query parameter, a subprotocol) are "
+     "refused.", "`methods: [header, subprotocol]` -> `methods: [header]`"),
+    ("OAS-WS-AUTH-METHOD-ADDED", "WebSocket auth method added", N, "x-websockets `auth.methods`",
+     "Clients may authenticate one more way.", "`methods: [header]` -> `methods: [header, subprotocol]`"),
     ("OAS-STREAM-GRAMMAR-CHANGED", "stream grammar changed", B, "x-stream",
      "Which frames open, carry, end or fail a turn, or where they carry text, index or usage, changed: stream "
      "clients written against BASE misread the frames.", "`ends: [done]` -> `ends: [complete]`"),

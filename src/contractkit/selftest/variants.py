@@ -37,6 +37,13 @@ from contractkit.selftest.middleware import (
     SetResponseHeader,
     sse_events,
 )
+from contractkit.selftest.shape_variants import (
+    connection_frame_undeclared,
+    header_usage_mispriced,
+    job_result_never_arrives,
+    readiness_200_while_degraded,
+    subprotocol_token_not_checked,
+)
 
 
 @dataclass(frozen=True)
@@ -214,9 +221,10 @@ def _framework_404_body(path: str, status: int, headers: dict[str, str], body: A
 
 
 def _readiness_never_degrades(path: str, status: int, headers: dict[str, str], body: Any) -> Any:
-    if path == "/ready" and status == 200 and isinstance(body, dict) and body.get("status") == "degraded":
-        provider = {"name": (body.get("provider") or {}).get("name", "x"), "state": "ok", "consecutive_failures": 0}
-        return status, headers, {"status": "ready", "provider": provider}
+    if path == "/ready" and status == 503 and isinstance(body, dict):
+        provider = {"name": "provider", "state": "ok", "consecutive_failures": 0}
+        kept = {k: v for k, v in headers.items() if k not in ("retry-after", "content-type")}
+        return 200, {**kept, "content-type": "application/json"}, {"status": "ready", "provider": provider}
     return None
 
 
@@ -334,6 +342,16 @@ VARIANTS: tuple[Variant, ...] = (
             _json_edit(_readiness_never_degrades), also_run=("NEU-FB-003",)),
     Variant("deadline-overrun", "NEU-FB-002", "a degraded answer arrives after the deadline", _deadline_overrun,
             also_run=DISRUPTIVE),
+    Variant("job-result-never-arrives", "NEU-FB-002", "an account review's job stays running past the deadline",
+            job_result_never_arrives, also_run=DISRUPTIVE),
+    Variant("header-usage-mispriced", "NEU-USE-001", "account reviews bill twice the cost in X-Usage-Cost-USD",
+            header_usage_mispriced),
+    Variant("readiness-200-while-degraded", "NEU-FB-003", "readiness answers 200 while the provider is degraded",
+            readiness_200_while_degraded, also_run=("NEU-FB-003",)),
+    Variant("subprotocol-token-not-checked", "NEU-WS-001", "the WebSocket accepts any bearer-subprotocol token",
+            subprotocol_token_not_checked),
+    Variant("connection-frame-undeclared", "NEU-WS-002", "the connection's first frame is an undeclared hello",
+            connection_frame_undeclared),
 )
 
 REFERENCE = Variant("reference", "", "the unbroken reference neuron/", _reference)

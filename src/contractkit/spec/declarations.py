@@ -215,7 +215,7 @@ SELECTORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "authenticated": ("authenticated operation", lambda op: op.authenticated),
     "ai": ("AI operation", lambda op: op.ai is not None),
     "json_ai": ("AI operation answering JSON", lambda op: op.ai is not None and not op.is_stream),
-    "subject": ("operation naming its subject (x-ai-operation.subject)", lambda op: op.subject is not None),
+    "subject": ("operation naming its subject (x-ai-operation.subject, x-subject)", lambda op: op.subject is not None),
     "stream": ("SSE operation", lambda op: op.is_stream),
     "rate_limited": ("rate-limited operation", lambda op: op.rate_limit is not None),
     "json_answers": ("operation answering JSON", lambda op: any(

@@ -19,6 +19,8 @@ from referencing.jsonschema import DRAFT202012
 
 from contractkit.errors import NotASpecError
 from contractkit.loading.locate import pointer_get
+from contractkit.spec.jobs import JobSpec
+from contractkit.spec.pointers import header_name
 from contractkit.spec.security import Alternative, SecurityScheme, primary, read_alternatives, read_schemes
 
 SPEC_URI = "urn:contractkit:neuron-spec"
@@ -67,7 +69,16 @@ class Subject:
     @classmethod
     def read(cls, ai: Any) -> Subject | None:
         """The subject an ``x-ai-operation`` declares, or None."""
-        raw = ai.get("subject") if isinstance(ai, dict) else None
+        return cls.of(ai.get("subject") if isinstance(ai, dict) else None)
+
+    @classmethod
+    def of(cls, raw: Any) -> Subject | None:
+        """A subject declaration: ``{in, name}``, or ``{pointer}`` in the answer-pointer syntax
+        (``/customer_id`` names a body field, ``header:X-Customer-Id`` a header)."""
+        if isinstance(raw, dict) and isinstance(raw.get("pointer"), str) and "in" not in raw:
+            pointer = raw["pointer"]
+            raw = {**raw, "in": "header", "name": pointer.split(":", 1)[1].strip()} if header_name(pointer) \
+                else {**raw, "in": "body", "name": pointer}
         if not isinstance(raw, dict) or raw.get("in") not in ("path", "query", "header", "body") or not raw.get("name"):
             return None
         status = raw.get("not_found_status")
@@ -102,6 +113,7 @@ class StreamGrammar:
     usage: Usage | None = None
     fallback: str | None = None
     type_field: str | None = None
+    connection: tuple[str, ...] = ()  # frames of the connection, not of a turn (x-stream.connection)
 
     @classmethod
     def read(cls, raw: Any) -> StreamGrammar | None:
@@ -110,7 +122,8 @@ class StreamGrammar:
             return None
         return cls(tuple(raw["opens"]), tuple(raw["deltas"]), tuple(raw["ends"]), tuple(raw["errors"]),
                    raw.get("text"), raw.get("index"), Usage.read(raw.get("usage")), raw.get("fallback"),
-                   raw.get("type_field"))
+                   raw.get("type_field"), tuple(raw.get("connection") or ()) if isinstance(raw.get("connection"),
+                                                                                          list) else ())
 
     @property
     def terminal(self) -> tuple[str, ...]:
@@ -118,7 +131,7 @@ class StreamGrammar:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.opens + self.deltas + self.ends + self.errors
+        return self.opens + self.deltas + self.ends + self.errors + self.connection
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,7 @@ class Operation:
     parameters: tuple[Parameter, ...] = ()
     probe: dict[str, Any] | None = field(default=None, hash=False)
     request_media: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     security: tuple[Alternative, ...] = field(default=(), hash=False)
 
     @property
@@ -190,13 +204,18 @@ class Operation:
 
     @property
     def subject(self) -> Subject | None:
-        """The subject, its not-found status the declared one, else 404 when the operation declares a
-        404 response (RFC 9110 section 15.5.5), else None: the spec does not say."""
-        subject = Subject.read(self.ai)
+        """The entity the operation is about: ``x-ai-operation.subject``, else ``x-subject`` (any
+        operation); its not-found status the declared one, else 404 when the operation declares a 404
+        response (RFC 9110 section 15.5.5), else None: the spec does not say."""
+        subject = Subject.read(self.ai) or Subject.of(self.extensions.get("x-subject"))
         if subject is not None and subject.not_found_status is None and "404" in self.responses:
             return replace(subject, not_found_status=404)
         return subject
 
+    @property
+    def job(self) -> JobSpec | None:
+        """Where this operation's answer is when it answers with a job (``x-ai-operation.job``)."""
+        return JobSpec.read((self.ai or {}).get("job"))
     @property
     def subject_example(self) -> Any:
         """The entity this operation's own examples name: ``subject.example``, else the example of
@@ -423,6 +442,7 @@ class NeuronSpec:
                          self.deref(schema) if schema else None, example, responses,
                          self._parameters((item or {}).get("parameters"), raw.get("parameters")),
                          raw.get("x-probe") if isinstance(raw.get("x-probe"), dict) else None, media_type,
+                         {k: v for k, v in raw.items() if isinstance(k, str) and k.startswith("x-")},
                          alternatives)
 
     def operation(self, operation_id: str) -> Operation | None:

@@ -75,13 +75,16 @@ def validation_statuses(operation: Operation) -> frozenset[int]:
     return frozenset(VALIDATION_STATUSES | (declared - NOT_VALIDATION))
 
 
-def expect_refusal(exchange: Exchange, expected: Collection[int], what: str, *, method: str = "http") -> bool:
+def expect_refusal(exchange: Exchange, expected: Collection[int], what: str, *, method: str = "http",
+                   status: int | None = None) -> bool:
     """Judge one probe of a refusal rule: True when refused with an ``expected`` status (counted),
-    False when rate-limited or unanswered (proves nothing; the plugin reports it), a Violation else."""
-    verdict = LEDGER.refused(exchange.operation or "", method, exchange, expected)
+    False when rate-limited or unanswered (proves nothing; the plugin reports it), a Violation else.
+    ``status``: the status the answer stands for when it is not the exchange's own (a failed job's)."""
+    got = status if status is not None and exchange.ok else (exchange.status if exchange.ok else None)
+    verdict = LEDGER.refused(exchange.operation or "", method, exchange, expected, got=got)
     if verdict is Verdict.OTHER:
         wanted = " or ".join(str(s) for s in sorted(expected))
-        raise fail(f"{what}: expected {wanted}, got {exchange.status}", exchange)
+        raise fail(f"{what}: expected {wanted}, got {got}", exchange)
     return verdict is Verdict.REFUSED
 
 

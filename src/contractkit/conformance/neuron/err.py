@@ -12,6 +12,7 @@ import json
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.ledger import LEDGER, Verdict, distinct, examined_of
 from contractkit.conformance.neuron.common import expect_refusal, fail, positive_control, validation_statuses
+from contractkit.conformance.neuron.jobs import answer_of, answer_status
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.requests import invalid_values
 from contractkit.conformance.neuron.sch import schema_run
@@ -217,12 +218,13 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     if subject.not_found_status is None:
         raise NotVerified(declarations.NOT_FOUND.reason)
     parts = neuron.request(op, unknown=True)
-    exchange = neuron.call(op, parts=parts)
-    served = exchange.ok and 200 <= (exchange.status or 0) < 300
+    exchange = answer_of(neuron, op, neuron.call(op, parts=parts))
+    status = answer_status(op, exchange)
+    served = exchange.ok and 200 <= (status or 0) < 300
     if not served:  # an answer about an entity that does not exist fails whatever the control says
         positive_control(neuron, op)
-    if exchange.ok and exchange.status not in (subject.not_found_status, 429):
-        raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
+    if exchange.ok and status not in (subject.not_found_status, 429):
+        raise fail(f"an unknown {subject.name} ({subject.location}) got {status}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
-    expect_refusal(exchange, {subject.not_found_status}, f"an unknown {subject.name}")
+    expect_refusal(exchange, {subject.not_found_status}, f"an unknown {subject.name}", status=status)
     return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

@@ -21,11 +21,14 @@ from contractkit.conformance.http import Exchange, retry_after_seconds
 from contractkit.conformance.ledger import LEDGER
 from contractkit.conformance.neuron.common import fail, require_answer
 from contractkit.conformance.neuron.faults import FaultDriver, FaultWindow, fault_driver
+from contractkit.conformance.neuron.jobs import answer_of, answering_operation, is_failed_job
+from contractkit.conformance.neuron.probes import degraded_state
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.selection import within
 from contractkit.spec.neuron import Operation, pointer_get
+from contractkit.spec.pointers import read_answer
 
 DEADLINE_MARGIN_S = 0.5
 _LOCK = threading.Lock()
@@ -46,7 +49,7 @@ def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
     None when the spec does not say how a degraded answer is marked, so it cannot be told.
     """
     status = exchange.status or 0
-    if not exchange.ok or status >= 500:
+    if not exchange.ok or status >= 500 or is_failed_job(exchange):
         return True
     if op.is_stream:
         from contractkit.conformance.neuron.sse import stream_frames
@@ -54,7 +57,7 @@ def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
         grammar = op.grammar
         if grammar is None:
             return None
-        frames = stream_frames(exchange, op)
+        frames = [f for f in stream_frames(exchange, op) if f[0] not in grammar.connection]
         last = frames[-1] if frames else None
         if last is None:
             return True
@@ -63,7 +66,7 @@ def shows_fault(op: Operation, exchange: Exchange) -> bool | None:
         return None if grammar.fallback is None else pointer_get(last[1], grammar.fallback) is True
     if op.fallback_marker is None:
         return None
-    return pointer_get(exchange.json_or_none(), op.fallback_marker) is True
+    return read_answer(op.fallback_marker, exchange) is True
 
 
 def driver_for(neuron: NeuronTarget) -> FaultDriver:
@@ -143,7 +146,10 @@ def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], FaultAnswer]:
 
 
 def _timed_call(neuron: NeuronTarget, op: Operation, parts: object, headers: dict[str, str]) -> Exchange:
-    return neuron.call(op, parts=parts, headers=headers, timeout=neuron.timeout_for(op))  # type: ignore[arg-type]
+    """One request under the fault window's headers; for an async operation, followed to the job's final
+    answer (timed from the request). It waits past the deadline: a timeout is late, never on time."""
+    exchange = neuron.call(op, parts=parts, headers=headers, timeout=neuron.timeout_for(op))  # type: ignore[arg-type]
+    return answer_of(neuron, op, exchange)
 
 
 def _recover(neuron: NeuronTarget, ops: list[Operation]) -> None:
@@ -182,7 +188,10 @@ def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer]
 
 def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchange: Exchange) -> None:
     require_answer(exchange, f"under {mode}")
+    if is_failed_job(exchange):
+        return  # a job that ends failed is the async form of 503 + Retry-After
     status = exchange.status or 0
+    answering = answering_operation(neuron, op, exchange)
     if op.fallback_mode == "unavailable":
         if status != 503:
             raise fail(f"under {mode}: expected the declared fallback 503 (mode unavailable), got {status}", exchange)
@@ -191,7 +200,7 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
         return
     if status == 503 and retry_after_seconds(exchange.headers.get("retry-after")) is not None:
         return  # 503 + Retry-After is always an acceptable fallback
-    if not (200 <= status < 300 and op.declares(status)):
+    if not (200 <= status < 300 and answering.declares(status)):
         raise fail(f"under {mode}: expected a degraded answer (a declared 2xx, marked degraded) or 503 + "
                    f"Retry-After, got {status}", exchange)
     if op.is_stream:
@@ -200,10 +209,10 @@ def check_fallback_answer(neuron: NeuronTarget, op: Operation, mode: str, exchan
                        "degraded", exchange)
         return
     body = exchange.json_or_none()
-    if op.fallback_marker is not None and pointer_get(body, op.fallback_marker) is not True:
+    if op.fallback_marker is not None and read_answer(op.fallback_marker, exchange) is not True:
         raise fail(f"under {mode}: the {status} answer is not marked degraded at {op.fallback_marker} "
-                   f"(got {pointer_get(body, op.fallback_marker)!r})", exchange)
-    response = op.responses.get(str(status)) or op.responses.get("2XX")
+                   f"(got {read_answer(op.fallback_marker, exchange)!r})", exchange)
+    response = answering.responses.get(str(status)) or answering.responses.get("2XX")
     schema = next((m.get("schema") for m in (response.content.values() if response else ()) if m.get("schema")), None)
     problems = neuron.spec.errors(schema, body) if schema else []
     if problems:
@@ -263,14 +272,7 @@ def deadline_kept(neuron: NeuronTarget, op: Operation) -> Examined:
 
 def _degraded(neuron: NeuronTarget, ready: Operation) -> tuple[bool | None, Exchange]:
     exchange = neuron.call(ready)
-    rule = (ready.probe or {}).get("degraded") or {}
-    value = pointer_get(exchange.json_or_none(), rule.get("pointer"), _ABSENT)
-    if value is _ABSENT:
-        return None, exchange
-    return value in (rule.get("values") or []), exchange
-
-
-_ABSENT = object()
+    return degraded_state(ready, exchange), exchange
 
 
 @NEURON_CHECKS.register("NEU-FB-003", "Readiness reports the provider's degradation, then its recovery",

@@ -51,7 +51,9 @@ def frame_schema_problems(spec: NeuronSpec, frames: Sequence[Frame], *, per_type
 
 
 def grammar_problems(frames: Sequence[Frame], grammar: StreamGrammar) -> list[str]:
-    """Violations of opening -> deltas -> exactly one terminal frame (with usage when it ends well)."""
+    """Violations of opening -> deltas -> exactly one terminal frame (with usage when it ends well).
+    Connection frames (``x-stream.connection``) belong to no turn and are left out."""
+    frames = [f for f in frames if f[0] not in grammar.connection]
     if not frames:
         return ["the stream carried no frame at all"]
     problems = []

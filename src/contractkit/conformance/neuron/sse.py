@@ -129,6 +129,7 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
     driver = driver_for(neuron)
     with driver.fault("stream_interrupted") as window:
         frames, evidence = run(window.headers)
+    frames = [f for f in frames if f[0] not in grammar.connection]  # the connection's frames end no turn
     if window.reached is False:
         raise window.not_seen()
     if not frames:

@@ -1,7 +1,8 @@
 """What an AI answer reports it used and cost, and at which model tier: one reader for the usage
 rules (NEU-USE-001/002) and for the run's spend budget (``budget.CostReader``).
 
-Where usage is reported is the spec's: ``x-ai-operation.usage`` in a whole answer, ``x-stream.usage``
+Where usage is reported is the spec's: ``x-ai-operation.usage`` in a whole answer (its body, or its
+headers where a pointer is written ``header:<Name>``), ``x-stream.usage``
 in each ending frame of a stream (frames typed by ``x-stream.type_field`` where the stream sends
 only ``data:`` lines). The tier that prices an answer is looked up in this order:
 
@@ -19,13 +20,14 @@ prices its tokens at the highest rate, so that spend is never under-counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.frames import Frame, typed_frames
 from contractkit.spec.neuron import NeuronSpec, Operation, Usage, pointer_get
+from contractkit.spec.pointers import is_header, read
 
 _ABSENT: Any = object()
 
@@ -59,9 +61,9 @@ def readings(op: Operation, exchange: Exchange) -> list[Reading]:
     if op.is_stream:
         return frame_readings(op, typed_frames(exchange, op.grammar))
     body = exchange.json_or_none()
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) and not any(is_header(p) for p in (usage.token_count, usage.cost_usd)):
         return []
-    return [_reading(usage, body, (), _default_tier(op))]
+    return [_reading(usage, body, (), _default_tier(op), exchange.headers)]
 
 
 def frame_readings(op: Any, frames: Sequence[Frame]) -> list[Reading]:
@@ -77,10 +79,12 @@ def _default_tier(op: Any) -> Any:
     return (getattr(op, "ai", None) or {}).get("default_model_tier")
 
 
-def _reading(usage: Usage, data: Any, others: Sequence[Any], default: Any) -> Reading:
-    tokens, cost = pointer_get(data, usage.token_count), pointer_get(data, usage.cost_usd)
+def _reading(usage: Usage, data: Any, others: Sequence[Any], default: Any,
+             headers: Mapping[str, str] | None = None) -> Reading:
+    """Frames have no headers: ``headers`` is a whole answer's, for pointers written ``header:<Name>``."""
+    tokens, cost = read(usage.token_count, data, headers), read(usage.cost_usd, data, headers)
     if usage.model_tier is not None:
-        found = pointer_get(data, usage.model_tier, _ABSENT)
+        found = read(usage.model_tier, data, headers, _ABSENT)
         if found is not _ABSENT:
             return Reading(tokens, cost, found, f"the answer's {usage.model_tier}")
         for other in others:

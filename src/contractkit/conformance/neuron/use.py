@@ -14,6 +14,7 @@ from typing import Any
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail
 from contractkit.conformance.neuron.frames import amounts_problem, delta_text, usage_problem
+from contractkit.conformance.neuron.jobs import answer_of
 from contractkit.conformance.neuron.requests import RequestParts
 from contractkit.conformance.neuron.sse import stream_frames, stream_turns
 from contractkit.conformance.neuron.target import NeuronTarget
@@ -23,6 +24,7 @@ from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.selection import describe, within
 from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation, Usage, pointer_get
+from contractkit.spec.pointers import read
 
 
 def _readings(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Reading]]:
@@ -36,9 +38,10 @@ def _readings(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Readi
     if op.is_stream:
         exchanges = stream_turns(neuron, op)
     else:
-        exchanges = [neuron.call(op)]
+        exchanges = [answer_of(neuron, op, neuron.call(op))]
         with contextlib.suppress(NotVerified):
-            exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
+            if op.job is None:  # an async operation's schema-run answers are acceptances, not answers
+                exchanges += [s.exchange for s in schema_run(neuron, op).positive()]
     return [(exchange, reading) for exchange in exchanges for reading in readings(op, exchange)]
 
 
@@ -101,10 +104,20 @@ def deterministic_reference(neuron: NeuronTarget, twin: Operation, parts: Reques
     if first.status != 200 or not isinstance(a, dict) or not isinstance(b, dict):
         raise NotVerified(f"{twin.label} did not answer 200 with JSON (got {first.status})")
     pointers = [usage.token_count, usage.cost_usd] + [p for p in (usage.model_tier, twin.answer_text) if p]
-    if any(pointer_get(a, p) != pointer_get(b, p) for p in pointers):
+    if any(read(p, a, first.headers) != read(p, b, second.headers) for p in pointers):
         raise NotVerified(f"the target is not deterministic ({twin.label} answered the same request differently), "
                           "so stream and whole-answer usage cannot be compared")
-    return a
+    return answer_view(a, first.headers, pointers)
+
+
+def answer_view(body: dict[str, Any], headers: Any, pointers: list[str]) -> dict[str, Any]:
+    """The answer's body with the values of its header pointers under their own keys, so that
+    ``read`` finds them again without the headers."""
+    return {**body, **{p: read(p, body, headers) for p in pointers if p.lower().startswith("header:")}}
+
+
+def _read_view(view: dict[str, Any], pointer: str) -> Any:
+    return view.get(pointer) if pointer.lower().startswith("header:") else pointer_get(view, pointer)
 
 
 def twin_request(neuron: NeuronTarget, twin: Operation, parts: RequestParts) -> RequestParts:
@@ -120,10 +133,10 @@ def compare(reference: dict[str, Any], twin: Operation, ending: Any, usage: Usag
     assert twin_usage is not None
     for name, mine, theirs in (("token count", usage.token_count, twin_usage.token_count),
                                ("cost", usage.cost_usd, twin_usage.cost_usd)):
-        if pointer_get(ending, mine) != pointer_get(reference, theirs):
+        if pointer_get(ending, mine) != _read_view(reference, theirs):
             return f"the stream reports {name} {pointer_get(ending, mine)!r}, the whole answer " \
-                   f"{pointer_get(reference, theirs)!r}"
-    whole = pointer_get(reference, twin.answer_text) if twin.answer_text else None
+                   f"{_read_view(reference, theirs)!r}"
+    whole = _read_view(reference, twin.answer_text) if twin.answer_text else None
     if isinstance(whole, str) and text is not None and text != whole:
         return "the streamed text differs from the whole answer's text for the same request"
     return None

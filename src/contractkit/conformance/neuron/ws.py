@@ -24,6 +24,12 @@ from contractkit.conformance.ledger import LEDGER, Verdict
 from contractkit.conformance.neuron.auth import expired_token, forged_tokens, reflected
 from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems
 from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.neuron.ws_shapes import (
+    echoed_token,
+    is_connection_frame,
+    subprotocol_credentials,
+    take_subprotocols,
+)
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import REDACTOR, redact
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -119,6 +125,8 @@ class WsSession:
     close_reason: str = ""
     handshake_status: int | None = None
     error: str | None = None
+    connection: list[Frame] = field(default_factory=list)  # x-stream.connection frames, in no turn
+    subprotocol: str | None = None
 
     def violation(self, message: str) -> Violation:
         return Violation(message, evidence=self.evidence(), operation=self.label)
@@ -146,19 +154,21 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
     url = neuron.ws_url(ws.path) + (f"?{urlencode(query)}" if query else "")
     headers = {**neuron.extra_headers, **(headers or {})}
     session = WsSession(url, ws.label, headers)
+    headers, subprotocols = take_subprotocols(headers)
     grammar = ws.grammar
     terminal = grammar.terminal if grammar else ()
     timeout = wait_s or neuron.options.request_timeout
     deadline = time.monotonic() + timeout + 5
     try:
         with connect(url, additional_headers=headers, open_timeout=timeout, close_timeout=2,
-                     max_size=_MAX_FRAME_BYTES) as conn:
+                     max_size=_MAX_FRAME_BYTES, subprotocols=subprotocols) as conn:  # type: ignore[arg-type]
+            session.subprotocol = conn.subprotocol
             for message in messages:
                 text = json.dumps(message)
                 session.sent.append(text)
                 conn.send(text)
             seen_terminal = 0
-            while len(session.frames) < _MAX_FRAMES:
+            while len(session.frames) + len(session.connection) < _MAX_FRAMES:
                 remaining = deadline - time.monotonic()
                 if session.frames:  # mid-turn, frames flow; a long silence is the end of what we get
                     remaining = min(remaining, _IDLE_S)
@@ -177,8 +187,9 @@ def converse(neuron: NeuronTarget, ws: WsEndpoint, *, headers: dict[str, str] | 
                     data = json.loads(text)
                 except ValueError:
                     data = None
-                session.frames.append((ws.kind_of(data), data))
-                if session.frames[-1][0] in terminal:
+                kind = ws.kind_of(data)
+                (session.connection if is_connection_frame(grammar, kind) else session.frames).append((kind, data))
+                if kind in terminal:
                     seen_terminal += 1
                     if turns and seen_terminal >= turns:
                         break
@@ -207,6 +218,8 @@ def _credentials(ws: WsEndpoint, method: str, token: str) -> tuple[dict[str, str
     if method == "query":
         name = ws.auth.get("query_parameter")
         return ({}, [], {str(name): token}) if name else None
+    if method == "subprotocol":
+        return subprotocol_credentials(ws.auth, token)
     return None
 
 
@@ -303,7 +316,8 @@ def good_session(neuron: NeuronTarget, ws: WsEndpoint, method: str, turns: int,
     REDACTOR.add(token)
     presented = _credentials(ws, method, token)
     if presented is None:
-        raise NotVerified(f"{ws.label} offers {method} auth but does not say how (auth.message / query_parameter)")
+        raise NotVerified(f"{ws.label} offers {method} auth but does not say how "
+                          "(auth.message / query_parameter / subprotocol)")
     headers, messages, query = presented
     turn = ws.turn_message()
     session = converse(neuron, ws, headers={**headers, **(extra_headers or {})},
@@ -364,7 +378,8 @@ def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
         if session.close_code and len(chunks) < turns:
             raise session.violation(f"authenticated by {method}, the connection was refused or closed early "
                                     f"({session.handshake_status or session.close_code} {session.close_reason})")
-        problems = frame_schema_problems(neuron.spec, session.frames, union=union, declared=grammar.names)
+        problems = frame_schema_problems(neuron.spec, session.connection + session.frames, union=union,
+                                         declared=grammar.names)
         if len([c for c in chunks if c[-1][0] in grammar.terminal]) < turns:
             problems.append(f"{turns} turns asked, {len(chunks)} answered with a terminal frame"
                             + (f" ({session.error})" if session.error else ""))
@@ -375,6 +390,9 @@ def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
         where = reflected_in_frames(session, token)
         if where:
             raise session.violation(f"the token came back in a frame: {where}")
+        echoed = echoed_token(ws.auth, session.subprotocol)
+        if echoed:
+            raise session.violation(echoed)
         frames_seen += len(session.frames)
     if not frames_seen:
         raise NotVerified("; ".join(unchecked) or "no frame was received")

@@ -18,6 +18,7 @@ MODULES = (
     "openapi_declarations",
     "openapi_pricing",
     "openapi_examples",
+    "openapi_shapes",
     "mcp_format",
     "mcp_tools",
     "mcp_limits",

@@ -67,6 +67,8 @@ def ai_usage_fields(ctx: LintContext) -> Iterator[Hit]:
     Example: an `AnalyzeResponse` schema with `token_count` under `properties` but not in `required`.
     """
     for op in _ai_operations(ctx):
+        if isinstance(op.node["x-ai-operation"].get("job"), dict):
+            continue  # its answer, usage included, is the job's (OAS-070 checks the job)
         for status, response, pointer, doc in ctx.responses_of(op):
             if not is_success(status):
                 continue

@@ -177,6 +177,7 @@ _PLACES = {
     "x-ai-operation": "operation",
     "x-rate-limit": "operation",
     "x-probe": "operation",
+    "x-subject": "operation",
     "x-sse-events": "media",
     "x-sse-terminal-events": "media",
     "x-stream": "media",

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter, APIWebSocketRoute
 
-from contractkit.reference.neuron import routes_ai, routes_ops, routes_stream, routes_ws
+from contractkit.reference.neuron import routes_ai, routes_jobs, routes_ops, routes_stream, routes_ws
 from contractkit.reference.neuron.contract import NeuronContract, load_contract
 from contractkit.reference.neuron.middleware import RequestContextMiddleware
 from contractkit.reference.neuron.problems import install_problem_handlers
@@ -47,7 +47,7 @@ def create_neuron_app(settings: NeuronSettings) -> FastAPI:
     app.state.neuron = state
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
-    for module in (routes_ai, routes_stream, routes_ws, routes_ops):
+    for module in (routes_ai, routes_jobs, routes_stream, routes_ws, routes_ops):
         _add_routes(app, module.router)
     return app
 

@@ -59,6 +59,7 @@ class NeuronContract:
     fault_header: str
     fault_modes: frozenset[str]
     ws: dict[str, Any]
+    degraded_status: int | None = None  # what /ready answers while degraded, when the spec says by status
     validators: dict[str, Draft202012Validator] = field(default_factory=dict)
 
     def price(self, tier: str, token_count: int) -> float:
@@ -115,6 +116,14 @@ def _validators(spec: dict[str, Any]) -> dict[str, Draft202012Validator]:
     return validators
 
 
+def _degraded_status(model: NeuronSpec) -> int | None:
+    """The status the readiness probe's ``x-probe.degraded.status`` names (the first, if a list)."""
+    ready = model.probe("readiness")
+    raw = ((ready.probe if ready else None) or {}).get("degraded", {}).get("status")
+    first = raw[0] if isinstance(raw, list) and raw else raw
+    return first if isinstance(first, int) and not isinstance(first, bool) else None
+
+
 def load_contract(path: str | Path | None = None) -> NeuronContract:
     model = NeuronSpec.load(path or neuron_spec_path())
     operations = {f"{op.method} {op.path}": _from_spec(op) for op in model.operations}
@@ -137,5 +146,6 @@ def load_contract(path: str | Path | None = None) -> NeuronContract:
         fault_header=fault.get("header", "X-Fault-Inject"),
         fault_modes=frozenset(fault.get("modes", {})),
         ws=ws,
+        degraded_status=_degraded_status(model),
         validators=_validators(model.data),
     )

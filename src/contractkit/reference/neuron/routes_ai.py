@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,7 @@ from contractkit.reference.neuron import calls
 from contractkit.reference.neuron.answers import (
     DEGRADED_REPLY,
     OPERATIONS,
+    AIOperation,
     chat_messages,
     chat_response,
     customer_messages,
@@ -19,6 +21,7 @@ from contractkit.reference.neuron.answers import (
     parse_answer,
 )
 from contractkit.reference.neuron.bodies import ChatBody, CustomerBody
+from contractkit.reference.neuron.contract import Operation
 from contractkit.reference.neuron.customers import find_customer
 from contractkit.reference.neuron.problems import ProblemError
 from contractkit.reference.neuron.ratelimit import Granted
@@ -33,19 +36,27 @@ def unavailable(retry_after_s: int) -> ProblemError:
 
 
 def _ok(request: Request, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, headers=getattr(request.state, "rate_limit_headers", None))
+    headers = {**(getattr(request.state, "rate_limit_headers", None) or {}), **usage_headers(body)}
+    return JSONResponse(body, headers=headers)
 
 
-async def answer_customer_operation(request: Request, body: dict[str, Any]) -> JSONResponse:
-    state: NeuronState = request.app.state.neuron
-    op = operation_of(request)
-    ai = OPERATIONS[op.key]
+def usage_headers(body: dict[str, Any]) -> dict[str, str]:
+    """An answer's usage and degraded flag as response headers too (the way gateways report them)."""
+    if "token_count" not in body:
+        return {}
+    return {"X-Usage-Tokens": str(body["token_count"]), "X-Usage-Cost-USD": repr(float(body["cost_usd"])),
+            "X-Model-Tier": str(body.get("model_tier", "")), "X-Degraded": "true" if body.get("fallback") else "false"}
+
+
+async def customer_answer(state: NeuronState, op: Operation, ai: AIOperation, body: dict[str, Any],
+                          headers: Mapping[str, str]) -> dict[str, Any]:
+    """The answer about the customer ``body`` names: the provider's, or the declared fallback."""
     customer = find_customer(body["customer_id"], state.customers)
     if customer is None:
         raise ProblemError(404, "customer_not_found", "No customer has this id.")
     tier = body.get("model_tier") or op.default_tier
     budget = calls.Budget.start(state, op)
-    provider = calls.provider_for(state, request.headers)
+    provider = calls.provider_for(state, headers)
     completion: Completion | None = None
     try:
         completion = await calls.complete(state, provider, customer_messages(ai, customer, body.get("context")),
@@ -62,7 +73,13 @@ async def answer_customer_operation(request: Request, body: dict[str, Any]) -> J
             raise unavailable(op.fallback.retry_after_s) from None
         used = completion.usage.total_tokens if completion else 0
         result = finish_response(state.contract, ai, ai.degraded, tier=tier, token_count=used, fallback=True)
-    return _ok(request, result)
+    return result
+
+
+async def answer_customer_operation(request: Request, body: dict[str, Any]) -> JSONResponse:
+    state: NeuronState = request.app.state.neuron
+    op = operation_of(request)
+    return _ok(request, await customer_answer(state, op, OPERATIONS[op.key], body, request.headers))
 
 
 @router.post("/analyze-customer", operation_id="analyzeCustomer")

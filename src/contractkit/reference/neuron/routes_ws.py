@@ -1,18 +1,25 @@
 """``/chat/ws``: streaming chat over WebSocket, as the spec's ``x-websockets`` entry declares.
 
-Auth by the handshake's ``Authorization`` header or by a first ``auth`` message within
-``auth_timeout_seconds``; on failure the server accepts, then closes with ``failure_close_code``
-(1008) and the error code as reason before any data frame. Each ``message`` is answered with the
-frames of :mod:`frames`; an exhausted rate limit closes with 1013. The two checks are looked up
-in ``app.dependency_overrides`` (keys ``authenticate`` / ``authorize`` of :mod:`security`), so a
-variant changes WebSocket auth the same way it changes HTTP auth.
+Auth by the handshake's ``Authorization`` header, by a bearer subprotocol in
+``Sec-WebSocket-Protocol`` (``auth.subprotocol``: a prefix and the token, base64url-encoded; the
+server selects the real protocol offered with it, never the token), or by a first ``auth``
+message within ``auth_timeout_seconds``; on failure the server accepts, then closes with
+``failure_close_code`` (1008) and the error code as reason before any data frame. Once
+authenticated it sends one ``session`` frame (a connection frame, ``x-stream.connection``), then
+answers each ``message`` with the frames of :mod:`frames`; an exhausted rate limit closes with 1013.
+The two checks are looked up in ``app.dependency_overrides`` (keys ``authenticate`` /
+``authorize`` of :mod:`security`), so a variant changes WebSocket auth the same way it changes
+HTTP auth.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import inspect
 import json
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -52,11 +59,43 @@ async def _receive_text(websocket: WebSocket, timeout: float | None = None) -> s
     return text
 
 
+def offered_subprotocols(websocket: WebSocket) -> list[str]:
+    raw = websocket.headers.get("sec-websocket-protocol") or ""
+    return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def subprotocol_token(offered: list[str], conf: Any) -> str | None:
+    """The token a bearer subprotocol carries (``auth.subprotocol``), or None if none is offered."""
+    if not isinstance(conf, dict) or not isinstance(conf.get("token_prefix"), str):
+        return None
+    prefix = conf["token_prefix"]
+    for protocol in offered:
+        if protocol.startswith(prefix):
+            value = protocol[len(prefix):]
+            if conf.get("encoding") != "base64url":
+                return value
+            try:
+                return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                return ""
+    return None
+
+
+def selected_subprotocol(offered: list[str], conf: Any) -> str | None:
+    """The real protocol to select among the offered ones (never the one carrying the token)."""
+    protocols = (conf or {}).get("protocols") or [] if isinstance(conf, dict) else []
+    return next((p for p in offered if p in protocols), None)
+
+
 async def _token(websocket: WebSocket, state: NeuronState, auth_timeout: float) -> VerifiedToken:
-    """Header auth if the handshake had one, else the first message must be ``auth``."""
+    """Header auth if the handshake had one, else a bearer subprotocol, else the first message
+    must be ``auth``."""
     overrides = websocket.app.dependency_overrides
     verify = overrides.get(authenticate)
     header = websocket.headers.get("authorization")
+    carried = subprotocol_token(offered_subprotocols(websocket), state.contract.ws.get("auth", {}).get("subprotocol"))
+    if header is None and carried is not None:
+        header = "Bearer " + carried
     if header is None:
         try:
             first = json.loads(await _receive_text(websocket, auth_timeout))
@@ -72,6 +111,11 @@ async def _token(websocket: WebSocket, state: NeuronState, auth_timeout: float) 
     return check_scope(token, state.contract.operations[WS_KEY].scope)
 
 
+def session_frame(token: VerifiedToken) -> dict[str, Any]:
+    """The connection frame sent once authenticated, before the first turn."""
+    return {"type": "session", "session_id": "ses_" + secrets.token_hex(8), "client_id": token.client_id}
+
+
 async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
@@ -81,12 +125,15 @@ async def chat_ws(websocket: WebSocket) -> None:
     state: NeuronState = websocket.app.state.neuron
     op = state.contract.operations[WS_KEY]
     auth_conf: dict[str, Any] = state.contract.ws.get("auth", {})
-    await websocket.accept()
+    await websocket.accept(subprotocol=selected_subprotocol(offered_subprotocols(websocket),
+                                                           auth_conf.get("subprotocol")))
     try:
         try:
             token = await _token(websocket, state, float(auth_conf.get("auth_timeout_seconds", 5)))
         except ProblemError as exc:
             raise _Closed(int(auth_conf.get("failure_close_code", 1008)), exc.code) from None
+        if "session" in (state.contract.ws.get("x-stream") or {}).get("connection", ()):
+            await websocket.send_json(session_frame(token))
         validator = state.contract.validator("ChatWsMessage")
         while True:
             raw = await _receive_text(websocket)

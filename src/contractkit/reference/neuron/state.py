@@ -17,6 +17,7 @@ from fastapi import Request
 from contractkit.llm import EmbeddedProvider, LLMProvider
 from contractkit.reference.neuron.contract import NeuronContract, Operation
 from contractkit.reference.neuron.customers import DEMO_CUSTOMERS, Customer
+from contractkit.reference.neuron.jobs import JobStore
 from contractkit.reference.neuron.settings import NeuronSettings
 from contractkit.reference.token_issuer.verifier import TokenVerifier, VerifiedToken
 
@@ -88,6 +89,7 @@ class NeuronState:
     limiter: Any
     customers: Mapping[str, Customer] = field(default_factory=lambda: DEMO_CUSTOMERS)
     verified: VerifiedTokenCache = field(default_factory=VerifiedTokenCache)
+    jobs: JobStore = field(default_factory=JobStore)
 
     @classmethod
     def build(cls, settings: NeuronSettings, contract: NeuronContract) -> NeuronState:
