@@ -266,16 +266,16 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
 
 
 def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, object]:
-    """Arguments for the scope probes: valid ones where the safety policy lets the suite call the
-    tool (three calls of its budget), else ones its inputSchema rejects, which reach no effect even
-    on a server that ignores scopes (the positive control then shows the call got past auth)."""
-    if target.policy(tool).may_call and target.reserve(tool.name, 3):
-        return dict(tool.examples[0]) if tool.examples else (target.valid_arguments(tool, 1) or [{}])[0]
-    refused = target.refused_arguments(tool)
-    if not refused:
-        raise NotVerified(f"{target.policy(tool).refusal()}; and its inputSchema rejects no argument the suite can "
-                          "construct, so there is no call that is safe to send")
-    return dict(refused[0][1])
+    """Valid arguments for the scope probes (three calls of the tool's budget). A tool the safety
+    policy does not let the suite call gets no probe at all: a server that ignores scopes and does
+    not validate arguments would run whatever arrives."""
+    policy = target.policy(tool)
+    if not policy.may_call:
+        raise NotVerified(policy.refusal())
+    if target.remaining(tool.name) < 3:
+        raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves fewer than the three "
+                          "calls the scope probes need")
+    return dict(tool.examples[0]) if tool.examples else (target.valid_arguments(tool, 1) or [{}])[0]
 
 
 @MCP_CHECKS.register(

@@ -58,6 +58,15 @@ def decide_policy(options: VerifyOptions, listed: list[Any] | None, how: str, *,
     return policies
 
 
+# The runs whose target served the preflight's initialize and tools/list (read by McpTarget: a
+# target that served once and then refuses everything turned mid-run).
+_SERVED: set[tuple[str, str]] = set()
+
+
+def served_preflight(options: VerifyOptions) -> bool:
+    return (options.mcp_server or "", options.target) in _SERVED
+
+
 def decided_policy(options: VerifyOptions) -> Any:
     """The policy the preflight decided for this run, or None (the caller decides it then)."""
     return _POLICIES.get((options.mcp_server or "", options.target))
@@ -110,6 +119,7 @@ def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
         return None, f"tools not listed ({step} was refused: {str(exc)[:120]}): the spec alone decides"
     finally:
         client.close()
+    _SERVED.add((options.mcp_server or "", options.target))
     return tools, "tools listed by initialize and tools/list"
 
 

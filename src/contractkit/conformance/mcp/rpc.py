@@ -25,7 +25,16 @@ def initialize_message(version: str = PROBE_VERSION, request_id: int = 1) -> dic
 
 def post(target: Any, message: Any, *, token: str | None = None, headers: dict[str, str] | None = None,
          query: str = "", session_id: str | None = None, version: str | None = None, paced: bool = True,
-         operation: str | None = None) -> Exchange:
+         operation: str | None = None, timeout: float | None = None) -> Exchange:
+    """POST one JSON-RPC message. A ``tools/call`` passes the target's ``call_guard`` first (the
+    safety policy and the tool's budget): one it refuses is not sent (``CallNotAllowed``)."""
+    if isinstance(message, dict) and message.get("method") == "tools/call":
+        guard = getattr(target, "call_guard", None)
+        refused = guard(str((message.get("params") or {}).get("name"))) if guard else None
+        if refused is not None:
+            from contractkit.conformance.mcp.client import CallNotAllowed
+
+            raise CallNotAllowed(refused)
     send = {**(getattr(target, "extra_headers", None) or {}), "accept": ACCEPT}
     if session_id:
         send["mcp-session-id"] = session_id
@@ -33,7 +42,7 @@ def post(target: Any, message: Any, *, token: str | None = None, headers: dict[s
         send["mcp-protocol-version"] = version
     send.update(headers or {})
     return target.http.request("POST", target.url + query, json_body=message, headers=send, token=token,
-                               paced=paced, operation=operation or _label(message))
+                               paced=paced, operation=operation or _label(message), timeout=timeout)
 
 
 def answer(exchange: Exchange) -> dict[str, Any] | None:
