@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from contractkit.conformance.http import retry_after_seconds
 from contractkit.conformance.mcp import rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
@@ -20,9 +21,12 @@ from contractkit.conformance.registry import MCP_CHECKS
     clause="mcp-servers.yaml servers[].rate_limit", tags=("burst",),
 )
 def check_rate_limit(target: McpTarget) -> Examined:
-    """What it does: in one session, sends ``ping`` requests as fast as it can until it has sent
-    the declared number plus half again within the window. At least one must be refused with 429
-    and a ``Retry-After``; after waiting that long, a request must be served again.
+    """What it does: opens a session (the positive control: it must be served), then sends
+    ``ping`` requests in it as fast as it can until it has sent the declared number plus half
+    again within the window. At least one must be refused with 429 and a usable ``Retry-After``
+    (delay-seconds or an HTTP date, never negative); after waiting that long, a request must be
+    served again. A burst answered with anything but service and 429s (a 401, a 5xx, no answer)
+    judges nothing: not verified.
 
     Why: a limit that is declared but not enforced lets one agent starve the others and engine/.
     """
@@ -34,7 +38,7 @@ def check_rate_limit(target: McpTarget) -> Examined:
         raise NotVerified("skipped by --no-rate-limit")
     requests, window = int(limit["requests"]), float(limit["window_seconds"])
     token = target.caller_token()
-    session_id, version = rpc.open_session(target, token)
+    session_id, version = rpc.open_session(target, token, require=True)
     try:
         burst = requests + max(5, requests // 2)
         ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
@@ -49,16 +53,20 @@ def check_rate_limit(target: McpTarget) -> Examined:
             statuses = list(pool.map(lambda _: _status_only(http, target.url or "", headers, ping), range(burst)))
         elapsed = time.monotonic() - started
         limited = [s for s in statuses if s[0] == 429]
+        other = sorted({str(s[0]) for s in statuses if s[0] != 429 and not (isinstance(s[0], int) and s[0] < 300)})
+        if other:
+            raise NotVerified(f"the burst was answered with {', '.join(other)} besides service and 429, so whether "
+                              "the limit is enforced cannot be told")
         if not limited:
             if elapsed > window:
                 raise NotVerified(f"could not send {burst} requests within {window:g} s (took {elapsed:.1f} s)")
             raise Violation(f"{burst} requests in {elapsed:.2f} s (limit {requests} per {window:g} s) were all "
                             f"served (statuses {sorted({s[0] for s in statuses}, key=str)})", operation="ping")
         retry = limited[0][1]
-        try:
-            wait = float(retry or "")
-        except ValueError:
-            raise Violation(f"429 without a usable Retry-After (got {retry!r})", operation="ping") from None
+        wait = retry_after_seconds(retry)
+        if wait is None:
+            raise Violation(f"429 without a usable Retry-After (got {retry!r}: neither delay-seconds nor an HTTP "
+                            "date)", operation="ping")
         time.sleep(min(max(wait, 0.0), math.ceil(window) + 1) + 0.2)
         after = rpc.post(target, ping, token=token, session_id=session_id, version=version, paced=False)
         if after.status == 429:

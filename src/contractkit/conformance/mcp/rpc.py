@@ -70,12 +70,19 @@ def succeeded(exchange: Exchange) -> bool:
     return reply is not None and "result" in reply
 
 
-def open_session(target: Any, token: str | None) -> tuple[str | None, str]:
-    """Initialize over raw HTTP; returns (session id or None, negotiated version)."""
+def open_session(target: Any, token: str | None, *, require: bool = False) -> tuple[str | None, str]:
+    """Initialize over raw HTTP; returns (session id or None, negotiated version). ``require``:
+    the session must be served (a positive control), else ``NotVerified`` saying what came back."""
     exchange = post(target, initialize_message(), token=token)
     reply = answer(exchange) or {}
     version = str((reply.get("result") or {}).get("protocolVersion") or PROBE_VERSION)
     session_id = exchange.headers.get("mcp-session-id")
+    if require and not succeeded(exchange):
+        from contractkit.conformance.mcp.refusal import unjudged
+        from contractkit.conformance.outcomes import NotVerified
+
+        raise unjudged(exchange, "initialize sent right (the positive control)") or NotVerified(
+            f"positive control failed: initialize sent right got {exchange.status}, not a result")
     if succeeded(exchange):
         post(target, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token,
              session_id=session_id, version=version)

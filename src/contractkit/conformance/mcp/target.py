@@ -21,6 +21,7 @@ counts every call made to it, valid arguments or not.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from typing import Any
 
@@ -68,6 +69,9 @@ class McpTarget:
         # the target served this run at least once (the preflight's listing, a session, a control)
         self.served = served_preflight(options)
         self.notes: dict[str, Any] = {}
+        self.refusals: list[dict[str, Any]] = []  # every refusal judged (refusal.py), for the run's evidence
+        if options.audit_log is not None:  # the audit rules read only what this run wrote
+            self.notes["audit_start"] = _size_of(options.audit_log)
 
     # -- what kind of target ---------------------------------------------------------------
     @property
@@ -268,9 +272,14 @@ class McpTarget:
         if rpc.succeeded(exchange):
             self.served = True
         else:
-            got = exchange.status or exchange.error
-            if self.served and exchange.status is not None and exchange.status != 429 and exchange.status >= 400:
-                self.check_status(f"a positive control got HTTP {exchange.status}")
+            from contractkit.conformance.mcp.refusal import unjudged
+
+            skipped = unjudged(exchange, f"the positive control of {what} (initialize sent right)")
+            if skipped is not None:
+                raise skipped
+            got = exchange.status
+            if self.served and got is not None and got >= 400:
+                self.check_status(f"a positive control got HTTP {got}")
             raise NotVerified(f"positive control failed: the same initialize sent right got {got}, not a result, "
                               f"so {what} cannot be told from a server that refuses everything")
         return 1
@@ -389,6 +398,13 @@ class McpTarget:
         self.tokens.close()
         if self.http is not None:
             self.http.close()
+
+
+def _size_of(path: Any) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _stderr(client: McpClient) -> str:
