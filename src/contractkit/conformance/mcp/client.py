@@ -245,10 +245,12 @@ class McpClient:
         self.close()
 
     def run(self, func: Any, *args: Any, timeout: float | None = None) -> Any:
-        """Run ``await func(session, *args)`` in the session's loop, within the deadline."""
+        """Run ``await func(session, *args)`` in the session's loop, within the deadline. A JSON-RPC
+        error the SDK made up for an HTTP error status is raised as ``HttpRefused`` (the status)."""
         if self.session is None:
             raise SessionLost("the session is closed")
         deadline = timeout or self.timeout
+        statuses = len(self.traffic.statuses)
 
         async def bounded() -> Any:
             with anyio.fail_after(deadline):
@@ -262,6 +264,8 @@ class McpClient:
                 httpx2.TransportError) as exc:
             trouble = SessionLost(_describe(exc))
         except Exception as exc:
+            if error_code(exc) is not None and len(self.traffic.statuses) > statuses:
+                raise HttpRefused(self.traffic.statuses[-1]) from None
             if not _connection_closed(exc):
                 raise
             trouble = SessionLost(self._why_closed())

@@ -203,7 +203,10 @@ class McpTarget:
                 try:
                     client.open()
                     self.negotiated = client.initialize().protocol_version
-                except (SessionLost, CallTimeout, HttpRefused) as exc:
+                except HttpRefused as exc:
+                    client.close()
+                    raise self.refused_session(exc.status) from None
+                except (SessionLost, CallTimeout) as exc:
                     client.close()
                     raise Violation(f"could not open an MCP session with {self.endpoint().label}: {exc}"
                                     + _stderr(client)) from None
@@ -212,14 +215,20 @@ class McpTarget:
                     raise
                 except Exception as exc:
                     client.close()
-                    if self.is_http and client.traffic.statuses:
-                        self.check_status(f"a new session's initialize got HTTP {client.traffic.statuses[-1]}")
-                        raise NotVerified(f"initialize was refused with HTTP {client.traffic.statuses[-1]}, so no "
-                                          "session could be opened") from None
                     raise Violation(f"initialize failed: {type(exc).__name__}: {exc}" + _stderr(client)) from None
                 self._client = client
                 self.served = True
             return self._client
+
+    def refused_session(self, status: int) -> NotVerified:
+        """A session's ``initialize`` got HTTP ``status``: the run ends if the target turned (it
+        served before: ``check_status``); else the reason the checks that need a session are not
+        verified (rate-limited, or refused: no session, nothing to judge)."""
+        if status == 429:
+            return NotVerified("rate-limited: initialize got HTTP 429, so no session could be opened")
+        self.check_status(f"a new session's initialize got HTTP {status}")
+        return NotVerified(f"initialize sent right was refused with HTTP {status}, so no session could be opened "
+                           "and nothing was judged")
 
     def drop_client(self) -> None:
         with self._lock:
