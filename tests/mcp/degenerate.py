@@ -5,7 +5,8 @@ notifications, DELETE) and records every ``tools/call`` it receives. It never va
 arguments: whatever arrives runs. Its knobs play one degeneracy or one misbehaviour each:
 ``is_error`` (every call is a tool error), ``stream_on_call`` (a call is answered by an event
 stream of notifications that never carries the result), ``turn_after``/``turn_to`` (after that
-many requests, every request gets that HTTP status) and ``slow_call_s`` (every call takes that
+many requests, every request gets that HTTP status), ``status_for`` (every request of a method
+gets an HTTP status, a 429 with ``retry_after``) and ``slow_call_s`` (every call takes that
 long). Imported by name (tests/ is not a package).
 """
 
@@ -42,6 +43,8 @@ class Plain:
     slow_call_s: float = 0.0
     turn_after: int | None = None
     turn_to: int = 401
+    status_for: dict[str, int] = field(default_factory=dict)  # method -> the HTTP status every such request gets
+    retry_after: str = "0"  # the Retry-After of a 429 from status_for
     calls: list[tuple[str, Any]] = field(default_factory=list)
     store: list[Any] = field(default_factory=list)
     requests: int = 0
@@ -65,6 +68,13 @@ class Plain:
         if scope["method"] != "POST" or method.startswith("notifications/") or "id" not in message:
             await _start(send, {"GET": 405, "DELETE": 200}.get(scope["method"], 202))
             await send({"type": "http.response.body", "body": b""})
+            return
+        if method in self.status_for:
+            status = self.status_for[method]
+            extra = {401: [(b"www-authenticate", b'Bearer error="invalid_token"')],
+                     429: [(b"retry-after", self.retry_after.encode())]}.get(status, [])
+            await _start(send, status, extra=extra)
+            await send({"type": "http.response.body", "body": b'{"error": "refused"}'})
             return
         if method == "tools/call":
             await self._call(message, send)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from contractkit.conformance.http import retry_after_seconds
+from contractkit.conformance.http import bounded_client, deadline, retry_after_seconds
 from contractkit.conformance.mcp import rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
@@ -49,8 +49,9 @@ def check_rate_limit(target: McpTarget) -> Examined:
         if token:
             headers["authorization"] = f"Bearer {token}"
         started = time.monotonic()
-        with httpx.Client(timeout=target.timeout) as http, ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda _: _status_only(http, target.url or "", headers, ping), range(burst)))
+        with bounded_client(target.timeout) as http, ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda _: _status_only(http, target.url or "", headers, ping, target.timeout),
+                                     range(burst)))
         elapsed = time.monotonic() - started
         limited = [s for s in statuses if s[0] == 429]
         other = sorted({str(s[0]) for s in statuses if s[0] != 429 and not (isinstance(s[0], int) and s[0] < 300)})
@@ -81,10 +82,12 @@ def check_rate_limit(target: McpTarget) -> Examined:
         rpc.close_session(target, token, session_id)
 
 
-def _status_only(http: httpx.Client, url: str, headers: dict[str, str], message: Any) -> tuple[Any, Any]:
-    """(status, Retry-After) of one POST, without waiting for its body (an SSE answer may linger)."""
+def _status_only(http: httpx.Client, url: str, headers: dict[str, str], message: Any,
+                 timeout: float) -> tuple[Any, Any]:
+    """(status, Retry-After) of one POST, without waiting for its body (an SSE answer may linger);
+    the status line and headers within ``timeout`` in total (the suite's one exchange deadline)."""
     try:
-        with http.stream("POST", url, json=message, headers=headers) as response:
+        with deadline(timeout), http.stream("POST", url, json=message, headers=headers) as response:
             return response.status_code, response.headers.get("retry-after")
     except httpx.HTTPError as exc:
         return type(exc).__name__, None
