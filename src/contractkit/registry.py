@@ -28,6 +28,7 @@ class RuleInfo:
     tags: tuple[str, ...] = ()
     func: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     applies: str = ""
+    kind: str = ""  # how a live check concludes (refusal, fault, ...): what evidence its pass needs
 
     @property
     def location(self) -> str:
@@ -46,8 +47,9 @@ class RuleInfo:
 class Registry(Generic[F]):
     """An ordered set of rules keyed by stable id; ``register`` is used as a decorator."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, rule_kinds: dict[str, str] | None = None) -> None:
         self.kind = kind
+        self.rule_kinds = rule_kinds
         self._rules: dict[str, RuleInfo] = {}
 
     def register(
@@ -59,17 +61,20 @@ class Registry(Generic[F]):
         severity: Severity = "error",
         tags: tuple[str, ...] = (),
         applies: str = "",
+        kind: str = "",
     ) -> Callable[[F], F]:
         """Register the decorated function under ``id``; its docstring becomes the rule's doc.
 
         ``applies`` names what the rule is checked on, one test per subject (for the live checks:
         a selector of the target kind such as ``authenticated`` operations or ``tool``); empty
-        means once per run, on the whole target.
+        means once per run, on the whole target. ``kind`` says how the rule concludes, one of the
+        registry's ``rule_kinds`` when it has them (the live checks: the evidence a pass needs).
         """
 
         def decorate(func: F) -> F:
             self.add(
-                RuleInfo(id, title, severity, clause, doc=func.__doc__ or "", tags=tags, func=func, applies=applies)
+                RuleInfo(id, title, severity, clause, doc=func.__doc__ or "", tags=tags, func=func, applies=applies,
+                         kind=kind)
             )
             return func
 
@@ -79,6 +84,9 @@ class Registry(Generic[F]):
         """Add a rule described as data (for rules that are not one function)."""
         if info.id in self._rules:
             raise ValueError(f"{self.kind}: duplicate rule id {info.id}")
+        if self.rule_kinds is not None and info.kind not in self.rule_kinds:
+            raise ValueError(f"{self.kind}: rule {info.id} declares kind {info.kind!r}, not one of "
+                             f"{', '.join(self.rule_kinds)}")
         self._rules[info.id] = info
         return info
 

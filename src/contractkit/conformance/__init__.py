@@ -5,8 +5,8 @@ How a check reports (see docs/verify.md, "How to write a check")::
     from contractkit.conformance import Examined, NotVerified, RuleWarning, Violation
     from contractkit.conformance.registry import NEURON_CHECKS
 
-    @NEURON_CHECKS.register("NEU-XYZ-001", "One-line title", clause="the spec clause it enforces",
-                            applies="ai")
+    @NEURON_CHECKS.register("NEU-XYZ-001", "One-line title", kind="observation",
+                            clause="the spec clause it enforces", applies="ai")
     def my_check(neuron, operation) -> Examined:
         '''What it does / Why / Example (the rule's doc).'''
         exchange = neuron.call(operation)   # a valid request built from the spec

@@ -7,7 +7,8 @@ one case per selected rule of the target's kind and per subject the rule applies
 operations, streams or tools of the spec under test; see ``contractkit.conformance.kinds``).
 
 How a case ends becomes the rule's outcome: returning an ``Examined`` = passed (with what was
-examined), ``Violation`` = failed (shown with the rule id, the operation, what was sent and a curl
+examined, once the pass holds up to its rule's kind: ``contractkit.conformance.ledger``),
+``Violation`` = failed (shown with the rule id, the operation, what was sent and a curl
 reproduction), ``NotVerified`` = not verified with its reason (shown as a skip), ``RuleWarning`` =
 warning (the test passes). A check that examined nothing is not verified. Any other exception is
 a failure of the rule it was checking. Losing the target mid-run ends the run, exit 2; a run that
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from contractkit.conformance.ledger import LEDGER, EvidenceError, evidence_failure, settle, strict
 from contractkit.conformance.options import VerifyOptions, options_from_config
 from contractkit.conformance.outcomes import (
     CheckSignal,
@@ -71,17 +73,29 @@ class RuleCase:
         return str(getattr(self.subject, "label", None) or getattr(self.subject, "name", None) or self.subject)
 
     def run(self, target: Any) -> Examined:
+        """Run the check inside its own record of the ledger, and hold a pass to its rule's kind."""
         if self.why_none:
             raise NotVerified(self.why_none)
         assert self.rule.func is not None
         args = (target,) if not self.rule.applies else (target, self.subject)
-        examined = self.rule.func(*args)
+        with LEDGER.open_case(self.rule.id, self.rule.kind, self.label) as record:
+            examined = self.rule.func(*args)
         if not isinstance(examined, Examined):
             raise NotVerified("the check did not say what it examined")
         if examined.count <= 0:
             raise NotVerified(f"nothing was examined ({examined.what}"
                               + (f": {examined.unchecked}" if examined.unchecked else "") + ")")
-        return examined
+        from contractkit.conformance.kinds import kind_of
+        from contractkit.conformance.registry import EVIDENCE_HELD
+
+        if kind_of(self.rule.id) not in EVIDENCE_HELD:
+            return examined
+        try:
+            return settle(record, examined, any_control=bool(LEDGER.controls))
+        except EvidenceError as exc:
+            if strict():
+                raise
+            raise evidence_failure(str(exc)) from None
 
 
 @dataclass
@@ -133,6 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"contractkit: error: {text}", returncode=EXIT_BAD_INPUT)
     config.stash[OPTIONS_KEY] = options
     config.stash[STATE_KEY] = RunState(options)
+    LEDGER.reset()
     config.stash[SEEDING_KEY] = seed_generation(options)
     if options.kind is not None and config.get_verbosity() <= 0:
         from contractkit.conformance.progress import Progress
@@ -313,6 +328,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     elif report.skipped and call.excinfo is not None:
         reason = str(getattr(exc, "msg", "") or exc)
         outcome = Outcome(rule_id, Status.NOT_VERIFIED, item.nodeid, operation, redact(reason))
+    elif report.failed and isinstance(exc, EvidenceError):
+        # strict evidence (the project's tests): a check that passes without its evidence is a defect of the kit
+        state.meta.setdefault("abnormal", redact(f"a check passed without its evidence: {exc}"))
+        outcome = Outcome(rule_id, Status.NOT_VERIFIED, item.nodeid, operation, redact(str(exc)))
     elif report.failed and isinstance(exc, ImportError):
         # the kit itself is broken (a module it needs does not load): no rule's verdict can stand
         state.meta["abnormal"] = redact(f"a module the checks need could not be imported: {exc}")

@@ -74,7 +74,7 @@ def _new_text(path: Any, offset: int, settle_s: float = 3.0, wanted: int = 1) ->
 
 @MCP_CHECKS.register(
     "MCP-AUDIT-001", "every tool call is in the audit log once, with the declared fields",
-    clause="mcp-servers.yaml servers[].audit_log (fields, format jsonl)", tags=("audit",),
+    kind="audit", clause="mcp-servers.yaml servers[].audit_log (fields, format jsonl)", tags=("audit",),
 )
 def check_audit_complete(target: McpTarget) -> Examined:
     """What it does: notes the end of the audit log, calls every declared tool once with valid
@@ -181,7 +181,7 @@ def _is_time(value: Any) -> bool:
 
 @MCP_CHECKS.register(
     "MCP-AUDIT-002", "the audit log holds no secrets",
-    clause="mcp-servers.yaml servers[].audit_log.redact", tags=("audit",),
+    kind="audit", clause="mcp-servers.yaml servers[].audit_log.redact", tags=("audit",),
 )
 def check_audit_redaction(target: McpTarget) -> Examined:
     """What it does: calls a tool with an extra argument under a key the spec's

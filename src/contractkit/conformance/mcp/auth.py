@@ -33,7 +33,7 @@ def _expect_401(target: McpTarget, exchange: rpc.Exchange, what: str) -> None:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-001", "a request without a token gets 401 and a WWW-Authenticate challenge",
-    clause="MCP authorization: 401 + WWW-Authenticate (RFC 6750 §3, RFC 9728 §5.1)", tags=("auth",),
+    kind="refusal", clause="MCP authorization: 401 + WWW-Authenticate (RFC 6750 §3, RFC 9728 §5.1)", tags=("auth",),
 )
 def check_no_token(target: McpTarget) -> Examined:
     """What it does: POSTs ``initialize`` with no Authorization header and expects 401 with a
@@ -59,7 +59,7 @@ def check_no_token(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-002", "protected-resource metadata (RFC 9728) is discoverable and names this resource",
-    clause="MCP authorization: protected resource metadata (RFC 9728 §3, §5)", tags=("auth",),
+    kind="observation", clause="MCP authorization: protected resource metadata (RFC 9728 §3, §5)", tags=("auth",),
 )
 def check_resource_metadata(target: McpTarget) -> Examined:
     """What it does: follows ``resource_metadata`` from the 401 challenge (or, failing that, the
@@ -107,7 +107,7 @@ def check_resource_metadata(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-003", "malformed, tampered and expired tokens get 401",
-    clause="MCP authorization: token validation (RFC 6750 §3.1 invalid_token)", tags=("auth",),
+    kind="refusal", clause="MCP authorization: token validation (RFC 6750 §3.1 invalid_token)", tags=("auth",),
 )
 def check_invalid_tokens(target: McpTarget) -> Examined:
     """What it does: after a positive control (``initialize`` with a valid token is served),
@@ -155,7 +155,7 @@ def other_audiences(target: McpTarget) -> list[str]:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-004", "a token issued for another audience gets 401",
-    clause="MCP authorization: audience validation (RFC 8707); no token passthrough", tags=("auth",),
+    kind="refusal", clause="MCP authorization: audience validation (RFC 8707); no token passthrough", tags=("auth",),
 )
 def check_wrong_audience(target: McpTarget) -> Examined:
     """What it does: after a positive control (the same ``initialize`` with a token for this
@@ -186,6 +186,7 @@ def check_wrong_audience(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-005", "a token in the query string is refused",
+    kind="refusal",
     clause="MCP authorization: tokens MUST NOT be in the URI query string (OAuth 2.1 §5.1.1)", tags=("auth",),
 )
 def check_query_token(target: McpTarget) -> Examined:
@@ -210,6 +211,7 @@ def check_query_token(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-006", "a tools/call without the tool's scope gets 403 insufficient_scope",
+    kind="refusal",
     clause="mcp-servers.yaml servers[].tools[].scope; RFC 6750 §3.1 insufficient_scope", tags=("auth",), applies="tool")
 def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: calls the tool with a token of every scope (the positive control: it must be
@@ -279,6 +281,7 @@ def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, o
 
 @MCP_CHECKS.register(
     "MCP-AUTH-007", "requests with a foreign Origin are refused, and a foreign Host should be (DNS rebinding)",
+    kind="refusal",
     clause="MCP transports, streamable HTTP: servers MUST validate the Origin header; Host validation (SHOULD)",
     tags=("auth", "transport"),
 )
@@ -318,7 +321,7 @@ def check_host_origin(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-AUTH-008", "the 401 challenge names the scope to ask for",
-    clause="MCP authorization 2025-11-25: scope in WWW-Authenticate (SHOULD)", severity="warning",
+    kind="observation", clause="MCP authorization 2025-11-25: scope in WWW-Authenticate (SHOULD)", severity="warning",
     tags=("auth",),
 )
 def check_challenge_scope(target: McpTarget) -> Examined:

@@ -114,7 +114,7 @@ def _call_all(target: McpTarget, tool: str, arguments: list[Any], timeout: float
 
 @MCP_CHECKS.register(
     "MCP-CALL-001", "valid calls succeed with results that match the declared returns",
-    clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
+    kind="observation", clause="mcp-servers.yaml servers[].tools[].returns (structuredContent, or JSON text content)",
     tags=("calls",), applies="tool")
 def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: if the safety policy lets the suite call the tool, calls it with the spec's
@@ -205,7 +205,7 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-CALL-002", "invalid arguments give a tool error or invalid-params, never a crash or a hang",
-    clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
+    kind="refusal", clause="MCP tools: input validation errors; mcp-servers.yaml servers[].tools[].parameters",
     tags=("calls",), applies="tool")
 def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: calls the tool once with valid arguments (the positive control: it must be

@@ -52,7 +52,7 @@ def _handshake(target: McpTarget, version: str) -> tuple[str | None, str | None]
 
 @MCP_CHECKS.register(
     "MCP-INIT-001", "initialize negotiates every declared protocol version",
-    clause="MCP lifecycle (2024-11-05 to 2025-11-25): version negotiation; "
+    kind="observation", clause="MCP lifecycle (2024-11-05 to 2025-11-25): version negotiation; "
            "mcp-servers.yaml servers[].protocol_versions",
     tags=("protocol",),
 )
@@ -102,7 +102,7 @@ def check_version_negotiation(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-INIT-002", "the stateless 2026-07-28 revision works where the server offers it",
-    clause="MCP 2026-07-28: server/discover and stateless requests",
+    kind="observation", clause="MCP 2026-07-28: server/discover and stateless requests",
     tags=("protocol",),
 )
 def check_modern_revision(target: McpTarget) -> Examined:

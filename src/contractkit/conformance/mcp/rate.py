@@ -18,7 +18,7 @@ from contractkit.conformance.registry import MCP_CHECKS
 
 @MCP_CHECKS.register(
     "MCP-RATE-001", "past the declared rate limit: 429 with Retry-After, then service resumes",
-    clause="mcp-servers.yaml servers[].rate_limit", tags=("burst",),
+    kind="burst", clause="mcp-servers.yaml servers[].rate_limit", tags=("burst",),
 )
 def check_rate_limit(target: McpTarget) -> Examined:
     """What it does: opens a session (the positive control: it must be served), then sends

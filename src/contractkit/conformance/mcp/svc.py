@@ -34,7 +34,7 @@ def _engine_receipts(target: McpTarget) -> list[dict[str, Any]]:
 
 @MCP_CHECKS.register(
     "MCP-SVC-001", "engine/ is called with a service token of exactly the declared scopes",
-    clause="mcp-servers.yaml servers[].service_token (scopes, audience)", tags=("service-token",),
+    kind="observation", clause="mcp-servers.yaml servers[].service_token (scopes, audience)", tags=("service-token",),
 )
 def check_service_token_scopes(target: McpTarget) -> Examined:
     """What it does: with the server pointed at the kit's engine double, calls each tool and reads
@@ -67,6 +67,7 @@ def check_service_token_scopes(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-SVC-002", "the caller's token is never passed through to engine/",
+    kind="observation",
     clause="MCP authorization: token passthrough is forbidden; mcp-servers.yaml service_token", tags=("service-token",),
 )
 def check_no_passthrough(target: McpTarget) -> Examined:

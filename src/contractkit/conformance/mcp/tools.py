@@ -14,7 +14,7 @@ from contractkit.spec.mcp import ToolContract
 
 @MCP_CHECKS.register(
     "MCP-TOOLS-001", "every declared tool is listed by tools/list (all pages)",
-    clause="mcp-servers.yaml servers[].tools; MCP tools/list pagination",
+    kind="observation", clause="mcp-servers.yaml servers[].tools; MCP tools/list pagination",
     tags=("tools",),
 )
 def check_declared_tools_listed(target: McpTarget) -> Examined:
@@ -35,7 +35,7 @@ def check_declared_tools_listed(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-TOOLS-002", "the server offers no undeclared tools",
-    clause="mcp-servers.yaml servers[].tools (undeclared tools warn; fail with --strict)",
+    kind="observation", clause="mcp-servers.yaml servers[].tools (undeclared tools warn; fail with --strict)",
     severity="warning",
     tags=("tools",),
 )
@@ -57,7 +57,7 @@ def check_no_undeclared_tools(target: McpTarget) -> Examined:
 
 @MCP_CHECKS.register(
     "MCP-TOOLS-003", "each tool's inputSchema accepts every call the declared parameters allow",
-    clause="mcp-servers.yaml servers[].tools[].parameters",
+    kind="observation", clause="mcp-servers.yaml servers[].tools[].parameters",
     tags=("tools",), applies="tool")
 def check_input_schema_compatible(target: McpTarget, tool: ToolContract) -> Examined:
     """What it does: compares the tool's advertised ``inputSchema`` with the declared

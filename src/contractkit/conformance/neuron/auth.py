@@ -18,7 +18,8 @@ from functools import lru_cache
 import jwt
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import challenge, fail, positive_control, require_answer
+from contractkit.conformance.ledger import distinct, examined_of
+from contractkit.conformance.neuron.common import challenge, expect_refusal, fail, positive_control
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning
 from contractkit.conformance.redaction import REDACTOR
@@ -30,9 +31,9 @@ FOREIGN_AUDIENCE = "urn:contractkit:foreign-audience"
 
 
 def expect_401(exchange: Exchange, what: str) -> None:
-    require_answer(exchange, what)
-    if exchange.status != 401:
-        raise fail(f"{what}: expected 401, got {exchange.status}", exchange)
+    """A 401 with a Bearer challenge; a 429 or no answer is left to the ledger (not verified)."""
+    if not expect_refusal(exchange, {401}, what):
+        return
     header = exchange.headers.get("www-authenticate", "")
     scheme, _ = challenge(header)
     if scheme != "bearer":
@@ -40,18 +41,29 @@ def expect_401(exchange: Exchange, what: str) -> None:
 
 
 def _send(neuron: NeuronTarget, op: Operation, token: str | None) -> Exchange:
-    """The positive control's request, with ``token`` instead of a good one."""
-    return neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
+    """The positive control's request, with ``token`` instead of a good one; the control itself first.
+
+    Without a successful control (no credentials, or a target that refuses everything) only a probe
+    that was served (2xx) is returned, to be failed: any other answer proves nothing, NotVerified."""
+    try:
+        positive_control(neuron, op)
+        missing = None
+    except NotVerified as exc:
+        missing = exc
+    exchange = neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
+    if missing is not None and not (exchange.ok and 200 <= (exchange.status or 0) < 300):
+        raise missing
+    return exchange
 
 
 def _refused(neuron: NeuronTarget, op: Operation, count: int) -> Examined:
-    """A refusal counts only once the same request with a good token is seen to succeed: a target
-    that refuses everything proves nothing by refusing (an answer to a bad token fails regardless)."""
-    positive_control(neuron, op)
+    """A refusal counts only once the same request with a good token is seen to succeed (``_send``
+    sends it first): a target that refuses everything proves nothing by refusing. The plugin
+    counts the refusals the ledger recorded."""
     return Examined(count, "refused requests", "and a positive control with a valid token")
 
 
-@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", clause=CLAUSE_401,
+@NEURON_CHECKS.register("NEU-AUTH-001", "No token: 401 with a Bearer challenge", kind="refusal", clause=CLAUSE_401,
                         applies="authenticated")
 def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: calls the operation without an Authorization header.
@@ -65,7 +77,8 @@ def no_token(neuron: NeuronTarget, op: Operation) -> Examined:
     return _refused(neuron, op, 1)
 
 
-@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", clause=CLAUSE_401, applies="authenticated")
+@NEURON_CHECKS.register("NEU-AUTH-002", "Malformed token: 401", kind="refusal",
+                        clause=CLAUSE_401, applies="authenticated")
 def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends tokens that are not JWTs at all (random text, three bad segments).
 
@@ -114,7 +127,8 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", clause=CLAUSE_401 + "; RFC 7515 signatures",
+@NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", kind="refusal",
+                        clause=CLAUSE_401 + "; RFC 7515 signatures",
                         applies="authenticated")
 def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a token signed by a foreign key, an ``alg: none`` token, and (with
@@ -156,7 +170,8 @@ def expired_token(neuron: NeuronTarget, op: Operation) -> str:
         return expired_tokens[key]
 
 
-@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)",
+@NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", kind="refusal",
+                        clause=CLAUSE_401 + "; RFC 7519 section 4.1.4 (exp)",
                         applies="authenticated")
 def expired(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: mints a one-second token from the issuer (``expires_in=1``), waits for it to
@@ -174,6 +189,7 @@ def other_audiences(neuron: NeuronTarget) -> list[str]:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-005", "Token for another audience: 401",
+                        kind="refusal",
                         clause=CLAUSE_401 + "; securitySchemes x-audience; RFC 8707", applies="authenticated")
 def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks the token endpoint for a token with the operation's scopes for an audience
@@ -196,6 +212,7 @@ def wrong_audience(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-006", "Token without the operation's scope: 403 insufficient_scope",
+                        kind="refusal",
                         clause="components.responses.Forbidden; RFC 6750 section 3.1 (insufficient_scope, scope)",
                         applies="authenticated")
 def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -210,13 +227,15 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     if not others:
         raise NotVerified("the spec declares no other scope to build a token without this one")
     exchange = _send(neuron, op, neuron.tokens.token(others))
-    require_answer(exchange, "token without the scope")
     if exchange.status == 401:
         raise NotVerified("the token without the operation's scope was refused as a token (401), so the "
                           "scope check could not be reached")
-    if exchange.status != 403:
+    if exchange.status not in (403, 429, None) and exchange.ok:
         raise fail(f"token without {list(op.scopes or ())}: expected 403, got {exchange.status}", exchange,
                    f"the token held the scopes {others} ($TOKEN in the reproduction)")
+    if not expect_refusal(exchange, {403}, "token without the scope"):
+        raise NotVerified(f"rate-limited/unanswered: the token without the scope got "
+                          f"{exchange.status or exchange.error}")
     scheme, params = challenge(exchange.headers.get("www-authenticate", ""))
     if scheme != "bearer" or params.get("error") != "insufficient_scope":
         raise fail("403 without 'WWW-Authenticate: Bearer error=\"insufficient_scope\"'", exchange)
@@ -244,7 +263,7 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",
-                        clause="conventions 9.1; RFC 6750 section 5.3 (tokens must not leak)",
+                        kind="audit", clause="conventions 9.1; RFC 6750 section 5.3 (tokens must not leak)",
                         tags=("audit",), applies="authenticated")
 def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
@@ -256,23 +275,22 @@ def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     tokens = ["contractkit-canary-" + secrets.token_hex(16)]
     tokens += [t for _, t in forged_tokens(neuron, op)]
     REDACTOR.add(tokens[0])
+    probes = []
     for token in tokens:
         exchange = neuron.call(op, parts=neuron.reachable_request(op), token=token, auth=False)
         where = reflected(exchange, [token])
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
-    real = neuron.tokens.try_token(op.scopes or ())
-    if real:
-        exchange = neuron.call(op, parts=neuron.reachable_request(op), token=real)
-        where = reflected(exchange, [real])
-        if where:
-            raise fail(f"the valid token came back in {where}", exchange)
-    logged = neuron.logged()
-    for exchange in logged:
+        probes.append(exchange)
+    control = positive_control(neuron, op)  # an operation never served shows nothing by not echoing
+    probes = distinct(e for e in [control, *probes] if e.ok)
+    earlier = [e for e in distinct(neuron.logged()) if e.ok and all(e is not p for p in probes)]
+    for exchange in [control, *earlier]:
         sent = exchange.request_headers.get("authorization", "").partition(" ")[2]
         where = reflected(exchange, [sent]) if sent else None
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
-    answered = len(tokens) + (1 if real else 0)
-    return Examined(answered + len(logged), "answers", f"{answered} probes with credentials, {len(logged)} "
-                    "earlier exchanges of the run")
+    unanswered = len(tokens) + 1 - len(probes)
+    return examined_of([*probes, *earlier], "answers", f"{len(probes)} probes with credentials (the valid token "
+                       f"included), {len(earlier)} earlier answers of the run",
+                       f"{unanswered} probes got no answer" if unanswered else "")

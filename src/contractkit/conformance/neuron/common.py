@@ -1,10 +1,17 @@
-"""Small helpers the neuron/ checks share: request bodies, expectations, challenge parsing."""
+"""Small helpers the neuron/ checks share: the positive control, refusals, challenge parsing.
+
+Controls and refusals go through the run's evidence ledger (``contractkit.conformance.ledger``):
+the plugin accepts a refusal rule's pass only when each refusal it counted has a control that
+succeeded for the same operation (method ``http``: the valid request with a token of its scopes).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.ledger import LEDGER, NOT_VALIDATION, VALIDATION_STATUSES, Verdict
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.spec.neuron import Operation
@@ -16,7 +23,8 @@ def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
     """The valid request with a token of the operation's scopes must succeed before a refusal means
     anything: a target that refuses everything (404, 429, a broken token) proves nothing by refusing.
 
-    Done once per operation and run; raises NotVerified with what the control got instead.
+    Sent once per operation and run, recorded in the ledger for every case that relies on it;
+    raises NotVerified with what the control got instead.
     """
     key = f"positive_control:{operation.label}"
     cached = neuron.notes.get(key)
@@ -28,11 +36,28 @@ def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
         neuron.notes[key] = cached
     if isinstance(cached, NotVerified):
         raise NotVerified(f"no positive control: {cached.message}")
-    if not cached.ok or not 200 <= (cached.status or 0) < 300:
+    if not LEDGER.control(operation.label, "http", cached):
         got = cached.error if not cached.ok else f"HTTP {cached.status}"
         raise NotVerified(f"positive control failed: the valid request with a token of the operation's scopes "
                           f"got {got}, so a refusal would prove nothing")
     return cached
+
+
+def validation_statuses(operation: Operation) -> frozenset[int]:
+    """The statuses that refuse bad input: 400, 413, 415, 422 and any other 4xx the operation declares,
+    except those that say nothing about the input (401, 403, 404, 405, 429)."""
+    declared = {int(s) for s in operation.statuses if s.isdigit() and 400 <= int(s) < 500}
+    return frozenset(VALIDATION_STATUSES | (declared - NOT_VALIDATION))
+
+
+def expect_refusal(exchange: Exchange, expected: Collection[int], what: str, *, method: str = "http") -> bool:
+    """Judge one probe of a refusal rule: True when refused with an ``expected`` status (counted),
+    False when rate-limited or unanswered (proves nothing; the plugin reports it), a Violation else."""
+    verdict = LEDGER.refused(exchange.operation or "", method, exchange, expected)
+    if verdict is Verdict.OTHER:
+        wanted = " or ".join(str(s) for s in sorted(expected))
+        raise fail(f"{what}: expected {wanted}, got {exchange.status}", exchange)
+    return verdict is Verdict.REFUSED
 
 
 def require_answer(exchange: Exchange, what: str) -> None:

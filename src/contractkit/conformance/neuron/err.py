@@ -10,7 +10,8 @@ import contextlib
 import json
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.neuron.common import fail, positive_control, require_answer
+from contractkit.conformance.ledger import LEDGER, Verdict, distinct, examined_of
+from contractkit.conformance.neuron.common import expect_refusal, fail, positive_control, validation_statuses
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.requests import invalid_values
 from contractkit.conformance.neuron.sch import schema_run
@@ -64,11 +65,16 @@ def _provoke(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
 
 
 def _errors_of(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
+    """The operation's error answers, provoked or seen, each once; only once the operation was seen
+    served (its positive control), since a target that refuses everything shows no error body of the API."""
+    provoked = provoke(neuron, op)
+    positive_control(neuron, op)
     seen = [e for e in neuron.logged() if e.operation == op.label]
-    return [e for e in provoke(neuron, op) + seen if e.ok and (e.status or 0) >= 400]
+    return distinct(e for e in provoked + seen if e.ok and (e.status or 0) >= 400)
 
 
 @NEURON_CHECKS.register("NEU-ERR-001", "Every non-2xx body is the shared error body",
+                        kind="audit",
                         clause="conventions 3.1; RFC 9457; the error schemas the spec declares", tags=("audit",),
                         applies="authenticated")
 def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -94,7 +100,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
         if problems:
             raise fail(f"the {exchange.status} body does not match the error schema: {problems[0]}", exchange,
                        *problems[1:])
-    return Examined(len(errors), "error answers", _statuses(errors))
+    return examined_of(errors, "error answers", _statuses(errors))
 
 
 def _statuses(exchanges: list[Exchange]) -> str:
@@ -105,6 +111,7 @@ def _statuses(exchanges: list[Exchange]) -> str:
 
 
 @NEURON_CHECKS.register("NEU-ERR-002", "Error answers leak no internals",
+                        kind="audit",
                         clause="conventions 3.3; OWASP ASVS 5.0 V16 (no sensitive data in error messages)",
                         tags=("audit",), applies="authenticated")
 def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -126,35 +133,59 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)
-    return Examined(len(errors), "error answers", _statuses(errors))
+    return examined_of(errors, "error answers", _statuses(errors))
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
-                        clause="conventions 3.4; RFC 9110 section 15.5 (4xx: the client erred)",
+                        kind="refusal", clause="conventions 3.4; RFC 9110 section 15.5 (4xx: the client erred)",
                         applies="authenticated")
 def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
-    """What it does: sends generated invalid requests (schemathesis negative mode) and hostile
-    bodies (broken JSON, deep nesting, huge numbers, bad UTF-8, wrong media type); no answer
-    may be a 5xx. (Invalid input answered as if valid is NEU-SCH-006.)
+    """What it does: after a positive control (the valid request is served), sends generated
+    invalid requests (schemathesis negative mode) and hostile bodies (broken JSON, deep nesting,
+    huge numbers, bad UTF-8, wrong media type); no answer may be a 5xx. Only a validation refusal
+    counts (400, 413, 415, 422 or another 4xx the operation declares): a 401, 403, 404 or 429 says
+    nothing about the input, and an invalid request answered as if valid is NEU-SCH-006's.
 
     Why: a 500 on bad input is a crash an attacker can trigger at will, and hides the real
     reason from a legitimate caller.
     """
     if op.request_schema is None and not op.parameters:
         raise NotVerified(f"{op.label} takes no input")
+    positive_control(neuron, op)
     exchanges = [e for e in provoke(neuron, op) if e.request_headers.get("authorization") or not op.authenticated]
     with contextlib.suppress(NotVerified):
         exchanges += [s.exchange for s in schema_run(neuron, op).negative()]
+    exchanges = distinct(exchanges)
     if not exchanges:
         raise NotVerified("no invalid request could be sent (a token is needed to get past auth)")
     for exchange in exchanges:
-        require_answer(exchange, "invalid input")
-        if (exchange.status or 0) >= 500:
+        if exchange.ok and (exchange.status or 0) >= 500:
             raise fail(f"invalid input got {exchange.status}", exchange)
-    return Examined(len(exchanges), "invalid requests", _statuses(exchanges))
+    judged = refusals_of(op, exchanges)
+    if not judged:
+        raise NotVerified(f"no invalid request was refused as invalid ({_VALIDATION_TEXT}); the answers were "
+                          f"{_statuses(exchanges) or 'none'}")
+    return examined_of(judged, "invalid requests refused", _statuses(judged))
+
+
+_VALIDATION_TEXT = "400, 413, 415, 422 or a declared 4xx"
+
+
+def refusals_of(op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
+    """Record each validation refusal (and each 429 or unanswered probe) in the ledger; the refused
+    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted."""
+    expected = validation_statuses(op)
+    refused = []
+    for exchange in exchanges:
+        status = exchange.status if exchange.ok else None
+        counts = status in expected or status is None or status == 429
+        if counts and LEDGER.refused(op.label, "http", exchange, expected) is Verdict.REFUSED:
+            refused.append(exchange)
+    return refused
 
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",
+                        kind="refusal",
                         clause="docs/extensions.md#x-ai-operation (subject.not_found_status); RFC 9110 section 15.5.5",
                         applies="subject")
 def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -168,11 +199,11 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """
     subject = op.subject
     assert subject is not None
+    positive_control(neuron, op)
     parts = neuron.request(op, unknown=True)
     exchange = neuron.call(op, parts=parts)
-    require_answer(exchange, "unknown entity")
-    if exchange.status != subject.not_found_status:
+    if exchange.ok and exchange.status not in (subject.not_found_status, 429):
         raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))
-    positive_control(neuron, op)
+    expect_refusal(exchange, {subject.not_found_status}, f"an unknown {subject.name}")
     return Examined(1, "requests about an unknown entity", "after a positive control about a known one")

@@ -8,10 +8,12 @@
   ``--fault-injection`` the suite probes whether the target honours it; with it, a target that
   ignores the header is in violation.
 
-A fault counts only when it is seen to happen: with the double, its request counter must have
-moved while the fault was armed (``FaultWindow.reached``); with the header, the target's answer
-must show the failure (judged by the rules). Without either way, every fault rule is reported
-"not verified" with the reason, never passed and never failed.
+A fault counts only for the request it reached: with the double, each window holds one request
+and its request counter must have moved while the fault was armed (``FaultWindow.reached``);
+with the header, the target's answer must show the failure. ``FaultWindow.attribute`` records
+that in the run's evidence ledger, and the plugin accepts a fault rule's pass only when every
+answer it counted carries one. Without either way, every fault rule is reported "not verified"
+with the reason, never passed and never failed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from contractkit.conformance.ledger import LEDGER
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.errors import ConfigError
 from contractkit.spec.neuron import NeuronSpec
@@ -49,6 +52,15 @@ class FaultWindow:
     headers: dict[str, str] = field(default_factory=dict)
     reached: bool | None = None
 
+    def attribute(self, exchange: object, shown: bool | None) -> bool:
+        """Record that the fault reached the request of ``exchange`` when it did: with the double, the
+        window held that one request and the double received a provider call; with the header hook,
+        the answer shows the failure (``shown``). True when attributed."""
+        if self.reached is True or (self.reached is None and shown is True):
+            LEDGER.fault(exchange, self.mode)
+            return True
+        return False
+
     def not_seen(self) -> NotVerified:
         return NotVerified(f"the fault {self.mode!r} was not seen to happen: the provider double received no "
                            "provider call while it was armed (is the target pointed at this --provider-double?)")
@@ -70,6 +82,12 @@ class FaultDriver:
     @property
     def via(self) -> str:
         return f"the provider double at {self.double_url}" if self.double_url else f"the {self.header} header"
+
+    @property
+    def shared(self) -> bool:
+        """Whether one armed fault is shared by every request sent meanwhile (the double): then each
+        window must hold one request, or a fault cannot be told to have reached it."""
+        return self.double_url is not None
 
     def whole_answer_modes(self) -> list[str]:
         return [m for m in self.modes if m != "stream_interrupted"]

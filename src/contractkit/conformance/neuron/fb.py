@@ -1,9 +1,12 @@
 """Fallback rules: provider failures get the declared fallback, within the deadline, and readiness tells.
 
 Every AI operation is driven through every whole-answer fault mode the driver can cause
-(``fault_matrix``, once per run, operations in parallel per mode so timeouts overlap). The
-rules then judge the same answers: the declared fallback (a schema-valid degraded answer marked
-where ``x-ai-operation.fallback.marker`` says, or 503 with ``Retry-After``), the deadline, and
+(``fault_matrix``, once per run). With the provider double each (operation, mode) has a window
+of its own, one request in it, so a fault is attributed to the request it reached (an operation
+answered from a cache is "not seen" for that operation only); with the header hook the
+operations run in parallel per mode and the answer itself must show the fault. The rules then
+judge the same answers: the declared fallback (a schema-valid degraded answer marked where
+``x-ai-operation.fallback.marker`` says, or 503 with ``Retry-After``), the deadline, and
 readiness (``x-probe``). A fault that was not seen to happen is not counted: it proves nothing
 either way.
 """
@@ -15,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from contractkit.conformance.http import Exchange, retry_after_seconds
+from contractkit.conformance.ledger import LEDGER
 from contractkit.conformance.neuron.common import fail, require_answer
 from contractkit.conformance.neuron.faults import FaultDriver, FaultWindow, fault_driver
 from contractkit.conformance.neuron.target import NeuronTarget
@@ -117,6 +121,12 @@ def fault_matrix(neuron: NeuronTarget) -> dict[tuple[str, str], FaultAnswer]:
     matrix: dict[tuple[str, str], FaultAnswer] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(ops))) as pool:
         for mode in driver.whole_answer_modes():
+            if driver.shared:  # one request per armed window: the fault is told to have reached it, or not
+                for op in ops:
+                    with driver.fault(mode) as window:
+                        exchange = _timed_call(neuron, op, requests[op.label], window.headers)
+                    matrix[(op.label, mode)] = FaultAnswer(mode, exchange, window)
+                continue
             with driver.fault(mode) as window:
                 futures = {op.label: pool.submit(_timed_call, neuron, op, requests[op.label], window.headers)
                            for op in ops}
@@ -150,13 +160,13 @@ def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer]
     seen, unseen = [], []
     for answer in answers:
         if answer.window.reached is False:
-            unseen.append(f"{answer.mode}: the provider double received no provider call")
+            unseen.append(f"{answer.mode}: the provider double received no provider call for this request")
             continue
         shown = shows_fault(op, answer.exchange)
         if shown is None:
             unseen.append(f"{answer.mode}: the spec does not say how a degraded answer is marked "
                           "(x-ai-operation.fallback.marker)")
-        elif shown is False and answer.window.reached is None:
+        elif not answer.window.attribute(answer.exchange, shown):
             if neuron.options.fault_injection:
                 raise fail(f"under {answer.mode}: the target answered normally although the fault-injection "
                            f"header asked for a provider failure (--fault-injection says the hook is on)",
@@ -164,6 +174,7 @@ def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer]
             unseen.append(f"{answer.mode}: the answer shows no failure (the hook may be off)")
         else:
             seen.append(answer)
+            LEDGER.count(answer.exchange)
     return seen, unseen
 
 
@@ -205,6 +216,7 @@ def _evidence(seen: list[FaultAnswer], unseen: list[str], what: str) -> Examined
 
 
 @NEURON_CHECKS.register("NEU-FB-001", "Provider failures get the declared fallback, never a bare 5xx",
+                        kind="fault",
                         clause="docs/extensions.md#x-ai-operation (fallback); docs/extensions.md#x-fault-injection",
                         tags=("disruptive",), applies="ai")
 def declared_fallback(neuron: NeuronTarget, op: Operation) -> Examined:
@@ -222,6 +234,7 @@ def declared_fallback(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-FB-002", "Answers arrive within the operation's deadline, even when the provider fails",
+                        kind="fault",
                         clause="docs/extensions.md#x-ai-operation (deadline_ms)", tags=("disruptive",), applies="ai")
 def deadline_kept(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: times every answer under every provider fault that was seen to happen (a
@@ -234,13 +247,15 @@ def deadline_kept(neuron: NeuronTarget, op: Operation) -> Examined:
     if deadline is None:
         raise NotVerified(f"{op.label} declares no deadline_ms")
     seen, unseen = seen_answers(neuron, op)
-    timed = [(a.mode, a.exchange) for a in seen] + [("no fault", neuron.call(op))]
-    for mode, exchange in timed:
-        if exchange.error and "no complete answer" not in exchange.error:
-            require_answer(exchange, f"under {mode}")
+    normal = _timed_call(neuron, op, neuron.request(op), {})  # waits past the deadline: a timeout is late
+    for mode, exchange in [(a.mode, a.exchange) for a in seen] + [("no fault", normal)]:
         if exchange.elapsed_s > deadline + DEADLINE_MARGIN_S:
-            raise fail(f"under {mode}: answered after {exchange.elapsed_s:.2f} s, the deadline is {deadline:g} s",
-                       exchange)
+            raise fail(f"under {mode}: {'answered' if exchange.ok else 'no answer'} after {exchange.elapsed_s:.2f} "
+                       f"s, the deadline is {deadline:g} s", exchange)
+        if exchange.error and mode != "no fault":
+            require_answer(exchange, f"under {mode}")
+    if not normal.ok:
+        unseen.append(f"no fault: the normal request got no answer ({normal.error}), so it was not timed")
     return _evidence(seen, unseen, "timed answers under provider faults")
 
 
@@ -257,7 +272,7 @@ _ABSENT = object()
 
 
 @NEURON_CHECKS.register("NEU-FB-003", "Readiness reports the provider's degradation, then its recovery",
-                        clause="docs/extensions.md#x-probe (readiness, degraded)", tags=("disruptive",))
+                        kind="fault", clause="docs/extensions.md#x-probe (readiness, degraded)", tags=("disruptive",))
 def readiness(neuron: NeuronTarget) -> Examined:
     """What it does: makes the provider fail once (and sees that it did), then reads the
     readiness probe (``x-probe: {role: readiness}``), which must show the degradation its
@@ -272,8 +287,9 @@ def readiness(neuron: NeuronTarget) -> Examined:
     op, caused, window = provider_error_once(neuron, driver_for(neuron))
     if window.reached is False:
         raise window.not_seen()
-    if window.reached is None and shows_fault(op, caused) is not True:
+    if not window.attribute(caused, shows_fault(op, caused)):
         raise NotVerified("the provider failure was not seen to happen (the answer shows no failure)")
+    LEDGER.count(caused)
     state, exchange = _degraded(neuron, ready)
     require_answer(exchange, "readiness after a provider failure")
     if state is not True:

@@ -31,6 +31,7 @@ def pick_operation(neuron: NeuronTarget) -> Operation:
 
 
 @NEURON_CHECKS.register("NEU-RL-001", "Past the declared rate limit: 429 with Retry-After, then service resumes",
+                        kind="burst",
                         clause="docs/extensions.md#x-rate-limit; RFC 6585 section 4; RFC 9110 section 10.2.3",
                         tags=("burst",))
 def rate_limited(neuron: NeuronTarget) -> Examined:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.ledger import LEDGER, examined_of
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
 from contractkit.conformance.registry import NEURON_CHECKS
@@ -179,7 +180,8 @@ def _failure_text(failure: Any) -> str:
 
 def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: Callable[[Sample], list[str]],
           what: str) -> Examined:
-    """Raise a Violation for the first sample ``verdict`` objects to, counting all of them."""
+    """Raise a Violation for the first sample ``verdict`` objects to, counting all of them. A request
+    that got no answer is not judged (it says nothing either way): the rule is partial."""
     answered = [s for s in samples if s.exchange.ok]
     failures = [(s, v) for s in answered if (v := verdict(s))]
     broken = [s for s in samples if not s.exchange.ok]
@@ -189,12 +191,11 @@ def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: C
             f"{len(failures)} of {len(answered)} {what}: {messages[0]}",
             evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label,
         )
-    if broken:
-        raise Violation(f"{len(broken)} of {len(samples)} requests got no HTTP answer ({broken[0].exchange.error})",
-                        evidence=broken[0].exchange.evidence(), operation=op.label)
     if not answered:
-        raise NotVerified(f"no {what} could be generated for {op.label}")
-    return Examined(len(answered), what, _sources(answered))
+        raise NotVerified(f"{len(broken)} requests to {op.label} got no HTTP answer ({broken[0].exchange.error})"
+                          if broken else f"no {what} could be generated for {op.label}")
+    unanswered = f"{len(broken)} requests got no HTTP answer ({broken[0].exchange.error})" if broken else ""
+    return examined_of([s.exchange for s in answered], what, _sources(answered), unanswered)
 
 
 def _sources(samples: list[Sample]) -> str:
@@ -210,6 +211,22 @@ def _below_500(samples: list[Sample]) -> list[Sample]:
     return [s for s in samples if not s.exchange.ok or (s.exchange.status or 0) < 500]
 
 
+def served(neuron: NeuronTarget, op: Operation, run: SchemaRun) -> None:
+    """The operation's answers mean something only if it was seen served: a valid request answered
+    2xx with a body valid against its schema (an event stream for a stream). Recorded in the ledger;
+    NotVerified when no generated valid request was, as on a target that answers 404 (or ``{}``) to all."""
+    for sample in run.positive():
+        exchange = sample.exchange
+        if not exchange.ok or not 200 <= (exchange.status or 0) < 300:
+            continue
+        stream = exchange.content_type == "text/event-stream"
+        if stream or not st_failures(sample, _checks().response_schema_conformance):
+            LEDGER.control(op.label, "served", exchange)
+            return
+    raise NotVerified(f"no valid request to {op.label} was served (a 2xx with a schema-valid answer), so its "
+                      "answers show nothing about the API")
+
+
 def _checks() -> Any:
     from schemathesis.specs.openapi import checks
 
@@ -220,7 +237,7 @@ CLAUSE = "paths.*.responses (OpenAPI 3.1 response objects)"
 
 
 @NEURON_CHECKS.register("NEU-SCH-001", "Response bodies match their declared schemas",
-                        clause=CLAUSE + " content.schema", applies="json_answers")
+                        kind="observation", clause=CLAUSE + " content.schema", applies="json_answers")
 def response_schema(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: validates every successful JSON answer to generated requests against the
     schema the spec declares for its status (schemathesis ``response_schema_conformance``).
@@ -239,33 +256,39 @@ def response_schema(neuron: NeuronTarget, op: Operation) -> Examined:
     return judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", clause=CLAUSE + " (status codes)",
+@NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", kind="observation",
+                        clause=CLAUSE + " (status codes)",
                         applies="operation")
 def status_code(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: every status below 500 the target answers must be declared for the
     operation (schemathesis ``status_code_conformance``). 5xx answers are the business of
     NEU-SCH-005 and NEU-ERR-003, so one fault is reported once."""
     run = schema_run(neuron, op)
+    served(neuron, op, run)
     return judge(neuron, op, _below_500(run.samples), lambda s: st_failures(s, _checks().status_code_conformance),
                  "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", clause=CLAUSE + " content (media types)",
+@NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", kind="observation",
+                        clause=CLAUSE + " content (media types)",
                         applies="operation")
 def content_type(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: the Content-Type of every answer must be one the spec declares for its
     status (schemathesis ``content_type_conformance``)."""
     run = schema_run(neuron, op)
+    served(neuron, op, run)
     return judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
 
 
-@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", clause=CLAUSE + " headers",
+@NEURON_CHECKS.register("NEU-SCH-004", "Declared response headers are present and valid", kind="observation",
+                        clause=CLAUSE + " headers",
                         applies="operation")
 def response_headers(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: required headers (``Retry-After`` on 429/503, ``WWW-Authenticate`` on
     401/403) must be present and every declared header valid (schemathesis
     ``response_headers_conformance``)."""
     run = schema_run(neuron, op)
+    served(neuron, op, run)
     return judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().response_headers_conformance),
                  "answers")
 
@@ -280,7 +303,8 @@ def _acceptance(op: Operation, sample: Sample) -> list[str]:
     return [f"a valid request got {status}"]
 
 
-@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", clause="OpenAPI 3.1 request body and "
+@NEURON_CHECKS.register("NEU-SCH-005", "Valid requests are accepted", kind="observation",
+                        clause="OpenAPI 3.1 request body and "
                         "parameter objects (a request valid against them is served)", applies="operation")
 def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: requests valid against the spec, with a token holding the operation's
@@ -291,6 +315,7 @@ def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
     Why: a target stricter than its contract rejects callers that follow the contract.
     """
     run = schema_run(neuron, op)
+    served(neuron, op, run)
     samples = run.positive()
     busy = [s for s in samples if s.exchange.status in (429, 503)]
     judged = [s for s in samples if s not in busy]
@@ -308,12 +333,32 @@ def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 @NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected",
+                        kind="refusal",
                         clause="OpenAPI 3.1 request body and parameter objects", applies="authenticated")
 def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
-    """What it does: requests that break the request schema must be rejected with 4xx
-    (schemathesis ``negative_data_rejection``), not answered as if valid."""
+    """What it does: after a positive control (the valid request is served), requests that break
+    the request schema must be rejected as invalid: 400, 413, 415, 422 or another 4xx the
+    operation declares. A 2xx is a violation (where schemathesis ``negative_data_rejection``
+    agrees the input was invalid); a 401, 403, 404 or 429 says nothing about the input and is not
+    counted; 5xx answers are NEU-ERR-003's."""
+    from contractkit.conformance.neuron.common import positive_control
+    from contractkit.conformance.neuron.err import refusals_of
+
     run = schema_run(neuron, op)
     if not run.negative():
         raise NotVerified(f"{op.label} has no input that can be made invalid")
-    return judge(neuron, op, _below_500(run.negative()),
-                 lambda s: st_failures(s, _checks().negative_data_rejection), "invalid requests")
+    positive_control(neuron, op)
+    negative = run.negative()
+    accepted = [(s, v) for s in negative if s.exchange.ok and 200 <= (s.exchange.status or 0) < 300
+                and (v := st_failures(s, _checks().negative_data_rejection))]
+    if accepted:
+        sample, messages = accepted[0]
+        raise Violation(f"{len(accepted)} of {len(negative)} invalid requests were answered as valid: {messages[0]}",
+                        evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label)
+    refused = refusals_of(op, [s.exchange for s in negative])
+    if not refused:
+        statuses = sorted({s.exchange.status or 0 for s in negative})
+        raise NotVerified(f"no invalid request to {op.label} was refused as invalid (400, 413, 415, 422 or a "
+                          f"declared 4xx); the statuses were {statuses}")
+    return examined_of(refused, "invalid requests refused", _sources([s for s in negative
+                                                                           if any(s.exchange is e for e in refused)]))

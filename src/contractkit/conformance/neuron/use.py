@@ -62,6 +62,7 @@ def _tier(usage: Usage, data: Any, opening: Any, default: Any) -> Any:
 
 
 @NEURON_CHECKS.register("NEU-USE-001", "Every AI answer reports usage priced by x-pricing",
+                        kind="observation",
                         clause="docs/extensions.md#x-pricing; docs/extensions.md#x-ai-operation (usage)", applies="ai")
 def usage_priced(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: for every successful AI answer (and stream ending frame), the token count
@@ -131,6 +132,7 @@ def compare(reference: dict[str, Any], twin: Operation, ending: Any, usage: Usag
 
 
 @NEURON_CHECKS.register("NEU-USE-002", "A streamed answer reports the same usage as the whole answer",
+                        kind="observation",
                         clause="docs/extensions.md#x-ai-operation (stream_of, usage, answer_text)", applies="turns")
 def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
     """What it does: sends the same question to a stream (an SSE operation or a WebSocket turn)
