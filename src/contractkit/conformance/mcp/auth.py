@@ -244,7 +244,7 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
     skipped = refusal.unjudged(control, f"the positive control (calling {tool.name} with every scope)")
     if skipped is not None:
         raise skipped
-    if not rpc.succeeded(control):
+    if not (rpc.succeeded(control) and refusal.control(target, control, subject=tool.name, method=refusal.CALL)):
         raise NotVerified(f"positive control failed: calling {tool.name} with every scope got "
                           f"{control.status or control.error}, not a result, so a 403 without {tool.scope} "
                           "would prove nothing")
@@ -258,7 +258,7 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
             rpc.close_session(target, opener, session_id)
         params = challenge(exchange) or {}
         refusal.expect(target, exchange, (403,), f"calling {tool.name} without {tool.scope} {how}",
-                       operation=tool.name)
+                       operation=tool.name, subject=tool.name, method=refusal.CALL)
         if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
             raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
                             operation=tool.name, evidence=exchange.evidence())

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from contractkit.conformance.mcp import refusal
 from contractkit.conformance.mcp.client import CallTimeout, HttpRefused, SessionLost, error_code
 from contractkit.conformance.mcp.schemas import return_problem
 from contractkit.conformance.mcp.target import McpTarget
@@ -243,6 +244,7 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
         raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
                           "so refusing invalid ones proves nothing",
                           evidence=_evidence(target, tool.name, bases[0], outcome))
+    refusal.control(target, outcome, subject=tool.name, method=refusal.CALL, ok=True)
     refusals = {"tool error": 0, "-32602": 0}
     accepted: list[str] = []
     for why, args in cases:
@@ -265,12 +267,14 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
                 fail = f"{why} gave JSON-RPC error {code} ({outcome}), not a tool error or -32602"
             else:
                 refusals["-32602"] += 1
+                refusal.refused_call(tool.name, outcome, "-32602")
         elif not outcome.is_error:
             accepted.append(why)
         elif _TRACEBACK.search(_text(outcome)):
             fail = f"{why} gave a tool error that carries a stack trace"
         else:
             refusals["tool error"] += 1
+            refusal.refused_call(tool.name, outcome, "tool error")
         if fail is None:
             try:
                 target.client().ping()

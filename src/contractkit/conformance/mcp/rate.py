@@ -54,15 +54,21 @@ def check_rate_limit(target: McpTarget) -> Examined:
                                      range(burst)))
         elapsed = time.monotonic() - started
         limited = [s for s in statuses if s[0] == 429]
-        other = sorted({str(s[0]) for s in statuses if s[0] != 429 and not (isinstance(s[0], int) and s[0] < 300)})
-        if other:
-            raise NotVerified(f"the burst was answered with {', '.join(other)} besides service and 429, so whether "
-                              "the limit is enforced cannot be told")
+        served = [s for s in statuses if isinstance(s[0], int) and 200 <= s[0] < 300]
+        refused = sorted({s[0] for s in statuses if isinstance(s[0], int) and s[0] >= 300 and s[0] != 429})
+        unanswered = [s[0] for s in statuses if not isinstance(s[0], int)]
+        if refused:
+            raise NotVerified(f"the burst was answered with {', '.join(map(str, refused))} besides service and 429, "
+                              "so whether the limit is enforced cannot be told")
         if not limited:
             if elapsed > window:
                 raise NotVerified(f"could not send {burst} requests within {window:g} s (took {elapsed:.1f} s)")
-            raise Violation(f"{burst} requests in {elapsed:.2f} s (limit {requests} per {window:g} s) were all "
-                            f"served (statuses {sorted({s[0] for s in statuses}, key=str)})", operation="ping")
+            if len(served) <= requests:
+                raise NotVerified(f"unanswered: only {len(served)} of a burst of {burst} were answered "
+                                  f"({len(unanswered)} got no answer, e.g. {unanswered[:1]}), not past the limit of "
+                                  f"{requests}")
+            raise Violation(f"{len(served)} of {burst} requests in {elapsed:.2f} s (limit {requests} per {window:g} s) "
+                            "were served, none refused with 429", operation="ping")
         retry = limited[0][1]
         wait = retry_after_seconds(retry)
         if wait is None:

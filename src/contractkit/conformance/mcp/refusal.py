@@ -7,8 +7,10 @@ A 429 says the server is busy and an unanswered probe says nothing, so both leav
 "not verified" (rate-limited, unanswered), never a refusal and never a failure; any other status
 is the target's answer, and breaks the rule.
 
-Every judged refusal is recorded on the target (``target.refusals``: rule, what, status, verdict),
-so the run's evidence can say what was refused and how.
+Every control and every judged refusal is recorded in the run's evidence ledger
+(``contractkit.conformance.ledger``): the subject is the server (``http``: its endpoint over raw
+HTTP) or a tool (``tools/call``), so the plugin holds each refusal rule's pass to a control that
+succeeded for the same subject and method.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from collections.abc import Collection
 from typing import Any
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.ledger import LEDGER
 from contractkit.conformance.outcomes import NotVerified, Violation
+
+ENDPOINT = "http"  # the method of a probe of the MCP endpoint over raw HTTP
+CALL = "tools/call"  # the method of a probe of one tool
 
 
 def unjudged(exchange: Exchange, what: str) -> NotVerified | None:
@@ -32,13 +38,19 @@ def unjudged(exchange: Exchange, what: str) -> NotVerified | None:
     return None
 
 
-def expect(target: Any, exchange: Exchange, statuses: Collection[int], what: str, *,
-           operation: str = "initialize") -> None:
+def control(target: Any, exchange: Any, *, subject: str | None = None, method: str = ENDPOINT,
+            ok: bool | None = None) -> bool:
+    """Record a positive control (the request sent right) for ``subject`` (default: the server) by
+    ``method``; True when it was served (a 2xx, or ``ok`` for a call over the SDK session)."""
+    return LEDGER.control(subject or target.contract.name, method, exchange, ok=ok)
+
+
+def expect(target: Any, exchange: Exchange, statuses: Collection[Any], what: str, *,
+           operation: str = "initialize", subject: str | None = None, method: str = ENDPOINT) -> None:
     """``exchange`` must be refused with one of ``statuses``: returns if so; raises ``NotVerified``
     (429, unanswered) or ``Violation`` (served, or refused with another status) otherwise."""
+    LEDGER.refused(subject or target.contract.name, method, exchange, statuses)
     skipped = unjudged(exchange, what)
-    verdict = "refused" if exchange.status in statuses else "not verified" if skipped else "violation"
-    record(target, what, exchange.status or exchange.error, verdict)
     if skipped is not None:
         raise skipped
     if exchange.status not in statuses:
@@ -47,8 +59,10 @@ def expect(target: Any, exchange: Exchange, statuses: Collection[int], what: str
                         evidence=exchange.evidence())
 
 
-def record(target: Any, what: str, got: Any, verdict: str) -> None:
-    """Note one judged refusal on the target (what was probed, what came back, how it was judged)."""
-    refusals = getattr(target, "refusals", None)
-    if refusals is not None:
-        refusals.append({"probe": what, "got": got, "verdict": verdict})
+def refused_call(tool: str, outcome: Any, got: str) -> None:
+    """Record one invalid call of ``tool`` over the SDK session and how it was refused
+    (``tool error``, ``-32602``; anything else is not the refusal MCP-CALL-002 is about)."""
+    LEDGER.refused(tool, CALL, outcome, CALL_REFUSALS, got=got)
+
+
+CALL_REFUSALS = frozenset({"tool error", "-32602"})

@@ -69,7 +69,6 @@ class McpTarget:
         # the target served this run at least once (the preflight's listing, a session, a control)
         self.served = served_preflight(options)
         self.notes: dict[str, Any] = {}
-        self.refusals: list[dict[str, Any]] = []  # every refusal judged (refusal.py), for the run's evidence
         if options.audit_log is not None:  # the audit rules read only what this run wrote
             self.notes["audit_start"] = _size_of(options.audit_log)
 
@@ -275,14 +274,14 @@ class McpTarget:
         number of requests sent; raises ``NotVerified`` with what came back otherwise.
         """
         from contractkit.conformance.mcp import rpc
+        from contractkit.conformance.mcp.refusal import control, unjudged
 
         exchange = rpc.post(self, rpc.initialize_message(), token=token if token is not None else self.caller_token())
         rpc.close_session(self, token, exchange.headers.get("mcp-session-id"))
         if rpc.succeeded(exchange):
+            control(self, exchange)
             self.served = True
         else:
-            from contractkit.conformance.mcp.refusal import unjudged
-
             skipped = unjudged(exchange, f"the positive control of {what} (initialize sent right)")
             if skipped is not None:
                 raise skipped
@@ -390,8 +389,11 @@ class McpTarget:
         How the call ends is not judged here (other checks do), only noted; a call the policy or
         the budget forbids is not made (False).
         """
+        from contractkit.conformance.mcp.refusal import CALL, control
+
         try:
-            return not self.client().call_tool(name, args).is_error
+            result = self.client().call_tool(name, args)
+            return control(self, result, subject=name, method=CALL, ok=not result.is_error)
         except (CallTimeout, SessionLost):
             self.drop_client()
         except HttpRefused as exc:
