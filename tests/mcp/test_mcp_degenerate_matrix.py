@@ -28,7 +28,8 @@ from mcp_helpers import verify
 
 from contractkit.reference.token_issuer.clients import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-pytestmark = pytest.mark.xdist_group("mcp-degenerate-matrix")
+# one fixture computes the matrix (four runs, two at a time, about a minute); a busy machine gets room
+pytestmark = [pytest.mark.xdist_group("mcp-degenerate-matrix"), pytest.mark.timeout(300)]
 
 NV, FAILED, PASSED = "not_verified", "failed", "passed"
 

@@ -18,7 +18,7 @@ import pytest
 from contractkit.selftest.mcp_variants import VARIANTS
 
 # the matrix is one session fixture: its tests share one worker under pytest-xdist, so it is computed once
-pytestmark = pytest.mark.xdist_group("mcp-selftest-matrix")
+pytestmark = [pytest.mark.xdist_group("mcp-selftest-matrix"), pytest.mark.timeout(600)]
 
 NAMES = ["mcp:reference", *(f"mcp:{v.name}" for v in VARIANTS)]
 SCRIPT = ("import json, sys; from dataclasses import asdict; "
