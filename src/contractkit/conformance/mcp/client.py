@@ -27,14 +27,14 @@ import shlex
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import anyio.from_thread
 import httpx2
 
-from contractkit.conformance.http import retry_after_seconds
+from contractkit.conformance.mcp.transport import Capped, RetryOn429, Traffic
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.errors import ConfigError, ExchangeError
 
@@ -82,83 +82,6 @@ class CallNotAllowed(NotVerified):
     """The safety policy (or the tool's call budget) forbids this tools/call: nothing was sent."""
 
 
-@dataclass
-class Traffic:
-    """What the transport saw, for the calls to read: error statuses and bytes received, in order."""
-
-    statuses: list[int] = field(default_factory=list)
-    bytes_in: int = 0
-
-
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # one HTTP answer (a JSON body or a whole event stream) at most
-
-
-class _CappedStream(httpx2.AsyncByteStream):
-    """A response body that raises once more than ``cap`` bytes arrived (a huge or endless answer)."""
-
-    def __init__(self, inner: Any, cap: int, notes: list[str], traffic: Traffic) -> None:
-        self.inner = inner
-        self.cap = cap
-        self.notes = notes
-        self.traffic = traffic
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        seen = 0
-        async for chunk in self.inner:
-            seen += len(chunk)
-            self.traffic.bytes_in += len(chunk)
-            if seen > self.cap:
-                # the SDK reports any transport error as "Connection closed": keep the reason
-                self.notes.append(f"an answer exceeded the suite's cap of {self.cap} bytes")
-                raise httpx2.ReadError(self.notes[-1])
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _Capped(httpx2.AsyncBaseTransport):
-    """Caps every answer's size, so a 50 MB body costs the run 8 MB, not the whole answer held by the
-    SDK, and records every error status and every byte received in ``traffic``."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport, notes: list[str], traffic: Traffic,
-                 cap: int = MAX_MESSAGE_BYTES) -> None:
-        self.inner = inner
-        self.notes = notes
-        self.traffic = traffic
-        self.cap = cap
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self.inner.handle_async_request(request)
-        if response.status_code >= 400 and request.method == "POST":
-            self.traffic.statuses.append(response.status_code)
-        response.stream = _CappedStream(response.stream, self.cap, self.notes, self.traffic)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _RetryOn429(httpx2.AsyncBaseTransport):
-    def __init__(self, inner: httpx2.AsyncBaseTransport, max_wait_s: float = 10.0) -> None:
-        self.inner = inner
-        self.max_wait_s = max_wait_s
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        for _ in range(3):
-            response = await self.inner.handle_async_request(request)
-            if response.status_code != 429:
-                return response
-            asked = retry_after_seconds(response.headers.get("retry-after"))
-            wait = 1.0 if asked is None else asked
-            await response.aclose()
-            await anyio.sleep(min(max(wait, 0.05), self.max_wait_s))
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 @asynccontextmanager
 async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[str],
                    read_timeout: float, traffic: Traffic) -> AsyncIterator[Any]:
@@ -179,7 +102,7 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[
             http = await stack.enter_async_context(httpx2.AsyncClient(
                 headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0), read=read_timeout),
                 follow_redirects=True,
-                transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes,
+                transport=Capped(RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes,
                                   traffic)))
             read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
         else:

@@ -89,6 +89,25 @@ def open_session(target: Any, token: str | None, *, require: bool = False) -> tu
     return session_id, version
 
 
+def probe_session(target: Any, token: str | None, wait: float) -> tuple[Exchange, Exchange | None]:
+    """A fresh session sent right, each request within ``wait``: (the ``initialize`` exchange, the
+    ``ping`` in that session, or None when initialize was not served). The session is closed."""
+    first = post(target, initialize_message(), token=token, paced=False, operation="initialize (liveness)",
+                 timeout=wait)
+    session_id = first.headers.get("mcp-session-id")
+    try:
+        if not succeeded(first):
+            return first, None
+        version = str(((answer(first) or {}).get("result") or {}).get("protocolVersion") or PROBE_VERSION)
+        post(target, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token, session_id=session_id,
+             version=version, paced=False, timeout=wait)
+        return first, post(target, {"jsonrpc": "2.0", "id": 2, "method": "ping"}, token=token, session_id=session_id,
+                           version=version, paced=False, operation="ping (liveness)", timeout=wait)
+    finally:
+        if not first.error:
+            close_session(target, token, session_id)
+
+
 def close_session(target: Any, token: str | None, session_id: str | None) -> None:
     if session_id:
         headers = {"mcp-session-id": session_id}

@@ -61,7 +61,8 @@ class McpTarget:
         self._tools: list[Any] | None = None
         self._lock = threading.Lock()
         self._alive_lock = threading.Lock()
-        self.gone: str | None = None
+        self.gone: str | None = None  # why the run cannot go on, once decided
+        self._gone_as: type[TargetError] = TargetUnreachableError  # or TargetProtocolError: it turned
         self.negotiated: str | None = None  # the protocol version the shared session negotiated
         self._policies: dict[str, Any] | None = None
         self.calls: dict[str, int] = {}  # tools/call requests sent per tool, any arguments (the budget)
@@ -151,48 +152,31 @@ class McpTarget:
 
     def check_status(self, what: str) -> None:
         """After an HTTP error status, a timeout or a lost session on a request that should have
-        been served: ``initialize`` sent right, over raw HTTP, decides. Unanswered:
-        the target is gone (``TargetUnreachableError``); refused with 401/403/404/5xx after it served
-        this run: it turned (``TargetProtocolError``, naming the status). Otherwise the trouble was
-        the request's own, and the caller judges it. Both end the run, exit 2."""
-        with self._alive_lock:
-            if self.gone is None:
-                self.gone = self._probe(what)
-            if self.gone is not None:
-                raise (TargetProtocolError if " turned to " in self.gone else TargetUnreachableError)(self.gone)
-
-    def _probe(self, what: str) -> str | None:
-        """``initialize``, then ``ping`` in that session, sent right over raw HTTP within a few
-        seconds each: None when served, else why the run cannot go on."""
+        been served: a fresh session sent right over raw HTTP (``rpc.probe_session``) decides.
+        Unanswered: the target is gone (``TargetUnreachableError``); refused with 401/403/404/5xx
+        after it served this run: it turned (``TargetProtocolError``, naming the status). Otherwise
+        the trouble was the request's own, and the caller judges it. Both end the run, exit 2."""
         from contractkit.conformance.mcp import rpc
 
-        try:
-            token = self.caller_token()
-        except NotVerified:
-            token = None
-        wait = min(self.timeout, LIVENESS_TIMEOUT_S)
-        first = rpc.post(self, rpc.initialize_message(), token=token, paced=False, operation="initialize (liveness)",
-                         timeout=wait)
-        session_id = first.headers.get("mcp-session-id")
-        try:
-            if first.error:
-                return f"{self.url} stopped answering ({what}); initialize then got: {first.error}"
-            got = first.status or 0
-            if self.served and (got in (401, 403, 404) or got >= 500):
-                return (f"{self.url} turned to answering HTTP {got} mid-run ({what}; initialize sent right got "
-                        f"HTTP {got} too): the run cannot go on")
-            if not rpc.succeeded(first):
-                return None  # refused from the start: the checks' positive controls say so
-            version = str(((rpc.answer(first) or {}).get("result") or {}).get("protocolVersion") or rpc.PROBE_VERSION)
-            rpc.post(self, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token,
-                     session_id=session_id, version=version, paced=False, timeout=wait)
-            ping = rpc.post(self, {"jsonrpc": "2.0", "id": 2, "method": "ping"}, token=token, session_id=session_id,
-                            version=version, paced=False, operation="ping (liveness)", timeout=wait)
-            if ping.error:
-                return f"{self.url} stopped answering ({what}); a fresh session answered initialize, then not ping"
-            return None
-        finally:
-            rpc.close_session(self, token, session_id)
+        with self._alive_lock:
+            if self.gone is None:
+                try:
+                    token = self.caller_token()
+                except NotVerified:
+                    token = None
+                first, ping = rpc.probe_session(self, token, min(self.timeout, LIVENESS_TIMEOUT_S))
+                got = first.status or 0
+                if first.error:
+                    self.gone = f"{self.url} stopped answering ({what}); initialize then got: {first.error}"
+                elif self.served and (got in (401, 403, 404) or got >= 500):
+                    self.gone = (f"{self.url} turned to answering HTTP {got} mid-run ({what}; initialize sent right "
+                                 f"got HTTP {got} too): the run cannot go on")
+                    self._gone_as = TargetProtocolError
+                elif ping is not None and ping.error:
+                    self.gone = (f"{self.url} stopped answering ({what}); a fresh session answered initialize, "
+                                 "then not ping")
+            if self.gone is not None:
+                raise self._gone_as(self.gone)
 
     def client(self) -> McpClient:
         """The run's shared, initialized session (reopened if a previous check broke it)."""
@@ -346,17 +330,6 @@ class McpTarget:
                 return f"the call budget of {tool} (max_calls: {policy.budget}) is spent"
             self.calls[tool] = made + 1
         return None
-
-    def refused_arguments(self, tool: ToolContract) -> list[tuple[str, Any]]:
-        """Invalid arguments the server's own advertised inputSchema rejects: a server that
-        validates refuses them before the tool runs, so they are safe to send to any tool."""
-        from contractkit.conformance.mcp.generate import invalid_arguments
-        from contractkit.conformance.mcp.schemas import server_validator
-
-        validator = server_validator(self.listed(tool).input_schema)
-        bases = [dict(e) for e in tool.examples] or [{}]
-        cases = invalid_arguments(tool.parameters, bases, 50)
-        return [(why, args) for why, args in cases if not validator.is_valid(args)]
 
     def run_meta(self) -> dict[str, Any]:
         """What the report records about the run: the policy and the calls made with valid arguments."""
