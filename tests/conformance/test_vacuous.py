@@ -261,6 +261,67 @@ def test_refusals_prove_nothing_on_a_target_that_refuses_everything(tmp_path: Pa
             assert "positive control" in messages(rule), f"{rule_id}: {messages(rule)}"
 
 
+# --- Examined counts distinct exchanges ------------------------------------------------------------------
+
+def test_error_answers_are_counted_once_each(tmp_path: Path) -> None:
+    """The error rules judge the answers they provoke and those the run saw: the same answer is both,
+    and was once counted twice (more error answers than requests sent)."""
+    with target() as stack:
+        report = tmp_path / "report.json"
+        rules = verify(stack, report, *rule_flags("NEU-ERR-001", "NEU-ERR-002", "NEU-AUTH-007"),
+                       "--operation", SAMPLE_OPERATION)
+    sent = json.loads(report.read_text())["meta"]["requests"]
+    for rule_id in ("NEU-ERR-001", "NEU-ERR-002", "NEU-AUTH-007"):
+        rule = rules[rule_id]
+        assert rule["status"] == "passed", messages(rule)
+        counted = int(rule["examined"].split()[0])
+        assert 0 < counted <= sent, f"{rule_id}: {rule['examined']} from {sent} requests"
+
+
+# --- NEU-FB-002: a normal request that outlives the deadline is late, not on time -----------------------
+
+LATE_OPERATION = SPEC.operation("assessRisk")
+
+
+def _late_normal_answers(path: str, body: Any) -> float:
+    """Normal answers of one operation (they report usage) come 5 s late; degraded ones and errors at once."""
+    normal = isinstance(body, dict) and "token_count" in body and body.get("fallback") is not True
+    return 5.0 if path == LATE_OPERATION.path and normal else 0.0
+
+
+def _short_deadline(data: dict[str, Any]) -> None:
+    data["paths"][LATE_OPERATION.path]["post"]["x-ai-operation"]["deadline_ms"] = 3000
+
+
+def test_a_normal_answer_past_the_deadline_is_late_even_past_the_request_timeout(tmp_path: Path) -> None:
+    """With --request-timeout 2 s below the 3 s deadline, the suite's own timeout once ended the normal
+    request at 2 s and counted it on time; it waits past the deadline now, and the 5 s answer is late."""
+    spec = spec_copy(tmp_path, _short_deadline)
+    with target(lambda app: EditJsonResponses(app, lambda *_: None, delay=_late_normal_answers)) as stack:
+        rules = verify(stack, tmp_path / "report.json", "--spec", str(spec), "--provider-double", stack.double_url,
+                       "--request-timeout", "2", *rule_flags("NEU-FB-002"), "--operation", LATE_OPERATION.label)
+    rule = rules["NEU-FB-002"]
+    assert rule["status"] == "failed", messages(rule)
+    assert "under no fault" in messages(rule) and "deadline is 3 s" in messages(rule), messages(rule)
+
+
+# --- NEU-WS-001: a control per auth method; a method the suite does not know is named ------------------
+
+def _unknown_ws_method(data: dict[str, Any]) -> None:
+    for decl in data["x-websockets"].values():
+        decl["auth"]["methods"] = [*decl["auth"]["methods"], "carrier_pigeon"]
+
+
+def test_a_websocket_auth_method_the_suite_does_not_know_is_named_not_skipped(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path, _unknown_ws_method)
+    with target() as stack:
+        rules = verify(stack, tmp_path / "report.json", "--spec", str(spec), *rule_flags("NEU-WS-001"))
+    rule = rules["NEU-WS-001"]
+    assert rule["status"] == "passed" and rule["partial"], messages(rule)
+    assert "carrier_pigeon" in json.dumps(rule["outcomes"]), rule["outcomes"]
+    assert "after a positive control by header, first_message" in json.dumps(rule["outcomes"]), rule["outcomes"]
+
+
 # --- a suite that cannot load its checks or its plugins ------------------------------------------------
 
 BREAKERS = {

@@ -31,17 +31,19 @@ class Detection:
     defect: str
     failed: list[str] = field(default_factory=list)
     not_verified: list[str] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     error: str | None = None
 
     @property
     def caught(self) -> bool:
         """A variant is caught when its rule fails; the reference row "is caught" when it is clean:
-        nothing fails and every rule is verified (a variant's row means nothing without that)."""
+        nothing fails and every rule is verified everywhere, none partial (a variant's row means nothing
+        without that)."""
         if self.error:
             return False
         if not self.expected:
-            return not self.failed and not self.not_verified
+            return not self.failed and not self.not_verified and not self.partial
         return self.expected in self.failed
 
     @property
@@ -57,6 +59,7 @@ class Detection:
             return
         self.failed = sorted(r.rule_id for r in result.by_status(Status.FAILED))
         self.not_verified = sorted(r.rule_id for r in result.by_status(Status.NOT_VERIFIED))
+        self.partial = sorted(r.rule_id for r in result.rules if r.partial)
         if getattr(state, "fatal", None):
             self.error = state.fatal  # type: ignore[union-attr]
 
@@ -122,5 +125,7 @@ def render(rows: list[Detection], width: int | None = None) -> list[str]:
             note += f" (collateral: {', '.join(row.collateral)})"
         if not row.expected and row.not_verified:
             note += f"; not verified: {', '.join(row.not_verified)}"
+        if not row.expected and row.partial:
+            note += f"; partial: {', '.join(row.partial)}"
         lines.append(f"{row.variant:<{width}}  {row.expected or '-':<13} {verdict:<8} {note}  ({row.duration_s:.1f} s)")
     return lines

@@ -268,7 +268,7 @@ def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
 def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: sends a valid token, a forged one and a malformed one, and looks for them
     (or their signatures) in every header and body that came back, stream frames included; it
-    then scans every exchange of the run so far.
+    then scans every exchange of the run so far with the operation.
 
     Why: an echoed token ends up in logs, browser consoles and bug reports.
     """
@@ -282,15 +282,21 @@ def no_reflection(neuron: NeuronTarget, op: Operation) -> Examined:
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
         probes.append(exchange)
+    answered = [e for e in probes if e.ok and e.status != 429]
+    if not answered:
+        raise NotVerified(f"rate-limited/unanswered: none of the {len(probes)} probes with credentials got an "
+                          "answer other than 429")
     control = positive_control(neuron, op)  # an operation never served shows nothing by not echoing
-    probes = distinct(e for e in [control, *probes] if e.ok)
-    earlier = [e for e in distinct(neuron.logged()) if e.ok and all(e is not p for p in probes)]
+    probes = distinct([control, *answered])
+    earlier = [e for e in distinct(neuron.logged())
+               if e.ok and e.operation == op.label and all(e is not p for p in probes)]
     for exchange in [control, *earlier]:
         sent = exchange.request_headers.get("authorization", "").partition(" ")[2]
         where = reflected(exchange, [sent]) if sent else None
         if where:
             raise fail(f"a credential sent in Authorization came back in {where}", exchange)
-    unanswered = len(tokens) + 1 - len(probes)
+    unanswered = len(tokens) - len(answered)
+    earlier = [e for e in earlier if e.status != 429]  # judged, but a 429 is no evidence
     return examined_of([*probes, *earlier], "answers", f"{len(probes)} probes with credentials (the valid token "
                        f"included), {len(earlier)} earlier answers of the run",
-                       f"{unanswered} probes got no answer" if unanswered else "")
+                       f"{unanswered} probes rate-limited or unanswered" if unanswered else "")

@@ -36,11 +36,36 @@ def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
         neuron.notes[key] = cached
     if isinstance(cached, NotVerified):
         raise NotVerified(f"no positive control: {cached.message}")
-    if not LEDGER.control(operation.label, "http", cached):
-        got = cached.error if not cached.ok else f"HTTP {cached.status}"
+    problem = answer_problem(neuron, operation, cached)
+    if problem is not None or not LEDGER.control(operation.label, "http", cached):
         raise NotVerified(f"positive control failed: the valid request with a token of the operation's scopes "
-                          f"got {got}, so a refusal would prove nothing")
+                          f"got {problem}, so a refusal would prove nothing")
     return cached
+
+
+def answer_problem(neuron: NeuronTarget, operation: Operation, exchange: Exchange) -> str | None:
+    """Why ``exchange`` is not the operation served (None when it is): no answer, not a 2xx, a status or
+    media type the operation does not declare, or a JSON body its declared schema rejects. A target
+    that answers ``{}`` or nothing with 200 serves nothing."""
+    if not exchange.ok:
+        return str(exchange.error)
+    status = exchange.status or 0
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
+    response = operation.responses.get(str(status)) or operation.responses.get("2XX")
+    if response is None:
+        return f"HTTP {status}, a status {operation.label} does not declare"
+    if not response.content:
+        return None
+    media = response.content.get(exchange.content_type) or response.content.get("*/*")
+    if media is None:
+        return f"HTTP {status} with content-type {exchange.content_type or 'none'}, which it does not declare"
+    schema = media.get("schema")
+    if exchange.content_type == "text/event-stream" or "json" not in exchange.content_type or not schema:
+        return None
+    body = exchange.json_or_none()
+    problems = ["the body is not JSON"] if body is None else neuron.spec.errors(schema, body)
+    return f"HTTP {status} whose body does not match its schema ({problems[0]})" if problems else None
 
 
 def validation_statuses(operation: Operation) -> frozenset[int]:

@@ -100,7 +100,7 @@ def error_body(neuron: NeuronTarget, op: Operation) -> Examined:
         if problems:
             raise fail(f"the {exchange.status} body does not match the error schema: {problems[0]}", exchange,
                        *problems[1:])
-    return examined_of(errors, "error answers", _statuses(errors))
+    return _judged(errors)
 
 
 def _statuses(exchanges: list[Exchange]) -> str:
@@ -133,7 +133,18 @@ def no_leaks(neuron: NeuronTarget, op: Operation) -> Examined:
         if leaks:
             kind, excerpt = leaks[0]
             raise fail(f"the {exchange.status} answer leaks a {kind}: {excerpt!r}", exchange)
-    return examined_of(errors, "error answers", _statuses(errors))
+    return _judged(errors)
+
+
+def _judged(errors: list[Exchange]) -> Examined:
+    """Every error answer was judged (any of them can fail the rule), but a 429 is no evidence for a pass:
+    a target that rate-limits everything shows none of the errors the rule provoked."""
+    evidence = [e for e in errors if e.status != 429]
+    if not evidence:
+        raise NotVerified(f"rate-limited/unanswered: the only error answers were 429 ({len(errors)})")
+    limited = len(errors) - len(evidence)
+    return examined_of(evidence, "error answers", _statuses(evidence) + (f"; and {limited} x 429 judged, not "
+                                                                         "counted" if limited else ""))
 
 
 @NEURON_CHECKS.register("NEU-ERR-003", "Invalid input never gets a 5xx",
@@ -192,16 +203,19 @@ def unknown_customer(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: asks about an entity that cannot exist, where the spec's
     ``x-ai-operation.subject`` says the entity is named (a path, query or header parameter, or a
     field of the body); the answer must be the subject's ``not_found_status`` (404 by default).
-    The same request about the known entity must succeed (the positive control).
+    The same request about the known entity must succeed (the positive control) for a refusal to
+    count; an answer served about the unknown entity fails whatever the control says.
 
     Why: an AI layer that invents an analysis for a customer that does not exist misleads its
     caller with confidence.
     """
     subject = op.subject
     assert subject is not None
-    positive_control(neuron, op)
     parts = neuron.request(op, unknown=True)
     exchange = neuron.call(op, parts=parts)
+    served = exchange.ok and 200 <= (exchange.status or 0) < 300
+    if not served:  # an answer about an entity that does not exist fails whatever the control says
+        positive_control(neuron, op)
     if exchange.ok and exchange.status not in (subject.not_found_status, 429):
         raise fail(f"an unknown {subject.name} ({subject.location}) got {exchange.status}, expected "
                    f"{subject.not_found_status}", exchange, "sent: " + json.dumps(parts.body))

@@ -213,18 +213,19 @@ def _below_500(samples: list[Sample]) -> list[Sample]:
 
 def served(neuron: NeuronTarget, op: Operation, run: SchemaRun) -> None:
     """The operation's answers mean something only if it was seen served: a valid request answered
-    2xx with a body valid against its schema (an event stream for a stream). Recorded in the ledger;
+    2xx with a declared media type and a body valid against its schema. Recorded in the ledger;
     NotVerified when no generated valid request was, as on a target that answers 404 (or ``{}``) to all."""
+    from contractkit.conformance.neuron.common import answer_problem
+
+    problems = []
     for sample in run.positive():
-        exchange = sample.exchange
-        if not exchange.ok or not 200 <= (exchange.status or 0) < 300:
-            continue
-        stream = exchange.content_type == "text/event-stream"
-        if stream or not st_failures(sample, _checks().response_schema_conformance):
-            LEDGER.control(op.label, "served", exchange)
+        problem = answer_problem(neuron, op, sample.exchange)
+        if problem is None:
+            LEDGER.control(op.label, "served", sample.exchange)
             return
+        problems.append(problem)
     raise NotVerified(f"no valid request to {op.label} was served (a 2xx with a schema-valid answer), so its "
-                      "answers show nothing about the API")
+                      f"answers show nothing about the API" + (f"; got {problems[0]}" if problems else ""))
 
 
 def _checks() -> Any:
@@ -347,14 +348,14 @@ def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
     run = schema_run(neuron, op)
     if not run.negative():
         raise NotVerified(f"{op.label} has no input that can be made invalid")
-    positive_control(neuron, op)
     negative = run.negative()
     accepted = [(s, v) for s in negative if s.exchange.ok and 200 <= (s.exchange.status or 0) < 300
                 and (v := st_failures(s, _checks().negative_data_rejection))]
-    if accepted:
+    if accepted:  # served although invalid: a violation whatever the control says
         sample, messages = accepted[0]
         raise Violation(f"{len(accepted)} of {len(negative)} invalid requests were answered as valid: {messages[0]}",
                         evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label)
+    positive_control(neuron, op)
     refused = refusals_of(op, [s.exchange for s in negative])
     if not refused:
         statuses = sorted({s.exchange.status or 0 for s in negative})

@@ -347,7 +347,13 @@ def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
             unchecked.append(exc.message)
             continue
         chunks = split_turns(session.frames, grammar.terminal)
-        if session.handshake_status or (session.close_code and len(chunks) < turns):
+        lost = session.error is not None and not session.error.startswith(("no frame", "no terminal frame"))
+        if not session.frames and (session.handshake_status is not None or lost):  # refused or unanswered
+            unchecked.append(f"authenticated by {method}, the connection was "
+                             + (f"refused with HTTP {session.handshake_status}" if session.handshake_status
+                                else f"not answered ({session.error})"))
+            continue
+        if session.close_code and len(chunks) < turns:
             raise session.violation(f"authenticated by {method}, the connection was refused or closed early "
                                     f"({session.handshake_status or session.close_code} {session.close_reason})")
         problems = frame_schema_problems(neuron.spec, session.frames, union=union, declared=grammar.names)
