@@ -103,7 +103,7 @@ def test_a_slow_tool_is_not_called_hung_when_it_declares_its_duration(tmp_path):
     slow = outcome(rules, "MCP-CALL-001", "slow")
     assert slow["status"] == "not_verified", slow
     assert "a slow tool or a hang" in slow["message"] and "max_duration_seconds" in slow["message"]
-    assert time.monotonic() - started < 40
+    assert time.monotonic() - started < 90  # bounded, with room for a busy machine
 
 
 def test_a_schema_with_its_own_defs_resolves_and_a_dangling_ref_is_located(tmp_path):
