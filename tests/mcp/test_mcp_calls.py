@@ -103,7 +103,7 @@ def test_a_slow_tool_is_not_called_hung_when_it_declares_its_duration(tmp_path):
     slow = outcome(rules, "MCP-CALL-001", "slow")
     assert slow["status"] == "not_verified", slow
     assert "a slow tool or a hang" in slow["message"] and "max_duration_seconds" in slow["message"]
-    assert time.monotonic() - started < 40
+    assert time.monotonic() - started < 90  # bounded, with room for a busy machine
 
 
 def test_a_schema_with_its_own_defs_resolves_and_a_dangling_ref_is_located(tmp_path):
@@ -140,7 +140,9 @@ def test_headers_given_with_h_reach_every_request_and_stay_secret(tmp_path):
         common = ["--spec", str(spec), "--server", "calls-mcp", "--url", server.url + "/mcp", "--rule", "MCP-INIT-*",
                   "--rule", "MCP-CALL-001"]
         proc, rules = verify(tmp_path, *common)
-        assert proc.returncode == 1 and rules["MCP-INIT-001"]["status"] == "failed"  # the gateway refuses
+        # the gateway refuses everything: that judges no version negotiation (not verified, naming the status)
+        assert rules["MCP-INIT-001"]["status"] == "not_verified", proc.stdout[-3000:]
+        assert "403" in rules["MCP-INIT-001"]["outcomes"][0]["message"]
         proc, rules = verify(tmp_path, *common, "-H", "X-Gateway-Key:$GATEWAY_KEY", env={"GATEWAY_KEY": key})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-1000:]
     assert rules["MCP-INIT-001"]["status"] == "passed" and rules["MCP-CALL-001"]["status"] == "passed"

@@ -101,7 +101,7 @@ def test_a_server_that_never_answers_server_discover_does_not_offer_the_stateles
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert rules["MCP-INIT-002"]["status"] == "not_verified"
     assert "does not offer the stateless 2026-07-28 revision" in message(rules, "MCP-INIT-002")
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 45  # bounded (the server would hang for an hour), with room for a busy machine
     # declared, it is required
     proc, rules = old(tmp_path, silent_on_discover, "['2025-11-25', '2026-07-28']", "MCP-INIT-002")
     assert proc.returncode == 1 and rules["MCP-INIT-002"]["status"] == "failed"

@@ -58,8 +58,8 @@ def test_git_server_is_read_not_written(tmp_path, python_peers):
     assert {t for t, o in calls.items() if o["status"] == "passed"} == {"git_status", "git_log"}
     for tool in ("git_add", "git_commit", "git_reset"):
         assert calls[tool]["status"] == "not_verified" and "safety policy" in calls[tool]["message"]
-        refused = outcomes(rules, "MCP-CALL-002")[tool]
-        assert refused["status"] == "passed" and "positive control" in refused["examined"]["unchecked"]
+        refused = outcomes(rules, "MCP-CALL-002")[tool]  # no tools/call of any kind, invalid arguments included
+        assert refused["status"] == "not_verified" and "safety policy" in refused["message"]
     assert "git_commit  no calls" in proc.stderr  # the policy, printed before the first call
 
 
@@ -110,4 +110,4 @@ def test_fetch_server_is_never_made_to_fetch(tmp_path, python_peers):
     assert proxy.connections == 0, "the fetch server tried to reach the network"
     assert rules["MCP-CALL-001"]["status"] == "not_verified"
     assert "open-world" in message(rules, "MCP-CALL-001")
-    assert rules["MCP-CALL-002"]["status"] == "passed" and rules["MCP-CALL-002"]["partial"]
+    assert rules["MCP-CALL-002"]["status"] == "not_verified"  # not even invalid arguments are sent

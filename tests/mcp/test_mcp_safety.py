@@ -76,11 +76,11 @@ def test_by_default_only_read_only_tools_are_called_and_the_policy_is_printed_fi
     assert call_001["remember"]["status"] == "not_verified"
     assert "safety policy" in call_001["remember"]["message"]
     assert call_001["recall"]["status"] == "passed"
-    # the write tool still gets the protocol checks: listing, schema, refusal of what its inputSchema rejects
+    # the write tool still gets the protocol checks (listing, schema), and no tools/call of any kind
     assert rules["MCP-TOOLS-003"]["status"] == "passed"
     call_002 = {o["operation"]: o for o in rules["MCP-CALL-002"]["outcomes"]}
-    assert call_002["remember"]["status"] == "passed"
-    assert "positive control" in call_002["remember"]["examined"]["unchecked"]
+    assert call_002["remember"]["status"] == "not_verified"
+    assert called["remember"] == 0
 
 
 def test_allow_side_effects_opts_in(tmp_path):

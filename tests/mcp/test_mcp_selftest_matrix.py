@@ -18,7 +18,7 @@ import pytest
 from contractkit.selftest.mcp_variants import VARIANTS
 
 # the matrix is one session fixture: its tests share one worker under pytest-xdist, so it is computed once
-pytestmark = pytest.mark.xdist_group("mcp-selftest-matrix")
+pytestmark = [pytest.mark.xdist_group("mcp-selftest-matrix"), pytest.mark.timeout(600)]
 
 NAMES = ["mcp:reference", *(f"mcp:{v.name}" for v in VARIANTS)]
 SCRIPT = ("import json, sys; from dataclasses import asdict; "
@@ -69,7 +69,7 @@ def test_the_reference_servers_know_no_variant():
 def test_reference_passes_with_every_rule_verified(matrix):
     row = matrix["mcp:reference"]
     assert row["error"] is None, row["error"]
-    assert row["failed"] == [] and row["not_verified"] == [], row
+    assert row["failed"] == [] and row["not_verified"] == [] and row["partial"] == [], row
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])

@@ -24,7 +24,7 @@ RULE_KINDS: dict[str, str] = {
 
 # The registries whose checks record their evidence in the ledger: the plugin holds their passes to
 # their rule's kind. A registry joins once its checks record their controls, refusals and faults.
-EVIDENCE_HELD: frozenset[str] = frozenset({"neuron"})
+EVIDENCE_HELD: frozenset[str] = frozenset({"neuron", "mcp"})
 
 NEURON_CHECKS: Registry = Registry("neuron", RULE_KINDS)
 MCP_CHECKS: Registry = Registry("mcp", RULE_KINDS)

@@ -66,6 +66,21 @@ class ServerContract:
     def tool_scopes(self) -> dict[str, str]:
         return {t.name: t.scope for t in self.tools if t.scope}
 
+    @property
+    def audit_fields(self) -> dict[str, str] | None:
+        """The audit record's declared fields, each with the key it is written under
+        (``audit_log.fields``, renamed by ``audit_log.keys``); None when the spec lists no fields."""
+        fields = (self.audit or {}).get("fields")
+        if not fields:
+            return None
+        keys = (self.audit or {}).get("keys") or {}
+        return {str(f): str(keys.get(f) or f) for f in fields}
+
+    @property
+    def audit_redact(self) -> tuple[str, ...]:
+        """The words of ``audit_log.redact``: an argument key containing one is never logged in clear."""
+        return tuple(str(w) for w in (self.audit or {}).get("redact") or ())
+
 
 @dataclass
 class Contract:

@@ -1,4 +1,10 @@
-"""The audit-log rules: every call recorded once with the declared fields, and no secret in the log."""
+"""The audit-log rules: every call recorded once with the declared fields, and no secret in the log.
+
+What a record looks like is the spec's to say: ``audit_log.fields`` lists the fields and
+``audit_log.keys`` the key each is written under; ``audit_log.redact`` names the argument keys
+whose values must never be logged. A fact the rule needs and the spec does not declare leaves it
+not verified, naming the declaration. Only records written since the run started are read.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +37,21 @@ def _audit_setup(target: McpTarget) -> Any:
     path = target.options.audit_log
     if path is None:
         raise NotVerified("no audit log given (--audit-log PATH)")
+    if "audit_start" not in target.notes:  # where this run's records begin (the log may hold older ones)
+        target.notes["audit_start"] = _size(path)
     return path
+
+
+def _declared(target: McpTarget, *needed: str) -> dict[str, str]:
+    """The record's keys by field; NotVerified naming the declaration when a needed field is not declared."""
+    fields = target.contract.audit_fields
+    if fields is None:
+        raise NotVerified("the spec does not declare audit_log.fields, so what a record carries is not said")
+    missing = [f for f in needed if f not in fields]
+    if missing:
+        raise NotVerified(f"the spec's audit_log.fields does not declare {', '.join(missing)}, so a call cannot be "
+                          "matched to its record")
+    return fields
 
 
 def _size(path: Any) -> int:
@@ -66,7 +86,8 @@ def check_audit_complete(target: McpTarget) -> Examined:
     Why: an audit trail with gaps cannot answer "who read this customer's record".
     """
     path = _audit_setup(target)
-    fields = list((target.contract.audit or {}).get("fields") or ["time", "caller", "tool", "outcome"])
+    keys = _declared(target, "tool", "arguments")
+    fields = list(keys)
     calls = target.sample_calls()
     from contractkit.conformance.mcp.generate import invalid_arguments
 
@@ -91,7 +112,7 @@ def check_audit_complete(target: McpTarget) -> Examined:
                 continue
             if isinstance(record, dict):
                 records.append(record)
-        missing = [c for c in calls if _matches(records, *c) < 1]
+        missing = [c for c in calls if _matches(records, keys, *c) < 1]
         if not missing or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -100,27 +121,30 @@ def check_audit_complete(target: McpTarget) -> Examined:
                         operation="audit log")
     expected_caller = target.credentials.client_id if (target.needs_token and target.credentials) else None
     for name, args in calls:
-        matching = [r for r in records if _same_call(r, name, args)]
+        matching = [r for r in records if _same_call(r, keys, name, args)]
         want = sum(1 for c in calls if c == (name, args))
         if len(matching) != want:
             problems.append(f"{name} {json.dumps(args)[:120]}: {len(matching)} audit record(s), expected {want}")
             continue
         for record in matching:
-            absent = [f for f in fields if f not in record]
+            absent = [keys[f] for f in fields if keys[f] not in record]
             if absent:
                 problems.append(f"{name}: record lacks {absent}")
-            if "time" in fields and not _is_time(record.get("time")):
-                problems.append(f"{name}: time {record.get('time')!r} is not an ISO 8601 timestamp")
-            if expected_caller and "caller" in fields and expected_caller not in str(record.get("caller")):
-                problems.append(f"{name}: caller is {record.get('caller')!r}, not the suite's {expected_caller!r}")
-            duration = record.get("duration_ms")
-            if "duration_ms" in fields and not (isinstance(duration, int | float) and duration >= 0):
-                problems.append(f"{name}: duration_ms is {duration!r}, not a non-negative number")
-    if "outcome" in fields and bad:
-        good_outcomes = {str(r.get("outcome")) for c, ok in zip(calls, succeeded, strict=True) if ok
-                         for r in records if _same_call(r, *c)}
-        bad_outcomes = {str(r.get("outcome")) for c, ok in zip(calls[-len(bad):], succeeded[-len(bad):], strict=True)
-                        if not ok for r in records if _same_call(r, *c)}
+            when = record.get(keys.get("time", ""))
+            if "time" in keys and not _is_time(when):
+                problems.append(f"{name}: {keys['time']} {when!r} is not an ISO 8601 timestamp")
+            caller = record.get(keys.get("caller", ""))
+            if expected_caller and "caller" in keys and expected_caller not in str(caller):
+                problems.append(f"{name}: {keys['caller']} is {caller!r}, not the suite's {expected_caller!r}")
+            duration = record.get(keys.get("duration_ms", ""))
+            if "duration_ms" in keys and not (isinstance(duration, int | float) and duration >= 0):
+                problems.append(f"{name}: {keys['duration_ms']} is {duration!r}, not a non-negative number")
+    if "outcome" in keys and bad:
+        good_outcomes = {str(r.get(keys["outcome"])) for c, ok in zip(calls, succeeded, strict=True) if ok
+                         for r in records if _same_call(r, keys, *c)}
+        bad_outcomes = {str(r.get(keys["outcome"])) for c, ok in zip(calls[-len(bad):], succeeded[-len(bad):],
+                                                                      strict=True)
+                        if not ok for r in records if _same_call(r, keys, *c)}
         if good_outcomes and bad_outcomes and bad_outcomes <= good_outcomes:
             problems.append(f"the refused call is recorded with the same outcome as successful ones "
                             f"({sorted(bad_outcomes)})")
@@ -131,18 +155,18 @@ def check_audit_complete(target: McpTarget) -> Examined:
                     f"each recorded once with {', '.join(fields)}")
 
 
-def _same_call(record: dict[str, Any], tool: str, args: dict[str, Any]) -> bool:
-    recorded = record.get("arguments")
+def _same_call(record: dict[str, Any], keys: dict[str, str], tool: str, args: dict[str, Any]) -> bool:
+    recorded = record.get(keys["arguments"])
     if isinstance(recorded, str):
         try:
             recorded = json.loads(recorded)
         except ValueError:
             return False
-    return record.get("tool") == tool and recorded == args
+    return record.get(keys["tool"]) == tool and recorded == args
 
 
-def _matches(records: list[dict[str, Any]], tool: str, args: dict[str, Any]) -> int:
-    return sum(1 for r in records if _same_call(r, tool, args))
+def _matches(records: list[dict[str, Any]], keys: dict[str, str], tool: str, args: dict[str, Any]) -> int:
+    return sum(1 for r in records if _same_call(r, keys, tool, args))
 
 
 def _is_time(value: Any) -> bool:
@@ -160,26 +184,35 @@ def _is_time(value: Any) -> bool:
     kind="audit", clause="mcp-servers.yaml servers[].audit_log.redact", tags=("audit",),
 )
 def check_audit_redaction(target: McpTarget) -> Examined:
-    """What it does: calls a tool with an extra ``password`` argument carrying a canary value,
-    makes sure that call left a new record (else there is nothing to judge: not verified), then
-    scans the audit log for the canary, the tokens the suite presented, the client secret
-    and anything shaped like a JWT. None may appear.
+    """What it does: calls a tool with an extra argument under a key the spec's
+    ``audit_log.redact`` names, carrying a canary value; makes sure that call left a new record
+    (else there is nothing to judge: not verified); then scans the records written since the run
+    started for the canary, the tokens the suite presented, the client secret and anything shaped
+    like a JWT. None may appear. A spec that declares no ``redact`` gets the scan without the
+    canary (the rule is then partial).
 
     Why: an audit log is read by more people than the secrets it might capture.
     """
     path = _audit_setup(target)
+    start = target.notes["audit_start"]
     name, args = target.sample_calls()[0]
-    canary = "ck-canary-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+    words = target.contract.audit_redact
+    canary = key = None
     offset = _size(path)
-    target.attempt(name, {**args, "password": canary})
+    if words:
+        key = words[0]
+        canary = "ck-canary-" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+        target.attempt(name, {**args, key: canary})
+    else:
+        target.attempt(name, args)
     new = _new_text(path, offset)
     if not any(line.strip() for line in new.splitlines()):
-        raise NotVerified(f"the call of {name} with a 'password' argument left no new audit record, so there was "
-                          "nothing to scan (whether every call is recorded is MCP-AUDIT-001's to judge)")
-    text = _read_from(path, max(0, _size(path) - _MAX_AUDIT_BYTES))
+        raise NotVerified(f"the call of {name} left no new audit record, so there was nothing to scan (whether "
+                          "every call is recorded is MCP-AUDIT-001's to judge)")
+    text = _read_from(path, start)
     leaks = []
-    if canary in text:
-        leaks.append("the value of a 'password' argument")
+    if canary and canary in text:
+        leaks.append(f"the value of a {key!r} argument, which audit_log.redact names")
     secrets = set(target.presented) | set(REDACTOR.secrets)
     if any(s and s in text for s in secrets):
         leaks.append("a token or client secret the suite used")
@@ -189,6 +222,7 @@ def check_audit_redaction(target: McpTarget) -> Examined:
         raise Violation(f"the audit log contains {', '.join(leaks)}", operation="audit log",
                         evidence=Evidence(notes=[f"audit log: {path}"]))
     lines = sum(1 for line in text.splitlines() if line.strip())
-    return Examined(lines, "audit records", "scanned for a canary password, the suite's tokens and JWTs")
-
-
+    planted = f"a canary under {key!r}, " if key else ""
+    return Examined(lines, "audit records", f"written during the run, scanned for {planted}the suite's tokens and "
+                    "JWTs", unchecked="" if key else "the spec declares no audit_log.redact, so no canary argument "
+                    "was planted")

@@ -6,7 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 from contractkit.conformance.challenge import bearer
-from contractkit.conformance.mcp import eras, rpc
+from contractkit.conformance.mcp import eras, refusal, rpc
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.registry import MCP_CHECKS
@@ -20,10 +20,8 @@ def challenge(exchange: rpc.Exchange) -> dict[str, str] | None:
     return bearer(exchange.headers.get("www-authenticate", ""))
 
 
-def _expect_401(exchange: rpc.Exchange, what: str) -> None:
-    if exchange.status != 401:
-        raise Violation(f"{what}: expected 401, got {exchange.status or exchange.error}",
-                        operation="initialize", evidence=exchange.evidence())
+def _expect_401(target: McpTarget, exchange: rpc.Exchange, what: str) -> None:
+    refusal.expect(target, exchange, (401,), what)
     if challenge(exchange) is None:
         raise Violation(f"{what}: 401 without a 'WWW-Authenticate: Bearer' challenge",
                         operation="initialize", evidence=exchange.evidence())
@@ -42,20 +40,15 @@ def check_no_token(target: McpTarget) -> Examined:
     reach it.
     """
     target.require_bearer()
-    _expect_401(rpc.post(target, rpc.initialize_message()), "no token")
+    # The same request with a token must be served first, or a 401 without one proves nothing
+    # (a server that refuses everything refuses this too).
+    control = target.positive_control("the 401 without a token", token=target.token())
+    _expect_401(target, rpc.post(target, rpc.initialize_message()), "no token")
     stream = target.http.request("GET", target.url or "", headers={"accept": "text/event-stream"},
                                  operation="GET (SSE stream)", timeout=3.0)
-    if stream.status is not None and 200 <= stream.status < 300:
-        raise Violation("a GET of the MCP endpoint without a token was served (the SSE stream opened)",
-                        operation="GET", evidence=stream.evidence())
-    # Without credentials the 401 is still specific (a challenge, not a 404); with them, the same
-    # request with a token must be served, or the 401 proves nothing.
-    try:
-        token = target.token()
-    except NotVerified as exc:
-        return Examined(2, "requests", "POST initialize and GET of the endpoint, both without a token",
-                        unchecked=f"positive control (the same request with a token): {exc.message}")
-    control = target.positive_control("the 401 without a token", token=token)
+    # 405: the server offers no server-to-client stream at all, which serves nothing either
+    refusal.expect(target, stream, (401, 405), "a GET of the endpoint (the SSE stream) without a token",
+                   operation="GET")
     return Examined(2 + control, "requests", "POST initialize and GET without a token; the same initialize "
                     "with a token was served")
 
@@ -84,6 +77,9 @@ def check_resource_metadata(target: McpTarget) -> Examined:
     found = None
     for url in candidates:
         exchange = target.http.request("GET", url, operation="protected-resource metadata")
+        skipped = refusal.unjudged(exchange, f"GET {url}")
+        if skipped is not None:
+            raise skipped
         if exchange.status == 200 and isinstance(exchange.json_or_none(), dict):
             found = exchange
             break
@@ -132,12 +128,12 @@ def check_invalid_tokens(target: McpTarget) -> Examined:
     tampered = f"{head}.{payload}.{signature[:middle]}{flipped}{signature[middle + 1:]}"
     for label, token in (("a token that is not a JWT", "not-a-jwt"), ("a token with an altered signature",
                                                                        tampered)):
-        _expect_401(rpc.post(target, rpc.initialize_message(), token=token), label)
+        _expect_401(target, rpc.post(target, rpc.initialize_message(), token=token), label)
     if expired is None:
         return Examined(2, "forged tokens", "not a JWT; altered signature",
                         unchecked="expiry: the issuer would not mint a token lasting 1 s")
     time.sleep(max(0.0, minted + 2.2 - time.time()))
-    _expect_401(rpc.post(target, rpc.initialize_message(), token=expired), "an expired token")
+    _expect_401(target, rpc.post(target, rpc.initialize_message(), token=expired), "an expired token")
     return Examined(3, "forged tokens", "not a JWT; altered signature; expired")
 
 
@@ -180,7 +176,7 @@ def check_wrong_audience(target: McpTarget) -> Examined:
             break
     if token is None:
         raise NotVerified(f"the issuer gave the suite's client no token for another audience (tried {tried})")
-    _expect_401(rpc.post(target, rpc.initialize_message(), token=token), f"a token for audience {audience!r}")
+    _expect_401(target, rpc.post(target, rpc.initialize_message(), token=token), f"a token for audience {audience!r}")
     return Examined(1, "tokens for another audience", audience)
 
 
@@ -203,6 +199,8 @@ def check_query_token(target: McpTarget) -> Examined:
     if rpc.succeeded(exchange):
         raise Violation("the server accepted a token passed in the query string", operation="initialize",
                         evidence=exchange.evidence())
+    # no credentials where they belong: 401 (RFC 6750 §3.1 also allows 400 invalid_request)
+    refusal.expect(target, exchange, (400, 401), "a token in the query string only")
     return Examined(1 + control, "requests", "token in the query string only; the same request with the "
                     "token in the header was served")
 
@@ -239,7 +237,10 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         control = rpc.post(target, call, token=full, session_id=session_id, version=version)
     finally:
         rpc.close_session(target, full, session_id)
-    if not rpc.succeeded(control):
+    skipped = refusal.unjudged(control, f"the positive control (calling {tool.name} with every scope)")
+    if skipped is not None:
+        raise skipped
+    if not (rpc.succeeded(control) and refusal.control(target, control, subject=tool.name, method=refusal.CALL)):
         raise NotVerified(f"positive control failed: calling {tool.name} with every scope got "
                           f"{control.status or control.error}, not a result, so a 403 without {tool.scope} "
                           "would prove nothing")
@@ -252,10 +253,8 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         finally:
             rpc.close_session(target, opener, session_id)
         params = challenge(exchange) or {}
-        if exchange.status != 403:
-            raise Violation(f"calling {tool.name} without {tool.scope} {how} got "
-                            f"{exchange.status or exchange.error}, not 403", operation=tool.name,
-                            evidence=exchange.evidence())
+        refusal.expect(target, exchange, (403,), f"calling {tool.name} without {tool.scope} {how}",
+                       operation=tool.name, subject=tool.name, method=refusal.CALL)
         if params.get("error") != "insufficient_scope" or tool.scope not in params.get("scope", "").split():
             raise Violation(f"403 without a challenge naming error=\"insufficient_scope\" and scope=\"{tool.scope}\"",
                             operation=tool.name, evidence=exchange.evidence())
@@ -264,16 +263,16 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
 
 
 def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, object]:
-    """Arguments for the scope probes: valid ones where the safety policy lets the suite call the
-    tool (three calls of its budget), else ones its inputSchema rejects, which reach no effect even
-    on a server that ignores scopes (the positive control then shows the call got past auth)."""
-    if target.policy(tool).may_call and target.reserve(tool.name, 3):
-        return dict(tool.examples[0]) if tool.examples else (target.valid_arguments(tool, 1) or [{}])[0]
-    refused = target.refused_arguments(tool)
-    if not refused:
-        raise NotVerified(f"{target.policy(tool).refusal()}; and its inputSchema rejects no argument the suite can "
-                          "construct, so there is no call that is safe to send")
-    return dict(refused[0][1])
+    """Valid arguments for the scope probes (three calls of the tool's budget). A tool the safety
+    policy does not let the suite call gets no probe at all: a server that ignores scopes and does
+    not validate arguments would run whatever arrives."""
+    policy = target.policy(tool)
+    if not policy.may_call:
+        raise NotVerified(policy.refusal())
+    if target.remaining(tool.name) < 3:
+        raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves fewer than the three "
+                          "calls the scope probes need")
+    return dict(tool.examples[0]) if tool.examples else (target.valid_arguments(tool, 1) or [{}])[0]
 
 
 @MCP_CHECKS.register(
@@ -295,18 +294,24 @@ def check_host_origin(target: McpTarget) -> Examined:
     eras.require(target, "streamable_http")
     token = target.caller_token()
     control = target.positive_control("refusing a foreign Origin or Host", token=token)
-    served = {}
+    served, refused = {}, {}
     for header, value in (("origin", "http://evil.example"), ("host", "evil.example")):
         exchange = rpc.post(target, rpc.initialize_message(), token=token, headers={header: value})
         if rpc.succeeded(exchange):
             served[header] = exchange
+        else:
+            refused[header] = exchange
     if "origin" in served:
         also = " (and one with Host: evil.example)" if "host" in served else ""
         raise Violation(f"a request with Origin: http://evil.example was served{also}", operation="initialize",
                         evidence=served["origin"].evidence())
+    # a foreign Origin is refused with 403 (the transport spec's MUST); then the Host probe
+    refusal.expect(target, refused["origin"], (403,), "a request with Origin: http://evil.example")
     if "host" in served:
-        raise RuleWarning("a request with Host: evil.example was served (Origin is checked)",
+        raise RuleWarning("a request with Host: evil.example was served (a foreign Origin is refused with 403)",
                           operation="initialize", evidence=served["host"].evidence())
+    # the SDK answers 421 Misdirected Request; 400 and 403 are refusals of a foreign Host too
+    refusal.expect(target, refused["host"], (400, 403, 421), "a request with Host: evil.example")
     return Examined(2 + control, "requests", "foreign Origin, foreign Host; the same request without them was served")
 
 
@@ -316,16 +321,18 @@ def check_host_origin(target: McpTarget) -> Examined:
     tags=("auth",),
 )
 def check_challenge_scope(target: McpTarget) -> Examined:
-    """What it does: checks that the 401 challenge carries ``scope="..."`` listing scopes the
-    spec declares for the server. Missing is a warning (the MCP spec says SHOULD).
+    """What it does: after a positive control (the same ``initialize`` with a token is served),
+    checks that the 401 challenge to it without a token carries ``scope="..."`` listing scopes
+    the spec declares for the server. Missing is a warning (the MCP spec says SHOULD).
 
     Why: with the scope in the challenge a client asks for the right token the first time.
     """
     target.require_bearer()
     eras.require(target, "challenge_scope")
+    target.positive_control("a challenge to a request without a token", token=target.token())
     exchange = rpc.post(target, rpc.initialize_message())
     if exchange.status != 401:
-        raise NotVerified(f"no 401 to inspect (got {exchange.status}); see MCP-AUTH-001")
+        raise NotVerified(f"no 401 to inspect (got {exchange.status or exchange.error}); see MCP-AUTH-001")
     scopes = (challenge(exchange) or {}).get("scope", "").split()
     if not scopes:
         raise RuleWarning("the 401 challenge has no scope parameter", operation="initialize",
@@ -334,4 +341,4 @@ def check_challenge_scope(target: McpTarget) -> Examined:
     if unknown:
         raise Violation(f"the challenge asks for scopes the spec does not declare: {unknown}",
                         operation="initialize", evidence=exchange.evidence())
-    return Examined(1, "challenges", f"scope={' '.join(scopes)!r}")
+    return Examined(1, "challenges", f"scope={' '.join(scopes)!r}; the same request with a token was served")

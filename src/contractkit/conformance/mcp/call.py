@@ -4,7 +4,11 @@ Both run under the safety policy (``policy.py``): valid arguments go only to too
 call, within their budget. Each pass says how many calls were judged, from which source (the
 spec's examples, generated) and how many the server refused. A call is waited for as long as
 ``--timeout`` or the tool's declared ``max_duration_seconds``, whichever is longer; past that, a
-valid call is "slow or hung" (not verified) unless the tool declared its duration (then it fails).
+call is "slow or hung" (not verified) unless the tool declared its duration (then it fails). An
+answer stream that carries other messages but no result is one transport failure within the
+same deadline. An HTTP error status on a call is the server's answer only once a fresh
+``initialize`` is still served (else the target turned, and the run ends, exit 2): a 5xx fails,
+a 429 or a 401/403/404 leaves the call unjudged.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import json
 import re
 from typing import Any
 
-from contractkit.conformance.mcp.client import CallTimeout, SessionLost, error_code
+from contractkit.conformance.mcp import refusal
+from contractkit.conformance.mcp.client import CallTimeout, HttpRefused, SessionLost, error_code
 from contractkit.conformance.mcp.schemas import return_problem
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, RuleWarning, Violation
@@ -56,7 +61,9 @@ def _waited(target: McpTarget, tool: ToolContract) -> str:
 
 
 def _call(target: McpTarget, tool: str, arguments: Any, timeout: float | None = None) -> tuple[str, Any]:
-    """("result", r) | ("jsonrpc_error", exc) | ("timeout", msg) | ("lost", msg)."""
+    """("result", r) | ("jsonrpc_error", exc) | ("timeout", msg) | ("lost", msg) | ("http", status).
+
+    A call the policy or the budget forbids raises ``CallNotAllowed`` (not verified): never sent."""
     try:
         return "result", target.client().call_tool(tool, arguments, timeout=timeout)
     except CallTimeout as exc:
@@ -65,6 +72,8 @@ def _call(target: McpTarget, tool: str, arguments: Any, timeout: float | None = 
     except SessionLost as exc:
         target.drop_client()
         return "lost", str(exc)
+    except HttpRefused as exc:
+        return _http(target, tool, exc.status)
     except TargetError:
         raise
     except Exception as exc:
@@ -72,6 +81,23 @@ def _call(target: McpTarget, tool: str, arguments: Any, timeout: float | None = 
             return "jsonrpc_error", exc
         target.drop_client()
         return "lost", f"{type(exc).__name__}: {exc}"
+
+
+def _http(target: McpTarget, tool: str, status: int) -> tuple[str, Any]:
+    """A call answered with an HTTP error status: the run ends if the target turned (exit 2);
+    else ("http", status) for the check to judge."""
+    target.drop_client()
+    if status != 429:
+        target.check_status(f"a tools/call of {tool} got HTTP {status}")
+    return "http", status
+
+
+def _unjudged(status: int, label: str) -> NotVerified:
+    """The not-verified reason of a call the server answered with an HTTP status that judges nothing."""
+    if status == 429:
+        return NotVerified(f"rate-limited: {label} got HTTP 429, which judges nothing")
+    return NotVerified(f"unjudged: {label} was refused with HTTP {status} (not a tool result: the suite's token "
+                       "or session was not accepted for this call)")
 
 
 def _call_all(target: McpTarget, tool: str, arguments: list[Any], timeout: float) -> list[tuple[str, Any]]:
@@ -82,6 +108,8 @@ def _call_all(target: McpTarget, tool: str, arguments: list[Any], timeout: float
         outcomes = [("lost", str(exc))]
     if outcomes and outcomes[-1][0] in ("timeout", "lost"):
         target.drop_client()
+    if outcomes and outcomes[-1][0] == "http":
+        outcomes[-1] = _http(target, tool, outcomes[-1][1])
     return outcomes
 
 
@@ -111,7 +139,7 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
         raise NotVerified(f"the inputSchema of {tool.name} is incompatible with the declared parameters "
                           "(see MCP-TOOLS-003), so calls by the contract are not judged here")
     arguments = target.valid_arguments(tool, target.profile.positive_examples)
-    allowed = target.reserve(tool.name, len(arguments))
+    allowed = min(len(arguments), target.remaining(tool.name))
     if allowed == 0:
         raise NotVerified(f"the call budget of {tool.name} ({policy.budget}) was spent by earlier rules")
     skipped_by_budget = len(arguments) - allowed
@@ -124,12 +152,20 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     for index, (args, (kind, outcome)) in enumerate(zip(arguments, outcomes, strict=False)):
         source = "examples" if index < examples else "generated"
         label = "the spec's example" if source == "examples" else "generated valid arguments"
+        if kind == "not_allowed":
+            break
+        if kind == "http":
+            if outcome >= 500:
+                raise Violation(f"{label} got HTTP {outcome}", operation=tool.name,
+                                evidence=_evidence(target, tool.name, args, f"HTTP {outcome}"))
+            raise _unjudged(outcome, label)
         if kind == "timeout":
             if tool.max_duration_s:
-                raise Violation(f"{label} got no answer within {_waited(target, tool)}", operation=tool.name,
-                                evidence=_evidence(target, tool.name, args, outcome))
-            raise NotVerified(f"{label} got no answer within {_waited(target, tool)}: a slow tool or a hang "
-                              "(declare max_duration_seconds on the tool, or raise --timeout)")
+                raise Violation(f"{label} got no result within {_waited(target, tool)}: {outcome}",
+                                operation=tool.name, evidence=_evidence(target, tool.name, args, outcome))
+            raise NotVerified(f"{label} got no result within {_waited(target, tool)} ({outcome}): a slow tool or a "
+                              "hang, or a stream without a result (declare max_duration_seconds on the tool, or "
+                              "raise --timeout)")
         if kind == "lost":
             raise Violation(f"{label}: the session died ({outcome})", operation=tool.name,
                             evidence=_evidence(target, tool.name, args, outcome))
@@ -160,8 +196,9 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     if refused:
         detail += f"; {len(refused)} generated call(s) refused by the server and not judged (e.g. {refused[0]!r})"
     unchecked = []
-    if len(outcomes) < len(arguments):
-        unchecked.append(f"{len(arguments) - len(outcomes)} call(s) not made")
+    made = sum(1 for kind, _ in outcomes if kind != "not_allowed")
+    if made < len(arguments):
+        unchecked.append(f"{len(arguments) - made} call(s) not made")
     if skipped_by_budget:
         unchecked.append(f"{skipped_by_budget} call(s) beyond the tool's budget of {policy.budget}")
     return Examined(total, "tool results", detail, unchecked="; ".join(unchecked))
@@ -178,9 +215,10 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     come back as a result with ``isError: true`` or a JSON-RPC ``-32602 invalid params`` error,
     within the tool's deadline, without a stack trace, and the session must still answer
     ``ping`` afterwards. A call the server accepts is a warning: a server may be more lenient
-    than its contract. For a tool the safety policy does not let the suite call, only arguments
-    the server's own inputSchema rejects are sent (refused before the tool runs), and the
-    positive control is not made (the rule is then partial).
+    than its contract. A tool the safety policy does not let the suite call gets no call at all,
+    invalid arguments included (a server that does not validate would run them): the rule is
+    then not verified for it. A call that gets no answer within the tool's deadline fails only
+    when the tool declares ``max_duration_seconds`` (else slow and hung cannot be told apart).
 
     Why: a model retries with what the error tells it; a crash, a hang or a dead session takes
     the whole agent down.
@@ -189,35 +227,38 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
 
     target.listed(tool)
     policy = target.policy(tool)
-    limit = target.profile.negative_examples
-    unchecked = ""
-    if policy.may_call and target.reserve(tool.name, 1):
-        bases = [dict(e) for e in tool.examples] or target.valid_arguments(tool, 1)
-        cases = invalid_arguments(tool.parameters, bases, limit)
-        if not cases:
-            raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
-        kind, outcome = _call(target, tool.name, bases[0], deadline_of(target, tool))
-        if kind != "result" or outcome.is_error:
-            shown = _text(outcome) if kind == "result" else f"{kind.replace('_', ' ')}: {outcome}"
-            raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
-                              "so refusing invalid ones proves nothing",
-                              evidence=_evidence(target, tool.name, bases[0], outcome))
-    else:
-        cases = target.refused_arguments(tool)[:limit]
-        why = policy.why if not policy.may_call else f"its call budget ({policy.budget}) is spent"
-        if not cases:
-            raise NotVerified(f"{tool.name} is not called with valid arguments ({why}) and its inputSchema "
-                              "rejects none of the invalid arguments the suite can construct")
-        unchecked = (f"positive control (a valid call) not made: {why}; only arguments the server's own "
-                     "inputSchema rejects were sent")
+    if not policy.may_call:
+        raise NotVerified(policy.refusal())
+    budget = target.remaining(tool.name)
+    if budget < 2:
+        raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves {budget} call(s): a "
+                          "valid call and an invalid one need two")
+    bases = [dict(e) for e in tool.examples] or target.valid_arguments(tool, 1)
+    cases = invalid_arguments(tool.parameters, bases, min(target.profile.negative_examples, budget - 1))
+    if not cases:
+        raise NotVerified(f"the declared parameters of {tool.name} reject nothing the suite can construct")
+    deadline = deadline_of(target, tool)
+    kind, outcome = _call(target, tool.name, bases[0], deadline)
+    if kind != "result" or outcome.is_error:
+        shown = _text(outcome) if kind == "result" else f"{kind.replace('_', ' ')}: {outcome}"
+        raise NotVerified(f"positive control failed: a valid call of {tool.name} was not served ({shown[:200]}), "
+                          "so refusing invalid ones proves nothing",
+                          evidence=_evidence(target, tool.name, bases[0], outcome))
+    refusal.control(target, outcome, subject=tool.name, method=refusal.CALL, ok=True)
     refusals = {"tool error": 0, "-32602": 0}
     accepted: list[str] = []
-    deadline = deadline_of(target, tool)
     for why, args in cases:
         kind, outcome = _call(target, tool.name, args, deadline)
         fail = None
         if kind == "timeout":
-            fail = f"the server hung on {why}: no answer within {_waited(target, tool)}"
+            if not tool.max_duration_s:
+                raise NotVerified(f"{why} got no answer within {_waited(target, tool)} ({outcome}): slow or hung "
+                                  "cannot be told apart without a declared max_duration_seconds")
+            fail = f"{why} got no answer within {_waited(target, tool)}: {outcome}"
+        elif kind == "http":
+            if outcome < 500:
+                raise _unjudged(outcome, why)
+            fail = f"{why} got HTTP {outcome}: the server failed instead of refusing the arguments"
         elif kind == "lost":
             fail = f"the session died on {why}: {outcome}"
         elif kind == "jsonrpc_error":
@@ -226,12 +267,14 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
                 fail = f"{why} gave JSON-RPC error {code} ({outcome}), not a tool error or -32602"
             else:
                 refusals["-32602"] += 1
+                refusal.refused_call(tool.name, outcome, "-32602")
         elif not outcome.is_error:
             accepted.append(why)
         elif _TRACEBACK.search(_text(outcome)):
             fail = f"{why} gave a tool error that carries a stack trace"
         else:
             refusals["tool error"] += 1
+            refusal.refused_call(tool.name, outcome, "tool error")
         if fail is None:
             try:
                 target.client().ping()
@@ -246,5 +289,5 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
         raise RuleWarning(f"{tool.name} accepted {len(accepted)} of {len(cases)} call(s) its declared parameters "
                           f"reject ({'; '.join(accepted[:3])}): more lenient than its contract", operation=tool.name)
     return Examined(len(cases), "invalid calls", f"{refusals['tool error']} refused with a tool error, "
-                    f"{refusals['-32602']} with -32602; the session answered ping after each"
-                    + ("; a valid call was served first" if not unchecked else ""), unchecked=unchecked)
+                    f"{refusals['-32602']} with -32602; the session answered ping after each; a valid call was "
+                    "served first")

@@ -10,6 +10,12 @@ structured content itself and would hide the violation behind its own exception)
 Over HTTP, a 429 is honoured by waiting its ``Retry-After`` and retrying (up to three times), so
 the server's declared rate limit does not turn other checks into noise; the rate-limit check
 uses raw HTTP instead. The client uses ``httpx2`` because the SDK does (see MCP-NOTES).
+
+Every ``tools/call`` goes through one method (``_one_call``): it asks the client's
+``call_guard`` first (the safety policy and the tool's budget: a call the guard refuses is never
+sent), bounds the call by its deadline, and tells what the SDK hides: an HTTP error status the
+SDK turned into a JSON-RPC error the server never sent (``"http"``), and an event stream that
+kept the call waiting with messages but no result (a transport failure, not a slow tool).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import anyio
 import anyio.from_thread
 import httpx2
 
+from contractkit.conformance.mcp.transport import Capped, RetryOn429, Traffic
+from contractkit.conformance.outcomes import NotVerified
 from contractkit.errors import ConfigError, ExchangeError
 
 CLIENT_NAME = "contractkit-verify"
@@ -61,73 +69,22 @@ class SessionLost(ExchangeError):
     """The transport broke: the process exited, the connection closed."""
 
 
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # one HTTP answer (a JSON body or a whole event stream) at most
+class HttpRefused(ExchangeError):
+    """The server answered a request with an HTTP error status (the SDK turns it into a JSON-RPC
+    error of its own making, which the server never sent)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
 
 
-class _CappedStream(httpx2.AsyncByteStream):
-    """A response body that raises once more than ``cap`` bytes arrived (a huge or endless answer)."""
-
-    def __init__(self, inner: Any, cap: int, notes: list[str]) -> None:
-        self.inner = inner
-        self.cap = cap
-        self.notes = notes
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        seen = 0
-        async for chunk in self.inner:
-            seen += len(chunk)
-            if seen > self.cap:
-                # the SDK reports any transport error as "Connection closed": keep the reason
-                self.notes.append(f"an answer exceeded the suite's cap of {self.cap} bytes")
-                raise httpx2.ReadError(self.notes[-1])
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _Capped(httpx2.AsyncBaseTransport):
-    """Caps every answer's size, so a 50 MB body costs the run 8 MB, not the whole answer held by the SDK."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport, notes: list[str], cap: int = MAX_MESSAGE_BYTES) -> None:
-        self.inner = inner
-        self.notes = notes
-        self.cap = cap
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self.inner.handle_async_request(request)
-        response.stream = _CappedStream(response.stream, self.cap, self.notes)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _RetryOn429(httpx2.AsyncBaseTransport):
-    def __init__(self, inner: httpx2.AsyncBaseTransport, max_wait_s: float = 10.0) -> None:
-        self.inner = inner
-        self.max_wait_s = max_wait_s
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        for _ in range(3):
-            response = await self.inner.handle_async_request(request)
-            if response.status_code != 429:
-                return response
-            try:
-                wait = float(response.headers.get("retry-after", "1"))
-            except ValueError:
-                wait = 1.0
-            await response.aclose()
-            await anyio.sleep(min(max(wait, 0.05), self.max_wait_s))
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+class CallNotAllowed(NotVerified):
+    """The safety policy (or the tool's call budget) forbids this tools/call: nothing was sent."""
 
 
 @asynccontextmanager
 async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[str],
-                   read_timeout: float) -> AsyncIterator[Any]:
+                   read_timeout: float, traffic: Traffic) -> AsyncIterator[Any]:
     from mcp_types import Implementation
 
     from mcp import ClientSession
@@ -145,7 +102,8 @@ async def _session(endpoint: Endpoint, timeout: float, errlog: Any, notes: list[
             http = await stack.enter_async_context(httpx2.AsyncClient(
                 headers=headers, timeout=httpx2.Timeout(timeout, connect=min(timeout, 5.0), read=read_timeout),
                 follow_redirects=True,
-                transport=_Capped(_RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes)))
+                transport=Capped(RetryOn429(httpx2.AsyncHTTPTransport(), max_wait_s=min(timeout, 10.0)), notes,
+                                  traffic)))
             read, write = await stack.enter_async_context(streamable_http_client(endpoint.url, http_client=http))
         else:
             from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -163,13 +121,17 @@ class McpClient:
     """One SDK session, used synchronously. Open with ``open()``; ``close()`` ends it."""
 
     def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0,
-                 on_trouble: Callable[[str], None] | None = None, longest_call: float = 0.0) -> None:
+                 on_trouble: Callable[[str], None] | None = None, longest_call: float = 0.0,
+                 call_guard: Callable[[str], str | None] | None = None) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         # a silent answer stream is cut after this long; each call has its own total deadline
         self.read_timeout = max(timeout, longest_call) + 1.0
         self.on_trouble = on_trouble  # told of every timeout or lost session; may end the run
         self.transport_notes: list[str] = []  # why the transport broke, when the SDK only says "closed"
+        self.traffic = Traffic()
+        # asked before every tools/call is sent: None to send it (and count it), else why not
+        self.call_guard = call_guard
         self._stack = contextlib.ExitStack()
         self._portal: Any = None
         self.session: Any = None
@@ -178,7 +140,8 @@ class McpClient:
     def open(self) -> McpClient:
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
         cm = self._portal.wrap_async_context_manager(_session(self.endpoint, self.timeout, self._errlog,
-                                                                  self.transport_notes, self.read_timeout))
+                                                                  self.transport_notes, self.read_timeout,
+                                                                  self.traffic))
         try:
             self.session = self._stack.enter_context(cm)
         except Exception as exc:
@@ -205,10 +168,12 @@ class McpClient:
         self.close()
 
     def run(self, func: Any, *args: Any, timeout: float | None = None) -> Any:
-        """Run ``await func(session, *args)`` in the session's loop, within the deadline."""
+        """Run ``await func(session, *args)`` in the session's loop, within the deadline. A JSON-RPC
+        error the SDK made up for an HTTP error status is raised as ``HttpRefused`` (the status)."""
         if self.session is None:
             raise SessionLost("the session is closed")
         deadline = timeout or self.timeout
+        statuses = len(self.traffic.statuses)
 
         async def bounded() -> Any:
             with anyio.fail_after(deadline):
@@ -222,6 +187,8 @@ class McpClient:
                 httpx2.TransportError) as exc:
             trouble = SessionLost(_describe(exc))
         except Exception as exc:
+            if error_code(exc) is not None and len(self.traffic.statuses) > statuses:
+                raise HttpRefused(self.traffic.statuses[-1]) from None
             if not _connection_closed(exc):
                 raise
             trouble = SessionLost(self._why_closed())
@@ -248,22 +215,72 @@ class McpClient:
         return self.run(_list_tools, max_pages)
 
     def call_tool(self, name: str, arguments: Any, *, timeout: float | None = None) -> Any:
-        return self.run(_call_tool, name, arguments, timeout=timeout)
+        """One call: its result, or raises (``CallNotAllowed``, ``CallTimeout``, ``SessionLost``,
+        ``HttpRefused`` or the SDK's ``MCPError`` for a JSON-RPC error the server sent)."""
+        deadline = timeout or self.timeout
+        kind, value = self.run(self._one_call, name, arguments, deadline, timeout=deadline + 5)
+        if kind == "result":
+            return value
+        if kind == "jsonrpc_error":
+            raise value
+        if kind == "not_allowed":
+            raise CallNotAllowed(value)
+        if kind == "http":
+            raise HttpRefused(value)
+        self._troubled(kind, value)
+        raise (CallTimeout if kind == "timeout" else SessionLost)(value)
 
     def call_many(self, name: str, arguments: list[Any], *, timeout: float | None = None) -> list[tuple[str, Any]]:
         """Call ``name`` once per arguments, in one trip to the session's loop (no thread hop per call).
 
-        Each outcome is ``("result", CallToolResult)``, ``("jsonrpc_error", MCPError)``,
-        ``("timeout", message)`` or ``("lost", message)``; the batch stops after a timeout or a
-        lost session, so the list may be shorter than ``arguments``.
+        Each outcome is ``("result", CallToolResult)``, ``("jsonrpc_error", MCPError)``, ``("http",
+        status)``, ``("timeout", message)``, ``("lost", message)`` or ``("not_allowed", why)``; the
+        batch stops after anything but a result or a JSON-RPC error, so the list may be shorter
+        than ``arguments``.
         """
         deadline = timeout or self.timeout
-        outcomes = self.run(_call_many, name, arguments, deadline, timeout=deadline * max(1, len(arguments)) + 5)
-        if outcomes and outcomes[-1][0] == "lost" and self.transport_notes:
-            outcomes[-1] = ("lost", self._why_closed())
+
+        async def batch(session: Any) -> list[tuple[str, Any]]:
+            outcomes: list[tuple[str, Any]] = []
+            for args in arguments:
+                outcomes.append(await self._one_call(session, name, args, deadline))
+                if outcomes[-1][0] not in ("result", "jsonrpc_error"):
+                    break
+            return outcomes
+
+        outcomes = self.run(batch, timeout=deadline * max(1, len(arguments)) + 5)
         if outcomes and outcomes[-1][0] in ("timeout", "lost"):
-            self.tell(str(outcomes[-1][1]))
+            self._troubled(*outcomes[-1])
         return outcomes
+
+    def _troubled(self, kind: str, message: str) -> None:
+        self.tell(message if kind == "timeout" or not self.transport_notes else self._why_closed())
+
+    async def _one_call(self, session: Any, name: str, arguments: Any, deadline: float) -> tuple[str, Any]:
+        """Send one tools/call the guard allows and say how it ended (see ``call_many``)."""
+        if self.call_guard is not None:
+            refused = self.call_guard(name)
+            if refused is not None:
+                return "not_allowed", refused
+        statuses, received = len(self.traffic.statuses), self.traffic.bytes_in
+        try:
+            with anyio.fail_after(deadline):
+                return "result", await _call_tool(session, name, arguments)
+        except TimeoutError:
+            streamed = self.traffic.bytes_in - received
+            if streamed:
+                return "timeout", (f"the answer stream carried {streamed} bytes of other messages and no result "
+                                   f"within {deadline:g} s")
+            return "timeout", f"no answer within {deadline:g} s"
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
+                httpx2.TransportError) as exc:
+            return "lost", _describe(exc)
+        except Exception as exc:
+            if len(self.traffic.statuses) > statuses:
+                return "http", self.traffic.statuses[-1]
+            if error_code(exc) is None or _connection_closed(exc):
+                return "lost", self._why_closed() if self.transport_notes else _describe(exc)
+            return "jsonrpc_error", exc
 
     def ping(self, *, timeout: float | None = None) -> None:
         self.run(lambda s: s.send_ping(), timeout=timeout or min(self.timeout, 5.0))
@@ -319,27 +336,6 @@ async def _call_tool(session: Any, name: str, arguments: Any) -> Any:
     return await session.send_request(request, CallToolResult)
 
 
-async def _call_many(session: Any, name: str, arguments: list[Any], deadline: float) -> list[tuple[str, Any]]:
-    outcomes: list[tuple[str, Any]] = []
-    for args in arguments:
-        try:
-            with anyio.fail_after(deadline):
-                outcomes.append(("result", await _call_tool(session, name, args)))
-        except TimeoutError:
-            outcomes.append(("timeout", f"no answer within {deadline:g} s"))
-            break
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
-                httpx2.TransportError) as exc:
-            outcomes.append(("lost", _describe(exc)))
-            break
-        except Exception as exc:
-            if error_code(exc) is None or _connection_closed(exc):
-                outcomes.append(("lost", _describe(exc)))
-                break
-            outcomes.append(("jsonrpc_error", exc))
-    return outcomes
-
-
 def error_code(exc: BaseException) -> int | None:
     """The JSON-RPC error code an SDK exception carries, if it carries one."""
     code = getattr(exc, "code", None)
@@ -349,10 +345,12 @@ def error_code(exc: BaseException) -> int | None:
 
 
 def _connection_closed(exc: BaseException) -> bool:
-    """The SDK's synthesized CONNECTION_CLOSED error: the transport is gone, not an answer of the server."""
+    """The SDK's synthesized CONNECTION_CLOSED error (the transport closed, an answer stream ended or
+    failed without a result): the transport is gone, not an answer of the server."""
     from mcp_types import CONNECTION_CLOSED
 
-    return error_code(exc) == CONNECTION_CLOSED and "closed" in str(exc).lower()
+    text = str(exc).lower()
+    return error_code(exc) == CONNECTION_CLOSED and any(w in text for w in ("closed", "stream", "reconnect"))
 
 
 def _describe(exc: BaseException) -> str:

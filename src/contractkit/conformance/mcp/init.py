@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contractkit.conformance.mcp.client import CallTimeout, SessionLost
+from contractkit.conformance.mcp.client import CallTimeout, HttpRefused, SessionLost
 from contractkit.conformance.mcp.eras import HANDSHAKE, KNOWN, MODERN
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
@@ -40,6 +40,8 @@ def _handshake(target: McpTarget, version: str) -> tuple[str | None, str | None]
             if not tools:
                 return answered, f"{version}: tools/list returned no tools after a successful initialize"
             return answered, None
+    except HttpRefused as exc:  # no answer about versions at all: nothing to judge
+        raise target.refused_session(exc.status) from None
     except (SessionLost, CallTimeout) as exc:
         return None, f"{version}: {exc}"
     except (Violation, TargetError):

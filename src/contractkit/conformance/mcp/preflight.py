@@ -58,6 +58,15 @@ def decide_policy(options: VerifyOptions, listed: list[Any] | None, how: str, *,
     return policies
 
 
+# The runs whose target served the preflight's initialize and tools/list (read by McpTarget: a
+# target that served once and then refuses everything turned mid-run).
+_SERVED: set[tuple[str, str]] = set()
+
+
+def served_preflight(options: VerifyOptions) -> bool:
+    return (options.mcp_server or "", options.target) in _SERVED
+
+
 def decided_policy(options: VerifyOptions) -> Any:
     """The policy the preflight decided for this run, or None (the caller decides it then)."""
     return _POLICIES.get((options.mcp_server or "", options.target))
@@ -66,7 +75,14 @@ def decided_policy(options: VerifyOptions) -> Any:
 def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
     """The server's tools (``initialize`` then ``tools/list``, all pages; no tool is called), and
     how they were read; None when a bearer server's tools cannot be listed without a token."""
-    from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+    from contractkit.conformance.mcp.client import (
+        CallTimeout,
+        Endpoint,
+        HttpRefused,
+        McpClient,
+        SessionLost,
+        server_env,
+    )
 
     contract = load_server_contract(options)
     token = None
@@ -97,6 +113,8 @@ def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
         tools, _pages = client.list_tools()
     except Violation as exc:  # a broken listing is MCP-TOOLS-001's finding, not a dead target
         return None, f"tools/list failed ({exc.message})"
+    except HttpRefused as exc:  # refused (a token, a limit): the checks will see
+        return None, f"tools not listed ({step} got HTTP {exc.status}): the spec alone decides"
     except (SessionLost, CallTimeout) as exc:
         tail = " ".join(client.stderr_tail(300).split())
         raise TargetUnreachableError(f"{endpoint.label} did not answer {step}: {exc}"
@@ -110,6 +128,7 @@ def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
         return None, f"tools not listed ({step} was refused: {str(exc)[:120]}): the spec alone decides"
     finally:
         client.close()
+    _SERVED.add((options.mcp_server or "", options.target))
     return tools, "tools listed by initialize and tools/list"
 
 

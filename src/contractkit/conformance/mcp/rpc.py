@@ -25,7 +25,16 @@ def initialize_message(version: str = PROBE_VERSION, request_id: int = 1) -> dic
 
 def post(target: Any, message: Any, *, token: str | None = None, headers: dict[str, str] | None = None,
          query: str = "", session_id: str | None = None, version: str | None = None, paced: bool = True,
-         operation: str | None = None) -> Exchange:
+         operation: str | None = None, timeout: float | None = None) -> Exchange:
+    """POST one JSON-RPC message. A ``tools/call`` passes the target's ``call_guard`` first (the
+    safety policy and the tool's budget): one it refuses is not sent (``CallNotAllowed``)."""
+    if isinstance(message, dict) and message.get("method") == "tools/call":
+        guard = getattr(target, "call_guard", None)
+        refused = guard(str((message.get("params") or {}).get("name"))) if guard else None
+        if refused is not None:
+            from contractkit.conformance.mcp.client import CallNotAllowed
+
+            raise CallNotAllowed(refused)
     send = {**(getattr(target, "extra_headers", None) or {}), "accept": ACCEPT}
     if session_id:
         send["mcp-session-id"] = session_id
@@ -33,7 +42,7 @@ def post(target: Any, message: Any, *, token: str | None = None, headers: dict[s
         send["mcp-protocol-version"] = version
     send.update(headers or {})
     return target.http.request("POST", target.url + query, json_body=message, headers=send, token=token,
-                               paced=paced, operation=operation or _label(message))
+                               paced=paced, operation=operation or _label(message), timeout=timeout)
 
 
 def answer(exchange: Exchange) -> dict[str, Any] | None:
@@ -61,16 +70,42 @@ def succeeded(exchange: Exchange) -> bool:
     return reply is not None and "result" in reply
 
 
-def open_session(target: Any, token: str | None) -> tuple[str | None, str]:
-    """Initialize over raw HTTP; returns (session id or None, negotiated version)."""
+def open_session(target: Any, token: str | None, *, require: bool = False) -> tuple[str | None, str]:
+    """Initialize over raw HTTP; returns (session id or None, negotiated version). ``require``:
+    the session must be served (a positive control), else ``NotVerified`` saying what came back."""
     exchange = post(target, initialize_message(), token=token)
     reply = answer(exchange) or {}
     version = str((reply.get("result") or {}).get("protocolVersion") or PROBE_VERSION)
     session_id = exchange.headers.get("mcp-session-id")
+    if require and not succeeded(exchange):
+        from contractkit.conformance.mcp.refusal import unjudged
+        from contractkit.conformance.outcomes import NotVerified
+
+        raise unjudged(exchange, "initialize sent right (the positive control)") or NotVerified(
+            f"positive control failed: initialize sent right got {exchange.status}, not a result")
     if succeeded(exchange):
         post(target, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token,
              session_id=session_id, version=version)
     return session_id, version
+
+
+def probe_session(target: Any, token: str | None, wait: float) -> tuple[Exchange, Exchange | None]:
+    """A fresh session sent right, each request within ``wait``: (the ``initialize`` exchange, the
+    ``ping`` in that session, or None when initialize was not served). The session is closed."""
+    first = post(target, initialize_message(), token=token, paced=False, operation="initialize (liveness)",
+                 timeout=wait)
+    session_id = first.headers.get("mcp-session-id")
+    try:
+        if not succeeded(first):
+            return first, None
+        version = str(((answer(first) or {}).get("result") or {}).get("protocolVersion") or PROBE_VERSION)
+        post(target, {"jsonrpc": "2.0", "method": "notifications/initialized"}, token=token, session_id=session_id,
+             version=version, paced=False, timeout=wait)
+        return first, post(target, {"jsonrpc": "2.0", "id": 2, "method": "ping"}, token=token, session_id=session_id,
+                           version=version, paced=False, operation="ping (liveness)", timeout=wait)
+    finally:
+        if not first.error:
+            close_session(target, token, session_id)
 
 
 def close_session(target: Any, token: str | None, session_id: str | None) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from contractkit.conformance.http import bounded_client, deadline
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.registry import MCP_CHECKS
@@ -19,12 +20,15 @@ def _engine_receipts(target: McpTarget) -> list[dict[str, Any]]:
     if not base:
         raise NotVerified("no engine double given (--engine-double URL): what the server sends engine/ is unseen")
     try:
-        httpx.delete(base + "/_double/received", timeout=target.timeout).raise_for_status()
-        for name, args in target.sample_calls():
-            target.attempt(name, args)
-        response = httpx.get(base + "/_double/received", timeout=target.timeout)
-        response.raise_for_status()
-        receipts = response.json()["receipts"]
+        with bounded_client(target.timeout) as http:  # each exchange within --timeout in total
+            with deadline(target.timeout):
+                http.delete(base + "/_double/received").raise_for_status()
+            for name, args in target.sample_calls():
+                target.attempt(name, args)
+            with deadline(target.timeout):
+                response = http.get(base + "/_double/received")
+            response.raise_for_status()
+            receipts = response.json()["receipts"]
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         raise NotVerified(f"the engine double at {base} did not answer as expected: {type(exc).__name__}") from None
     if not receipts:

@@ -8,21 +8,36 @@ recognise them at the engine double.
 It also makes the run's one decision about a target that stops answering: the first timeout or
 lost session triggers a liveness probe (a fresh session that must answer ``ping`` within a few
 seconds); if it fails, ``TargetUnreachableError`` ends the run (exit 2, one line), so a dead
-target costs one timeout and one probe, not one timeout per check.
+target costs one timeout and one probe, not one timeout per check. A target that served this
+run and then answers a request with 401, 403, 404 or 5xx is probed the same way (``initialize``
+sent right, over raw HTTP): if that is refused too, the target turned, and the run ends with
+exit 2 naming the status, instead of one unclear failure per check.
+
+Every ``tools/call`` of the run, on any path (the SDK session, raw HTTP), passes ``call_guard``
+first: a tool the safety policy does not allow gets no call at all, and each tool's ``max_calls``
+counts every call made to it, valid arguments or not.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from typing import Any
 
 from contractkit.conformance.http import TargetClient
-from contractkit.conformance.mcp.client import CallTimeout, Endpoint, McpClient, SessionLost, server_env
+from contractkit.conformance.mcp.client import (
+    CallTimeout,
+    Endpoint,
+    HttpRefused,
+    McpClient,
+    SessionLost,
+    server_env,
+)
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.tokens import TokenSource, credentials_from, settings_for
-from contractkit.errors import TargetError, TargetUnreachableError
+from contractkit.errors import TargetError, TargetProtocolError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, ToolContract
 
 LIVENESS_TIMEOUT_S = 5.0
@@ -32,7 +47,7 @@ class McpTarget:
     def __init__(self, contract: ServerContract, options: VerifyOptions) -> None:
         self.contract = contract
         self.options = options
-        from contractkit.conformance.mcp.preflight import resolved_url
+        from contractkit.conformance.mcp.preflight import resolved_url, served_preflight
 
         self.url = resolved_url(options.mcp_url) if options.mcp_url else None
         self.command = options.mcp_stdio
@@ -46,11 +61,17 @@ class McpTarget:
         self._tools: list[Any] | None = None
         self._lock = threading.Lock()
         self._alive_lock = threading.Lock()
-        self.gone: str | None = None
+        self.gone: str | None = None  # why the run cannot go on, once decided
+        self._gone_as: type[TargetError] = TargetUnreachableError  # or TargetProtocolError: it turned
         self.negotiated: str | None = None  # the protocol version the shared session negotiated
         self._policies: dict[str, Any] | None = None
-        self.valid_calls: dict[str, int] = {}  # calls with valid arguments made per tool (the budget)
+        self.calls: dict[str, int] = {}  # tools/call requests sent per tool, any arguments (the budget)
+        self._calls_lock = threading.Lock()
+        # the target served this run at least once (the preflight's listing, a session, a control)
+        self.served = served_preflight(options)
         self.notes: dict[str, Any] = {}
+        if options.audit_log is not None:  # the audit rules read only what this run wrote
+            self.notes["audit_start"] = _size_of(options.audit_log)
 
     # -- what kind of target ---------------------------------------------------------------
     @property
@@ -100,11 +121,15 @@ class McpTarget:
     def new_client(self, token: str | None = None) -> McpClient:
         """An unopened client of its own (for checks that need a fresh session)."""
         longest = max((t.max_duration_s or 0.0 for t in self.contract.tools), default=0.0)
-        return McpClient(self.endpoint(token), timeout=self.timeout, on_trouble=self.check_alive, longest_call=longest)
+        return McpClient(self.endpoint(token), timeout=self.timeout, on_trouble=self.check_alive, longest_call=longest,
+                         call_guard=self.call_guard)
 
     def check_alive(self, what: str) -> None:
         """After a timeout or a lost session: is the target still there? Decided once per trouble,
         shared by every check; raises ``TargetUnreachableError`` when it is gone."""
+        if self.is_http:
+            self.check_status(what)
+            return
         with self._alive_lock:
             if self.gone is None:
                 probe = McpClient(self.endpoint(), timeout=min(self.timeout, LIVENESS_TIMEOUT_S))
@@ -125,6 +150,34 @@ class McpTarget:
             if self.gone is not None:
                 raise TargetUnreachableError(self.gone)
 
+    def check_status(self, what: str) -> None:
+        """After an HTTP error status, a timeout or a lost session on a request that should have
+        been served: a fresh session sent right over raw HTTP (``rpc.probe_session``) decides.
+        Unanswered: the target is gone (``TargetUnreachableError``); refused with 401/403/404/5xx
+        after it served this run: it turned (``TargetProtocolError``, naming the status). Otherwise
+        the trouble was the request's own, and the caller judges it. Both end the run, exit 2."""
+        from contractkit.conformance.mcp import rpc
+
+        with self._alive_lock:
+            if self.gone is None:
+                try:
+                    token = self.caller_token()
+                except NotVerified:
+                    token = None
+                first, ping = rpc.probe_session(self, token, min(self.timeout, LIVENESS_TIMEOUT_S))
+                got = first.status or 0
+                if first.error:
+                    self.gone = f"{self.url} stopped answering ({what}); initialize then got: {first.error}"
+                elif self.served and (got in (401, 403, 404) or got >= 500):
+                    self.gone = (f"{self.url} turned to answering HTTP {got} mid-run ({what}; initialize sent right "
+                                 f"got HTTP {got} too): the run cannot go on")
+                    self._gone_as = TargetProtocolError
+                elif ping is not None and ping.error:
+                    self.gone = (f"{self.url} stopped answering ({what}); a fresh session answered initialize, "
+                                 "then not ping")
+            if self.gone is not None:
+                raise self._gone_as(self.gone)
+
     def client(self) -> McpClient:
         """The run's shared, initialized session (reopened if a previous check broke it)."""
         with self._lock:
@@ -133,6 +186,9 @@ class McpTarget:
                 try:
                     client.open()
                     self.negotiated = client.initialize().protocol_version
+                except HttpRefused as exc:
+                    client.close()
+                    raise self.refused_session(exc.status) from None
                 except (SessionLost, CallTimeout) as exc:
                     client.close()
                     raise Violation(f"could not open an MCP session with {self.endpoint().label}: {exc}"
@@ -144,7 +200,18 @@ class McpTarget:
                     client.close()
                     raise Violation(f"initialize failed: {type(exc).__name__}: {exc}" + _stderr(client)) from None
                 self._client = client
+                self.served = True
             return self._client
+
+    def refused_session(self, status: int) -> NotVerified:
+        """A session's ``initialize`` got HTTP ``status``: the run ends if the target turned (it
+        served before: ``check_status``); else the reason the checks that need a session are not
+        verified (rate-limited, or refused: no session, nothing to judge)."""
+        if status == 429:
+            return NotVerified("rate-limited: initialize got HTTP 429, so no session could be opened")
+        self.check_status(f"a new session's initialize got HTTP {status}")
+        return NotVerified(f"initialize sent right was refused with HTTP {status}, so no session could be opened "
+                           "and nothing was judged")
 
     def drop_client(self) -> None:
         with self._lock:
@@ -191,11 +258,20 @@ class McpTarget:
         number of requests sent; raises ``NotVerified`` with what came back otherwise.
         """
         from contractkit.conformance.mcp import rpc
+        from contractkit.conformance.mcp.refusal import control, unjudged
 
         exchange = rpc.post(self, rpc.initialize_message(), token=token if token is not None else self.caller_token())
         rpc.close_session(self, token, exchange.headers.get("mcp-session-id"))
-        if not rpc.succeeded(exchange):
-            got = exchange.status or exchange.error
+        if rpc.succeeded(exchange):
+            control(self, exchange)
+            self.served = True
+        else:
+            skipped = unjudged(exchange, f"the positive control of {what} (initialize sent right)")
+            if skipped is not None:
+                raise skipped
+            got = exchange.status
+            if self.served and got is not None and got >= 400:
+                self.check_status(f"a positive control got HTTP {got}")
             raise NotVerified(f"positive control failed: the same initialize sent right got {got}, not a result, "
                               f"so {what} cannot be told from a server that refuses everything")
         return 1
@@ -228,26 +304,32 @@ class McpTarget:
     def policy(self, tool: ToolContract) -> Any:
         return self.policies()[tool.name]
 
-    def reserve(self, tool: str, wanted: int) -> int:
-        """How many of ``wanted`` calls with valid arguments the tool's budget still allows (and count them)."""
-        policy = self.policies().get(tool)
+    def remaining(self, tool: str) -> int:
+        """How many more tools/call requests the tool may get (0 if the policy forbids it; a large
+        number when it has no budget). Nothing is counted here: ``call_guard`` counts each call."""
+        policy = (self._policies or {}).get(tool)
         if policy is None or not policy.may_call:
             return 0
-        made = self.valid_calls.get(tool, 0)
-        allowed = wanted if policy.budget is None else max(0, min(wanted, policy.budget - made))
-        self.valid_calls[tool] = made + allowed
-        return allowed
+        if policy.budget is None:
+            return 10**9
+        with self._calls_lock:
+            return max(0, policy.budget - self.calls.get(tool, 0))
 
-    def refused_arguments(self, tool: ToolContract) -> list[tuple[str, Any]]:
-        """Invalid arguments the server's own advertised inputSchema rejects: a server that
-        validates refuses them before the tool runs, so they are safe to send to any tool."""
-        from contractkit.conformance.mcp.generate import invalid_arguments
-        from contractkit.conformance.mcp.schemas import server_validator
-
-        validator = server_validator(self.listed(tool).input_schema)
-        bases = [dict(e) for e in tool.examples] or [{}]
-        cases = invalid_arguments(tool.parameters, bases, 50)
-        return [(why, args) for why, args in cases if not validator.is_valid(args)]
+    def call_guard(self, tool: str) -> str | None:
+        """Asked before every tools/call is sent: None (sent, and counted against the tool's budget)
+        or why it may not be sent. The policy must be decided first (``policies()``): a call made
+        before it is refused, never sent on a guess."""
+        policy = (self._policies or {}).get(tool)
+        if policy is None:
+            return f"{tool} is not called: it is not a declared tool whose safety policy was decided"
+        if not policy.may_call:
+            return policy.refusal()
+        with self._calls_lock:
+            made = self.calls.get(tool, 0)
+            if policy.budget is not None and made >= policy.budget:
+                return f"the call budget of {tool} (max_calls: {policy.budget}) is spent"
+            self.calls[tool] = made + 1
+        return None
 
     def run_meta(self) -> dict[str, Any]:
         """What the report records about the run: the policy and the calls made with valid arguments."""
@@ -255,7 +337,7 @@ class McpTarget:
             return {}
         return {"tool_policy": {n: {"may_call": p.may_call, "why": p.why, "budget": p.budget}
                                 for n, p in self._policies.items()},
-                "valid_calls": dict(self.valid_calls)}
+                "tool_calls": dict(self.calls)}
 
     def sample_calls(self) -> list[tuple[str, dict[str, Any]]]:
         """One valid call per offered declared tool the safety policy lets the suite call (its first
@@ -265,7 +347,7 @@ class McpTarget:
         for tool in self.contract.tools:
             if tool.name in offered and self.policy(tool).may_call:
                 args = self.valid_arguments(tool, 1)
-                if args and self.reserve(tool.name, 1):
+                if args and self.remaining(tool.name):
                     calls.append((tool.name, args[0]))
         if not calls:
             if not any(t.name in offered for t in self.contract.tools):
@@ -277,13 +359,19 @@ class McpTarget:
     def attempt(self, name: str, args: Any) -> bool:
         """Call a tool for its side effects (audit records, engine/ requests); True if it succeeded.
 
-        How the call ends is not judged here (other checks do), only noted.
+        How the call ends is not judged here (other checks do), only noted; a call the policy or
+        the budget forbids is not made (False).
         """
+        from contractkit.conformance.mcp.refusal import CALL, control
+
         try:
-            return not self.client().call_tool(name, args).is_error
+            result = self.client().call_tool(name, args)
+            return control(self, result, subject=name, method=CALL, ok=not result.is_error)
         except (CallTimeout, SessionLost):
             self.drop_client()
-        except TargetError:
+        except HttpRefused as exc:
+            self.check_status(f"a tools/call of {name} got HTTP {exc.status}")
+        except (TargetError, NotVerified):
             raise
         except Exception:  # a JSON-RPC error: the call was still made
             pass
@@ -294,6 +382,13 @@ class McpTarget:
         self.tokens.close()
         if self.http is not None:
             self.http.close()
+
+
+def _size_of(path: Any) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _stderr(client: McpClient) -> str:

@@ -72,8 +72,8 @@ def build_server(config: McpServerConfig) -> BuiltServer:
     from contractkit.reference.mcp.tools import REGISTER
 
     contract = config.contract
-    audit_spec = contract.audit or {}
-    audit = AuditLog(config.audit_path, server=contract.name, redact_words=audit_spec.get("redact") or ())
+    audit = AuditLog(config.audit_path, server=contract.name, redact_words=contract.audit_redact,
+                     keys=contract.audit_fields)
     tokens = ServiceTokenClient(config.token_endpoint, config.client_id, config.client_secret,
                                 scopes=config.service_scopes, audience=contract.service_token_audience)
     engine = EngineClient(config.engine_url, tokens)

@@ -1,8 +1,9 @@
 """The JSON-lines audit log: one record per tool call, with caller, outcome and duration.
 
-Records carry the fields the spec's ``audit_log.fields`` lists (time, caller, server, tool,
-outcome, duration_ms, arguments, request_id). Argument values under a key that contains any of
-the spec's ``redact`` words (case-insensitive, at any depth) are replaced by ``"[REDACTED]"``.
+Records carry the fields the spec's ``audit_log.fields`` lists (every field the format knows
+when it lists none), each under the key ``audit_log.keys`` gives it (its own name otherwise).
+Argument values under a key that contains any of the spec's ``redact`` words (case-insensitive,
+at any depth) are replaced by ``"[REDACTED]"``; the spec names the words, the log assumes none.
 Each record is one ``write`` of one line under a lock, flushed at once, so a reader tailing the
 file never sees half a record.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 REDACTED = "[REDACTED]"
+FIELDS = ("time", "caller", "server", "tool", "outcome", "duration_ms", "arguments", "request_id")
 
 
 def redact(value: Any, words: Iterable[str]) -> Any:
@@ -34,10 +36,12 @@ def redact(value: Any, words: Iterable[str]) -> Any:
 class AuditLog:
     """Appends audit records to ``path`` (a JSON-lines file), or keeps them in memory if ``path`` is None."""
 
-    def __init__(self, path: str | Path | None, *, server: str, redact_words: Iterable[str] = ()) -> None:
+    def __init__(self, path: str | Path | None, *, server: str, redact_words: Iterable[str] = (),
+                 keys: dict[str, str] | None = None) -> None:
         self.path = Path(path) if path else None
         self.server = server
-        self.redact_words = tuple(redact_words) or ("token", "secret", "password", "authorization")
+        self.redact_words = tuple(redact_words)
+        self.keys = dict(keys) if keys else {f: f for f in FIELDS}  # field -> the key it is written under
         self.records: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         if self.path:
@@ -56,6 +60,7 @@ class AuditLog:
             "arguments": redact(arguments, self.redact_words),
             "request_id": request_id,
         }
+        entry = {self.keys[f]: value for f, value in entry.items() if f in self.keys}
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         with self._lock:
             self.records.append(entry)
