@@ -10,10 +10,7 @@ It is an ASGI application (Starlette): one route per operation of the spec and p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
-import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +31,10 @@ from contractkit.double.faults import FaultPlan
 from contractkit.double.generate import seeded
 from contractkit.double.record import Record
 from contractkit.errors import ConfigError
+from contractkit.reference.connection import RAW_SEND, reset_connection
 from contractkit.reference.neuron.contract import RateLimit
 from contractkit.reference.neuron.ratelimit import RateLimiter
 from contractkit.spec.neuron import NeuronSpec, Operation
-
-RAW_SEND = "contractkit.double.send"
 
 
 @dataclass
@@ -208,14 +204,8 @@ class NeuronDouble:
     async def abort(self, scope: dict[str, Any]) -> bool:
         """Reset the client's connection at once (RST, not a clean close); False where the server
         does not expose its transport."""
-        transport = getattr(getattr(scope.get(RAW_SEND), "__self__", None), "transport", None)
-        if transport is None:
+        if not reset_connection(scope):
             return False
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
         for _ in range(3):  # let the server see the connection lost before the app returns
             await asyncio.sleep(0)
         return True

@@ -25,8 +25,9 @@ from contractkit.llm.embedded import EMBEDDED_TIERS
 from contractkit.llm.ollama import OLLAMA_TIERS
 from contractkit.llm.openai_compat import OPENAI_TIERS
 from contractkit.llm.tokens import split_for_streaming
+from contractkit.reference.connection import RAW_SEND, reset_connection
 from contractkit.reference.provider_double import wire
-from contractkit.reference.provider_double.faults import FAULT_HEADER, FAULT_MODES, FaultBoard, reset_connection
+from contractkit.reference.provider_double.faults import FAULT_HEADER, FAULT_MODES, FaultBoard
 
 _TIER_OF_MODEL = {model: tier for table in (EMBEDDED_TIERS, OPENAI_TIERS, ANTHROPIC_TIERS, OLLAMA_TIERS)
                   for tier, model in table.items()}
@@ -140,7 +141,7 @@ class _ExposeServerSend:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        scope["contractkit.raw_send"] = send
+        scope[RAW_SEND] = send
         await self.app(scope, receive, send)
 
 

@@ -7,9 +7,6 @@ gives up), ``reset`` (TCP reset), ``malformed`` (200 that is not the wire format
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import struct
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -56,17 +53,3 @@ class FaultBoard:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [{"mode": f.mode, "remaining": f.remaining} for f in self._armed]
-
-
-def reset_connection(scope: dict[str, Any]) -> bool:
-    """Abort the client's TCP connection with RST (SO_LINGER 0); False when the server hides it."""
-    raw_send = scope.get("contractkit.raw_send")
-    transport = getattr(getattr(raw_send, "__self__", None), "transport", None)
-    if transport is None:
-        return False
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-    return True
