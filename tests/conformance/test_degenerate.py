@@ -63,6 +63,7 @@ _SERVED_200 = {
     "NEU-AUTH-006": "it serves tokens without the operation's scope",
     "NEU-ERR-004": "it answers 200 about an entity that does not exist",
     "NEU-SCH-001": "its 200 answers do not match the declared response schemas",
+    "NEU-SCH-003": "it answers the SSE stream with application/json",
     "NEU-SCH-006": "it answers invalid requests as if valid",
     "NEU-SSE-001": "it answers the SSE stream with a JSON 200",
     "NEU-SSE-002": "its 200 stream carries no frame",

@@ -43,10 +43,12 @@ def positive_control(neuron: NeuronTarget, operation: Operation) -> Exchange:
     return cached
 
 
-def answer_problem(neuron: NeuronTarget, operation: Operation, exchange: Exchange) -> str | None:
+def answer_problem(neuron: NeuronTarget, operation: Operation, exchange: Exchange, *,
+                   media_declared: bool = True) -> str | None:
     """Why ``exchange`` is not the operation served (None when it is): no answer, not a 2xx, a status or
     media type the operation does not declare, or a JSON body its declared schema rejects. A target
-    that answers ``{}`` or nothing with 200 serves nothing."""
+    that answers ``{}`` or nothing with 200 serves nothing. ``media_declared=False`` leaves an
+    undeclared media type to the rule that judges it (NEU-SCH-003)."""
     if not exchange.ok:
         return str(exchange.error)
     status = exchange.status or 0
@@ -58,6 +60,8 @@ def answer_problem(neuron: NeuronTarget, operation: Operation, exchange: Exchang
     if not response.content:
         return None
     media = response.content.get(exchange.content_type) or response.content.get("*/*")
+    if media is None and not media_declared:
+        return None
     if media is None:
         return f"HTTP {status} with content-type {exchange.content_type or 'none'}, which it does not declare"
     schema = media.get("schema")

@@ -219,7 +219,7 @@ def _below_500(samples: list[Sample]) -> list[Sample]:
     return [s for s in samples if not s.exchange.ok or (s.exchange.status or 0) < 500]
 
 
-def served(neuron: NeuronTarget, op: Operation, run: SchemaRun) -> None:
+def served(neuron: NeuronTarget, op: Operation, run: SchemaRun, *, media_declared: bool = True) -> None:
     """The operation's answers mean something only if it was seen served: a valid request answered
     2xx with a declared media type and a body valid against its schema. Recorded in the ledger;
     NotVerified when no generated valid request was, as on a target that answers 404 (or ``{}``) to all."""
@@ -227,7 +227,7 @@ def served(neuron: NeuronTarget, op: Operation, run: SchemaRun) -> None:
 
     problems = []
     for sample in run.positive():
-        problem = answer_problem(neuron, op, sample.exchange)
+        problem = answer_problem(neuron, op, sample.exchange, media_declared=media_declared)
         if problem is None:
             LEDGER.control(op.label, "served", sample.exchange)
             return
@@ -285,7 +285,7 @@ def content_type(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: the Content-Type of every answer must be one the spec declares for its
     status (schemathesis ``content_type_conformance``)."""
     run = schema_run(neuron, op)
-    served(neuron, op, run)
+    served(neuron, op, run, media_declared=False)  # the media type is this rule's to judge
     return judge(neuron, op, run.samples, lambda s: st_failures(s, _checks().content_type_conformance), "answers")
 
 
