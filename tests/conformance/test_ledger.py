@@ -6,7 +6,10 @@ takes), with exchanges built as the client builds them, and looks at what the pl
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from verify_helpers import run_cli
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.kinds import MCP_CHECKS, NEURON_CHECKS
@@ -155,3 +158,31 @@ def test_an_audit_needs_its_subject_served_once() -> None:
 def test_examined_counts_each_exchange_once() -> None:
     one, two = exchange(400), exchange(400)
     assert examined_of([one, two, one, two, one], "error answers").count == 2
+
+
+FORGETFUL_CHECK = '''
+from contractkit.conformance.outcomes import Examined
+from contractkit.conformance.registry import NEURON_CHECKS
+
+
+@NEURON_CHECKS.register("NEU-ZZZ-999", "A refusal check that forgot its control", kind="refusal", clause="none")
+def forgetful(neuron):
+    """Sends nothing and claims a pass."""
+    return Examined(1, "refused requests")
+'''
+
+
+@pytest.mark.parametrize(("strict", "code", "says"), [("1", 3, "a check passed without its evidence"),
+                                                      ("", 0, "without the evidence its rule needs")])
+def test_a_check_that_forgets_its_evidence_cannot_pass_a_run(tmp_path, stack, strict: str, code: int,
+                                                             says: str) -> None:
+    """End to end: a new check registered (here through ``sitecustomize``, imported by every process of
+    the run) that claims a pass without a refusal or a control. Strict: exit 3; a user's run: not verified."""
+    (tmp_path / "sitecustomize.py").write_text(FORGETFUL_CHECK)
+    result = run_cli("verify", "neuron", "--neuron-url", stack.neuron_url, "--rule", "NEU-ZZZ-999",
+                     env={STRICT_ENV: strict,
+                          "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))})
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output[-3000:]
+    assert says in output, output[-3000:]
+    assert "PASS  NEU-ZZZ-999" not in output
