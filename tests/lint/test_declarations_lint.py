@@ -53,10 +53,10 @@ CAUGHT = {
         [Edit("          name: /customer_id\n", "          name: /customer_id\n          not_found_status: 410\n")],
         "OAS-057", "/paths/~1analyze-customer/post/x-ai-operation/subject/not_found_status", ["410"]),
     "readiness value its schema refuses": (
-        [Edit("          values: [degraded]\n", "          values: [sick]\n")], "OAS-057",
+        [Edit("          status: 503\n", "          pointer: /status\n          values: [sick]\n")], "OAS-057",
         "/paths/~1ready/get/x-probe/degraded/values/0", ["'sick'"]),
     "readiness pointer to nothing": (
-        [Edit("          pointer: /status\n", "          pointer: /state\n")], "OAS-057",
+        [Edit("          status: 503\n", "          pointer: /state\n          values: [degraded]\n")], "OAS-057",
         "/paths/~1ready/get/x-probe/degraded/pointer", ["/state"]),
 }
 

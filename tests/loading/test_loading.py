@@ -16,7 +16,7 @@ def test_bundled_specs_load_with_their_kinds(specs_dir: Path) -> None:
     neuron = load_document(specs_dir / "neuron-api.yaml")
     mcp = load_document(specs_dir / "mcp-servers.yaml")
     assert neuron.kind == "openapi" and mcp.kind == "mcp-servers"
-    assert neuron.get("/info/version") == "1.0.0"
+    assert neuron.get("/info/version") == "1.1.0"
     assert neuron.get("/paths/~1chat/post/operationId") == "chat"
     assert neuron.get("/nope/x") is None
 

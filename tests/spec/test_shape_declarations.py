@@ -39,7 +39,8 @@ def _spec(operation: dict) -> NeuronSpec:
 
 def test_x_subject_on_a_plain_operation_is_its_subject_with_its_own_example():
     op = _spec({"x-subject": {"in": "path", "name": "id", "example": "job_1"}}).operation("getJob")
-    assert op.ai is None and op.subject == Subject("path", "id", 404, "job_1")
+    # no not_found_status and no declared 404: the spec does not say what an unknown job gets
+    assert op.ai is None and op.subject == Subject("path", "id", None, "job_1")
     assert op.subject_example == "job_1"
     assert op.extensions == {"x-subject": {"in": "path", "name": "id", "example": "job_1"}}
 

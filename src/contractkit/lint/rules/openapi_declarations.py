@@ -213,7 +213,7 @@ def pointers_resolve(ctx: LintContext) -> Iterator[Hit]:
 
 def _ai_pointers(ctx: LintContext, op: Any, ai: dict[str, Any]) -> Iterator[Hit]:
     base = pointer_join(op.pointer, "x-ai-operation")
-    answers = _answer_schemas(ctx, op)
+    answers = _answer_schemas(ctx, _answering(ctx, op, ai))
     places = [(("usage", key), (ai.get("usage") or {}).get(key) if isinstance(ai.get("usage"), dict) else None)
               for key in ("token_count", "cost_usd", "model_tier")]
     places += [(("answer_text",), ai.get("answer_text")),
@@ -230,6 +230,16 @@ def _ai_pointers(ctx: LintContext, op: Any, ai: dict[str, Any]) -> Iterator[Hit]
         if str(status) not in declared and f"{str(status)[0]}XX" not in declared:
             yield Hit(pointer_join(base, "subject", "not_found_status"),
                       f"not_found_status {status} is not a response the operation declares")
+
+
+def _answering(ctx: LintContext, op: Any, ai: dict[str, Any]) -> Any:
+    """The operation whose 2xx answer carries ``op``'s answer: the job operation of an async one
+    (``x-ai-operation.job.operation``), else ``op`` itself."""
+    job = ai.get("job")
+    name = job.get("operation") if isinstance(job, dict) else None
+    if not isinstance(name, str):
+        return op
+    return next((o for o in ctx.operations if o.node.get("operationId") == name), op)
 
 
 def _stream(ctx: LintContext, grammar: dict[str, Any], base: str, frames: Any) -> Iterator[Hit]:
