@@ -1,0 +1,87 @@
+"""Streams: SSE typed by ``event:`` or by a data field, the WebSocket's path, auth (header, query,
+or a first message with the token at a nested placeholder), failure close code and frame type field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from property.specgen.shape import Shape
+from property.specgen.template import TEMPLATE_PATHS, TEMPLATE_WS, operation, schema
+
+SSE_FRAMES = (("open", "StreamOpen"), ("token", "StreamToken"), ("complete", "StreamComplete"),
+              ("failed", "StreamFailed"))
+WS_FRAMES = ("LiveOpen", "LiveToken", "LiveComplete", "LiveFailed")
+
+
+def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    _sse(data, shape)
+    ws = data["x-websockets"].pop(TEMPLATE_WS)
+    _ws_type_field(data, ws, shape)
+    _ws_auth(data, ws, shape)
+    data["x-websockets"][shape.stream.ws_path] = ws
+    return data
+
+
+def _sse(data: dict[str, Any], shape: Shape) -> None:
+    field = shape.stream.sse_typed_by
+    if field == "event":
+        return
+    _, op = operation(data, TEMPLATE_PATHS["stream"])
+    media = op["responses"]["200"]["content"]["text/event-stream"]
+    media["x-stream"]["type_field"] = field
+    media["schema"] = {"description": "One server-sent event whose data names its type at " + field,
+                       "type": "object", "required": ["data"],
+                       "properties": {"data": {"type": "string", "contentMediaType": "application/json"}}}
+    name = field.strip("/")
+    for kind, schema_name in SSE_FRAMES:
+        target = schema(data, schema_name)
+        target["properties"] = {name: {"const": kind}, **target["properties"]}
+        target["required"] = [name, *target["required"]]
+
+
+def _ws_type_field(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
+    name = shape.stream.ws_type_field.strip("/")
+    ws["x-stream"]["type_field"] = shape.stream.ws_type_field
+    for schema_name in WS_FRAMES:
+        target = schema(data, schema_name)
+        target["properties"] = {name if k == "kind" else k: v for k, v in target["properties"].items()}
+        target["required"] = [name if k == "kind" else k for k in target["required"]]
+    ws["examples"]["server"] = [{name if k == "kind" else k: v for k, v in frame.items()}
+                                for frame in ws["examples"]["server"]]
+
+
+def _ws_auth(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
+    chosen = shape.stream
+    auth: dict[str, Any] = {"methods": [chosen.ws_auth], "auth_timeout_seconds": 3,
+                            "failure_close_code": chosen.ws_failure_close_code}
+    login = schema(data, "LiveLogin")
+    if chosen.ws_auth == "first_message":
+        parts = (chosen.ws_login_pointer or "/bearer").strip("/").split("/")
+        message: dict[str, Any] = {"op": "login"}
+        login["properties"] = {"op": {"const": "login"}}
+        holder, props = message, login["properties"]
+        login["required"] = ["op", parts[0]]
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            holder[part] = "{token}" if last else {}
+            props[part] = {"type": "string", "minLength": 1} if last else {
+                "type": "object", "required": [parts[depth + 1]], "properties": {}}
+            if not last:
+                holder, props = holder[part], props[part]["properties"]
+        auth["message"] = message
+        login["example"] = _example_login(message)
+    else:  # header or query: the client's first message is an ask
+        ws["client_messages"] = {"$ref": "#/components/schemas/LiveAsk"}
+        data["components"]["schemas"].pop("LiveLogin")
+        if chosen.ws_auth == "query":
+            auth["query_parameter"] = chosen.ws_query_parameter
+    ws["auth"] = auth
+    codes = {k: v for k, v in ws["close_codes"].items() if k != "4401"}
+    codes[str(chosen.ws_failure_close_code)] = "the authentication failed."
+    ws["close_codes"] = codes
+
+
+def _example_login(message: Any) -> Any:
+    if isinstance(message, dict):
+        return {k: _example_login(v) for k, v in message.items()}
+    return "eyJhbGciOiJSUzI1NiJ9.e30.c2ln" if message == "{token}" else message
