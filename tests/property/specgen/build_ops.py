@@ -82,10 +82,9 @@ def _not_found_response(op: dict[str, Any], status: int) -> None:
 
 
 def _success(op: dict[str, Any], status: str) -> None:
+    """The operation's one success status; a 201 says where the created resource is (Location)."""
     responses = op["responses"]
     old = next(s for s in responses if s.startswith("2"))
-    if old == status:
-        return
     response = responses.pop(old)
     if status == "201":
         response.setdefault("headers", {})["Location"] = {

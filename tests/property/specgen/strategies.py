@@ -21,7 +21,9 @@ from property.specgen.template import template
 
 FAULT_MODES = ("provider_error", "provider_timeout", "provider_rate_limit", "provider_malformed",
                "stream_interrupted")
-words = st.from_regex(r"[a-z][a-z0-9]{2,7}", fullmatch=True)
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+HEX = "0123456789abcdef"
+words = st.builds(str.__add__, st.sampled_from(LOWER), st.text(LOWER + "0123456789", min_size=2, max_size=7))
 
 
 def names(n: int) -> st.SearchStrategy[list[str]]:
@@ -30,9 +32,9 @@ def names(n: int) -> st.SearchStrategy[list[str]]:
 
 @st.composite
 def entities(draw: st.DrawFn, segment: str) -> EntityShape:
-    prefix = draw(st.from_regex(r"[a-z]{2,5}", fullmatch=True))
+    prefix = draw(st.text(LOWER, min_size=2, max_size=5))
     digits = draw(st.integers(6, 16))
-    example = prefix + "_" + draw(st.from_regex(rf"[0-9a-f]{{{digits}}}", fullmatch=True))
+    example = prefix + "_" + draw(st.text(HEX, min_size=digits, max_size=digits))
     location = draw(st.sampled_from(["path", "query", "header"]))
     name = f"{segment}_id" if location != "header" else f"X-{segment.capitalize()}-Id"
     outer, inner = draw(names(2))
@@ -99,7 +101,7 @@ def moneys(draw: st.DrawFn) -> MoneyShape:
 @st.composite
 def probes(draw: st.DrawFn) -> ProbeShape:
     outer, inner = draw(names(2))
-    values = draw(st.lists(st.from_regex(r"[a-z]{3,6}-[0-9]{1,3}", fullmatch=True), min_size=len(FAULT_MODES),
+    values = draw(st.lists(st.builds(lambda w, n: f"{w}-{n}", st.text(LOWER, min_size=3, max_size=6), st.integers(0, 999)), min_size=len(FAULT_MODES),
                            max_size=len(FAULT_MODES), unique=True))
     header = "X-" + draw(words).capitalize() + "-" + draw(words).capitalize()
     return ProbeShape(draw(st.sampled_from(["application/json", "application/health+json"])), f"/{outer}/{inner}",
