@@ -64,7 +64,8 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     money = shape.money
     assert spec.pricing["usd_per_1k_tokens"] == dict(zip(money.tiers, money.usd_per_1k, strict=True))
     assert spec.pricing.get("rounding_decimals") == money.rounding_decimals
-    assert risk.usage.token_count == f"/usage/{money.tokens_field}" and risk.usage.cost_usd == f"/usage/{money.cost_field}"
+    assert risk.usage.token_count == f"/usage/{money.tokens_field}"
+    assert risk.usage.cost_usd == f"/usage/{money.cost_field}"
     assert stream.grammar.usage.cost_usd == f"/usage/{money.cost_field}"
     ready = spec.probe("readiness")
     assert ready.operation_id == shape.ops["readyz"].operation_id
@@ -79,7 +80,8 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
         assert shape.errors.extra_required in spec.deref(error).get("required", [])
 
 
-@settings(max_examples=4, deadline=None, phases=NO_EXPLAIN, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, phases=NO_EXPLAIN,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(specs())
 def test_a_generated_spec_lints_clean(tmp_path: Path, generated: tuple[Shape, dict]) -> None:
     from property.lint_gaps import lint

@@ -101,8 +101,8 @@ def moneys(draw: st.DrawFn) -> MoneyShape:
 @st.composite
 def probes(draw: st.DrawFn) -> ProbeShape:
     outer, inner = draw(names(2))
-    values = draw(st.lists(st.builds(lambda w, n: f"{w}-{n}", st.text(LOWER, min_size=3, max_size=6), st.integers(0, 999)), min_size=len(FAULT_MODES),
-                           max_size=len(FAULT_MODES), unique=True))
+    value = st.builds(lambda w, n: f"{w}-{n}", st.text(LOWER, min_size=3, max_size=6), st.integers(0, 999))
+    values = draw(st.lists(value, min_size=len(FAULT_MODES), max_size=len(FAULT_MODES), unique=True))
     header = "X-" + draw(words).capitalize() + "-" + draw(words).capitalize()
     return ProbeShape(draw(st.sampled_from(["application/json", "application/health+json"])), f"/{outer}/{inner}",
                       draw(st.sampled_from(["degraded", "impaired", "warn"])), header,
