@@ -14,7 +14,7 @@ FUZZ = os.environ.get("CONTRACTKIT_FUZZ") == "1"
 SEED = int(os.environ.get("CONTRACTKIT_FUZZ_SEED") or 20261206)
 # the CI sample: each example is one verify run against a double (tens of seconds on a busy machine)
 CLEAN_EXAMPLES = int(os.environ.get("CONTRACTKIT_FUZZ_EXAMPLES") or 2)
-DEFECT_EXAMPLES = int(os.environ.get("CONTRACTKIT_FUZZ_EXAMPLES") or 3)
+DEFECT_EXAMPLES = int(os.environ.get("CONTRACTKIT_FUZZ_EXAMPLES") or 2)
 # a fuzz run shrinks a failure to a small spec (many more verify runs) and keeps it in the example database
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink) if FUZZ else (Phase.explicit, Phase.generate)
 TEST_TIMEOUT_S = 0 if FUZZ else 900

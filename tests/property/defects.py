@@ -42,6 +42,8 @@ DEFECTS: dict[str, Catch] = {
     "terminal_frame": _c("NEU-SSE-002 NEU-WS-002", "NEU-FB-001 NEU-FB-002 NEU-SSE-003 NEU-WS-003"),
     "error_on_interrupt": _c("NEU-SSE-003 NEU-WS-003", "NEU-USE-002"),
     "declared_frame_fields": _c("NEU-SSE-001 NEU-WS-002", "NEU-WS-003"),
+    "stream_usage_matches": _c("NEU-USE-002"),
+    "declared_headers": _c("NEU-SCH-004"),
 }
 
 #: NEU rules no defect of the double plays yet, and why (each one a gap of the property, not a pass)
@@ -49,7 +51,5 @@ UNPLAYED: dict[str, str] = {
     "NEU-SCH-001": "no defect breaks a success body's schema alone yet",
     "NEU-SCH-002": "no defect answers an undeclared status alone yet",
     "NEU-SCH-003": "no defect answers an undeclared content type yet",
-    "NEU-SCH-004": "no defect drops a declared response header yet",
     "NEU-SCH-005": "no defect refuses a valid request yet",
-    "NEU-USE-002": "no defect prices a stream differently from its whole answer alone yet",
 }

@@ -207,7 +207,7 @@ class NeuronDouble:
                          known: dict[str, str] | None = None) -> dict[str, str]:
         """A value for every header the response declares that the double does not set itself
         (``known`` values, such as the rate limiter's, are used where declared)."""
-        response = op.responses.get(status) if op is not None else None
+        response = op.responses.get(status) if op is not None and self.keeps("declared_headers") else None
         out: dict[str, str] = {}
         rng = seeded(self.settings.seed, "headers", key)
         for name, header in (response.headers.items() if response else ()):

@@ -30,6 +30,8 @@ BEHAVIOURS: dict[str, str] = {
     "report_usage": "whole AI answers carry their usage",
     "error_on_interrupt": "a stream the provider cuts ends with the error frame, never the ending frame",
     "declared_frame_fields": "stream frames carry only the members their schema declares",
+    "stream_usage_matches": "a streamed answer reports the usage of the same answer given whole",
+    "declared_headers": "answers carry the response headers the spec declares",
 }
 
 

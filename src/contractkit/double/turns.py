@@ -25,6 +25,8 @@ def turn_frames(answers: Answers, grammar: StreamGrammar, schema_of: Callable[[s
                 fault: str | None, *, terminal: bool = True,
                 defects: frozenset[str] = frozenset()) -> list[tuple[str, Any]]:
     """(kind, frame) of one turn, in order; ``defects`` are the double's behaviours switched off."""
+    if "stream_usage_matches" in defects:  # priced right, but not the whole answer's count
+        answer = replace(answer, tokens=answer.tokens + 7, cost=answers.facts.price(answer.tier, answer.tokens + 7))
     frames = _frames(answers, grammar, schema_of, answer, fault, terminal, "error_on_interrupt" not in defects)
     if "declared_frame_fields" in defects:
         frames = [(kind, with_undeclared_field(frame)) for kind, frame in frames]
