@@ -22,3 +22,12 @@ def test_every_neu_rule_has_a_defect_or_a_named_gap() -> None:
     covered = set().union(*(catch.must for catch in DEFECTS.values()))
     assert set(NEEDS) - covered - set(UNPLAYED) == set()
     assert covered & set(UNPLAYED) == set(), "a rule a defect now covers is still listed as a gap"
+
+
+def test_an_unknown_defect_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    from contractkit.cli.main import main
+    from property.specgen.template import TEMPLATE
+
+    code = main(["serve", "neuron-double", "--spec", str(TEMPLATE), "--port", "0", "--defect", "no_such_behaviour"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no_such_behaviour" in err and "Traceback" not in err
