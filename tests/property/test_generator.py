@@ -51,6 +51,11 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     assert ws["auth"]["failure_close_code"] == shape.stream.ws_failure_close_code
     assert str(shape.stream.ws_failure_close_code) in ws["close_codes"]
     assert ws["x-stream"]["type_field"] == shape.stream.ws_type_field
+    opening, delta, ending, error = shape.stream.ws_frames
+    assert (ws["x-stream"]["opens"], ws["x-stream"]["deltas"], ws["x-stream"]["ends"], ws["x-stream"]["errors"]) == (
+        [opening], [delta], [ending], [error])
+    grammar = stream.grammar
+    assert grammar.names == shape.stream.sse_frames and set(stream.event_schemas) == set(shape.stream.sse_frames)
     if shape.stream.ws_auth == "query":
         assert ws["auth"]["query_parameter"] == shape.stream.ws_query_parameter
     if shape.stream.ws_login_pointer:

@@ -13,11 +13,16 @@ SSE_FRAMES = (("open", "StreamOpen"), ("token", "StreamToken"), ("complete", "St
 WS_FRAMES = ("LiveOpen", "LiveToken", "LiveComplete", "LiveFailed")
 
 
+TEMPLATE_FRAMES = ("open", "token", "complete", "failed")
+
+
 def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     _sse(data, shape)
+    _sse_names(data, dict(zip(TEMPLATE_FRAMES, shape.stream.sse_frames, strict=True)))
     ws = data["x-websockets"].pop(TEMPLATE_WS)
     _ws_type_field(data, ws, shape)
     _ws_auth(data, ws, shape)
+    _ws_names(data, ws, shape)
     data["x-websockets"][shape.stream.ws_path] = ws
     return data
 
@@ -79,6 +84,36 @@ def _ws_auth(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
     codes = {k: v for k, v in ws["close_codes"].items() if k != "4401"}
     codes[str(chosen.ws_failure_close_code)] = "the authentication failed."
     ws["close_codes"] = codes
+
+
+def _grammar_names(grammar: dict[str, Any], names: dict[str, str]) -> None:
+    for role in ("opens", "deltas", "ends", "errors"):
+        grammar[role] = [names.get(n, n) for n in grammar[role]]
+
+
+def _sse_names(data: dict[str, Any], names: dict[str, str]) -> None:
+    """The SSE frames under the chosen names: in x-stream, x-sse-events, the event enum or the type consts."""
+    _, op = operation(data, TEMPLATE_PATHS["stream"])
+    media = op["responses"]["200"]["content"]["text/event-stream"]
+    _grammar_names(media["x-stream"], names)
+    media["x-sse-events"] = {names[k]: v for k, v in media["x-sse-events"].items()}
+    event = media["schema"].get("properties", {}).get("event")
+    if event is not None:
+        event["enum"] = [names[k] for k in event["enum"]]
+    for kind, schema_name in SSE_FRAMES:
+        for prop in schema(data, schema_name)["properties"].values():
+            if prop.get("const") == kind:
+                prop["const"] = names[kind]
+
+
+def _ws_names(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
+    names = dict(zip(TEMPLATE_FRAMES, shape.stream.ws_frames, strict=True))
+    field = shape.stream.ws_type_field.strip("/")
+    _grammar_names(ws["x-stream"], names)
+    for schema_name in WS_FRAMES:
+        prop = schema(data, schema_name)["properties"][field]
+        prop["const"] = names[prop["const"]]
+    ws["examples"]["server"] = [{**frame, field: names[frame[field]]} for frame in ws["examples"]["server"]]
 
 
 def _example_login(message: Any) -> Any:

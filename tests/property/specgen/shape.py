@@ -48,6 +48,8 @@ class StreamShape:
     ws_login_pointer: str | None  # where the token goes in the first message, e.g. /auth/bearer
     ws_failure_close_code: int
     ws_type_field: str
+    sse_frames: tuple[str, str, str, str]  # the names of the opening, delta, ending and error frames
+    ws_frames: tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)

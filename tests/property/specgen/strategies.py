@@ -76,7 +76,8 @@ def streams(draw: st.DrawFn, prefix: str, ws_segment: str) -> StreamShape:
     code = draw(st.sampled_from([4401, 4403, 4001, 4010, 4999, 1008]))
     type_field = draw(words.filter(lambda w: w not in ("i", "t", "trace", "model", "degraded", "finish", "usage",
                                                        "error")))
-    return StreamShape(typed_by, f"{prefix}/{ws_segment}", auth, query, login, code, "/" + type_field)
+    return StreamShape(typed_by, f"{prefix}/{ws_segment}", auth, query, login, code, "/" + type_field,
+                       tuple(draw(names(4))), tuple(draw(names(4))))  # type: ignore[arg-type]
 
 
 @st.composite
