@@ -53,6 +53,7 @@ class VerifyRun:
 
 def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset(), seed: int = 7) -> VerifyRun:
     """Serve a double of ``spec_path`` on a free loopback port and run verify against it."""
+    spec_path = spec_path.resolve()
     report = spec_path.with_suffix(".report.json")
     report.unlink(missing_ok=True)
     double = NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(seed=seed, defects=defects))

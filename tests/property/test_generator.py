@@ -55,6 +55,9 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     assert (ws["x-stream"]["opens"], ws["x-stream"]["deltas"], ws["x-stream"]["ends"], ws["x-stream"]["errors"]) == (
         [opening], [delta], [ending], [error])
     grammar = stream.grammar
+    holder = f"/{shape.stream.delta_holder}" if shape.stream.delta_holder else ""
+    assert (grammar.text, grammar.index) == (f"{holder}/t", f"{holder}/i")
+    assert (ws["x-stream"]["text"], ws["x-stream"]["index"]) == (f"{holder}/t", f"{holder}/i")
     assert grammar.names == shape.stream.sse_frames and set(stream.event_schemas) == set(shape.stream.sse_frames)
     if shape.stream.ws_auth == "query":
         assert ws["auth"]["query_parameter"] == shape.stream.ws_query_parameter

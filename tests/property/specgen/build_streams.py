@@ -19,10 +19,17 @@ TEMPLATE_FRAMES = ("open", "token", "complete", "failed")
 def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     _sse(data, shape)
     _sse_names(data, dict(zip(TEMPLATE_FRAMES, shape.stream.sse_frames, strict=True)))
+    _, op = operation(data, TEMPLATE_PATHS["stream"])
+    _nest_delta(data, op["responses"]["200"]["content"]["text/event-stream"]["x-stream"], "StreamToken", shape)
     ws = data["x-websockets"].pop(TEMPLATE_WS)
     _ws_type_field(data, ws, shape)
     _ws_auth(data, ws, shape)
     _ws_names(data, ws, shape)
+    _nest_delta(data, ws["x-stream"], "LiveToken", shape)
+    if shape.stream.delta_holder:
+        ws["examples"]["server"] = [
+            {**{k: v for k, v in frame.items() if k not in ("i", "t")}, shape.stream.delta_holder: {
+                "i": frame["i"], "t": frame["t"]}} if "t" in frame else frame for frame in ws["examples"]["server"]]
     data["x-websockets"][shape.stream.ws_path] = ws
     return data
 
@@ -84,6 +91,19 @@ def _ws_auth(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
     codes = {k: v for k, v in ws["close_codes"].items() if k != "4401"}
     codes[str(chosen.ws_failure_close_code)] = "the authentication failed."
     ws["close_codes"] = codes
+
+
+def _nest_delta(data: dict[str, Any], grammar: dict[str, Any], schema_name: str, shape: Shape) -> None:
+    """The delta's text and index one object down (``/piece/t``), where the shape says so."""
+    holder = shape.stream.delta_holder
+    if holder is None:
+        return
+    token = schema(data, schema_name)
+    inner = {k: token["properties"].pop(k) for k in ("i", "t")}
+    token["properties"][holder] = {"type": "object", "additionalProperties": False, "required": ["i", "t"],
+                                   "properties": inner}
+    token["required"] = [k for k in token["required"] if k not in ("i", "t")] + [holder]
+    grammar["text"], grammar["index"] = f"/{holder}/t", f"/{holder}/i"
 
 
 def _grammar_names(grammar: dict[str, Any], names: dict[str, str]) -> None:

@@ -50,6 +50,7 @@ class StreamShape:
     ws_type_field: str
     sse_frames: tuple[str, str, str, str]  # the names of the opening, delta, ending and error frames
     ws_frames: tuple[str, str, str, str]
+    delta_holder: str | None  # the object a delta frame nests its text and index in (None: at the top)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ def streams(draw: st.DrawFn, prefix: str, ws_segment: str) -> StreamShape:
     type_field = draw(words.filter(lambda w: w not in ("i", "t", "trace", "model", "degraded", "finish", "usage",
                                                        "error")))
     return StreamShape(typed_by, f"{prefix}/{ws_segment}", auth, query, login, code, "/" + type_field,
-                       tuple(draw(names(4))), tuple(draw(names(4))))  # type: ignore[arg-type]
+                       tuple(draw(names(4))), tuple(draw(names(4))),  # type: ignore[arg-type]
+                       draw(st.one_of(st.none(), words.filter(lambda w: w not in ("i", "t")))))
 
 
 @st.composite
