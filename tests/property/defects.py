@@ -44,12 +44,12 @@ DEFECTS: dict[str, Catch] = {
     "declared_frame_fields": _c("NEU-SSE-001 NEU-WS-002", "NEU-WS-003"),
     "stream_usage_matches": _c("NEU-USE-002"),
     "declared_headers": _c("NEU-SCH-004"),
+    "success_schema": _c("NEU-SCH-001", "NEU-FB-001 NEU-USE-002"),
+    "declared_media": _c("NEU-SCH-003"),
 }
 
 #: NEU rules no defect of the double plays yet, and why (each one a gap of the property, not a pass)
 UNPLAYED: dict[str, str] = {
-    "NEU-SCH-001": "no defect breaks a success body's schema alone yet",
     "NEU-SCH-002": "no defect answers an undeclared status alone yet",
-    "NEU-SCH-003": "no defect answers an undeclared content type yet",
     "NEU-SCH-005": "no defect refuses a valid request yet",
 }

@@ -32,6 +32,8 @@ BEHAVIOURS: dict[str, str] = {
     "declared_frame_fields": "stream frames carry only the members their schema declares",
     "stream_usage_matches": "a streamed answer reports the usage of the same answer given whole",
     "declared_headers": "answers carry the response headers the spec declares",
+    "success_schema": "whole AI answers carry every member their schema requires (off: the answer text is left out)",
+    "declared_media": "answers are served as the media type the spec declares (off: text/plain)",
 }
 
 

@@ -141,9 +141,11 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     body = double.answers.whole(op, answer, key)
     if not double.keeps("report_usage") and op.usage is not None:
         body = defects.without(body, op.usage.cost_usd)
+    if not double.keeps("success_schema"):
+        body = defects.without(body, op.answer_text)
     if degraded and not double.keeps("mark_fallback") and op.fallback_marker:
         body = double.answers.fill({}, body, [(op.fallback_marker, False)])
-    media = double.answers.success_media(op)[0]
+    media = double.answers.success_media(op)[0] if double.keeps("declared_media") else "text/plain"
     if status in (204, 205, 304):
         return Response(status_code=status, headers=headers)
     data = json.dumps(body, separators=(",", ":")).encode()
