@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
+from contractkit.double import defects
 from contractkit.double.answers import Answers
 from contractkit.double.auth import DoubleAuth
 from contractkit.double.behaviours import check_defects
@@ -83,7 +84,8 @@ class NeuronDouble:
         self.facts.known_subjects |= set(self.settings.subjects)
         self.answers = Answers(self.facts, self.settings.seed)
         self.auth = DoubleAuth(spec, jwks_url=self.settings.jwks_url, client_id=self.settings.client_id,
-                               client_secret=self.settings.client_secret)
+                               client_secret=self.settings.client_secret,
+                               lax=frozenset({"check_audience", "check_expiry"} & self.defects))
         self.plan = FaultPlan(spec, self.settings.rates, self.settings.seed)
         self.record = Record(self.settings.record_path)
         self.limiter = RateLimiter()
@@ -137,6 +139,18 @@ class NeuronDouble:
     def keeps(self, behaviour: str) -> bool:
         return behaviour not in self.defects
 
+    def scopes_of(self, op: Operation) -> tuple[str, ...] | None:
+        """The scopes the double asks of a call to ``op`` (none where a scope defect is played)."""
+        if op.scopes is None:
+            return None
+        if not self.keeps("enforce_scope"):
+            return ()
+        if not self.keeps("scope_every_operation"):
+            first = next((o for o in self.spec.operations if o.ai is not None and o.scopes), None)
+            if first is not None and first.label == op.label:
+                return ()
+        return op.scopes
+
     @property
     def degraded(self) -> bool:
         return self.keeps("degrade_readiness") and (self.health.failures > 0 or self.plan.provider_fault_armed())
@@ -173,6 +187,12 @@ class NeuronDouble:
     def error_response(self, op: Operation | None, status: int, key: str, headers: dict[str, str] | None = None,
                        retry_after: int | None = None, known: dict[str, str] | None = None) -> Response:
         media, body = self.answers.error(op, status, key)
+        if op is not None and not (self.keeps("hide_internals") and self.keeps("complete_errors")):
+            schema = self.spec.error_schema(op, status) or self.spec.shared_error_schema or {}
+            if not self.keeps("hide_internals"):
+                body = defects.with_stack_trace(self.spec, schema, body)
+            if not self.keeps("complete_errors"):
+                body = defects.without_required(self.spec, schema, body)
         extra = dict(headers or {})
         if retry_after is not None and self.keeps("retry_after"):
             extra["Retry-After"] = str(retry_after)
@@ -183,7 +203,7 @@ class NeuronDouble:
                          known: dict[str, str] | None = None) -> dict[str, str]:
         """A value for every header the response declares that the double does not set itself
         (``known`` values, such as the rate limiter's, are used where declared)."""
-        response = op.responses.get(status) if op is not None else None
+        response = op.responses.get(status) if op is not None and self.keeps("declared_headers") else None
         out: dict[str, str] = {}
         rng = seeded(self.settings.seed, "headers", key)
         for name, header in (response.headers.items() if response else ()):

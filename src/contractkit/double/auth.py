@@ -55,7 +55,8 @@ class DoubleAuth:
     """Tokens for the spec's audience and scopes: minted by an embedded issuer, verified here."""
 
     def __init__(self, spec: NeuronSpec, *, jwks_url: str | None = None, client_id: str = DEFAULT_CLIENT_ID,
-                 client_secret: str | None = None, issuer_url: str | None = None) -> None:
+                 client_secret: str | None = None, issuer_url: str | None = None,
+                 lax: frozenset[str] = frozenset()) -> None:
         self.spec = spec
         self.audience = spec.audience or "neuron-api"
         self.client_id = client_id
@@ -71,6 +72,7 @@ class DoubleAuth:
             self.verifier = TokenVerifier(self.audience, public_keys={self.issuer.key.kid:
                                                                       self.issuer.key.private_key.public_key()})
         self._cache: dict[str, VerifiedToken] = {}
+        self.lax = lax  # defects played: check_audience, check_expiry switched off
 
     @property
     def token_path(self) -> str | None:
@@ -95,7 +97,7 @@ class DoubleAuth:
         verified = self._cache.get(token)
         if verified is None or verified.expires_at <= time.time():
             try:
-                verified = self.verifier.verify(token)
+                verified = self._verify(token)
             except InvalidTokenError as exc:
                 raise AuthFailure(401, "invalid_token", exc.reason.replace('"', "'")) from None
             if len(self._cache) > 1024:
@@ -106,6 +108,24 @@ class DoubleAuth:
             raise AuthFailure(403, "insufficient_scope", "The token lacks a scope this operation needs.",
                               " ".join(scopes))
         return verified
+
+
+    def _verify(self, token: str) -> VerifiedToken:
+        """The verifier's verdict, with the audience or the expiry left unchecked where a defect says so."""
+        try:
+            return self.verifier.verify(token)
+        except InvalidTokenError as exc:
+            audience = "audience" in exc.reason and "check_audience" in self.lax
+            expiry = "expired" in exc.reason and "check_expiry" in self.lax
+            if not (audience or expiry) or self.issuer is None:
+                raise
+        import jwt
+
+        aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
+        lax = TokenVerifier(str(aud[0] if isinstance(aud, list) else aud) if audience else self.audience,
+                            public_keys={self.issuer.key.kid: self.issuer.key.private_key.public_key()},
+                            leeway_s=10**9 if "check_expiry" in self.lax else 0)
+        return lax.verify(token)
 
 
 class _TokenEndpoint:

@@ -19,6 +19,21 @@ BEHAVIOURS: dict[str, str] = {
     "terminal_frame": "every stream ends with exactly one terminal frame",
     "degrade_readiness": "readiness reports degraded after a provider failure until an answer succeeds",
     "mark_fallback": "a degraded answer says so where the spec's fallback marker is",
+    "scope_every_operation": "the scope check covers every operation (off: the first scoped AI operation skips it)",
+    "check_audience": "a token minted for another audience is refused",
+    "check_expiry": "an expired token is refused",
+    "ws_authenticate": "a WebSocket closes with the failure code on a bad or missing token",
+    "keep_credentials_private": "no answer carries the caller's Authorization value",
+    "hide_internals": "error bodies carry no stack trace",
+    "complete_errors": "error bodies carry every required member of the error schema",
+    "refuse_invalid_cleanly": "invalid input is refused with a 4xx, never a 500",
+    "report_usage": "whole AI answers carry their usage",
+    "error_on_interrupt": "a stream the provider cuts ends with the error frame, never the ending frame",
+    "declared_frame_fields": "stream frames carry only the members their schema declares",
+    "stream_usage_matches": "a streamed answer reports the usage of the same answer given whole",
+    "declared_headers": "answers carry the response headers the spec declares",
+    "success_schema": "whole AI answers carry every member their schema requires (off: the answer text is left out)",
+    "declared_media": "answers are served as the media type the spec declares (off: text/plain)",
 }
 
 

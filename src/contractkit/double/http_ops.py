@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
+from contractkit.double import defects
 from contractkit.double.answers import Answer
 from contractkit.double.auth import AuthFailure
 from contractkit.double.facts import Facts
@@ -49,6 +50,9 @@ def endpoint(double: NeuronDouble, op: Operation) -> Callable[[Request], Awaitab
             double.record.finish(call)
             raise
         call.status = response.status_code
+        sent = request.headers.get("authorization")
+        if sent and not double.keeps("keep_credentials_private"):
+            response.headers["X-Seen-Authorization"] = sent
         if response.status_code in (429, 503) and "retry-after" in response.headers:
             call.retry_after_s = float(response.headers["retry-after"])
         if not isinstance(response, StreamingResponse):
@@ -62,8 +66,7 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
                    call: Call) -> Response:
     try:
         if double.keeps("authenticate"):
-            scopes = op.scopes if double.keeps("enforce_scope") else (() if op.scopes is not None else None)
-            double.auth.verify(request.headers.get("authorization"), scopes)
+            double.auth.verify(request.headers.get("authorization"), double.scopes_of(op))
     except AuthFailure as refused:
         return double.error_response(op, refused.status, key, {"WWW-Authenticate": refused.challenge()})
     limits: dict[str, str] = {}
@@ -76,6 +79,8 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
     except Refusal as refused:
         if not double.keeps("validate_input"):
             inputs = Inputs(raw_body=raw)
+        elif not double.keeps("refuse_invalid_cleanly"):
+            return double.error_response(op, 500, key)
         else:
             status = {"media": Facts.status_or(op, 415, Facts.invalid_status(op)),
                       "size": Facts.status_or(op, 413, Facts.invalid_status(op))}.get(refused.kind,
@@ -134,9 +139,13 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)
+    if not double.keeps("report_usage") and op.usage is not None:
+        body = defects.without(body, op.usage.cost_usd)
+    if not double.keeps("success_schema"):
+        body = defects.without(body, op.answer_text)
     if degraded and not double.keeps("mark_fallback") and op.fallback_marker:
         body = double.answers.fill({}, body, [(op.fallback_marker, False)])
-    media = double.answers.success_media(op)[0]
+    media = double.answers.success_media(op)[0] if double.keeps("declared_media") else "text/plain"
     if status in (204, 205, 304):
         return Response(status_code=status, headers=headers)
     data = json.dumps(body, separators=(",", ":")).encode()
@@ -194,7 +203,7 @@ def _stream(double: NeuronDouble, request: Request, op: Operation, fault: str | 
     schemas = op.event_schemas
     terminal = double.keeps("terminal_frame")
     frames = turn_frames(double.answers, grammar, lambda kind: schemas.get(kind) or {}, answer, fault,
-                         terminal=terminal) if grammar is not None else []
+                         terminal=terminal, defects=double.defects) if grammar is not None else []
     typed_by_field = grammar is not None and grammar.type_field is not None
 
     async def events() -> AsyncIterator[bytes]:

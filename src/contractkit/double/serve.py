@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "a stream_cut stream sends before its connection drops (default 2)")
     group.add_argument("--subject", action="append", default=[], metavar="VALUE",
                        help="with 'neuron-double': an entity that exists besides the spec's examples (repeatable)")
+    group.add_argument("--defect", action="append", default=[], metavar="BEHAVIOUR",
+                       help="with 'neuron-double': a contract behaviour to switch off, to play a defect "
+                       "(repeatable; names in contractkit.double.behaviours)")
 
 
 def build(args: argparse.Namespace) -> NeuronDouble:
@@ -52,8 +55,12 @@ def build(args: argparse.Namespace) -> NeuronDouble:
                               record_path=record, jwks_url=getattr(args, "jwks_url", None),
                               client_id=getattr(args, "client_id", None) or "engine",
                               subjects=tuple(getattr(args, "subject", None) or ()),
-                              cut_after_frames=max(0, int(getattr(args, "cut_after", 2) or 0)))
-    double = NeuronDouble(spec, settings)
+                              cut_after_frames=max(0, int(getattr(args, "cut_after", 2) or 0)),
+                              defects=frozenset(getattr(args, "defect", None) or ()))
+    try:
+        double = NeuronDouble(spec, settings)
+    except ValueError as exc:  # an unknown behaviour name
+        raise ConfigError(f"--defect: {exc}") from None
     double.warm_up()
     return double
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from contractkit.double.answers import PROMPT_TOKENS, Answer, Answers
+from contractkit.double.defects import with_undeclared_field
 from contractkit.spec.neuron import StreamGrammar
 
 INTERRUPT_AFTER = 3
@@ -21,8 +22,19 @@ NO_TERMINAL = ("stream_no_terminal", "ws_no_terminal", "stream_cut")
 
 
 def turn_frames(answers: Answers, grammar: StreamGrammar, schema_of: Callable[[str], Any], answer: Answer,
-                fault: str | None, *, terminal: bool = True) -> list[tuple[str, Any]]:
-    """(kind, frame) of one turn, in order."""
+                fault: str | None, *, terminal: bool = True,
+                defects: frozenset[str] = frozenset()) -> list[tuple[str, Any]]:
+    """(kind, frame) of one turn, in order; ``defects`` are the double's behaviours switched off."""
+    if "stream_usage_matches" in defects:  # priced right, but not the whole answer's count
+        answer = replace(answer, tokens=answer.tokens + 7, cost=answers.facts.price(answer.tier, answer.tokens + 7))
+    frames = _frames(answers, grammar, schema_of, answer, fault, terminal, "error_on_interrupt" not in defects)
+    if "declared_frame_fields" in defects:
+        frames = [(kind, with_undeclared_field(frame)) for kind, frame in frames]
+    return frames
+
+
+def _frames(answers: Answers, grammar: StreamGrammar, schema_of: Callable[[str], Any], answer: Answer,
+            fault: str | None, terminal: bool, error_on_interrupt: bool) -> list[tuple[str, Any]]:
     frames: list[tuple[str, Any]] = []
     if grammar.opens:
         kind = grammar.opens[0]
@@ -37,7 +49,7 @@ def turn_frames(answers: Answers, grammar: StreamGrammar, schema_of: Callable[[s
             frames.append((delta, answers.frame(grammar, schema_of(delta), delta, index=index, text=piece)))
     if not terminal or fault in NO_TERMINAL:
         return frames
-    if interrupted and grammar.errors:
+    if interrupted and grammar.errors and error_on_interrupt:
         kind = grammar.errors[0]
         spent = PROMPT_TOKENS + len(pieces)
         partial = replace(answer, tokens=spent, cost=answers.facts.price(answer.tier, spent))

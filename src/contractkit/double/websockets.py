@@ -105,7 +105,7 @@ async def _receive(websocket: WebSocket, timeout: float | None = None) -> str:
 
 async def _authenticate(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, failure_code: int) -> str | None:
     """The caller's ``Authorization`` value once its token is good; _Close with the failure code otherwise."""
-    if ws.scopes is None or not double.keeps("authenticate"):
+    if ws.scopes is None or not double.keeps("authenticate") or not double.keeps("ws_authenticate"):
         return websocket.headers.get("authorization")
     auth = ws.auth
     methods = auth.get("methods") or ["header"]
@@ -175,7 +175,7 @@ async def _turn(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, clie
         if ws.grammar is None:
             raise _Close(INTERNAL_ERROR, "the spec declares no x-stream")
         frames = turn_frames(double.answers, ws.grammar, schema_of, answer, fault,
-                             terminal=double.keeps("terminal_frame"))
+                             terminal=double.keeps("terminal_frame"), defects=double.defects)
         call.stream = "abandoned"
         for _kind, frame in frames:
             if fault == "stream_cut" and sent >= double.settings.cut_after_frames:

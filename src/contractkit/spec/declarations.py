@@ -134,6 +134,9 @@ TOKEN_ENDPOINT = Need("a token endpoint (oauth2 clientCredentials.tokenUrl or op
                       "security-schemes", _token_endpoint)
 AUDIENCE = Need("x-audience on the security scheme", "x-audience-and-x-token-request",
                 lambda spec, op: bool(spec.audiences))
+ASKED_AUDIENCE = Need("a token request that names the audience (x-token-request.audience_parameter audience or "
+                      "resource, not none; or give --token-audience-param)", "x-audience-and-x-token-request",
+                      lambda spec, op: spec.token_request.get("audience_parameter") != "none")
 OTHER_SCOPE = Need("a second scope in the security scheme's flows", "security-schemes", _other_scope)
 ERROR_BODY = Need("an error response schema (a 4XX, 5XX or default response with content)",
                   "defaults-the-suite-assumes", _error_body)
@@ -164,7 +167,7 @@ NEEDS: dict[str, tuple[Need, ...]] = {
     "NEU-AUTH-002": (PRESENTABLE, KEY_REFUSAL),
     "NEU-AUTH-003": (BEARER,),
     "NEU-AUTH-004": (BEARER, TOKEN_ENDPOINT),
-    "NEU-AUTH-005": (BEARER, TOKEN_ENDPOINT, AUDIENCE),
+    "NEU-AUTH-005": (BEARER, TOKEN_ENDPOINT, AUDIENCE, ASKED_AUDIENCE),
     "NEU-AUTH-006": (BEARER, OTHER_SCOPE),
     "NEU-AUTH-007": (BEARER,),
     "NEU-SCH-001": (),

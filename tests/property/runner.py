@@ -1,0 +1,69 @@
+"""One ``verify neuron --require-all --fault-injection`` run against a neuron/ double of a spec file,
+with the double's behaviours switched off as asked; the command that reruns it is part of the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from contractkit.double import DoubleSettings, NeuronDouble
+from contractkit.double.auth import DEFAULT_SECRET
+from contractkit.servers import BackgroundServer
+from contractkit.spec.neuron import NeuronSpec
+
+SECRET_ENV = "DOUBLE_TEST_CLIENT_SECRET"
+RUN_TIMEOUT_S = 240
+VERIFY_SEED = "20261206"
+
+
+@dataclass(frozen=True)
+class VerifyRun:
+    spec_path: Path
+    defects: frozenset[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict | None
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
+
+    def with_status(self, status: str) -> set[str]:
+        return {rule for rule, got in self.statuses.items() if got == status}
+
+    def rerun_command(self) -> str:
+        """The shell commands that serve the same double and run the same verify."""
+        flags = "".join(f" --defect {d}" for d in sorted(self.defects))
+        spec = shlex.quote(str(self.spec_path))
+        return (f"contractkit serve neuron-double --spec {spec} --port 8765{flags} &\n"
+                f"{SECRET_ENV}={DEFAULT_SECRET} contractkit verify neuron --spec {spec} "
+                f"--base-url http://127.0.0.1:8765 --require-all --fault-injection --profile quick "
+                f"--seed {VERIFY_SEED} --client-id engine --client-secret-env {SECRET_ENV}")
+
+    def explain(self) -> str:
+        return (f"spec: {self.spec_path}\ndefects: {sorted(self.defects) or 'none'}\nrerun:\n{self.rerun_command()}\n"
+                f"exit {self.returncode}\n{self.stdout[-6000:]}\n{self.stderr[-2000:]}")
+
+
+def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset(), seed: int = 7) -> VerifyRun:
+    """Serve a double of ``spec_path`` on a free loopback port and run verify against it."""
+    spec_path = spec_path.resolve()
+    report = spec_path.with_suffix(".report.json")
+    report.unlink(missing_ok=True)
+    double = NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(seed=seed, defects=defects))
+    double.warm_up()
+    with BackgroundServer(double) as server:  # type: ignore[arg-type]
+        argv = ["verify", "neuron", "--spec", str(spec_path), "--base-url", server.url, "--require-all",
+                "--fault-injection", "--profile", "quick", "--seed", VERIFY_SEED, "--hypothesis-db", "none",
+                "--client-id", "engine", "--client-secret-env", SECRET_ENV, "--report-json", str(report)]
+        done = subprocess.run([sys.executable, "-m", "contractkit", *argv], capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S, cwd=spec_path.parent,
+                              env={**os.environ, SECRET_ENV: DEFAULT_SECRET})
+    data = json.loads(report.read_text()) if report.is_file() else None
+    return VerifyRun(spec_path, defects, done.returncode, done.stdout, done.stderr, data)

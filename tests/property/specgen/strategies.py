@@ -1,0 +1,136 @@
+"""Hypothesis strategies: a ``Shape`` drawn dimension by dimension, and the spec written from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from property.specgen import build_auth, build_money, build_ops, build_probes, build_streams
+from property.specgen.shape import (
+    AuthShape,
+    EntityShape,
+    ErrorShape,
+    MoneyShape,
+    OpShape,
+    ProbeShape,
+    Shape,
+    StreamShape,
+)
+from property.specgen.template import template
+
+FAULT_MODES = ("provider_error", "provider_timeout", "provider_rate_limit", "provider_malformed",
+               "stream_interrupted")
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+HEX = "0123456789abcdef"
+words = st.builds(str.__add__, st.sampled_from(LOWER), st.text(LOWER + "0123456789", min_size=2, max_size=7))
+
+
+def names(n: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(words, min_size=n, max_size=n, unique=True)
+
+
+@st.composite
+def entities(draw: st.DrawFn, segment: str) -> EntityShape:
+    prefix = draw(st.text(LOWER, min_size=2, max_size=5))
+    digits = draw(st.integers(6, 16))
+    example = prefix + "_" + draw(st.text(HEX, min_size=digits, max_size=digits))
+    location = draw(st.sampled_from(["path", "query", "header"]))
+    name = f"{segment}_id" if location != "header" else f"X-{segment.capitalize()}-Id"
+    outer, inner = draw(names(2))
+    return EntityShape(prefix, digits, example, location, name, f"/{outer}/{inner}",
+                       draw(st.sampled_from([404, 410])))
+
+
+@st.composite
+def operations(draw: st.DrawFn, prefix: str, entity: EntityShape, segs: list[str]) -> dict[str, OpShape]:
+    ids = draw(names(6))
+    body_methods = st.sampled_from(["POST", "PUT", "PATCH"])
+    deadline = st.integers(2, 6).map(lambda s: s * 1000)
+    limit = st.integers(20, 60)
+    coll, offer, conv, reply, stream, health, ready = segs[:7]
+    risk = f"{prefix}/{coll}/{{{entity.name}}}/{segs[7]}" if entity.location == "path" else f"{prefix}/{coll}/{segs[7]}"
+    risk_method = "GET"
+    return {
+        "risk": OpShape(ids[0], risk, risk_method, "200", draw(deadline), draw(limit)),
+        "offer": OpShape(ids[1], f"{prefix}/{offer}", draw(body_methods), draw(st.sampled_from(["200", "201", "202"])),
+                         draw(deadline), draw(limit)),
+        "reply": OpShape(ids[2], f"{prefix}/{conv}/{{conversation_id}}/{reply}", draw(body_methods), "200",
+                         draw(deadline), draw(limit)),
+        "stream": OpShape(ids[3], f"{prefix}/{conv}/{{conversation_id}}/{reply}/{stream}", "POST", "200",
+                          draw(deadline), draw(limit)),
+        "healthz": OpShape(ids[4], f"{prefix}/{health}", "GET", "200", None, None),
+        "readyz": OpShape(ids[5], f"{prefix}/{ready}", "GET", "200", None, None),
+    }
+
+
+@st.composite
+def streams(draw: st.DrawFn, prefix: str, ws_segment: str) -> StreamShape:
+    typed_by = draw(st.one_of(st.just("event"), words.map(lambda w: "/" + w)))
+    auth = draw(st.sampled_from(["first_message", "header", "query"]))
+    query = draw(words) if auth == "query" else None
+    login = None
+    if auth == "first_message":
+        parts = draw(st.lists(words.filter(lambda w: w != "op"), min_size=1, max_size=3, unique=True))
+        login = "/" + "/".join(parts)
+    code = draw(st.sampled_from([4401, 4403, 4001, 4010, 4999, 1008]))
+    type_field = draw(words.filter(lambda w: w not in ("i", "t", "trace", "model", "degraded", "finish", "usage",
+                                                       "error")))
+    return StreamShape(typed_by, f"{prefix}/{ws_segment}", auth, query, login, code, "/" + type_field,
+                       tuple(draw(names(4))), tuple(draw(names(4))),  # type: ignore[arg-type]
+                       draw(st.one_of(st.none(), words.filter(lambda w: w not in ("i", "t")))))
+
+
+@st.composite
+def auths(draw: st.DrawFn) -> AuthShape:
+    seg = draw(words)
+    read, write = draw(names(2))
+    return AuthShape(f"/{seg}/token", draw(st.sampled_from(["client_secret_post", "client_secret_basic"])),
+                     draw(st.sampled_from(["audience", "resource", "none"])),
+                     draw(st.one_of(words, words.map(lambda w: f"https://{w}.example/api"))),
+                     f"{read}:read", f"{write}:write")
+
+
+@st.composite
+def moneys(draw: st.DrawFn) -> MoneyShape:
+    tiers = tuple(draw(names(2)))
+    prices = tuple(draw(st.lists(st.sampled_from([0.0001, 0.0004, 0.002, 0.0125, 0.03, 0.5]), min_size=2,
+                                 max_size=2)))
+    tokens, cost = draw(names(2))
+    return MoneyShape(tiers, prices, draw(st.one_of(st.none(), st.integers(6, 10))), tokens, cost)  # type: ignore[arg-type]
+
+
+@st.composite
+def probes(draw: st.DrawFn) -> ProbeShape:
+    outer, inner = draw(names(2))
+    value = st.builds(lambda w, n: f"{w}-{n}", st.text(LOWER, min_size=3, max_size=6), st.integers(0, 999))
+    values = draw(st.lists(value, min_size=len(FAULT_MODES), max_size=len(FAULT_MODES), unique=True))
+    header = "X-" + draw(words).capitalize() + "-" + draw(words).capitalize()
+    return ProbeShape(draw(st.sampled_from(["application/json", "application/health+json"])), f"/{outer}/{inner}",
+                      draw(st.sampled_from(["degraded", "impaired", "warn"])), header,
+                      dict(zip(FAULT_MODES, values, strict=True)))
+
+
+@st.composite
+def shapes(draw: st.DrawFn) -> Shape:
+    prefix = "/" + "/".join(draw(st.lists(words, min_size=0, max_size=2)))
+    prefix = "" if prefix == "/" else prefix
+    segs = draw(names(9))
+    entity = draw(entities(segs[0]))
+    errors = ErrorShape(draw(st.sampled_from([400, 422])),
+                        draw(st.one_of(st.none(), words.filter(lambda w: w not in ("error", "trace")))))
+    return Shape(prefix, draw(operations(prefix, entity, segs)), entity, draw(streams(prefix, segs[8])),
+                 draw(auths()), draw(moneys()), draw(probes()), errors)
+
+
+def build(shape: Shape) -> dict[str, Any]:
+    """The spec a shape describes, written onto the template one dimension at a time."""
+    data = template()
+    for dimension in (build_streams, build_auth, build_money, build_probes, build_ops):  # paths move last
+        data = dimension.apply(data, shape)
+    data["info"]["title"] = "generated neuron " + shape.ops["risk"].operation_id
+    return data
+
+
+def specs() -> st.SearchStrategy[tuple[Shape, dict[str, Any]]]:
+    return shapes().map(lambda shape: (shape, build(shape)))

@@ -1,0 +1,100 @@
+"""The generator's own tests: the spec model reads back every fact a generated spec was made with
+(the generator records them before the spec exists), and lint finds nothing to say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+
+from contractkit.spec.neuron import NeuronSpec
+from property.specgen.shape import Shape
+from property.specgen.strategies import specs
+
+NO_EXPLAIN = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+FAST = settings(max_examples=25, deadline=None, phases=NO_EXPLAIN, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(specs())
+def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dict]) -> None:
+    shape, data = generated
+    spec = NeuronSpec(data)
+    by_id = {op.operation_id: op for op in spec.operations}
+    for role, chosen in shape.ops.items():
+        op = by_id[chosen.operation_id]
+        assert (op.path, op.method.upper()) == (chosen.path, chosen.method), role
+        assert chosen.success in op.responses and not any(s.startswith("2") and s != chosen.success
+                                                          for s in op.responses), role
+        if chosen.deadline_ms is not None:
+            assert op.deadline_s == chosen.deadline_ms / 1000, role
+        if chosen.rate_limit is not None:
+            assert op.rate_limit is not None and op.rate_limit[0] == chosen.rate_limit, role
+        if role in ("risk", "offer", "reply", "stream"):
+            assert op.declares(shape.errors.invalid_status) and not op.declares(
+                {400: 422, 422: 400}[shape.errors.invalid_status]), role
+    entity = shape.entity
+    risk, offer = by_id[shape.ops["risk"].operation_id], by_id[shape.ops["offer"].operation_id]
+    assert (risk.subject.location, risk.subject.name) == (entity.location, entity.name)
+    assert (offer.subject.location, offer.subject.name) == ("body", entity.body_pointer)
+    for op in (risk, offer):
+        assert op.subject.not_found_status == entity.not_found_status
+        assert op.subject_example == entity.example
+    if shape.ops["offer"].success == "201":
+        assert "location" in {h.lower() for h in offer.responses["201"].headers}
+    stream = by_id[shape.ops["stream"].operation_id]
+    assert stream.grammar.type_field == (None if shape.stream.sse_typed_by == "event" else shape.stream.sse_typed_by)
+    assert stream.stream_of == shape.ops["reply"].operation_id
+    ws = spec.websockets[shape.stream.ws_path]
+    assert ws["auth"]["methods"] == [shape.stream.ws_auth]
+    assert ws["auth"]["failure_close_code"] == shape.stream.ws_failure_close_code
+    assert str(shape.stream.ws_failure_close_code) in ws["close_codes"]
+    assert ws["x-stream"]["type_field"] == shape.stream.ws_type_field
+    opening, delta, ending, error = shape.stream.ws_frames
+    assert (ws["x-stream"]["opens"], ws["x-stream"]["deltas"], ws["x-stream"]["ends"], ws["x-stream"]["errors"]) == (
+        [opening], [delta], [ending], [error])
+    grammar = stream.grammar
+    holder = f"/{shape.stream.delta_holder}" if shape.stream.delta_holder else ""
+    assert (grammar.text, grammar.index) == (f"{holder}/t", f"{holder}/i")
+    assert (ws["x-stream"]["text"], ws["x-stream"]["index"]) == (f"{holder}/t", f"{holder}/i")
+    assert grammar.names == shape.stream.sse_frames and set(stream.event_schemas) == set(shape.stream.sse_frames)
+    if shape.stream.ws_auth == "query":
+        assert ws["auth"]["query_parameter"] == shape.stream.ws_query_parameter
+    if shape.stream.ws_login_pointer:
+        from contractkit.spec.neuron import pointer_get
+        assert pointer_get(ws["auth"]["message"], shape.stream.ws_login_pointer) == "{token}"
+    auth = shape.auth
+    assert spec.token_url == auth.token_url and spec.audience == auth.audience
+    assert spec.token_request == {"auth_method": auth.auth_method, "audience_parameter": auth.audience_parameter}
+    assert set(spec.all_scopes) == {auth.read_scope, auth.write_scope}
+    assert risk.scopes == (auth.read_scope,)
+    money = shape.money
+    assert spec.pricing["usd_per_1k_tokens"] == dict(zip(money.tiers, money.usd_per_1k, strict=True))
+    assert spec.pricing.get("rounding_decimals") == money.rounding_decimals
+    assert risk.usage.token_count == f"/usage/{money.tokens_field}"
+    assert risk.usage.cost_usd == f"/usage/{money.cost_field}"
+    assert stream.grammar.usage.cost_usd == f"/usage/{money.cost_field}"
+    ready = spec.probe("readiness")
+    assert ready.operation_id == shape.ops["readyz"].operation_id
+    assert shape.probes.readiness_media in ready.responses["200"].content
+    assert ready.probe["degraded"] == {"pointer": shape.probes.degraded_pointer,
+                                       "values": [shape.probes.degraded_value]}
+    assert spec.fault_injection["header"] == shape.probes.fault_header
+    for mode, value in shape.probes.fault_values.items():
+        assert spec.fault_value(mode) == value
+    error = spec.error_schema(risk, shape.errors.invalid_status) or {}
+    if shape.errors.extra_required:
+        assert shape.errors.extra_required in spec.deref(error).get("required", [])
+
+
+@settings(max_examples=4, deadline=None, phases=NO_EXPLAIN,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(specs())
+def test_a_generated_spec_lints_clean(tmp_path: Path, generated: tuple[Shape, dict]) -> None:
+    from property.lint_gaps import lint
+
+    path = tmp_path / "generated.yaml"
+    path.write_text(yaml.safe_dump(generated[1], sort_keys=False))
+    code, output, _ = lint(path)
+    assert code == 0 and " 0 errors" in output, output
