@@ -71,8 +71,10 @@ class Jobs:
         deadline = op.deadline_s
         pending = min(PENDING_S, deadline / 2) if deadline else PENDING_S
         with self._lock:
-            if len(self._jobs) >= MAX_JOBS:
-                self._jobs.pop(next(iter(self._jobs)))
+            if len(self._jobs) >= MAX_JOBS:  # the oldest job is forgotten, and its id with it
+                oldest = next(iter(self._jobs))
+                del self._jobs[oldest]
+                self.double.facts.known_subjects.discard(oldest)
             self._jobs[job_id] = Job(op, answer, key, time.monotonic() + pending, failed_status)
         self.double.facts.known_subjects.add(job_id)
         url = self.double.base_path + _job_path(job_op, job_id) if job_op is not None else f"/_double/jobs/{job_id}"
