@@ -16,6 +16,7 @@ from typing import Any
 from contractkit.double.facts import Facts
 from contractkit.double.generate import SchemaGenerator, seeded
 from contractkit.spec.neuron import Operation, StreamGrammar, Usage, pointer_get, pointer_set
+from contractkit.spec.pointers import header_name
 
 DEGRADED_TEXT = "The assistant is unavailable right now; this is a fallback answer. Please try again later."
 _WORDS = ("the", "account", "renewal", "is", "stable", "usage", "grew", "this", "quarter", "so", "offer",
@@ -71,15 +72,24 @@ class Answers:
         _media, content = self.success_media(op)
         schema = content.get("schema") or {}
         base = self.base_body(("whole", op.label), schema, content, key)
-        ai = op.ai or {}
+        return self.fill(schema, base, self.usage_writes(op, answer))
+
+    @staticmethod
+    def usage_writes(op: Operation, answer: Answer) -> list[tuple[str | None, Any]]:
+        """(pointer, value) of the answer text, usage and fallback marker where the operation says they are."""
         writes: list[tuple[str | None, Any]] = [(op.answer_text, answer.text)]
         usage = op.usage
         if usage is not None:
             writes += [(usage.token_count, answer.tokens), (usage.cost_usd, answer.cost),
                        (usage.model_tier, answer.tier)]
-        marker = (ai.get("fallback") or {}).get("marker")
-        writes.append((marker, answer.degraded))
-        return self.fill(schema, base, writes)
+        writes.append((((op.ai or {}).get("fallback") or {}).get("marker"), answer.degraded))
+        return writes
+
+    @staticmethod
+    def usage_headers(op: Operation, answer: Answer) -> dict[str, str]:
+        """The usage and marker values whose pointer is ``header:<Name>``, as header text."""
+        return {name: header_text(value) for pointer, value in Answers.usage_writes(op, answer)
+                if (name := header_name(pointer)) is not None and value is not None}
 
     def base_body(self, name: Any, schema: Any, content: dict[str, Any], key: str) -> Any:
         """The example of the media type when it is valid, else an instance stable for the request."""
@@ -100,7 +110,8 @@ class Answers:
 
         All values are written, and the result checked once; only when it is not valid is each write
         tried alone (so one value the schema refuses does not cost the others)."""
-        wanted = [(p, v) for p, v in writes if p and not (v is None and pointer_get(base, p) is None)]
+        wanted = [(p, v) for p, v in writes if p and header_name(p) is None
+                  and not (v is None and pointer_get(base, p) is None)]
         body = base
         for pointer, value in wanted:
             body = pointer_set(body, pointer, value)
@@ -184,3 +195,12 @@ class Answers:
         if value is None or isinstance(value, dict | list):
             return None
         return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def header_text(value: Any) -> str:
+    """A value as a header spells it: JSON scalars (``true``, ``42``, ``0.00054``), text as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.12f}".rstrip("0").rstrip(".") if value == value else str(value)
+    return str(value)

@@ -30,6 +30,7 @@ from contractkit.double.behaviours import check_defects
 from contractkit.double.facts import Facts
 from contractkit.double.faults import FaultPlan
 from contractkit.double.generate import seeded
+from contractkit.double.jobs import Jobs
 from contractkit.double.record import Record
 from contractkit.errors import ConfigError
 from contractkit.reference.connection import RAW_SEND, reset_connection
@@ -90,6 +91,7 @@ class NeuronDouble:
         self.record = Record(self.settings.record_path)
         self.limiter = RateLimiter()
         self.health = Health()
+        self.jobs = Jobs(self)
         self._clients: dict[str, str] = {}
         routes: list[Any] = list(control.routes(self))
         if self.auth.token_path:

@@ -28,6 +28,7 @@ from contractkit.double.record import Call
 from contractkit.double.turns import turn_frames
 from contractkit.errors import ConfigError
 from contractkit.spec.neuron import Operation, pointer_get
+from contractkit.spec.pointers import header_name
 
 if TYPE_CHECKING:
     from contractkit.double.app import NeuronDouble
@@ -85,6 +86,8 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
             status = {"media": Facts.status_or(op, 415, Facts.invalid_status(op)),
                       "size": Facts.status_or(op, 413, Facts.invalid_status(op))}.get(refused.kind,
                                                                                        Facts.invalid_status(op))
+            if not op.declares(status) and op.subject is not None and op.subject.not_found_status:
+                status = op.subject.not_found_status  # no such entity (a job id outside the id's pattern)
             return double.error_response(op, status, key)
     subject = inputs.subject(op)
     if op.subject is not None and double.keeps("known_subjects") and subject is not None \
@@ -111,6 +114,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
         return double.error_response(op, 429, key, retry_after=double.settings.fault_retry_after_s)
     if fault == "server_error":
         return double.error_response(op, 500, key)
+    if double.jobs.serves(op):
+        return double.jobs.answer(op, subject, key, limits)
     hung_up = False
     if fault == "slow":
         hung_up = await _wait(double, request, (deadline or NO_DEADLINE_WAIT_S) + SLOW_EXTRA_S)
@@ -123,7 +128,13 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if hung_up:
         call.hung_up = True  # the consumer stopped waiting: nobody reads what follows
         return Response(b"", status_code=499)
-    if degraded and op.fallback_mode == "unavailable" and not op.is_stream:
+    unavailable = degraded and op.fallback_mode == "unavailable" and not op.is_stream
+    if op.job is not None:
+        call.degraded = degraded
+        answer = double.answers.answer(op.operation_id or op.label, subject, double.facts.tier(op.ai, inputs.values()),
+                                       degraded and not unavailable)
+        return double.jobs.accept(op, answer, key, 503 if unavailable else None, limits)
+    if unavailable:
         call.degraded = True
         return double.error_response(op, 503, key, retry_after=Facts.retry_after(op.ai))
     family = (op.ai or {}).get("stream_of") or op.operation_id or op.label
@@ -135,7 +146,7 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if not degraded and fault != "stream_interrupted":
         double.health.success()
     status = int(double.facts.success_status(op))
-    headers = double.declared_headers(op, str(status), key, limits)
+    headers = {**double.declared_headers(op, str(status), key, limits), **double.answers.usage_headers(op, answer)}
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)
@@ -145,6 +156,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
         body = defects.without(body, op.answer_text)
     if degraded and not double.keeps("mark_fallback") and op.fallback_marker:
         body = double.answers.fill({}, body, [(op.fallback_marker, False)])
+        if (marker := header_name(op.fallback_marker)) is not None:
+            headers[marker] = "false"
     media = double.answers.success_media(op)[0] if double.keeps("declared_media") else "text/plain"
     if status in (204, 205, 304):
         return Response(status_code=status, headers=headers)
@@ -177,24 +190,46 @@ def provider_wait(double: NeuronDouble, deadline: float | None) -> float:
 
 
 def _probe(double: NeuronDouble, op: Operation, key: str) -> Response:
-    """A liveness or readiness answer; readiness says degraded where ``x-probe.degraded`` says how."""
+    """A liveness or readiness answer; readiness says degraded where ``x-probe.degraded`` says how:
+    by its status (the declared error answer of that status), by the value at its pointer (in the
+    body or a header), or both."""
     media, content = double.answers.success_media(op)
     schema = content.get("schema") or {}
     base = double.answers.base_body(("probe", op.label), schema, content, key)
     conf = (op.probe or {}).get("degraded") or {}
     pointer, values = conf.get("pointer"), [v for v in conf.get("values") or [] if v is not None]
+    statuses = [int(s) for s in (conf.get("status") if isinstance(conf.get("status"), list) else [conf.get("status")])
+                if isinstance(s, int | str) and str(s).isdigit()]
+    header = header_name(pointer)
+    extra: dict[str, str] = {}
+    if header is not None and values:
+        extra[header] = str(values[0]) if double.degraded else _healthy_header(double, op, header, values)
+    if double.degraded and statuses:
+        return double.error_response(op, statuses[0], key, extra, retry_after=Facts.retry_after(None))
     body = base
-    if pointer and values:
+    if pointer and values and header is None:
         if double.degraded:
             body = double.answers.fill(schema, base, [(pointer, values[0])])
         elif pointer_get(base, pointer) in values:
-            for candidate in ("ok", "ready", "healthy", "up", "available", "pass"):
+            for candidate in _HEALTHY:
                 body = double.answers.fill(schema, base, [(pointer, candidate)])
                 if pointer_get(body, pointer) == candidate:
                     break
     status = int(double.facts.success_status(op))
     return Response(json.dumps(body, separators=(",", ":")).encode(), status_code=status, media_type=media,
-                    headers=double.declared_headers(op, str(status), key))
+                    headers={**double.declared_headers(op, str(status), key), **extra})
+
+
+_HEALTHY = ("ok", "ready", "healthy", "up", "available", "pass")
+
+
+def _healthy_header(double: NeuronDouble, op: Operation, name: str, degraded_values: list[Any]) -> str:
+    """A value of the readiness header that is not one of its degraded values (from its schema's enum)."""
+    response = op.responses.get(double.facts.success_status(op))
+    header = (response.headers.get(name) if response else None) or {}
+    schema = double.spec.deref(header.get("schema") or {}) or {}
+    choices = [v for v in schema.get("enum") or [] if v not in degraded_values] + list(_HEALTHY)
+    return str(next(v for v in choices if v not in degraded_values))
 
 
 def _stream(double: NeuronDouble, request: Request, op: Operation, fault: str | None, answer: Answer,

@@ -1,8 +1,11 @@
 """One ``x-websockets`` endpoint, served: auth by the declared methods, then turns in the grammar.
 
-Auth is the handshake's ``Authorization`` header, the query parameter, or a first message shaped
-as ``auth.message`` (its ``{token}`` placeholder holds the token) within ``auth_timeout_seconds``;
-any failure closes with ``failure_close_code`` before a data frame. Each client message valid
+Auth is the handshake's ``Authorization`` header, a bearer subprotocol (``auth.subprotocol``: the
+token after its prefix; the double selects one of its ``protocols``), the query parameter, or a
+first message shaped as ``auth.message`` (its ``{token}`` placeholder holds the token) within
+``auth_timeout_seconds``; any failure closes with ``failure_close_code`` before a data frame. Once
+authenticated, the double sends each connection frame (``x-stream.connection``) once; they belong
+to no turn. Each client message valid
 against ``client_messages`` is one turn (:mod:`.turns`); an invalid one closes the socket with the
 spec's own close code for it (a declared 4xxx code other than the auth failure's), else 1008.
 """
@@ -10,6 +13,8 @@ spec's own close code for it (a declared 4xxx code other than the auth failure's
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -72,10 +77,13 @@ def endpoint(double: NeuronDouble, ws: WsEndpoint) -> Callable[[WebSocket], Awai
     client_schema = ws.raw.get("client_messages")
 
     async def handle(websocket: WebSocket) -> None:
-        await websocket.accept()
+        await websocket.accept(subprotocol=selected_protocol(offered_protocols(websocket), auth.get("subprotocol")))
         try:
             authorization = await _authenticate(double, ws, websocket, failure_code)
             client = double.client_of(authorization)
+            for kind in ws.grammar.connection if ws.grammar is not None else ():
+                frame = double.answers.frame(ws.grammar, schema_of(kind), kind)
+                await websocket.send_text(json.dumps(frame, separators=(",", ":")))
             while True:
                 text = await _receive(websocket)
                 try:
@@ -91,6 +99,33 @@ def endpoint(double: NeuronDouble, ws: WsEndpoint) -> Callable[[WebSocket], Awai
             return
 
     return handle
+
+
+def offered_protocols(websocket: WebSocket) -> list[str]:
+    """The subprotocols the handshake offers (``Sec-WebSocket-Protocol``), in order."""
+    return [p.strip() for p in (websocket.headers.get("sec-websocket-protocol") or "").split(",") if p.strip()]
+
+
+def subprotocol_token(offered: list[str], conf: Any) -> str | None:
+    """The token an offered bearer subprotocol carries after ``auth.subprotocol.token_prefix``
+    (decoded when its ``encoding`` is base64url; '' when it does not decode); None when none is offered."""
+    prefix = conf.get("token_prefix") if isinstance(conf, dict) else None
+    if not isinstance(prefix, str) or not prefix:
+        return None
+    carried = next((p[len(prefix):] for p in offered if p.startswith(prefix)), None)
+    if carried is None or conf.get("encoding") != "base64url":
+        return carried
+    try:
+        return base64.urlsafe_b64decode(carried + "=" * (-len(carried) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ""
+
+
+def selected_protocol(offered: list[str], conf: Any) -> str | None:
+    """The protocol the double selects: the first offered one of ``auth.subprotocol.protocols``,
+    never the one that carries the token."""
+    protocols = conf.get("protocols") if isinstance(conf, dict) else None
+    return next((p for p in offered if isinstance(protocols, list) and p in protocols), None)
 
 
 async def _receive(websocket: WebSocket, timeout: float | None = None) -> str:
@@ -111,8 +146,12 @@ async def _authenticate(double: NeuronDouble, ws: WsEndpoint, websocket: WebSock
     methods = auth.get("methods") or ["header"]
     query_name = auth.get("query_parameter")
     authorization = None
+    carried = subprotocol_token(offered_protocols(websocket), auth.get("subprotocol")) \
+        if "subprotocol" in methods else None
     if "header" in methods and websocket.headers.get("authorization"):
         authorization = websocket.headers["authorization"]
+    elif carried is not None:
+        authorization = "Bearer " + carried
     elif "query" in methods and query_name and websocket.query_params.get(str(query_name)):
         authorization = "Bearer " + websocket.query_params[str(query_name)]
     elif "first_message" in methods and auth.get("message") is not None:

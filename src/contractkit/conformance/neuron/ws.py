@@ -289,7 +289,7 @@ def ws_auth(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
                     "; ".join(unchecked))
 
 
-AUTH_METHODS = ("header", "first_message", "query")
+AUTH_METHODS = ("header", "first_message", "query", "subprotocol")
 _SILENT = -1  # connected, then neither data nor a close: the server's answer, not a lost connection
 
 
