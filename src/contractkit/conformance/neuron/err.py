@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from urllib.parse import unquote, urljoin, urlsplit
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.ledger import LEDGER, Verdict, distinct, examined_of
@@ -175,7 +176,7 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
     for exchange in exchanges:
         if exchange.ok and (exchange.status or 0) >= 500:
             raise fail(f"invalid input got {exchange.status}", exchange)
-    judged = refusals_of(op, exchanges)
+    judged = refusals_of(neuron, op, exchanges)
     if not judged:
         raise NotVerified(f"no invalid request was refused as invalid ({_VALIDATION_TEXT}); the answers were "
                           f"{_statuses(exchanges) or 'none'}")
@@ -185,17 +186,35 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
 _VALIDATION_TEXT = "400, 413, 415, 422 or a declared 4xx"
 
 
-def refusals_of(op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
+def refusals_of(neuron: NeuronTarget, op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
     """Record each validation refusal (and each 429 or unanswered probe) in the ledger; the refused
-    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted."""
+    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted, but
+    for one: a request whose path names another resource than the valid request's (an invalid path
+    parameter) is rightly refused with the subject's not-found status, else 404 (RFC 9110 section
+    15.5.5: the URL identifies no resource)."""
     expected = validation_statuses(op)
+    elsewhere = expected | {op.subject.not_found_status if op.subject and op.subject.not_found_status else 404}
+    known = _path_of(neuron, op)
     refused = []
     for exchange in exchanges:
         status = exchange.status if exchange.ok else None
-        counts = status in expected or status is None or status == 429
-        if counts and LEDGER.refused(op.label, "http", exchange, expected) is Verdict.REFUSED:
+        allowed = elsewhere if known is not None and unquote(urlsplit(exchange.url).path) != known else expected
+        counts = status in allowed or status is None or status == 429
+        if counts and LEDGER.refused(op.label, "http", exchange, allowed) is Verdict.REFUSED:
             refused.append(exchange)
     return refused
+
+
+def _path_of(neuron: NeuronTarget, op: Operation) -> str | None:
+    """The path the valid request to ``op`` is sent to, or None when the operation has no path
+    parameter (or no valid request can be built)."""
+    if "{" not in op.path:
+        return None
+    try:
+        target = neuron.request(op).target(op.path)
+    except NotVerified:
+        return None
+    return unquote(urlsplit(urljoin(neuron.base_url.rstrip("/") + "/", target.lstrip("/"))).path)
 
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",

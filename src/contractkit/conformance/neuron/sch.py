@@ -258,11 +258,20 @@ def response_schema(neuron: NeuronTarget, op: Operation) -> Examined:
     of 1.3 breaks them at runtime.
     """
     run = schema_run(neuron, op)
+    # an answer whose status declares no schema is NEU-SCH-002's: judging it here would pass on nothing
     samples = [s for s in run.samples if s.exchange.content_type != "text/event-stream"
-               and (not s.exchange.ok or (s.exchange.status or 0) < 400)]
+               and (not s.exchange.ok or ((s.exchange.status or 0) < 400 and _has_schema(op, s.exchange.status)))]
     if not samples and run.samples:
-        raise NotVerified(f"no generated request to {op.label} got a successful JSON answer")
+        raise NotVerified(f"no generated request to {op.label} got a successful JSON answer of a status "
+                          "that declares a schema")
     return judge(neuron, op, samples, lambda s: st_failures(s, _checks().response_schema_conformance), "answers")
+
+
+def _has_schema(op: Operation, status: int | None) -> bool:
+    """Whether the spec declares a JSON schema for answers of ``status`` to ``op``."""
+    response = op.responses.get(str(status)) or op.responses.get(f"{str(status)[:1]}XX")
+    return response is not None and any("json" in media and isinstance(m, dict) and m.get("schema") is not None
+                                        for media, m in response.content.items())
 
 
 @NEURON_CHECKS.register("NEU-SCH-002", "Status codes are declared", kind="observation",
@@ -364,7 +373,7 @@ def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
         raise Violation(f"{len(accepted)} of {len(negative)} invalid requests were answered as valid: {messages[0]}",
                         evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label)
     positive_control(neuron, op)
-    refused = refusals_of(op, [s.exchange for s in negative])
+    refused = refusals_of(neuron, op, [s.exchange for s in negative])
     if not refused:
         statuses = sorted({s.exchange.status or 0 for s in negative})
         raise NotVerified(f"no invalid request to {op.label} was refused as invalid (400, 413, 415, 422 or a "

@@ -58,12 +58,22 @@ def readings(op: Operation, exchange: Exchange) -> list[Reading]:
     usage = where_reported(op)
     if usage is None or not exchange.ok or not 200 <= (exchange.status or 0) < 300:
         return []
+    if not op.is_stream and not _describes(op, exchange):
+        return []  # usage is read only from an answer the spec describes (not a stray 200 to a 202 operation)
     if op.is_stream:
         return frame_readings(op, typed_frames(exchange, op.grammar))
     body = exchange.json_or_none()
     if not isinstance(body, dict) and not any(is_header(p) for p in (usage.token_count, usage.cost_usd)):
         return []
     return [_reading(usage, body, (), _default_tier(op), exchange.headers)]
+
+
+def _describes(op: Operation, exchange: Exchange) -> bool:
+    """Whether ``op`` (or, for a job's answer, the job operation) declares the answer's status."""
+    if op.job is not None and (getattr(exchange, "job_operation", None) is not None
+                               or exchange.operation not in (None, op.label)):
+        return True  # a job's answer (followed, or labelled with the job operation), described there
+    return op.declares(exchange.status or 0)
 
 
 def frame_readings(op: Any, frames: Sequence[Frame]) -> list[Reading]:
