@@ -174,12 +174,14 @@ def test_no_rule_passes_or_wrongly_fails_on_a_degenerate_target(matrix) -> None:
 
 def test_a_fault_that_never_reached_an_operation_is_not_verified_for_that_operation_only(matrix) -> None:  # type: ignore[no-untyped-def]
     """``cached``: the reference, but one AI operation answers a repeated question from its cache, so
-    the provider faults the suite arms never reach it. Nothing fails; the fault rules are not
-    verified on that operation, with the reason, and pass on the others."""
+    the provider faults the suite arms never reach it. The fault rules are not verified on that
+    operation, with the reason, and pass on the others. The one failure it earns is its own doing:
+    the cache answers in front of the rate limiter, so that operation serves past its limit (NEU-RL-001
+    on that operation only)."""
     code, tail, rules = matrix["cached"]
     assert code in (0, 1) and rules, tail
-    failed = [f"{r['id']}: {[o['message'] for o in r['outcomes'] if o['status'] == 'failed']}"
-              for r in rules.values() if r["status"] == "failed"]
+    failed = [f"{r['id']} on {o['operation']}: {o['message']}" for r in rules.values() for o in r["outcomes"]
+              if o["status"] == "failed" and not (r["id"] == "NEU-RL-001" and o["operation"] == CACHED_OPERATION)]
     assert not failed, failed
     for rule_id in ("NEU-FB-001", "NEU-FB-002"):
         by_operation = {o["operation"]: o for o in rules[rule_id]["outcomes"]}
