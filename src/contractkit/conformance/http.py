@@ -94,7 +94,7 @@ class Exchange:
     def describe_request(self) -> str:
         lines = [f"{self.method} {self.url}"]
         for name, value in self.request_headers.items():
-            if name.lower() in {"authorization", "x-fault-inject", "content-type", "accept"}:
+            if name.lower() in {"authorization", "content-type", "accept"}:  # the rest is in the curl line
                 lines.append(f"{name}: {value}")
         if self.request_body:
             lines.append(self.request_body[:_EXCERPT].decode("utf-8", errors="replace"))
