@@ -18,8 +18,9 @@ import pytest
 import yaml
 from verify_helpers import run_cli
 
-from contractkit.conformance.budget import BudgetExhausted, CostReader, Limits, SpendBudget
+from contractkit.conformance.budget import BudgetExhausted, Limits, SpendBudget
 from contractkit.conformance.http import TargetClient
+from contractkit.conformance.neuron.cost import CostReader
 from contractkit.reference.neuron import create_neuron_app
 from contractkit.reference.stack import ReferenceStack
 from contractkit.resources import neuron_spec_path

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 import contractkit.conformance.kinds  # noqa: F401  (the conformance package in its import order)
-from contractkit.conformance.budget import CostReader
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.neuron.cost import CostReader
 from contractkit.conformance.neuron.jobs import JobAnswer, answer_of, answer_status, is_failed_job
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.options import PROFILES, VerifyOptions

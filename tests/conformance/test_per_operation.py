@@ -19,8 +19,8 @@ import pytest
 from ledger_service import SPEC_PATH, LedgerServer
 from verify_helpers import run_cli
 
-from contractkit.conformance.budget import CostReader
 from contractkit.conformance.http import DEADLINE_MARGIN_S, Exchange, exchange_timeout
+from contractkit.conformance.neuron.cost import CostReader
 from contractkit.conformance.neuron.requests import unknown_value
 from contractkit.conformance.neuron.rl import burst_cap, crossed, wave_size
 from contractkit.conformance.neuron.usage import readings, spend, unpriced_tier

@@ -97,7 +97,7 @@ def _stream_op(x_stream: dict[str, Any]):
 
 def test_sse_frames_are_typed_by_the_event_field_or_by_the_declared_data_field() -> None:
     from contractkit.conformance.http import Exchange
-    from contractkit.conformance.neuron.sse import stream_frames
+    from contractkit.conformance.neuron.frames import stream_frames
 
     body = b'data: {"type": "start"}\n\ndata: {"type": "delta", "t": "hi"}\n\nevent: x\ndata: {"type": "done"}\n\n'
     exchange = Exchange("POST", "http://t/s", {}, None, status=200, body=body)

@@ -9,34 +9,31 @@ the rule that needed it is *not verified* with the reason, never failed.
 
 The cost is what the answers report, where the spec says they report it (``x-ai-operation.usage``
 for a whole answer, ``x-stream.usage`` for a stream's ending frame): ``cost_usd`` when the answer
-gives it, else its token count priced by ``x-pricing`` (at its model tier, read by ``neuron.usage``
-as the usage rules read it, or at the highest rate when the tier is unknown, so the cost is never
-under-counted). A WebSocket turn's usage is
-not read by the client, so each WebSocket connection counts against the cost limit at the most
-expensive answer seen so far (a bound, reported apart from the reported cost). Before sending,
-the budget also keeps room for the requests already in flight and the next one, each at the most
-expensive answer seen so far (for that operation once it has answered; nothing for an operation
-without ``x-ai-operation``), so that a steady target stays within ``--max-cost-usd`` instead of
-overshooting it by one answer; an answer dearer than every one before it can still cross the
-limit, by at most its own cost.
+gives it, else its token count priced by ``x-pricing`` (at its model tier, read by ``neuron.cost``
+through the reader the usage rules use, or at the highest rate when the tier is unknown, so the cost
+is never under-counted). A WebSocket turn's usage is not read by the client, so each WebSocket
+connection counts against the cost limit at the most expensive answer seen so far (a bound, reported
+apart from the reported cost). Before sending, the budget also keeps room for the requests already
+in flight and the next one, each at the most expensive answer seen so far (for that operation once
+it has answered; nothing for an operation without ``x-ai-operation``), so that a steady target stays
+within ``--max-cost-usd`` instead of overshooting it by one answer; an answer dearer than every one
+before it can still cross the limit, by at most its own cost.
 
-The default request budget is what the chosen profile needs (``default_max_requests``); there
+The default request budget is what the chosen profile needs (``plan.default_max_requests``); there
 is no default cost limit, since the kit cannot know a price before the target reports one.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contractkit.conformance.outcomes import NotVerified
 
 if TYPE_CHECKING:
     from contractkit.conformance.http import Exchange
     from contractkit.conformance.options import VerifyOptions
-    from contractkit.spec.neuron import NeuronSpec, Operation
 
 # The default request budget: this many times the plan's estimate for the selected cases, plus a
 # floor. The estimate is rough (a check may add controls and retries); the budget is a guard
@@ -58,47 +55,16 @@ class Limits:
     defaulted: bool = False
 
 
-class CostReader:
-    """Reads what an answer of the spec's operations reports it cost (USD), or None when it says nothing."""
+class Costs(Protocol):
+    """What the budget needs to know of a spec's answers (``neuron.cost.CostReader`` reads them)."""
 
-    def __init__(self, spec: NeuronSpec) -> None:
-        self.spec = spec
-        self._ops: dict[str, Operation] = {op.label: op for op in spec.operations}
-        # a job's answers report the usage of the async operation that created the job
-        self._job_of = {job.label: op for op in spec.operations
-                        if op.job is not None and (job := spec.operation(op.job.operation or "")) is not None}
+    def knows(self, label: str) -> bool: ...
 
-    def knows(self, label: str) -> bool:
-        return label in self._ops
+    def is_ai(self, label: str | None) -> bool: ...
 
-    def is_ai(self, label: str | None) -> bool:
-        op = self._ops.get(label or "")
-        return op is not None and op.ai is not None
+    def is_acceptance(self, exchange: Exchange) -> bool: ...
 
-    def is_acceptance(self, exchange: Exchange) -> bool:
-        """Whether an answer accepts a job (its usage comes with the job's final answer)."""
-        op = self._ops.get(exchange.operation or "")
-        return op is not None and op.job is not None and exchange.status == op.job.accepted_status
-
-    def cost(self, exchange: Exchange) -> tuple[float, str] | None:
-        """(cost in USD, how it was read: ``reported`` or ``priced``) for an AI answer that reports usage
-        (``neuron.usage``: the reader the usage rules use too); a job's answer counts for the operation
-        that accepted it."""
-        from contractkit.conformance.neuron.usage import readings, spend
-
-        op = self._job_of.get(exchange.operation or "") or self._ops.get(exchange.operation or "")
-        if op is None or op.ai is None:
-            return None
-        found = [read for read in (spend(self.spec, r) for r in readings(op, exchange)) if read is not None]
-        if not found:
-            return None
-        return sum(c for c, _ in found), "priced" if any(h == "priced" for _, h in found) else "reported"
-
-    def unreadable_ai_operations(self) -> list[str]:
-        """AI operations whose answers' cost cannot be read (the spec does not say where usage is)."""
-        from contractkit.conformance.neuron.usage import where_reported
-
-        return [op.label for op in self.spec.operations if op.ai is not None and where_reported(op) is None]
+    def cost(self, exchange: Exchange) -> tuple[float, str] | None: ...
 
 
 class SpendBudget:
@@ -108,7 +74,7 @@ class SpendBudget:
     from then on for every request), ``settle`` with its exchange (adds the cost it reports).
     """
 
-    def __init__(self, limits: Limits | None = None, costs: CostReader | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, costs: Costs | None = None) -> None:
         self.limits = limits or Limits()
         self.costs = costs
         self.requests = 0
@@ -198,19 +164,6 @@ class SpendBudget:
                 "exhausted": self.exhausted,
                 "refused_requests": self.refused,
             }
-
-
-def budget_for(spec: NeuronSpec, options: VerifyOptions) -> SpendBudget:
-    """The run's budget, from ``--max-requests`` / ``--max-cost-usd`` (or the profile's default)."""
-    return SpendBudget(Limits(options.max_requests, options.max_cost_usd, options.max_requests_defaulted),
-                       CostReader(spec))
-
-
-def default_max_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
-    """What the chosen profile needs for these cases: ``HEADROOM`` times the plan's estimate, at least ``FLOOR``."""
-    from contractkit.conformance.plan import estimate_requests
-
-    return max(FLOOR, HEADROOM * estimate_requests(cases, options))
 
 
 def describe_limits(options: VerifyOptions) -> str:

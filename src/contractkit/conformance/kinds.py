@@ -9,35 +9,12 @@ so ``KINDS`` and the registries are complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import Any
-
-from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.mcp.kind import KIND as MCP_KIND
+from contractkit.conformance.neuron.kind import KIND as NEURON_KIND
+from contractkit.conformance.target_kind import TargetKind
 from contractkit.registry import Registry, RuleInfo
 
-
-@dataclass(frozen=True)
-class TargetKind:
-    """One kind of target: its registry and how the plugin reaches it and enumerates subjects."""
-
-    name: str
-    registry: Registry
-    preflight: Callable[[VerifyOptions], None]
-    open_target: Callable[[VerifyOptions], AbstractContextManager[Any]]
-    subjects: Callable[[str, VerifyOptions], list[Any]]
-    describe_selector: Callable[[str], str]
-
-
-def _load() -> dict[str, TargetKind]:
-    from contractkit.conformance.mcp.kind import KIND as MCP_KIND
-    from contractkit.conformance.neuron.kind import KIND as NEURON_KIND
-
-    return {NEURON_KIND.name: NEURON_KIND, MCP_KIND.name: MCP_KIND}
-
-
-KINDS: dict[str, TargetKind] = _load()
+KINDS: dict[str, TargetKind] = {NEURON_KIND.name: NEURON_KIND, MCP_KIND.name: MCP_KIND}
 NEURON_CHECKS: Registry = KINDS["neuron"].registry
 MCP_CHECKS: Registry = KINDS["mcp"].registry
 

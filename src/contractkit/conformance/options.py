@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contractkit.conformance.redaction import REDACTOR
 from contractkit.errors import ConfigError
 
 
@@ -333,7 +334,6 @@ def parse_headers(values: list[str]) -> dict[str, str]:
     redactor so that no report or failure message ever shows them; errors name the header or
     the variable, never the value.
     """
-    from contractkit.conformance.redaction import REDACTOR
 
     headers: dict[str, str] = {}
     for item in values:

@@ -8,10 +8,16 @@ the checks decide at run time, and a target may answer in ways that end a check 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
+from contractkit.conformance.budget import FLOOR, HEADROOM
+from contractkit.conformance.neuron.rl import wave_size
+from contractkit.conformance.neuron.specs import load_spec
 from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.selection import describe
+from contractkit.spec import declarations
 
 _PER_CASE = 2  # a probe and its control, on average
 
@@ -22,8 +28,6 @@ def planned_reason(rule: Any, options: VerifyOptions) -> str | None:
         return "switched off by --no-rate-limit"
     if ("disruptive" in rule.tags and options.kind == "neuron"
             and not (options.provider_double or options.fault_injection)):
-        from contractkit.conformance.neuron.kind import load_spec
-
         if load_spec(options).fault_injection.get("header"):
             return None  # the spec's fault hook is probed first; the run says whether it answers
         return ("no way to cause provider faults (give --provider-double URL, or declare the target's "
@@ -42,8 +46,6 @@ def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
         if "burst" in case.rule.tags:  # one wave past the operation's declared limit, its control, a retry
             limit = getattr(case.subject, "rate_limit", None)
             if limit:
-                from contractkit.conformance.neuron.rl import wave_size
-
                 total += wave_size(limit[0]) + 2
             else:
                 total += 65
@@ -54,10 +56,14 @@ def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
     return total
 
 
+def default_max_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
+    """The request budget the chosen profile needs for these cases when ``--max-requests`` is not given:
+    ``HEADROOM`` times the estimate, at least ``FLOOR``."""
+    return max(FLOOR, HEADROOM * estimate_requests(cases, options))
+
+
 def render_plan(cases: Sequence[Any], options: VerifyOptions) -> list[str]:
     """The plan as lines for the terminal."""
-    from contractkit.conformance.selection import describe
-
     runs: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
     skipped: dict[str, str] = {}
@@ -96,9 +102,6 @@ def spec_gaps(cases: Sequence[Any], options: VerifyOptions) -> list[tuple[str, s
     (``contractkit.spec.declarations``, the table the checks and lint read)."""
     if options.kind != "neuron":
         return []
-    from contractkit.conformance.neuron.kind import load_spec
-    from contractkit.spec import declarations
-
     spec = load_spec(options)
     out = []
     for case in cases:
@@ -110,6 +113,4 @@ def spec_gaps(cases: Sequence[Any], options: VerifyOptions) -> list[tuple[str, s
 
 
 def _env_client_id() -> str | None:
-    import os
-
     return os.environ.get("CONTRACTKIT_CLIENT_ID")

@@ -20,13 +20,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
+from contractkit.conformance.budget import describe_limits
+from contractkit.conformance.kinds import KINDS, kind_of
+from contractkit.conformance.kinds import rule as rule_info
 from contractkit.conformance.ledger import LEDGER, EvidenceError, evidence_failure, settle, strict
-from contractkit.conformance.options import VerifyOptions, options_from_config
+from contractkit.conformance.mcp.dry_run import render_dry_run
+from contractkit.conformance.options import OPTIONS, VerifyOptions, options_from_config
 from contractkit.conformance.outcomes import (
     CheckSignal,
     Examined,
@@ -38,8 +42,13 @@ from contractkit.conformance.outcomes import (
     Violation,
     fold,
 )
+from contractkit.conformance.plan import default_max_requests, planned_reason, render_plan
+from contractkit.conformance.preflight import already_passed, run_preflight
+from contractkit.conformance.progress import Progress
 from contractkit.conformance.redaction import redact
+from contractkit.conformance.registry import EVIDENCE_HELD
 from contractkit.conformance.seeding import seed_generation
+from contractkit.conformance.selection import check_filters, check_rules, describe, selected
 from contractkit.errors import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -51,6 +60,8 @@ from contractkit.errors import (
     exit_code_of_pytest,
 )
 from contractkit.registry import RuleInfo
+from contractkit.reports.text import render_verify_summary
+from contractkit.reports.verify_files import verify_annotations, write_reports
 
 OPTIONS_KEY = pytest.StashKey[VerifyOptions]()
 STATE_KEY = pytest.StashKey["RunState"]()
@@ -85,8 +96,6 @@ class RuleCase:
         if examined.count <= 0:
             raise NotVerified(f"nothing was examined ({examined.what}"
                               + (f": {examined.unchecked}" if examined.unchecked else "") + ")")
-        from contractkit.conformance.kinds import kind_of
-        from contractkit.conformance.registry import EVIDENCE_HELD
 
         if kind_of(self.rule.id) not in EVIDENCE_HELD:
             return examined
@@ -116,7 +125,6 @@ class RunState:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Every option of ``contractkit.conformance.options.OPTIONS`` that pytest does not already own."""
-    from contractkit.conformance.options import OPTIONS
 
     group = parser.getgroup("contractkit", "contractkit conformance suite")
     for option in OPTIONS:
@@ -136,8 +144,6 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         options = options_from_config(config)
         if options.kind is not None:
-            from contractkit.conformance.kinds import KINDS
-            from contractkit.conformance.selection import check_filters, check_rules
 
             check_rules(KINDS[options.kind], options)
             check_filters(KINDS[options.kind], options)  # reads the spec: an unusable one is bad input
@@ -150,9 +156,8 @@ def pytest_configure(config: pytest.Config) -> None:
     LEDGER.reset()
     config.stash[SEEDING_KEY] = seed_generation(options)
     if options.kind is not None and config.get_verbosity() <= 0:
-        from contractkit.conformance.progress import Progress
-
-        config.pluginmanager.register(Progress(config), "contractkit-progress")
+        progress = Progress(config, lambda: len(config.stash[STATE_KEY].cases))
+        config.pluginmanager.register(progress, "contractkit-progress")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -183,7 +188,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize the suite's one test with a case per (selected rule, subject)."""
     if "rule_case" not in metafunc.fixturenames:
         return
-    from contractkit.conformance.kinds import KINDS
 
     state = metafunc.config.stash[STATE_KEY]
     options = state.options
@@ -203,8 +207,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def cases_of(rule: RuleInfo, kind: Any, options: VerifyOptions) -> list[RuleCase]:
     """The cases of one rule: one per subject that passes the filters, or one that says why none."""
-    from contractkit.conformance.plan import planned_reason
-    from contractkit.conformance.selection import describe, selected
 
     if options.plan and (reason := planned_reason(rule, options)):
         return [RuleCase(rule, why_none=reason)]
@@ -225,7 +227,6 @@ def cases_of(rule: RuleInfo, kind: Any, options: VerifyOptions) -> list[RuleCase
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Reach the target once before any test runs (unless ``contractkit verify`` already did):
     an unreachable target ends the run, exit 2. ``--plan`` prints the plan and ends the run."""
-    from contractkit.conformance.preflight import already_passed, run_preflight
 
     state = config.stash[STATE_KEY]
     for item in items:
@@ -234,25 +235,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(f"{item.nodeid}: not a test of the conformance suite")
         item.user_properties.append(("rule_id", rule_id))
     if state.options.kind == "neuron" and state.options.max_requests is None:
-        from dataclasses import replace
-
-        from contractkit.conformance.budget import default_max_requests
-
         state.options = replace(state.options, max_requests=default_max_requests(state.cases, state.options),
                                 max_requests_defaulted=True)
         config.stash[OPTIONS_KEY] = state.options
     if state.options.plan:
-        from contractkit.conformance.plan import render_plan
-
         state.planned = True
         for line in render_plan(state.cases, state.options):
             _write_line(config, line)
         if state.options.kind == "neuron":
-            from contractkit.conformance.budget import describe_limits
-
             _write_line(config, describe_limits(state.options))
         if state.options.dry_run:  # MCP: the safety policy and the calls per tool (lists the tools)
-            from contractkit.conformance.mcp.policy import render_dry_run
 
             for line in render_dry_run(state.options):
                 _write_line(config, line)
@@ -279,7 +271,6 @@ def _write_line(config: pytest.Config, line: str) -> None:
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The session's live target (a ``NeuronTarget`` or an ``McpTarget``), opened once."""
-    from contractkit.conformance.kinds import KINDS
 
     state = request.config.stash[STATE_KEY]
     with KINDS[state.options.kind or ""].open_target(state.options) as live:
@@ -352,9 +343,8 @@ def _operation_of(item: pytest.Item) -> str | None:
 
 
 def format_violation(rule_id: str, outcome: Outcome) -> str:
-    from contractkit.conformance.kinds import rule
 
-    info = rule(rule_id)
+    info = rule_info(rule_id)
     lines = [f"[{rule_id}] {info.title}", f"enforces: {info.clause}"]
     if outcome.operation:
         lines.append(f"operation: {outcome.operation}")
@@ -365,7 +355,6 @@ def format_violation(rule_id: str, outcome: Outcome) -> str:
 
 
 def build_result(state: RunState) -> RunResult:
-    from contractkit.conformance.kinds import KINDS
 
     options = state.options
     registry = KINDS[options.kind or "neuron"].registry
@@ -394,7 +383,6 @@ _ABNORMAL = {2: "the run was interrupted or a test module could not be collected
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run's exit status: 0 ok, 1 rules failed, 2 bad input or target lost, 3 the suite itself broke."""
-    from contractkit.reports.verify_files import write_reports
 
     state = session.config.stash.get(STATE_KEY, None)
     if state is None:
@@ -424,7 +412,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from contractkit.reports.text import render_verify_summary
 
     state = terminalreporter.config.stash.get(STATE_KEY, None)
     if state is None:
@@ -437,6 +424,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in render_verify_summary(state.result, color=terminalreporter.hasmarkup):
         terminalreporter.write_line(line)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from contractkit.reports.verify_files import verify_annotations
-
         terminalreporter.write(verify_annotations(state.result, state.options))

@@ -5,11 +5,7 @@ and exit 2; it then registers a ``PreflightPassed`` plugin so that the suite doe
 target a second time. ``pytest conformance ...`` (no CLI in front) runs it once from the plugin.
 ``--plan`` sends nothing: it loads the spec and checks the filters only.
 
-For neuron/, reaching the target means asking the spec's liveness probe (``x-probe: {role:
-liveness}``), or the base URL when the spec declares none, within ``--request-timeout`` for the
-whole answer: a target that trickles its answer is as unreachable as one that hangs. A
-``--max-cost-usd`` the kit could not enforce (an AI operation whose answers do not say where they
-report usage) is bad input, not a silent unlimited run.
+Each kind says what reaching its target means (``neuron/preflight.py``, ``mcp/preflight.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
+from contractkit.conformance.kinds import KINDS
 from contractkit.conformance.options import VerifyOptions
+from contractkit.conformance.selection import check_filters, check_rules
 from contractkit.errors import ConfigError
 
 
@@ -35,11 +35,6 @@ def already_passed(config: Any) -> bool:
 
 def run_preflight(options: VerifyOptions) -> None:
     """Raise a ``ContractkitError`` (``TargetError`` for an unreachable target) or return."""
-    import pytest
-
-    from contractkit.conformance.kinds import KINDS
-    from contractkit.conformance.selection import check_filters, check_rules
-
     if options.kind is None:
         raise ConfigError("no target: give --neuron-url URL, or --mcp-server NAME with --mcp-url / --mcp-stdio")
     kind = KINDS[options.kind]
@@ -50,31 +45,3 @@ def run_preflight(options: VerifyOptions) -> None:
             kind.preflight(options)
     except pytest.UsageError as exc:  # a kind's spec loader speaks pytest: make it one line of ours
         raise ConfigError(str(exc)) from None
-
-
-def neuron_preflight(options: VerifyOptions) -> None:
-    """The spec loads, a cost limit can be enforced, and (unless ``--plan``) the liveness probe answers."""
-    from contractkit.conformance.budget import CostReader
-    from contractkit.conformance.http import probe
-    from contractkit.conformance.neuron.kind import load_spec
-    from contractkit.conformance.selection import selected
-
-    spec = load_spec(options)
-    if options.max_cost_usd is not None:
-        blind = [label for label in CostReader(spec).unreadable_ai_operations()
-                 if (op := spec.operation(label)) is None or selected(op, options)]
-        if blind:
-            raise ConfigError(f"--max-cost-usd cannot be enforced: the spec does not say where "
-                              f"{', '.join(blind[:3])} report usage (x-ai-operation.usage / x-stream.usage)")
-    if options.plan or not options.neuron_url:
-        return
-    probe(options.neuron_url, liveness_path(spec), timeout=options.request_timeout, headers=options.headers)
-
-
-def liveness_path(spec: Any) -> str:
-    """The path of the spec's liveness probe (``x-probe``), or "" (the base URL) when it declares
-    none or its path needs parameters the kit cannot know."""
-    op = spec.probe("liveness")
-    if op is None or op.method != "GET" or "{" in op.path:
-        return ""
-    return op.path

@@ -7,22 +7,18 @@ plugin is only registered for quiet and normal runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 
 class Progress:
     """Registered by the suite's plugin; replaces pytest's status letters with a line per case."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, total: Callable[[], int]) -> None:
         self.config = config
+        self.total = total  # the run's case count, known once the cases are generated
         self.done = 0
-
-    @property
-    def total(self) -> int:
-        from contractkit.conformance.plugin import STATE_KEY
-
-        state = self.config.stash.get(STATE_KEY, None)
-        return len(state.cases) if state is not None else 0
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         if _rule_id(report) and _is_final(report):
@@ -37,7 +33,7 @@ class Progress:
         label = "PASS" if report.passed else "FAIL" if report.failed else "N/V "
         subject = report.nodeid.rsplit("[", 1)[-1].rstrip("]") if "[" in report.nodeid else ""
         subject = subject[len(rule_id) + 1:] if subject.startswith(f"{rule_id}-") else ""
-        line = f"[{self.done}/{self.total}] {label} {rule_id}" + (f" on {subject}" if subject else "")
+        line = f"[{self.done}/{self.total()}] {label} {rule_id}" + (f" on {subject}" if subject else "")
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"{line} ({report.duration:.1f} s)")

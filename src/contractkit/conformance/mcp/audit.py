@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from contractkit.conformance.mcp.generate import invalid_arguments
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, Violation
 from contractkit.conformance.redaction import REDACTOR
@@ -89,7 +90,6 @@ def check_audit_complete(target: McpTarget) -> Examined:
     keys = _declared(target, "tool", "arguments")
     fields = list(keys)
     calls = target.sample_calls()
-    from contractkit.conformance.mcp.generate import invalid_arguments
 
     first = target.contract.tool(calls[0][0])
     bad = invalid_arguments(first.parameters, [calls[0][1]], 1) if first else []

@@ -19,7 +19,8 @@ from typing import Any
 
 from contractkit.conformance.mcp import refusal
 from contractkit.conformance.mcp.client import CallTimeout, HttpRefused, SessionLost, error_code
-from contractkit.conformance.mcp.schemas import return_problem
+from contractkit.conformance.mcp.generate import invalid_arguments
+from contractkit.conformance.mcp.schemas import incompatibilities, return_problem
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import redact
@@ -133,7 +134,6 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     policy = target.policy(tool)
     if not policy.may_call:
         raise NotVerified(policy.refusal())
-    from contractkit.conformance.mcp.schemas import incompatibilities
 
     if incompatibilities(tool.parameters, listed.input_schema, [dict(e) for e in tool.examples]):
         raise NotVerified(f"the inputSchema of {tool.name} is incompatible with the declared parameters "
@@ -223,7 +223,6 @@ def check_invalid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     Why: a model retries with what the error tells it; a crash, a hang or a dead session takes
     the whole agent down.
     """
-    from contractkit.conformance.mcp.generate import invalid_arguments
 
     target.listed(tool)
     policy = target.policy(tool)

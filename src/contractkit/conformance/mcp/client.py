@@ -35,7 +35,7 @@ import anyio.from_thread
 import httpx2
 
 from contractkit.conformance.mcp.transport import Capped, RetryOn429, Traffic
-from contractkit.conformance.outcomes import NotVerified
+from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.errors import ConfigError, ExchangeError
 
 CLIENT_NAME = "contractkit-verify"
@@ -311,7 +311,6 @@ async def _initialize(session: Any, version: str | None) -> Any:
 async def _list_tools(session: Any, max_pages: int) -> tuple[list[Any], int]:
     from mcp_types import PaginatedRequestParams
 
-    from contractkit.conformance.outcomes import Violation
 
     tools: list[Any] = []
     cursor: str | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contractkit.conformance.outcomes import NotVerified
+
 HANDSHAKE = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")  # negotiated through initialize
 MODERN = "2026-07-28"  # the stateless revision: server/discover, no initialize
 KNOWN = (*HANDSHAKE, MODERN)
@@ -41,7 +43,6 @@ def lacks(era: str | None, feature: str) -> str | None:
 
 def require(target: Any, feature: str) -> None:
     """Raise ``NotVerified`` when the target's era lacks ``feature``."""
-    from contractkit.conformance.outcomes import NotVerified
 
     reason = lacks(target.era(), feature)
     if reason:

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from contractkit.conformance.kinds import TargetKind
 from contractkit.conformance.mcp.preflight import load_server_contract, preflight
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.registry import MCP_CHECKS
+from contractkit.conformance.target_kind import TargetKind
 from contractkit.errors import ContractkitError
 
 # The check modules, one per rule-id prefix (MCP-INIT -> init.py), imported in report order.

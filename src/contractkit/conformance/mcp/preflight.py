@@ -13,8 +13,14 @@ from typing import Any
 
 import pytest
 
+from contractkit.conformance.http import TargetClient
+from contractkit.conformance.mcp import rpc
+from contractkit.conformance.mcp.client import CallTimeout, Endpoint, HttpRefused, McpClient, SessionLost, server_env
+from contractkit.conformance.mcp.policy import announce as print_policy
+from contractkit.conformance.mcp.policy import decide_all
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import Violation
+from contractkit.conformance.tokens import TokenSource, settings_for
 from contractkit.errors import ConfigError, ContractkitError, TargetProtocolError, TargetUnreachableError
 from contractkit.spec.mcp import ServerContract, load_contract
 
@@ -47,9 +53,6 @@ _POLICIES: dict[tuple[str, str], Any] = {}
 
 
 def decide_policy(options: VerifyOptions, listed: list[Any] | None, how: str, *, announce: bool = True) -> Any:
-    from contractkit.conformance.mcp.policy import announce as print_policy
-    from contractkit.conformance.mcp.policy import decide_all
-
     policies = decide_all(load_server_contract(options), listed,
                           allow_side_effects=bool(getattr(options, "allow_side_effects", False)))
     _POLICIES[(options.mcp_server or "", options.target)] = policies
@@ -75,19 +78,10 @@ def decided_policy(options: VerifyOptions) -> Any:
 def list_tools(options: VerifyOptions) -> tuple[list[Any] | None, str]:
     """The server's tools (``initialize`` then ``tools/list``, all pages; no tool is called), and
     how they were read; None when a bearer server's tools cannot be listed without a token."""
-    from contractkit.conformance.mcp.client import (
-        CallTimeout,
-        Endpoint,
-        HttpRefused,
-        McpClient,
-        SessionLost,
-        server_env,
-    )
 
     contract = load_server_contract(options)
     token = None
     if options.mcp_url and contract.auth_type == "bearer_token":
-        from contractkit.conformance.tokens import TokenSource, settings_for
 
         source = TokenSource.from_settings(settings_for(options, options.token_url or contract.auth_token_endpoint),
                                            contract.auth_audience)
@@ -167,8 +161,6 @@ def probe_http(url: str, timeout: float, headers: dict[str, str]) -> str:
     """
     from urllib.parse import urljoin
 
-    from contractkit.conformance.http import TargetClient
-    from contractkit.conformance.mcp import rpc
 
     client = TargetClient(url, timeout=timeout, max_body=PROBE_MAX_BODY, max_consecutive_errors=10**6)
     try:
@@ -194,7 +186,6 @@ def probe_http(url: str, timeout: float, headers: dict[str, str]) -> str:
 
 
 def _judge_probe(url: str, exchange: Any) -> None:
-    from contractkit.conformance.mcp import rpc
 
     if exchange.error:
         raise TargetUnreachableError(f"{url} is not answering MCP: {exchange.error}")
@@ -215,7 +206,6 @@ def _judge_probe(url: str, exchange: Any) -> None:
 def _second_request(client: Any, url: str, first: Any, headers: dict[str, str], timeout: float) -> None:
     """A server that answers initialize and then nothing would cost every check its timeout: ask
     once more (``notifications/initialized``, then ``tools/list``) and decide here."""
-    from contractkit.conformance.mcp import rpc
 
     reply = rpc.answer(first) or {}
     version = str((reply.get("result") or {}).get("protocolVersion") or rpc.PROBE_VERSION)

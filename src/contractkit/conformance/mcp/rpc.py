@@ -12,6 +12,9 @@ import json
 from typing import Any
 
 from contractkit.conformance.http import Exchange
+from contractkit.conformance.mcp.client import CallNotAllowed
+from contractkit.conformance.mcp.refusal import unjudged
+from contractkit.conformance.outcomes import NotVerified
 
 ACCEPT = "application/json, text/event-stream"
 PROBE_VERSION = "2025-11-25"
@@ -32,7 +35,6 @@ def post(target: Any, message: Any, *, token: str | None = None, headers: dict[s
         guard = getattr(target, "call_guard", None)
         refused = guard(str((message.get("params") or {}).get("name"))) if guard else None
         if refused is not None:
-            from contractkit.conformance.mcp.client import CallNotAllowed
 
             raise CallNotAllowed(refused)
     send = {**(getattr(target, "extra_headers", None) or {}), "accept": ACCEPT}
@@ -78,8 +80,6 @@ def open_session(target: Any, token: str | None, *, require: bool = False) -> tu
     version = str((reply.get("result") or {}).get("protocolVersion") or PROBE_VERSION)
     session_id = exchange.headers.get("mcp-session-id")
     if require and not succeeded(exchange):
-        from contractkit.conformance.mcp.refusal import unjudged
-        from contractkit.conformance.outcomes import NotVerified
 
         raise unjudged(exchange, "initialize sent right (the positive control)") or NotVerified(
             f"positive control failed: initialize sent right got {exchange.status}, not a result")

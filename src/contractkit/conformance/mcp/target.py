@@ -26,6 +26,7 @@ import threading
 from typing import Any
 
 from contractkit.conformance.http import TargetClient
+from contractkit.conformance.mcp import rpc
 from contractkit.conformance.mcp.client import (
     CallTimeout,
     Endpoint,
@@ -34,6 +35,10 @@ from contractkit.conformance.mcp.client import (
     SessionLost,
     server_env,
 )
+from contractkit.conformance.mcp.eras import era_of
+from contractkit.conformance.mcp.generate import sample_valid
+from contractkit.conformance.mcp.preflight import decide_policy, decided_policy, resolved_url, served_preflight
+from contractkit.conformance.mcp.refusal import CALL, control, unjudged
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified, Violation
 from contractkit.conformance.tokens import TokenSource, credentials_from, settings_for
@@ -47,7 +52,6 @@ class McpTarget:
     def __init__(self, contract: ServerContract, options: VerifyOptions) -> None:
         self.contract = contract
         self.options = options
-        from contractkit.conformance.mcp.preflight import resolved_url, served_preflight
 
         self.url = resolved_url(options.mcp_url) if options.mcp_url else None
         self.command = options.mcp_stdio
@@ -156,7 +160,6 @@ class McpTarget:
         Unanswered: the target is gone (``TargetUnreachableError``); refused with 401/403/404/5xx
         after it served this run: it turned (``TargetProtocolError``, naming the status). Otherwise
         the trouble was the request's own, and the caller judges it. Both end the run, exit 2."""
-        from contractkit.conformance.mcp import rpc
 
         with self._alive_lock:
             if self.gone is None:
@@ -235,7 +238,6 @@ class McpTarget:
 
     def valid_arguments(self, tool: ToolContract, count: int) -> list[Any]:
         """The declared examples first, then generated instances of the declared parameters."""
-        from contractkit.conformance.mcp.generate import sample_valid
 
         args: list[Any] = [dict(e) for e in tool.examples]
         try:
@@ -257,8 +259,6 @@ class McpTarget:
         ``token`` defaults to the caller's token (none for a server without auth). Returns the
         number of requests sent; raises ``NotVerified`` with what came back otherwise.
         """
-        from contractkit.conformance.mcp import rpc
-        from contractkit.conformance.mcp.refusal import control, unjudged
 
         exchange = rpc.post(self, rpc.initialize_message(), token=token if token is not None else self.caller_token())
         rpc.close_session(self, token, exchange.headers.get("mcp-session-id"))
@@ -278,7 +278,6 @@ class McpTarget:
 
     def era(self) -> str | None:
         """The server's protocol era (see ``eras.py``): its latest declared version, else the negotiated one."""
-        from contractkit.conformance.mcp.eras import era_of
 
         if not self.contract.protocol_versions and self.negotiated is None:
             with contextlib.suppress(NotVerified, Violation, SessionLost, CallTimeout):
@@ -289,7 +288,6 @@ class McpTarget:
     def policies(self) -> dict[str, Any]:
         """Every declared tool's ``ToolPolicy``: the preflight's decision, or decided now from the listing."""
         if self._policies is None:
-            from contractkit.conformance.mcp.preflight import decide_policy, decided_policy
 
             decided = decided_policy(self.options)
             if decided is None:
@@ -362,7 +360,6 @@ class McpTarget:
         How the call ends is not judged here (other checks do), only noted; a call the policy or
         the budget forbids is not made (False).
         """
-        from contractkit.conformance.mcp.refusal import CALL, control
 
         try:
             result = self.client().call_tool(name, args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from contractkit.conformance.mcp.generate import sample_valid
 from contractkit.conformance.mcp.schemas import incompatibilities
 from contractkit.conformance.mcp.target import McpTarget
 from contractkit.conformance.outcomes import Evidence, Examined, NotVerified, RuleWarning, Violation
@@ -72,7 +73,6 @@ def check_input_schema_compatible(target: McpTarget, tool: ToolContract) -> Exam
     listed = target.listed(tool)
     actual = listed.input_schema
     instances = [dict(e) for e in tool.examples]
-    from contractkit.conformance.mcp.generate import sample_valid
 
     try:
         instances += sample_valid(tool.parameters, 10)

@@ -8,28 +8,20 @@ a valid token without the operation's scope must get 403 ``insufficient_scope``.
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
-import threading
-import time
-from functools import lru_cache
-
-import jwt
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.ledger import distinct, examined_of
 from contractkit.conformance.neuron import credentials
+from contractkit.conformance.neuron.bad_tokens import FOREIGN_AUDIENCE, expired_token, forged_tokens, reflected
 from contractkit.conformance.neuron.common import challenge, expect_refusal, fail, positive_control
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.spec.neuron import Operation
-from contractkit.spec.security import scopes_of
 
 CLAUSE_401 = "RFC 6750 section 3 (401 with WWW-Authenticate: Bearer); OpenAPI 3.1 security requirement"
-FOREIGN_AUDIENCE = "urn:contractkit:foreign-audience"
 
 
 def expect_401(exchange: Exchange, what: str) -> None:
@@ -116,43 +108,6 @@ def malformed_token(neuron: NeuronTarget, op: Operation) -> Examined:
     return _refused(neuron, op, len(tokens))
 
 
-@lru_cache(maxsize=1)
-def _foreign_key() -> object:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _claims(neuron: NeuronTarget, op: Operation, **extra: object) -> dict:
-    now = int(time.time())
-    return {"sub": "contractkit", "client_id": "contractkit", "aud": neuron.spec.audiences or FOREIGN_AUDIENCE,
-            "scope": " ".join(op.scopes or ()), "iat": now, "nbf": now, "exp": now + 300,
-            "jti": secrets.token_hex(8), **extra}
-
-
-def forged_tokens(neuron: NeuronTarget, op: Operation) -> list[tuple[str, str]]:
-    """Tokens with the right claims that no trusted key signed."""
-    claims = _claims(neuron, op)
-    forged = jwt.encode(claims, _foreign_key(), algorithm="RS256", headers={"kid": "contractkit-foreign"})
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    unsigned = f"{header}.{_b64(json.dumps(claims).encode())}."
-    tokens = [("signed by an unknown key", forged), ("alg none", unsigned)]
-    real = neuron.tokens.try_token(op.scopes or ())
-    if real:
-        head, payload, signature = real.split(".")
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        data["scope"] = " ".join(neuron.spec.all_scopes) + " admin"
-        data["exp"] = int(data.get("exp", time.time())) + 3600
-        tokens.append(("real token with an edited payload", f"{head}.{_b64(json.dumps(data).encode())}.{signature}"))
-    for _, token in tokens:
-        REDACTOR.add(token)
-    return tokens
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 @NEURON_CHECKS.register("NEU-AUTH-003", "Tampered or forged token: 401", kind="refusal",
                         clause=CLAUSE_401 + "; RFC 7515 signatures",
                         applies="authenticated")
@@ -167,36 +122,6 @@ def tampered_token(neuron: NeuronTarget, op: Operation) -> Examined:
     for what, token in tokens:
         expect_401(_send(neuron, op, token), what)
     return _refused(neuron, op, len(tokens))
-
-
-_EXPIRED_LOCK = threading.Lock()
-
-
-def expired_token(neuron: NeuronTarget, op: Operation) -> str:
-    """A token with the operation's scopes that expired a moment ago, past the target's declared
-    clock-skew leeway (``--clock-skew`` / ``x-clock-skew-seconds``).
-
-    One-second tokens are minted for every scope set of the spec at once, so the run waits for
-    them to expire only once; a leeway longer than the suite waits is not verified.
-    """
-    key = tuple(sorted(op.scopes or ()))
-    wait = credentials.expiry_wait(neuron, 1.0)
-    with _EXPIRED_LOCK:
-        expired_tokens: dict[tuple[str, ...], str] = neuron.notes.setdefault("expired_tokens", {})
-        if key not in expired_tokens:
-            sets = {key} | {tuple(sorted(o.scopes or ())) for o in neuron.spec.operations if o.authenticated}
-            sets |= {scopes_of(d.get("security"), neuron.spec.security_schemes)
-                     for d in neuron.spec.websockets.values() if isinstance(d, dict)}
-            minted = {}
-            for scopes in sets:
-                token = neuron.tokens.try_token(scopes, expires_in=1, cache=False)
-                if token:
-                    minted[scopes] = token
-            if key not in minted:
-                neuron.tokens.token(key, expires_in=1, cache=False)  # raises NotVerified with the reason
-            time.sleep(wait)
-            expired_tokens.update(minted)
-        return expired_tokens[key]
 
 
 @NEURON_CHECKS.register("NEU-AUTH-004", "Expired token: 401", kind="refusal",
@@ -287,22 +212,6 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
         raise RuleWarning("the insufficient_scope challenge does not name the scope needed (scope=...)",
                           evidence=exchange.evidence(), operation=op.label)
     return examined
-
-
-def reflected(exchange: Exchange, secrets_sent: list[str]) -> str | None:
-    """Where a sent credential shows up in the answer, if it does."""
-    for secret in secrets_sent:
-        if len(secret) < 12:
-            continue
-        signature = secret.split(".")[-1] if secret.count(".") == 2 else ""
-        probes = {secret, signature} if len(signature) >= 16 else {secret}
-        for probe in probes:
-            if probe in exchange.text:
-                return "the response body"
-            for name, value in exchange.headers.items():
-                if probe in value:
-                    return f"the {name} header"
-    return None
 
 
 @NEURON_CHECKS.register("NEU-AUTH-007", "Credentials are never reflected in responses or stream frames",

@@ -8,6 +8,7 @@ succeeded for the same operation (method ``http``: the valid request with a toke
 from __future__ import annotations
 
 from collections.abc import Collection
+from urllib.parse import unquote, urljoin, urlsplit
 
 from contractkit.conformance.challenge import challenge
 from contractkit.conformance.http import Exchange
@@ -102,3 +103,34 @@ def require_answer(exchange: Exchange, what: str) -> None:
 def fail(message: str, exchange: Exchange | None = None, *notes: str) -> Violation:
     return Violation(message, evidence=exchange.evidence(*notes) if exchange else None,
                      operation=exchange.operation if exchange else None)
+
+
+def refusals_of(neuron: NeuronTarget, op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
+    """Record each validation refusal (and each 429 or unanswered probe) in the ledger; the refused
+    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted, but
+    for one: a request whose path names another resource than the valid request's (an invalid path
+    parameter) is rightly refused with the subject's not-found status, else 404 (RFC 9110 section
+    15.5.5: the URL identifies no resource)."""
+    expected = validation_statuses(op)
+    elsewhere = expected | {op.subject.not_found_status if op.subject and op.subject.not_found_status else 404}
+    known = _path_of(neuron, op)
+    refused = []
+    for exchange in exchanges:
+        status = exchange.status if exchange.ok else None
+        allowed = elsewhere if known is not None and unquote(urlsplit(exchange.url).path) != known else expected
+        counts = status in allowed or status is None or status == 429
+        if counts and LEDGER.refused(op.label, "http", exchange, allowed) is Verdict.REFUSED:
+            refused.append(exchange)
+    return refused
+
+
+def _path_of(neuron: NeuronTarget, op: Operation) -> str | None:
+    """The path the valid request to ``op`` is sent to, or None when the operation has no path
+    parameter (or no valid request can be built)."""
+    if "{" not in op.path:
+        return None
+    try:
+        target = neuron.request(op).target(op.path)
+    except NotVerified:
+        return None
+    return unquote(urlsplit(urljoin(neuron.base_url.rstrip("/") + "/", target.lstrip("/"))).path)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from urllib.parse import unquote, urljoin, urlsplit
 
 from contractkit.conformance.http import Exchange
-from contractkit.conformance.ledger import LEDGER, Verdict, distinct, examined_of
-from contractkit.conformance.neuron.common import expect_refusal, fail, positive_control, validation_statuses
+from contractkit.conformance.ledger import distinct, examined_of
+from contractkit.conformance.neuron.common import expect_refusal, fail, positive_control, refusals_of
 from contractkit.conformance.neuron.jobs import answer_of, answer_status
 from contractkit.conformance.neuron.leaks import find_leaks
 from contractkit.conformance.neuron.requests import invalid_values
-from contractkit.conformance.neuron.sch import schema_run
+from contractkit.conformance.neuron.schema_run import schema_run
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.redaction import REDACTOR
@@ -184,37 +183,6 @@ def no_5xx_for_bad_input(neuron: NeuronTarget, op: Operation) -> Examined:
 
 
 _VALIDATION_TEXT = "400, 413, 415, 422 or a declared 4xx"
-
-
-def refusals_of(neuron: NeuronTarget, op: Operation, exchanges: list[Exchange]) -> list[Exchange]:
-    """Record each validation refusal (and each 429 or unanswered probe) in the ledger; the refused
-    ones. Other answers (2xx, 401, 403, 404) are not this rule's to judge and are not counted, but
-    for one: a request whose path names another resource than the valid request's (an invalid path
-    parameter) is rightly refused with the subject's not-found status, else 404 (RFC 9110 section
-    15.5.5: the URL identifies no resource)."""
-    expected = validation_statuses(op)
-    elsewhere = expected | {op.subject.not_found_status if op.subject and op.subject.not_found_status else 404}
-    known = _path_of(neuron, op)
-    refused = []
-    for exchange in exchanges:
-        status = exchange.status if exchange.ok else None
-        allowed = elsewhere if known is not None and unquote(urlsplit(exchange.url).path) != known else expected
-        counts = status in allowed or status is None or status == 429
-        if counts and LEDGER.refused(op.label, "http", exchange, allowed) is Verdict.REFUSED:
-            refused.append(exchange)
-    return refused
-
-
-def _path_of(neuron: NeuronTarget, op: Operation) -> str | None:
-    """The path the valid request to ``op`` is sent to, or None when the operation has no path
-    parameter (or no valid request can be built)."""
-    if "{" not in op.path:
-        return None
-    try:
-        target = neuron.request(op).target(op.path)
-    except NotVerified:
-        return None
-    return unquote(urlsplit(urljoin(neuron.base_url.rstrip("/") + "/", target.lstrip("/"))).path)
 
 
 @NEURON_CHECKS.register("NEU-ERR-004", "An unknown entity gets the declared not-found status",

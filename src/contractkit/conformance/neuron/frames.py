@@ -13,7 +13,8 @@ from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.event_stream import parse_sse
-from contractkit.spec.neuron import NeuronSpec, StreamGrammar, Usage, pointer_get
+from contractkit.conformance.outcomes import NotVerified
+from contractkit.spec.neuron import NeuronSpec, Operation, StreamGrammar, Usage, pointer_get
 
 Frame = tuple[str, Any]
 
@@ -130,3 +131,15 @@ def delta_text(frames: Sequence[Frame], grammar: StreamGrammar) -> str | None:
     if grammar.text is None:
         return None
     return "".join(str(pointer_get(d, grammar.text, "")) for k, d in frames if k in grammar.deltas)
+
+
+def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
+    """(type, JSON data) of each event of ``op``'s stream (``frames.typed_frames``)."""
+    return typed_frames(exchange, op.grammar)
+
+
+def grammar_of(op: Operation) -> StreamGrammar:
+    grammar = op.grammar
+    if grammar is None:
+        raise NotVerified(f"{op.label} declares no x-stream (which events open, carry deltas, end, or fail)")
+    return grammar

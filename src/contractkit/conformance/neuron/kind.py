@@ -11,26 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from contractkit.conformance.kinds import TargetKind
 from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, use, ws  # noqa: F401  (register the checks)
+from contractkit.conformance.neuron.preflight import neuron_preflight
+from contractkit.conformance.neuron.specs import load_spec
 from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.neuron.ws_session import endpoints_of
 from contractkit.conformance.options import VerifyOptions
-from contractkit.conformance.preflight import neuron_preflight
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.conformance.target_kind import TargetKind
 from contractkit.spec.declarations import SELECTORS
-from contractkit.spec.neuron import NeuronSpec
-
-_SPECS: dict[str, NeuronSpec] = {}
-
-
-def load_spec(options: VerifyOptions) -> NeuronSpec:
-    from contractkit.resources import neuron_spec_path
-
-    path = options.spec or neuron_spec_path()
-    key = str(path)
-    if key not in _SPECS:
-        _SPECS[key] = NeuronSpec.load(path)
-    return _SPECS[key]
 
 
 @contextmanager
@@ -45,9 +34,9 @@ def _open(options: VerifyOptions) -> Iterator[NeuronTarget]:
 def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
     spec = load_spec(options)
     if selector == "turns":
-        return [op for op in spec.operations if op.is_stream] + ws.endpoints_of(spec)
+        return [op for op in spec.operations if op.is_stream] + endpoints_of(spec)
     if selector == "websocket":
-        return ws.endpoints_of(spec)
+        return endpoints_of(spec)
     return [op for op in spec.operations if SELECTORS[selector][1](op)]
 
 

@@ -1,239 +1,29 @@
-"""Schema conformance on schemathesis: generated valid and invalid requests for every operation.
-
-schemathesis generates the cases (positive and negative, the spec's examples first) and its own
-checks judge the answers; the suite sends them with its bounded, paced client, so a hostile
-target cannot hang or flood the run. One generation per operation is shared by every rule that
-judges it (``schema_run``); each rule then reports on its own.
-
-Generated subjects (the entity an operation is about) are random, so most valid cases would only
-ever see 404; half of the positive cases are steered to an entity that exists (``--customer-id``
-or the spec's example), wherever the subject lives, so that the 200 answers are exercised too.
-"""
+"""Schema conformance (NEU-SCH-001..006): the answers to schemathesis' generated valid and invalid
+requests, judged by its checks and the spec's declarations (the phase itself: ``schema_run``)."""
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-import httpx
-
-from contractkit.conformance.http import Exchange
-from contractkit.conformance.ledger import LEDGER, examined_of
-from contractkit.conformance.neuron.credentials import Presentation, credentials_for
+from contractkit.conformance.ledger import examined_of
+from contractkit.conformance.neuron.common import positive_control, refusals_of
+from contractkit.conformance.neuron.schema_run import (
+    Sample,
+    judge,
+    schema_run,
+    served,
+    sources_of,
+    st_failures,
+)
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, Violation
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import Operation, pointer_set
-
-_DROP_HEADERS = {"user-agent", "accept-encoding", "connection", "accept", "x-schemathesis-testcaseid"}
-
-
-@dataclass
-class Sample:
-    case: Any
-    exchange: Exchange
-    positive: bool
-    steered: bool = False
-
-
-@dataclass
-class SchemaRun:
-    operation: Operation
-    samples: list[Sample] = field(default_factory=list)
-    skipped: str | None = None
-    keys: Presentation = field(default_factory=Presentation)  # API keys, where the spec says they go
-
-    def positive(self) -> list[Sample]:
-        return [s for s in self.samples if s.positive]
-
-    def negative(self) -> list[Sample]:
-        return [s for s in self.samples if not s.positive]
-
-
-_LOCK = threading.Lock()
-
-
-def _st_schema(neuron: NeuronTarget) -> Any:
-    import schemathesis
-
-    if "st_schema" not in neuron.notes:
-        neuron.notes["st_schema"] = schemathesis.openapi.from_dict(neuron.spec.data)
-    return neuron.notes["st_schema"]
-
-
-def schema_run(neuron: NeuronTarget, op: Operation) -> SchemaRun:
-    """Generate and send this operation's cases once per session; every schema rule reads them."""
-    key = f"schema_run:{op.label}"
-    with _LOCK:
-        if key not in neuron.notes:
-            neuron.notes[key] = _generate(neuron, op)
-        return neuron.notes[key]
-
-
-def _generate(neuron: NeuronTarget, op: Operation) -> SchemaRun:
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis.errors import Unsatisfiable
-    from schemathesis import GenerationMode
-
-    run = SchemaRun(op)
-    token, run.keys = credentials_for(neuron, op)  # NotVerified propagates: needs credentials
-    st_op = _st_schema(neuron).find_operation_by_path(op.method, op.path)
-    if st_op is None:
-        run.skipped = f"schemathesis found no operation {op.method} {op.path}"
-        return run
-    profile = neuron.profile
-    phases = [Phase[p] for p in profile.hypothesis_phases]
-    for mode, count in ((GenerationMode.POSITIVE, profile.positive_examples),
-                        (GenerationMode.NEGATIVE, profile.negative_examples)):
-        send = _sender(neuron, op, run, token, mode is GenerationMode.POSITIVE)
-        test = settings(max_examples=count, database=None, deadline=None, phases=phases,
-                        suppress_health_check=list(HealthCheck), report_multiple_bugs=False)(
-            given(case=st_op.as_strategy(generation_mode=mode))(send))
-        try:
-            test()
-        except Unsatisfiable:
-            continue  # e.g. no inputs to make invalid
-    return run
-
-
-def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | None,
-            positive: bool) -> Callable[[Any], None]:
-    """Send each generated case; every other valid one (the first included) is steered to the
-    known entity, so that however few cases a profile makes, its successful answers are seen."""
-    sent = [0]
-
-    def send(case: Any) -> None:
-        steer = sent[0] % 2 == 0
-        sent[0] += 1
-        steered = bool(positive and steer and _steer(neuron, op, case))
-        run.samples.append(Sample(case, _send(neuron, op, case, token, run.keys), positive, steered))
-
-    return send
-
-
-def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
-    subject, known = op.subject, neuron.known_subject(op)
-    if subject is None or known is None:
-        return False
-    if subject.location == "body":
-        if not isinstance(case.body, dict):
-            return False
-        case.body = pointer_set(case.body, subject.name, known)
-        return True
-    container = {"path": "path_parameters", "query": "query", "header": "headers"}[subject.location]
-    values = getattr(case, container, None)
-    if values is None:
-        values = {}
-        setattr(case, container, values)
-    values[subject.name] = known if subject.location != "header" else str(known)
-    return True
-
-
-def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
-          keys: Presentation | None = None) -> Exchange:
-    kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
-    headers = {**neuron.extra_headers,
-               **{k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}}
-    content: bytes | None = None
-    if "json" in kwargs:
-        content = json.dumps(kwargs["json"], ensure_ascii=False).encode("utf-8", "surrogatepass")
-    elif kwargs.get("data") is not None:
-        data = kwargs["data"]
-        content = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
-    url = httpx.URL(kwargs["url"])
-    keys = keys or Presentation()
-    if kwargs.get("params") or keys.query:
-        url = url.copy_merge_params({**(kwargs.get("params") or {}), **keys.query})
-    headers.update(keys.headers)
-    cookies = {**(kwargs.get("cookies") or {}), **keys.cookies}  # cookie parameters, API keys in cookies
-    if cookies:
-        headers["cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    if token and "authorization" not in {k.lower() for k in headers}:
-        headers["authorization"] = f"Bearer {token}"
-    exchange = neuron.client.request(op.method, str(url), content=content, headers=headers,
-                                     operation=op.label, rate=op.rate_limit)
-    neuron.record(exchange)
-    return exchange
-
-
-def as_st_response(exchange: Exchange) -> httpx.Response:
-    request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
-                            content=exchange.request_body or b"")
-    response = httpx.Response(exchange.status or 0, headers=exchange.headers, content=exchange.body, request=request)
-    response.elapsed = timedelta(seconds=exchange.elapsed_s)
-    return response
-
-
-def st_failures(sample: Sample, check: Callable[..., Any]) -> list[str]:
-    """What schemathesis's ``check`` says about this sample (empty when it holds)."""
-    from schemathesis.core.failures import FailureGroup
-
-    try:
-        sample.case.validate_response(as_st_response(sample.exchange), checks=[check],
-                                      headers=sample.exchange.request_headers)
-    except FailureGroup as group:
-        return [_failure_text(f) for f in group.exceptions]
-    return []
-
-
-def _failure_text(failure: Any) -> str:
-    title = getattr(failure, "title", "") or type(failure).__name__
-    message = getattr(failure, "message", "") or str(failure)
-    return f"{title}: {message}".strip()
-
-
-def judge(neuron: NeuronTarget, op: Operation, samples: list[Sample], verdict: Callable[[Sample], list[str]],
-          what: str) -> Examined:
-    """Raise a Violation for the first sample ``verdict`` objects to, counting all of them. A request
-    that got no answer is not judged (it says nothing either way): the rule is partial."""
-    answered = [s for s in samples if s.exchange.ok]
-    failures = [(s, v) for s in answered if (v := verdict(s))]
-    broken = [s for s in samples if not s.exchange.ok]
-    if failures:
-        sample, messages = failures[0]
-        raise Violation(
-            f"{len(failures)} of {len(answered)} {what}: {messages[0]}",
-            evidence=sample.exchange.evidence(*messages[1:3]), operation=op.label,
-        )
-    if not answered:
-        raise NotVerified(f"{len(broken)} requests to {op.label} got no HTTP answer ({broken[0].exchange.error})"
-                          if broken else f"no {what} could be generated for {op.label}")
-    unanswered = f"{len(broken)} requests got no HTTP answer ({broken[0].exchange.error})" if broken else ""
-    return examined_of([s.exchange for s in answered], what, _sources(answered), unanswered)
-
-
-def _sources(samples: list[Sample]) -> str:
-    positive = sum(1 for s in samples if s.positive)
-    steered = sum(1 for s in samples if s.steered)
-    parts = [f"{positive} valid" + (f" ({steered} about the known entity)" if steered else ""),
-             f"{len(samples) - positive} invalid"]
-    return ", ".join(p for p in parts if not p.startswith("0 "))
+from contractkit.spec.neuron import Operation
 
 
 def _below_500(samples: list[Sample]) -> list[Sample]:
     """5xx answers are judged once, by NEU-SCH-005 (valid input) and NEU-ERR-003 (invalid input)."""
     return [s for s in samples if not s.exchange.ok or (s.exchange.status or 0) < 500]
-
-
-def served(neuron: NeuronTarget, op: Operation, run: SchemaRun, *, media_declared: bool = True) -> None:
-    """The operation's answers mean something only if it was seen served: a valid request answered
-    2xx with a declared media type and a body valid against its schema. Recorded in the ledger;
-    NotVerified when no generated valid request was, as on a target that answers 404 (or ``{}``) to all."""
-    from contractkit.conformance.neuron.common import answer_problem
-
-    problems = []
-    for sample in run.positive():
-        problem = answer_problem(neuron, op, sample.exchange, media_declared=media_declared)
-        if problem is None:
-            LEDGER.control(op.label, "served", sample.exchange)
-            return
-        problems.append(problem)
-    raise NotVerified(f"no valid request to {op.label} was served (a 2xx with a schema-valid answer), so its "
-                      f"answers show nothing about the API" + (f"; got {problems[0]}" if problems else ""))
 
 
 def _checks() -> Any:
@@ -359,8 +149,6 @@ def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
     operation declares. A 2xx is a violation (where schemathesis ``negative_data_rejection``
     agrees the input was invalid); a 401, 403, 404 or 429 says nothing about the input and is not
     counted; 5xx answers are NEU-ERR-003's."""
-    from contractkit.conformance.neuron.common import positive_control
-    from contractkit.conformance.neuron.err import refusals_of
 
     run = schema_run(neuron, op)
     if not run.negative():
@@ -378,5 +166,5 @@ def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
         statuses = sorted({s.exchange.status or 0 for s in negative})
         raise NotVerified(f"no invalid request to {op.label} was refused as invalid (400, 413, 415, 422 or a "
                           f"declared 4xx); the statuses were {statuses}")
-    return examined_of(refused, "invalid requests refused", _sources([s for s in negative
+    return examined_of(refused, "invalid requests refused", sources_of([s for s in negative
                                                                            if any(s.exchange is e for e in refused)]))

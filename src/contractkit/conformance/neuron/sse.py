@@ -6,46 +6,22 @@ schema) and ``x-stream`` (which events open, carry deltas, end or report an erro
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail
-from contractkit.conformance.neuron.frames import Frame, frame_schema_problems, grammar_problems, typed_frames
+from contractkit.conformance.neuron.frames import (
+    Frame,
+    frame_schema_problems,
+    grammar_of,
+    grammar_problems,
+    stream_frames,
+)
+from contractkit.conformance.neuron.interrupted import judge_interrupted
 from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.neuron.turns import stream_turns
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
-from contractkit.spec.neuron import Operation, StreamGrammar, pointer_get
-
-
-def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
-    """(type, JSON data) of each event of ``op``'s stream (``frames.typed_frames``)."""
-    return typed_frames(exchange, op.grammar)
-
-
-def grammar_of(op: Operation) -> StreamGrammar:
-    grammar = op.grammar
-    if grammar is None:
-        raise NotVerified(f"{op.label} declares no x-stream (which events open, carry deltas, end, or fail)")
-    return grammar
-
-
-def stream_turns(neuron: NeuronTarget, op: Operation) -> list[Exchange]:
-    """Streams answered with 200: the suite's own turns plus the schema phase's valid ones."""
-    from contractkit.conformance.neuron.sch import schema_run
-
-    key = f"stream_turns:{op.label}"
-    if key not in neuron.notes:
-        own = [neuron.call(op) for _ in range(neuron.profile.stream_turns)]
-        with contextlib.suppress(NotVerified):
-            own += [s.exchange for s in schema_run(neuron, op).positive()]
-        neuron.notes[key] = own
-    turns = neuron.notes[key]
-    ok = [e for e in turns if e.ok and e.status == 200]  # no answer proves nothing either way
-    if not ok:
-        raise NotVerified(f"no stream of {op.label} was answered with 200 "
-                          f"(got {sorted({str(e.status or e.error) for e in turns})})")
-    return ok
+from contractkit.spec.neuron import Operation
 
 
 @NEURON_CHECKS.register("NEU-SSE-001", "Every SSE event is declared and matches its schema",
@@ -116,50 +92,3 @@ def _interrupted_frames(neuron: NeuronTarget, op: Operation, headers: dict[str, 
     if not exchange.ok or exchange.status != 200:
         return [], exchange  # judged by judge_interrupted: a failure only if the fault reached the request
     return stream_frames(exchange, op), exchange
-
-
-def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
-    """Cause ``stream_interrupted`` around ``run(headers) -> (frames, evidence)`` and judge the turn."""
-    from contractkit.conformance.ledger import LEDGER
-    from contractkit.conformance.neuron.fb import driver_for
-
-    grammar = op.grammar if hasattr(op, "grammar") else None
-    if grammar is None:
-        raise NotVerified(f"{op.label} declares no x-stream")
-    driver = driver_for(neuron)
-    with driver.fault("stream_interrupted") as window:
-        frames, evidence = run(window.headers)
-    frames = [f for f in frames if f[0] not in grammar.connection]  # the connection's frames end no turn
-    if window.reached is False:
-        raise window.not_seen()
-    if not frames:
-        if window.reached is None:
-            raise NotVerified("the turn gave no frame at all, so the mid-stream failure was not seen to happen")
-        raise _violation(evidence, "no frame at all under a mid-stream failure that reached the provider")
-    problems = grammar_problems(frames, grammar)
-    last_kind, last = frames[-1] if frames else ("", None)
-    deltas = sum(1 for k, _ in frames if k in grammar.deltas)
-    degraded = grammar.fallback is not None and isinstance(last, dict) and _marker(last, grammar.fallback)
-    if window.reached is None and last_kind in grammar.ends and not degraded and not problems:
-        if neuron.options.fault_injection:
-            raise _violation(evidence, "the turn ended normally although the fault-injection header asked for a "
-                                       "mid-stream failure (--fault-injection says the hook is on)")
-        raise NotVerified("the mid-stream failure was not seen to happen (the turn ended normally)")
-    window.attribute(evidence, True)  # the double saw the call, or the turn did not end normally
-    LEDGER.count(evidence)
-    if problems:
-        raise _violation(evidence, f"under a mid-stream failure: {problems[0]}")
-    if last_kind not in grammar.errors and not (deltas == 0 and degraded):
-        raise _violation(evidence, f"the provider failed after {deltas} deltas but the turn ended with "
-                                   f"{last_kind!r}, not an error frame ({' or '.join(grammar.errors)})")
-    return Examined(len(frames), "frames", "of a turn whose provider failed mid-stream")
-
-
-def _marker(data: dict[str, Any], pointer: str) -> bool:
-    return pointer_get(data, pointer) is True
-
-
-def _violation(evidence: Any, message: str) -> Exception:
-    if isinstance(evidence, Exchange):
-        return fail(message, evidence)
-    return evidence.violation(message)

@@ -11,9 +11,9 @@ import zlib
 from collections import deque
 from typing import Any
 
-from contractkit.conformance.budget import budget_for
 from contractkit.conformance.http import Exchange, TargetClient, exchange_timeout
 from contractkit.conformance.neuron import credentials
+from contractkit.conformance.neuron.cost import budget_for
 from contractkit.conformance.neuron.requests import RequestParts, build, coerce, subject_schema, unknown_value
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.outcomes import NotVerified

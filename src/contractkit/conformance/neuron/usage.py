@@ -1,5 +1,5 @@
 """What an AI answer reports it used and cost, and at which model tier: one reader for the usage
-rules (NEU-USE-001/002) and for the run's spend budget (``budget.CostReader``).
+rules (NEU-USE-001/002) and for the run's spend budget (``neuron.cost``).
 
 Where usage is reported is the spec's: ``x-ai-operation.usage`` in a whole answer (its body, or its
 headers where a pointer is written ``header:<Name>``), ``x-stream.usage``

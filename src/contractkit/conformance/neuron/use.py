@@ -13,12 +13,14 @@ from typing import Any
 
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.common import fail
-from contractkit.conformance.neuron.frames import amounts_problem, delta_text, usage_problem
+from contractkit.conformance.neuron.frames import amounts_problem, delta_text, stream_frames, usage_problem
 from contractkit.conformance.neuron.jobs import answer_of
 from contractkit.conformance.neuron.requests import RequestParts
-from contractkit.conformance.neuron.sse import stream_frames, stream_turns
+from contractkit.conformance.neuron.schema_run import schema_run
 from contractkit.conformance.neuron.target import NeuronTarget
+from contractkit.conformance.neuron.turns import stream_turns
 from contractkit.conformance.neuron.usage import Reading, priced_tier, readings, unpriced_tier, where_reported
+from contractkit.conformance.neuron.ws_session import WsEndpoint, ws_turn_for_usage
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.selection import describe, within
@@ -29,8 +31,6 @@ from contractkit.spec.pointers import read
 
 def _readings(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Reading]]:
     """(exchange, usage reading) of every successful answer of ``op`` the suite has."""
-    from contractkit.conformance.neuron.sch import schema_run
-
     if where_reported(op) is None:
         where = "x-stream.usage" if op.is_stream else "x-ai-operation.usage"
         raise NotVerified(f"{op.label} does not declare where its {'stream' if op.is_stream else 'answer'} "
@@ -153,8 +153,6 @@ def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
 
     Why: a stream that under-reports usage makes streamed chats free.
     """
-    from contractkit.conformance.neuron.ws import WsEndpoint, ws_turn_for_usage
-
     twin = twin_of(neuron, turn)
     grammar = turn.grammar
     if grammar is None or grammar.usage is None:
