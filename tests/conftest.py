@@ -34,5 +34,6 @@ def specs_dir() -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The self-test matrices (each held by one xdist worker) are the longest single pieces of work:
-    start them first, so the other workers share the rest meanwhile instead of waiting on them at the end."""
+    start them first, so the other workers share the rest meanwhile instead of waiting on them at the end.
+    (tests/selftest/test_detection_matrix.py fails if ``--dist loadgroup`` stops keeping a group together.)"""
     items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)

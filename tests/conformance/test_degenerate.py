@@ -36,7 +36,8 @@ from contractkit.resources import neuron_spec_path
 from contractkit.servers import BackgroundServer
 from contractkit.spec.neuron import NeuronSpec
 
-pytestmark = pytest.mark.timeout(400)
+# the matrix is one module fixture: its tests share one worker under pytest-xdist, so it is computed once
+pytestmark = [pytest.mark.xdist_group("neuron-degenerate-matrix"), pytest.mark.timeout(400)]
 
 SECRET_ENV = "CONTRACTKIT_TEST_CLIENT_SECRET"
 SEED = "1709"

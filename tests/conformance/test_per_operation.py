@@ -27,6 +27,9 @@ from contractkit.conformance.neuron.usage import readings, spend, unpriced_tier
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.spec.neuron import NeuronSpec
 
+# every verify run is one module fixture: its tests share one worker under pytest-xdist, so it runs once
+pytestmark = pytest.mark.xdist_group("per-operation-runs")
+
 RULES = ["NEU-SCH-001", "NEU-SCH-005", "NEU-ERR-004", "NEU-USE-001", "NEU-FB-001", "NEU-FB-002", "NEU-RL-001",
          "NEU-SSE-002"]
 # name -> (defect, extra flags, the rules that must fail)

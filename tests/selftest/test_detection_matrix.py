@@ -55,6 +55,16 @@ def matrix() -> dict[str, dict]:
     return {row["variant"]: row for row in rows}
 
 
+def test_the_matrix_is_computed_by_one_worker(request):
+    """Under ``--dist loadgroup`` every test of this module must run on the worker that computed the
+    matrix; when pytest-xdist stops tagging the group (pytest-xdist 3.8 on pytest 9.2,
+    pytest-xdist#1386), each worker computes it again and the run takes several times as long."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@neuron-selftest-matrix"), (
+            f"--dist loadgroup does not keep xdist groups together with pytest {pytest.__version__} "
+            "(pytest-xdist#1386): install the test extra's pins (pip install -e '.[test]')")
+
+
 def test_every_variant_has_a_registered_rule():
     from contractkit.conformance.kinds import NEURON_CHECKS
 
