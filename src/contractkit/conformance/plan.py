@@ -98,8 +98,8 @@ def render_plan(cases: Sequence[Any], options: VerifyOptions) -> list[str]:
 
 
 def spec_gaps(cases: Sequence[Any], options: VerifyOptions) -> list[tuple[str, str, str]]:
-    """(rule id, subject, declaration) of the cases that lack a declaration of the spec
-    (``contractkit.spec.declarations``, the table the checks and lint read)."""
+    """(rule id, subject, declaration) of the cases that lack a declaration of the spec no flag
+    meets (``contractkit.spec.declarations``, the table the plugin and lint read)."""
     if options.kind != "neuron":
         return []
     spec = load_spec(options)
@@ -108,6 +108,8 @@ def spec_gaps(cases: Sequence[Any], options: VerifyOptions) -> list[tuple[str, s
         if case.why_none:
             continue
         for need in declarations.missing(case.rule.id, spec, case.subject):
+            if need.met_by(options):
+                continue
             out.append((case.rule.id, case.label or "(whole target)", need.declaration))
     return out
 

@@ -76,6 +76,7 @@ class RuleCase:
     rule: RuleInfo
     subject: Any = None
     why_none: str = ""
+    gap: str | None = None  # a declaration the rule needs that the spec lacks: the check is never run
 
     @property
     def label(self) -> str:
@@ -87,6 +88,8 @@ class RuleCase:
         """Run the check inside its own record of the ledger, and hold a pass to its rule's kind."""
         if self.why_none:
             raise NotVerified(self.why_none)
+        if self.gap:
+            raise NotVerified(self.gap)
         assert self.rule.func is not None
         args = (target,) if not self.rule.applies else (target, self.subject)
         with LEDGER.open_case(self.rule.id, self.rule.kind, self.label) as record:
@@ -213,7 +216,7 @@ def cases_of(rule: RuleInfo, kind: Any, options: VerifyOptions) -> list[RuleCase
     if not rule.applies:
         if options.filtered:
             return [RuleCase(rule, why_none=f"runs on the whole target, outside the filter {describe(options)}")]
-        return [RuleCase(rule)]
+        return [RuleCase(rule, gap=kind.gap(rule.id, None, options))]
     subjects = kind.subjects(rule.applies, options)
     if not subjects:
         return [RuleCase(rule, why_none=f"the spec declares no {kind.describe_selector(rule.applies)}")]
@@ -221,7 +224,7 @@ def cases_of(rule: RuleInfo, kind: Any, options: VerifyOptions) -> list[RuleCase
     if not chosen:
         return [RuleCase(rule, why_none=f"every {kind.describe_selector(rule.applies)} it applies to is excluded "
                                        f"by {describe(options)}")]
-    return [RuleCase(rule, subject) for subject in chosen]
+    return [RuleCase(rule, subject, gap=kind.gap(rule.id, subject, options)) for subject in chosen]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -23,3 +23,5 @@ class TargetKind:
     open_target: Callable[[VerifyOptions], AbstractContextManager[Any]]
     subjects: Callable[[str, VerifyOptions], list[Any]]
     describe_selector: Callable[[str], str]
+    # (rule id, subject, options) -> the declaration the spec lacks for that case, named for the user, or None
+    gap: Callable[[str, Any, VerifyOptions], str | None] = lambda rule_id, subject, options: None

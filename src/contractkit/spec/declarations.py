@@ -5,7 +5,10 @@ X" at run time, and lint (OAS-056) lists the same gaps before the run, so a user
 add to the spec. Each ``Need`` names the declaration as the user writes it, the section of
 docs/extensions.md that explains it, and the predicate on the spec and the rule's subject (an
 ``Operation``, a WebSocket with ``path`` and ``decl``, or None for a rule run once per target).
-Needs that a flag can meet instead say so in their text.
+Needs that a flag can meet instead say so in their text, and ``met_by`` tells from the run's
+options (any object with the flags' attributes) whether one was given. The live suite's plugin
+reads this table before it runs a check, so no check can blame the target for a missing
+declaration: the case is not verified with the declaration's name.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Need:
     declaration: str
     anchor: str
     holds: Callable[[NeuronSpec, Subject], bool]
+    met_by: Callable[[Any], bool] = lambda options: False
 
     @property
     def reason(self) -> str:
@@ -131,12 +135,13 @@ KEY_REFUSAL = Need("a 401 or 403 response (how an operation with API keys only r
                    lambda spec, op: bool(getattr(op, "bearer", False)) or "401" in op.responses
                    or "403" in op.responses)
 TOKEN_ENDPOINT = Need("a token endpoint (oauth2 clientCredentials.tokenUrl or openIdConnectUrl; or give --token-url)",
-                      "security-schemes", _token_endpoint)
+                      "security-schemes", _token_endpoint, lambda options: bool(getattr(options, "token_url", None)))
 AUDIENCE = Need("x-audience on the security scheme", "x-audience-and-x-token-request",
                 lambda spec, op: bool(spec.audiences))
 ASKED_AUDIENCE = Need("a token request that names the audience (x-token-request.audience_parameter audience or "
                       "resource, not none; or give --token-audience-param)", "x-audience-and-x-token-request",
-                      lambda spec, op: spec.token_request.get("audience_parameter") != "none")
+                      lambda spec, op: spec.token_request.get("audience_parameter") != "none",
+                      lambda options: getattr(options, "token_audience_param", "auto") in ("audience", "resource"))
 OTHER_SCOPE = Need("a second scope in the security scheme's flows", "security-schemes", _other_scope)
 ERROR_BODY = Need("an error response schema (a 4XX, 5XX or default response with content)",
                   "defaults-the-suite-assumes", _error_body)
@@ -145,7 +150,8 @@ AI_OPERATION = Need("x-ai-operation", "x-ai-operation", lambda spec, op: op.ai i
 DEADLINE = Need("x-ai-operation.deadline_ms", "x-ai-operation", lambda spec, op: op.deadline_s is not None)
 DEGRADED_MARK = Need("how a degraded answer is marked (x-ai-operation.fallback.marker, or x-stream.fallback)",
                      "x-ai-operation", _degraded_marked)
-FAULTS = Need("x-fault-injection (or run with --provider-double)", "x-fault-injection", _fault_way)
+FAULTS = Need("x-fault-injection (or run with --provider-double)", "x-fault-injection", _fault_way,
+              lambda options: bool(getattr(options, "provider_double", None)))
 READINESS = Need("a readiness probe with a degraded state (x-probe.degraded)", "x-probe", _readiness)
 RATE_LIMIT = Need("x-rate-limit on a request/response operation", "x-rate-limit", _rate_limit)
 SSE_EVENTS = Need("x-sse-events", "x-sse-events-and-x-stream",
@@ -244,7 +250,8 @@ def missing(rule_id: str, spec: NeuronSpec, subject: Subject) -> list[Need]:
     return [need for need in NEEDS.get(rule_id, ()) if not need.holds(spec, subject)]
 
 
-def gap(rule_id: str, spec: NeuronSpec, subject: Subject) -> str | None:
-    """The not-verified reason for the first missing declaration, or None when nothing is missing."""
-    lacking = missing(rule_id, spec, subject)
+def gap(rule_id: str, spec: NeuronSpec, subject: Subject, options: Any = None) -> str | None:
+    """The not-verified reason for the first missing declaration that no flag of ``options`` meets,
+    or None when nothing is missing."""
+    lacking = [need for need in missing(rule_id, spec, subject) if options is None or not need.met_by(options)]
     return lacking[0].reason if lacking else None

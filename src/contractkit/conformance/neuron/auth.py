@@ -19,6 +19,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified, RuleWarning, Violation
 from contractkit.conformance.redaction import REDACTOR
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation
 
 CLAUSE_401 = "RFC 6750 section 3 (401 with WWW-Authenticate: Bearer); OpenAPI 3.1 security requirement"
@@ -63,7 +64,7 @@ def _api_key_refusal(neuron: NeuronTarget, op: Operation, case: str) -> Examined
     declares for it (401 or 403), after the same request with the real keys succeeded."""
     refusals = {int(s) for s in ("401", "403") if s in op.responses}
     if not refusals:
-        raise NotVerified(f"the spec declares no 401 or 403 response for {op.label} to refuse API keys with")
+        raise NotVerified(declarations.KEY_REFUSAL.reason)
     positive_control(neuron, op)
     parts = neuron.reachable_request(op)
     wrong = credentials.wrong_keys(op)
@@ -193,7 +194,7 @@ def missing_scope(neuron: NeuronTarget, op: Operation) -> Examined:
     credentials.require_bearer(op)
     others = [s for s in neuron.spec.all_scopes if s not in set(op.scopes or ())]
     if not others:
-        raise NotVerified("the spec declares no other scope to build a token without this one")
+        raise NotVerified(declarations.OTHER_SCOPE.reason)
     exchange = _send(neuron, op, neuron.tokens.token(others))
     if exchange.status == 401:
         raise NotVerified("the token without the operation's scope was refused as a token (401), so the "

@@ -28,6 +28,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.selection import within
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation
 from contractkit.spec.pointers import read_answer
 
@@ -96,7 +97,7 @@ def _recover(neuron: NeuronTarget, ops: list[Operation]) -> None:
 def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer], list[str]]:
     """The answers of ``op`` under faults that were seen to happen, and why the others do not count."""
     if op.ai is None:
-        raise NotVerified(f"{op.label} declares no x-ai-operation")
+        raise NotVerified(declarations.AI_OPERATION.reason)
     answers = [a for (label, _), a in fault_matrix(neuron).items() if label == op.label]
     if not answers:
         raise NotVerified(f"the fault driver could cause no whole-answer failure on {op.label}")
@@ -191,7 +192,7 @@ def deadline_kept(neuron: NeuronTarget, op: Operation) -> Examined:
     """
     deadline = op.deadline_s
     if deadline is None:
-        raise NotVerified(f"{op.label} declares no deadline_ms")
+        raise NotVerified(declarations.DEADLINE.reason)
     seen, unseen = seen_answers(neuron, op)
     normal = _timed_call(neuron, op, neuron.request(op), {})  # waits past the deadline: a timeout is late
     for mode, exchange in [(a.mode, a.exchange) for a in seen] + [("no fault", normal)]:
@@ -222,7 +223,7 @@ def readiness(neuron: NeuronTarget) -> Examined:
     """
     ready = neuron.spec.probe("readiness")
     if ready is None or not (ready.probe or {}).get("degraded"):
-        raise NotVerified("the spec declares no readiness probe with a degraded state (x-probe)")
+        raise NotVerified(declarations.READINESS.reason)
     op, caused, window = provider_error_once(neuron, driver_for(neuron))
     if window.reached is False:
         raise window.not_seen()

@@ -14,6 +14,7 @@ from typing import Any
 from contractkit.conformance.http import Exchange
 from contractkit.conformance.neuron.event_stream import parse_sse
 from contractkit.conformance.outcomes import NotVerified
+from contractkit.spec import declarations
 from contractkit.spec.neuron import NeuronSpec, Operation, StreamGrammar, Usage, pointer_get
 
 Frame = tuple[str, Any]
@@ -141,5 +142,5 @@ def stream_frames(exchange: Exchange, op: Operation) -> list[Frame]:
 def grammar_of(op: Operation) -> StreamGrammar:
     grammar = op.grammar
     if grammar is None:
-        raise NotVerified(f"{op.label} declares no x-stream (which events open, carry deltas, end, or fail)")
+        raise NotVerified(declarations.STREAM.reason)
     return grammar

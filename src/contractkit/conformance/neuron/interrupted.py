@@ -13,6 +13,7 @@ from contractkit.conformance.neuron.frames import grammar_problems
 from contractkit.conformance.neuron.injection import driver_for
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import Examined, NotVerified
+from contractkit.spec import declarations
 from contractkit.spec.neuron import pointer_get
 
 
@@ -20,7 +21,7 @@ def judge_interrupted(neuron: NeuronTarget, op: Any, run: Any) -> Examined:
     """Cause ``stream_interrupted`` around ``run(headers) -> (frames, evidence)`` and judge the turn."""
     grammar = op.grammar if hasattr(op, "grammar") else None
     if grammar is None:
-        raise NotVerified(f"{op.label} declares no x-stream")
+        raise NotVerified(declarations.STREAM.reason)
     driver = driver_for(neuron)
     with driver.fault("stream_interrupted") as window:
         frames, evidence = run(window.headers)

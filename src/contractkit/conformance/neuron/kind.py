@@ -19,6 +19,7 @@ from contractkit.conformance.neuron.ws_session import endpoints_of
 from contractkit.conformance.options import VerifyOptions
 from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.target_kind import TargetKind
+from contractkit.spec import declarations
 from contractkit.spec.declarations import SELECTORS
 
 
@@ -45,4 +46,9 @@ def _describe(selector: str) -> str:
         selector) or SELECTORS[selector][0]
 
 
-KIND = TargetKind("neuron", NEURON_CHECKS, neuron_preflight, _open, _subjects, _describe)
+def _gap(rule_id: str, subject: Any, options: VerifyOptions) -> str | None:
+    """What the spec does not declare that the rule needs on this subject (``spec.declarations``)."""
+    return declarations.gap(rule_id, load_spec(options), subject, options)
+
+
+KIND = TargetKind("neuron", NEURON_CHECKS, neuron_preflight, _open, _subjects, _describe, _gap)

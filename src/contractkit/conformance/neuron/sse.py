@@ -21,6 +21,7 @@ from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.neuron.turns import stream_turns
 from contractkit.conformance.outcomes import Examined, NotVerified
 from contractkit.conformance.registry import NEURON_CHECKS
+from contractkit.spec import declarations
 from contractkit.spec.neuron import Operation
 
 
@@ -37,7 +38,7 @@ def sse_event_schemas(neuron: NeuronTarget, op: Operation) -> Examined:
     """
     events = op.event_schemas
     if not events:
-        raise NotVerified(f"{op.label} streams text/event-stream but declares no x-sse-events")
+        raise NotVerified(declarations.SSE_EVENTS.reason)
     turns = stream_turns(neuron, op)
     count = 0
     for exchange in turns:

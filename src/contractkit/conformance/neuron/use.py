@@ -32,9 +32,7 @@ from contractkit.spec.pointers import read
 def _readings(neuron: NeuronTarget, op: Operation) -> list[tuple[Exchange, Reading]]:
     """(exchange, usage reading) of every successful answer of ``op`` the suite has."""
     if where_reported(op) is None:
-        where = "x-stream.usage" if op.is_stream else "x-ai-operation.usage"
-        raise NotVerified(f"{op.label} does not declare where its {'stream' if op.is_stream else 'answer'} "
-                          f"reports usage ({where})")
+        raise NotVerified(declarations.USAGE.reason)
     if op.is_stream:
         exchanges = stream_turns(neuron, op)
     else:
@@ -87,11 +85,11 @@ def twin_of(neuron: NeuronTarget, turn: Any) -> Operation:
     twin_id = (getattr(turn, "ai", None) or {}).get("stream_of")
     twin = neuron.spec.operation(twin_id) if twin_id else None
     if twin is None:
-        raise NotVerified(f"{turn.label} names no whole-answer twin (x-ai-operation.stream_of)")
+        raise NotVerified(declarations.TWIN.reason)
     if not within([twin], neuron.options):
         raise NotVerified(f"its whole-answer twin {twin.label} is outside {describe(neuron.options)}")
     if twin.usage is None:
-        raise NotVerified(f"{twin.label} does not declare where its answer reports usage (x-ai-operation.usage)")
+        raise NotVerified(declarations.TWIN.reason)
     return twin
 
 
@@ -156,7 +154,7 @@ def usage_consistent(neuron: NeuronTarget, turn: Any) -> Examined:
     twin = twin_of(neuron, turn)
     grammar = turn.grammar
     if grammar is None or grammar.usage is None:
-        raise NotVerified(f"{turn.label} does not declare where its stream reports usage (x-stream.usage)")
+        raise NotVerified(declarations.USAGE.reason)
     if isinstance(turn, WsEndpoint):
         body, frames, evidence = ws_turn_for_usage(neuron, turn)
         parts = twin_request(neuron, twin, RequestParts(body=body))

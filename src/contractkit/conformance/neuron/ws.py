@@ -134,7 +134,7 @@ def ws_frames(neuron: NeuronTarget, ws: WsEndpoint) -> Examined:
     """
     grammar = ws.grammar
     if grammar is None:
-        raise NotVerified(f"{ws.label} declares no x-stream")
+        raise NotVerified(declarations.STREAM.reason)
     if reason := declarations.gap("NEU-WS-002", neuron.spec, ws):
         raise NotVerified(reason)
     turns = max(1, neuron.profile.stream_turns)
