@@ -16,6 +16,8 @@ import ast
 from pathlib import Path
 
 import contractkit.conformance
+from contractkit.conformance.mcp.kind import CHECK_MODULES as MCP_MODULES
+from contractkit.conformance.neuron.kind import CHECK_MODULES as NEURON_MODULES
 
 PACKAGE = Path(contractkit.conformance.__file__).parent
 RUNNER = {"command", "plugin", "progress", "preflight", "plan", "mcp.dry_run"}
@@ -128,7 +130,7 @@ def test_the_layers_are_what_the_suite_is_made_of() -> None:
     layers, _ = _graph()
     assert set(layers) >= RUNNER | KINDS | BASE
     checks = {name for name, layer in layers.items() if layer == "checks"}
-    assert {"neuron.sch", "neuron.auth", "neuron.fb", "mcp.call", "mcp.auth"} <= checks
+    assert checks == {f"neuron.{m}" for m in NEURON_MODULES} | {f"mcp.{m}" for m in MCP_MODULES}
     assert not checks & (RUNNER | KINDS | BASE)
 
 

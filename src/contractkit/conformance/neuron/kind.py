@@ -7,11 +7,11 @@ WebSocket endpoints); with no selector it runs once on the whole target.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from contractkit.conformance.neuron import auth, err, fb, rl, sch, sse, use, ws  # noqa: F401  (register the checks)
 from contractkit.conformance.neuron.preflight import neuron_preflight
 from contractkit.conformance.neuron.specs import load_spec
 from contractkit.conformance.neuron.target import NeuronTarget
@@ -21,6 +21,12 @@ from contractkit.conformance.registry import NEURON_CHECKS
 from contractkit.conformance.target_kind import TargetKind
 from contractkit.spec import declarations
 from contractkit.spec.declarations import SELECTORS
+
+# The check modules, one per rule-id prefix (NEU-SCH -> sch.py), imported in report order: the registry
+# lists rules in the order they register.
+CHECK_MODULES = ("auth", "sch", "err", "fb", "rl", "sse", "use", "ws")
+for _module in CHECK_MODULES:
+    importlib.import_module(f"contractkit.conformance.neuron.{_module}")
 
 
 @contextmanager
