@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 
-from contractkit.spec.neuron import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec, StreamGrammar
 from property.specgen.shape import Shape
 from property.specgen.strategies import specs
 
@@ -36,11 +36,19 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
                 {400: 422, 422: 400}[shape.errors.invalid_status]), role
     entity = shape.entity
     risk, offer = by_id[shape.ops["risk"].operation_id], by_id[shape.ops["offer"].operation_id]
-    assert (risk.subject.location, risk.subject.name) == (entity.location, entity.name)
-    assert (offer.subject.location, offer.subject.name) == ("body", entity.body_pointer)
-    for op in (risk, offer):
-        assert op.subject.not_found_status == entity.not_found_status
-        assert op.subject_example == entity.example
+    ack = by_id[shape.ops["ack"].operation_id]
+    for op, kind in ((risk, entity), (offer, shape.offer_entity), (ack, shape.ack_entity)):
+        assert (op.subject.location, op.subject.name) == (kind.location, kind.name), op.label
+        assert op.subject.not_found_status == kind.not_found_status, op.label
+        assert op.subject_example == kind.example, op.label
+        param = next((p for p in op.parameters if p.name == kind.name), None)
+        pattern = spec.deref(param.schema)["pattern"] if param else spec.deref(
+            spec.deref(op.request_schema)["properties"][kind.name.split("/")[1]])["properties"][
+                kind.name.split("/")[2]]
+        assert spec.deref(pattern if isinstance(pattern, dict) else {"pattern": pattern})["pattern"] == kind.pattern
+    assert ack.ai is None and ack.scopes == (shape.auth.read_scope,)
+    if shape.ops["ack"].success == "204":
+        assert not ack.responses["204"].content
     if shape.ops["offer"].success == "201":
         assert "location" in {h.lower() for h in offer.responses["201"].headers}
     stream = by_id[shape.ops["stream"].operation_id]
@@ -48,6 +56,11 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     assert stream.stream_of == shape.ops["reply"].operation_id
     ws = spec.websockets[shape.stream.ws_path]
     assert ws["auth"]["methods"] == [shape.stream.ws_auth]
+    if shape.stream.ws_subprotocol is not None:
+        prefix, encoding, protocol = shape.stream.ws_subprotocol
+        assert ws["auth"]["subprotocol"] == {"token_prefix": prefix, "encoding": encoding, "protocols": [protocol]}
+    ws_grammar = StreamGrammar.read(ws["x-stream"])
+    assert ws_grammar.connection == shape.stream.ws_connection
     assert ws["auth"]["failure_close_code"] == shape.stream.ws_failure_close_code
     assert str(shape.stream.ws_failure_close_code) in ws["close_codes"]
     assert ws["x-stream"]["type_field"] == shape.stream.ws_type_field
@@ -70,19 +83,52 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     assert set(spec.all_scopes) == {auth.read_scope, auth.write_scope}
     assert risk.scopes == (auth.read_scope,)
     money = shape.money
-    assert spec.pricing["usd_per_1k_tokens"] == dict(zip(money.tiers, money.usd_per_1k, strict=True))
+    rates = dict(zip(money.tiers, money.usd_per_1k, strict=True))
+    if money.tier_source == "only":
+        rates = {money.tiers[0]: money.usd_per_1k[0]}
+    assert spec.pricing["usd_per_1k_tokens"] == rates
     assert spec.pricing.get("rounding_decimals") == money.rounding_decimals
-    assert risk.usage.token_count == f"/usage/{money.tokens_field}"
-    assert risk.usage.cost_usd == f"/usage/{money.cost_field}"
+    assert (risk.usage.token_count, risk.usage.cost_usd) == money.risk_usage_at
+    assert offer.usage.cost_usd == f"/usage/{money.cost_field}"
     assert stream.grammar.usage.cost_usd == f"/usage/{money.cost_field}"
+    ais = [op.ai for op in spec.operations if op.ai is not None] + [ws["x-ai-operation"]]
+    if money.tier_source == "pointer":
+        assert risk.usage.model_tier == "/model" and stream.grammar.usage.model_tier == "/model"
+        ending = spec.deref(stream.event_schemas[shape.stream.sse_frames[2]])
+        opening = spec.deref(stream.event_schemas[shape.stream.sse_frames[0]])
+        assert ("model" in ending["properties"]) == (money.stream_tier_frame == "ending") and "model" in opening[
+            "properties"]
+    else:
+        assert risk.usage.model_tier is None and stream.grammar.usage.model_tier is None
+        assert all(("default_model_tier" in ai) == (money.tier_source == "default") for ai in ais)
     ready = spec.probe("readiness")
     assert ready.operation_id == shape.ops["readyz"].operation_id
     assert shape.probes.readiness_media in ready.responses["200"].content
-    assert ready.probe["degraded"] == {"pointer": shape.probes.degraded_pointer,
-                                       "values": [shape.probes.degraded_value]}
+    by = shape.probes.degraded_by
+    assert ready.probe["degraded"].get("status") == ([503] if by in ("status", "both") else None)
+    if by in ("pointer", "both"):
+        assert (ready.probe["degraded"]["pointer"], ready.probe["degraded"]["values"]) == (
+            shape.probes.degraded_pointer, [shape.probes.degraded_value])
+        if shape.probes.degraded_pointer.startswith("header:"):
+            name = shape.probes.degraded_pointer.removeprefix("header:").lower()
+            assert name in {h.lower() for h in ready.responses["200"].headers}
+    else:
+        assert "pointer" not in ready.probe["degraded"]
+    assert ready.declares(503) == (by != "pointer")
     assert spec.fault_injection["header"] == shape.probes.fault_header
     for mode, value in shape.probes.fault_values.items():
         assert spec.fault_value(mode) == value
+    if shape.job is not None:
+        start, get = by_id[shape.ops["job"].operation_id], by_id[shape.ops["job_get"].operation_id]
+        job = start.job
+        assert job.operation == get.operation_id and job.location == shape.job.location
+        assert (job.pending, job.done, job.failed) == tuple((s,) for s in shape.job.states)
+        assert get.subject is not None and get.subject_example == f"{shape.job.id_prefix}-000000000000"
+        assert start.declares(202) and get.method.upper() == "GET"
+        if shape.job.location.startswith("header:"):
+            assert "location" in {h.lower() for h in start.responses["202"].headers}
+    else:
+        assert not any(op.job for op in spec.operations)
     error = spec.error_schema(risk, shape.errors.invalid_status) or {}
     if shape.errors.extra_required:
         assert shape.errors.extra_required in spec.deref(error).get("required", [])

@@ -131,14 +131,14 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     unavailable = degraded and op.fallback_mode == "unavailable" and not op.is_stream
     if op.job is not None:
         call.degraded = degraded
-        answer = double.answers.answer(op.operation_id or op.label, subject, double.facts.tier(op.ai, inputs.values()),
-                                       degraded and not unavailable)
+        tier = double.facts.tier(op.ai, inputs.values(), op.usage)
+        answer = double.answers.answer(op.operation_id or op.label, subject, tier, degraded and not unavailable)
         return double.jobs.accept(op, answer, key, 503 if unavailable else None, limits)
     if unavailable:
         call.degraded = True
         return double.error_response(op, 503, key, retry_after=Facts.retry_after(op.ai))
     family = (op.ai or {}).get("stream_of") or op.operation_id or op.label
-    tier = double.facts.tier(op.ai, inputs.values())
+    tier = double.facts.tier(op.ai, inputs.values(), op.grammar.usage if op.grammar is not None else op.usage)
     answer = double.answers.answer(family, subject, tier, degraded)
     if not double.keeps("price_usage"):
         answer = Answer(answer.text, answer.tier, answer.tokens, round(answer.cost * 2 + 0.001, 6), answer.degraded)
