@@ -92,6 +92,9 @@ class NeuronDouble:
         self.limiter = RateLimiter()
         self.health = Health()
         self.jobs = Jobs(self)
+        # the operations two defects play on (each the first of its kind in the spec)
+        self.undeclared_success_target = defects.undeclared_success_target(spec)
+        self.strict_target = defects.strict_target(spec)
         self._clients: dict[str, str] = {}
         routes: list[Any] = list(control.routes(self))
         if self.auth.token_path:

@@ -89,6 +89,9 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
             if not op.declares(status) and op.subject is not None and op.subject.not_found_status:
                 status = op.subject.not_found_status  # no such entity (a job id outside the id's pattern)
             return double.error_response(op, status, key)
+    if not double.keeps("accept_valid") and double.strict_target is op and isinstance(inputs.body, dict) \
+            and defects.optional_member(double.spec, op) not in inputs.body:
+        return double.error_response(op, Facts.invalid_status(op), key)  # a valid body refused
     subject = inputs.subject(op)
     if op.subject is not None and double.keeps("known_subjects") and subject is not None \
             and str(subject) not in double.facts.known_subjects:
@@ -147,6 +150,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
         double.health.success()
     status = int(double.facts.success_status(op))
     headers = {**double.declared_headers(op, str(status), key, limits), **double.answers.usage_headers(op, answer)}
+    if not double.keeps("declared_success") and double.undeclared_success_target is op:
+        status = defects.undeclared_success(op)
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)
