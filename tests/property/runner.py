@@ -29,6 +29,7 @@ class VerifyRun:
     stdout: str
     stderr: str
     report: dict | None
+    scope_claim: str = "scope"
 
     @property
     def statuses(self) -> dict[str, str]:
@@ -40,6 +41,7 @@ class VerifyRun:
     def rerun_command(self) -> str:
         """The shell commands that serve the same double and run the same verify."""
         flags = "".join(f" --defect {d}" for d in sorted(self.defects))
+        flags += f" --scope-claim {self.scope_claim}" if self.scope_claim != "scope" else ""
         spec = shlex.quote(str(self.spec_path))
         return (f"contractkit serve neuron-double --spec {spec} --port 8765{flags} &\n"
                 f"{SECRET_ENV}={DEFAULT_SECRET} contractkit verify neuron --spec {spec} "
@@ -51,12 +53,15 @@ class VerifyRun:
                 f"exit {self.returncode}\n{self.stdout[-6000:]}\n{self.stderr[-2000:]}")
 
 
-def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset(), seed: int = 7) -> VerifyRun:
-    """Serve a double of ``spec_path`` on a free loopback port and run verify against it."""
+def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset(), seed: int = 7,
+                          scope_claim: str = "scope") -> VerifyRun:
+    """Serve a double of ``spec_path`` (its tokens carrying their scopes in ``scope_claim``) on a free
+    loopback port and run verify against it."""
     spec_path = spec_path.resolve()
     report = spec_path.with_suffix(".report.json")
     report.unlink(missing_ok=True)
-    double = NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(seed=seed, defects=defects))
+    double = NeuronDouble(NeuronSpec.load(spec_path), DoubleSettings(seed=seed, defects=defects,
+                                                                      scope_claim=scope_claim))
     double.warm_up()
     with BackgroundServer(double) as server:  # type: ignore[arg-type]
         argv = ["verify", "neuron", "--spec", str(spec_path), "--base-url", server.url, "--require-all",
@@ -66,4 +71,4 @@ def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset()
                               timeout=RUN_TIMEOUT_S, cwd=spec_path.parent,
                               env={**os.environ, SECRET_ENV: DEFAULT_SECRET})
     data = json.loads(report.read_text()) if report.is_file() else None
-    return VerifyRun(spec_path, defects, done.returncode, done.stdout, done.stderr, data)
+    return VerifyRun(spec_path, defects, done.returncode, done.stdout, done.stderr, data, scope_claim)

@@ -144,3 +144,23 @@ def test_a_generated_spec_lints_clean(tmp_path: Path, generated: tuple[Shape, di
     path.write_text(yaml.safe_dump(generated[1], sort_keys=False))
     code, output, _ = lint(path)
     assert code == 0 and " 0 errors" in output, output
+
+
+@settings(max_examples=4, deadline=None, phases=NO_EXPLAIN, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_the_double_mints_and_reads_the_chosen_scope_claim(generated: tuple[Shape, dict]) -> None:
+    """The scope claim is the double's fact, not the spec's: its tokens carry their scopes in the
+    claim and form drawn, and it reads them back from there."""
+    import jwt
+
+    from contractkit.double.auth import SCOPE_CLAIMS, DoubleAuth
+
+    shape, data = generated
+    auth = DoubleAuth(NeuronSpec(data), scope_claim=shape.auth.scope_claim)
+    assert auth.issuer is not None
+    token = auth.issuer.mint("engine", [shape.auth.read_scope], auth.audience)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    name, as_list = SCOPE_CLAIMS[shape.auth.scope_claim]
+    assert claims[name] == ([shape.auth.read_scope] if as_list else shape.auth.read_scope)
+    assert set(claims) & {"scope", "scp"} == {name}
+    assert auth.verify(f"Bearer {token}", (shape.auth.read_scope,)).scopes == {shape.auth.read_scope}

@@ -54,6 +54,7 @@ class DoubleSettings:
     slow_token_s: float = 0.5
     cut_after_frames: int = 2
     fault_retry_after_s: int = 1
+    scope_claim: str = "scope"  # how minted tokens carry their scopes (auth.SCOPE_CLAIMS)
 
 
 @dataclass
@@ -86,7 +87,8 @@ class NeuronDouble:
         self.answers = Answers(self.facts, self.settings.seed)
         self.auth = DoubleAuth(spec, jwks_url=self.settings.jwks_url, client_id=self.settings.client_id,
                                client_secret=self.settings.client_secret,
-                               lax=frozenset({"check_audience", "check_expiry"} & self.defects))
+                               lax=frozenset({"check_audience", "check_expiry"} & self.defects),
+                               scope_claim=self.settings.scope_claim)
         self.plan = FaultPlan(spec, self.settings.rates, self.settings.seed)
         self.record = Record(self.settings.record_path)
         self.limiter = RateLimiter()

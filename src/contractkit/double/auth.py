@@ -8,8 +8,10 @@ starts no issuer and verifies tokens against that key set (any issuer of the con
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +31,10 @@ DEFAULT_SECRET = "neuron-double-secret"  # a test double's secret: printed on pu
 SECRET_ENV = "NEURON_DOUBLE_CLIENT_SECRET"
 # The audience `contractkit verify` asks for when it needs a token for another service.
 OTHER_AUDIENCES = ("urn:contractkit:foreign-audience",)
+# How a token carries its scopes (no spec declares it; issuers differ): RFC 8693's space-separated
+# ``scope``, a ``scope`` list, an ``scp`` list (Okta, Keycloak) or a space-separated ``scp`` (Entra ID).
+SCOPE_CLAIMS = {"scope": ("scope", False), "scope-list": ("scope", True), "scp": ("scp", True),
+                "scp-string": ("scp", False)}
 
 
 class AuthFailure(Exception):
@@ -56,7 +62,9 @@ class DoubleAuth:
 
     def __init__(self, spec: NeuronSpec, *, jwks_url: str | None = None, client_id: str = DEFAULT_CLIENT_ID,
                  client_secret: str | None = None, issuer_url: str | None = None,
-                 lax: frozenset[str] = frozenset()) -> None:
+                 lax: frozenset[str] = frozenset(), scope_claim: str = "scope") -> None:
+        if scope_claim not in SCOPE_CLAIMS:
+            raise ValueError(f"unknown scope claim {scope_claim!r}; known: {', '.join(SCOPE_CLAIMS)}")
         self.spec = spec
         self.audience = spec.audience or "neuron-api"
         self.client_id = client_id
@@ -68,7 +76,7 @@ class DoubleAuth:
             client = ClientRegistration(client_id, self.client_secret, frozenset(spec.all_scopes),
                                         frozenset([*(spec.audiences or [self.audience]), *OTHER_AUDIENCES]),
                                         self.audience)
-            self.issuer = TokenIssuer([client], issuer_url=issuer_url)
+            self.issuer = _ShapedIssuer([client], issuer_url=issuer_url, scope_claim=scope_claim)
             self.verifier = TokenVerifier(self.audience, public_keys={self.issuer.key.kid:
                                                                       self.issuer.key.private_key.public_key()})
         self._cache: dict[str, VerifiedToken] = {}
@@ -113,7 +121,7 @@ class DoubleAuth:
     def _verify(self, token: str) -> VerifiedToken:
         """The verifier's verdict, with the audience or the expiry left unchecked where a defect says so."""
         try:
-            return self.verifier.verify(token)
+            return _scopes_read(self.verifier.verify(token))
         except InvalidTokenError as exc:
             audience = "audience" in exc.reason and "check_audience" in self.lax
             expiry = "expired" in exc.reason and "check_expiry" in self.lax
@@ -125,7 +133,36 @@ class DoubleAuth:
         lax = TokenVerifier(str(aud[0] if isinstance(aud, list) else aud) if audience else self.audience,
                             public_keys={self.issuer.key.kid: self.issuer.key.private_key.public_key()},
                             leeway_s=10**9 if "check_expiry" in self.lax else 0)
-        return lax.verify(token)
+        return _scopes_read(lax.verify(token))
+
+
+def _scopes_read(verified: VerifiedToken) -> VerifiedToken:
+    """The token's scopes from whichever claim carries them (``scope`` or ``scp``, a string or a list)."""
+    claims = verified.claims or {}
+    raw = claims.get("scope") if claims.get("scope") is not None else claims.get("scp")
+    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw] if isinstance(raw, list) else []
+    return dataclasses.replace(verified, scopes=frozenset(scopes))
+
+
+class _ShapedIssuer(TokenIssuer):
+    """The kit's issuer, with the scopes in the claim (and form) the double was asked for."""
+
+    def __init__(self, clients: list[ClientRegistration], *, issuer_url: str | None, scope_claim: str) -> None:
+        super().__init__(clients, issuer_url=issuer_url)
+        self.scope_claim = scope_claim
+
+    def mint(self, client_id: str, scopes: Iterable[str], audience: str | list[str], lifetime_s: int | None = None,
+             issuer: str | None = None) -> str:
+        token = super().mint(client_id, scopes, audience, lifetime_s, issuer)
+        if self.scope_claim == "scope":
+            return token
+        import jwt
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+        held = claims.pop("scope").split()
+        name, as_list = SCOPE_CLAIMS[self.scope_claim]
+        claims[name] = held if as_list else " ".join(held)
+        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
 
 class _TokenEndpoint:

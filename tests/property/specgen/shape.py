@@ -66,6 +66,7 @@ class AuthShape:
     audience: str
     read_scope: str
     write_scope: str
+    scope_claim: str  # how the double's tokens carry their scopes (no spec declares it): scope | scope-list | scp ...
 
 
 @dataclass(frozen=True)

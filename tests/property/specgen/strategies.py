@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contractkit.double.auth import SCOPE_CLAIMS
 from property.specgen import build_auth, build_money, build_ops, build_probes, build_streams
 from property.specgen.shape import (
     AuthShape,
@@ -116,7 +117,7 @@ def auths(draw: st.DrawFn) -> AuthShape:
     return AuthShape(f"/{seg}/token", draw(st.sampled_from(["client_secret_post", "client_secret_basic"])),
                      draw(st.sampled_from(["audience", "resource", "none"])),
                      draw(st.one_of(words, words.map(lambda w: f"https://{w}.example/api"))),
-                     f"{read}:read", f"{write}:write")
+                     f"{read}:read", f"{write}:write", draw(st.sampled_from(sorted(SCOPE_CLAIMS))))
 
 
 @st.composite
