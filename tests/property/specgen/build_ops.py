@@ -19,9 +19,15 @@ REF = "#/components/schemas/"
 def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     data = replace_strings(data, {TEMPLATE_ENTITY: shape.entity.example})
     _entity_schema(data, shape)
-    _offer_body(data, shape)
+    _offer_ref(data, shape)
     _risk_parameter(data, shape)
-    templates = dict(TEMPLATE_PATHS)
+    templates = {role: path for role, path in TEMPLATE_PATHS.items() if role in shape.ops}
+    if "offer" in shape.ops:
+        _offer_body(data, shape)
+    else:  # the job takes the offer's place
+        del data["paths"][TEMPLATE_PATHS["offer"]]
+        for name in ("OfferRequest", "Offer"):
+            del data["components"]["schemas"][name]
     if shape.job is not None:
         data = _job(data, shape)
         templates.update({"job": TEMPLATE_JOB[0], "job_get": TEMPLATE_JOB[1]})
@@ -31,9 +37,10 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
         for name in ("ReportRequest", "ReportAccepted", "Report"):
             del data["components"]["schemas"][name]
         del data["components"]["responses"]["NotFound"]
-    data["paths"][shape.ops["ack"].path] = {}
-    templates["ack"] = shape.ops["ack"].path
-    _ack(data, shape)
+    if "ack" in shape.ops:
+        data["paths"][shape.ops["ack"].path] = {}
+        templates["ack"] = shape.ops["ack"].path
+        _ack(data, shape)
     paths: dict[str, Any] = {}
     for role, old in templates.items():
         item = data["paths"][old]
@@ -46,6 +53,8 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
             ai["deadline_ms"] = chosen.deadline_ms
         if chosen.rate_limit is not None and "x-rate-limit" in op:
             op["x-rate-limit"]["requests"] = chosen.rate_limit
+        elif chosen.rate_limit is None:
+            op.pop("x-rate-limit", None)
         _success(op, chosen.success)
         item[chosen.method.lower()] = op
         paths[chosen.path] = item
@@ -61,12 +70,16 @@ def _entity_schema(data: dict[str, Any], shape: Shape) -> None:
     ref["example"] = shape.entity.example
 
 
+def _offer_ref(data: dict[str, Any], shape: Shape) -> None:
+    entity = shape.offer_entity
+    data["components"]["schemas"]["OfferRef"] = {"type": "string", "pattern": entity.pattern,
+                                                 "example": entity.example}
+
+
 def _offer_body(data: dict[str, Any], shape: Shape) -> None:
     """The offer request names its entity (a kind of its own) at a body pointer two levels down."""
     entity = shape.offer_entity
     outer, inner = entity.name.strip("/").split("/")
-    data["components"]["schemas"]["OfferRef"] = {"type": "string", "pattern": entity.pattern,
-                                                 "example": entity.example}
     offer = schema(data, "Offer")
     offer["properties"]["account"] = {"$ref": REF + "OfferRef"}
     body = schema(data, "OfferRequest")
@@ -125,7 +138,7 @@ def _ack(data: dict[str, Any], shape: Shape) -> None:
           "security": [{"churnAuth": [shape.auth.read_scope]}],
           "x-subject": {"in": entity.location, "name": entity.name, "not_found_status": entity.not_found_status,
                         "example": entity.example},
-          "x-rate-limit": {"requests": chosen.rate_limit, "window_seconds": 1, "key": "client and operation"},
+          "x-rate-limit": {"requests": chosen.rate_limit or 1, "window_seconds": 1, "key": "client and operation"},
           "parameters": [{"name": entity.name, "in": entity.location, "required": True,
                           "description": "The entity acknowledged.", "schema": {"$ref": REF + "AckRef"},
                           "example": entity.example}],
@@ -134,10 +147,12 @@ def _ack(data: dict[str, Any], shape: Shape) -> None:
 
 
 def _job(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
-    """The job: its id kind (pattern and example), its states, and where the accepting answer says
-    where the job is (a body pointer, or the Location header)."""
-    job = shape.job
+    """The job: its request names the offer's entity kind (two levels down), its id is a kind of its
+    own (pattern and example), its states are named, and its accepting answer says where the job is
+    (a body pointer, or the Location header)."""
+    job, entity = shape.job, shape.offer_entity
     assert job is not None
+    outer, inner = entity.name.strip("/").split("/")
     pattern = f"^{job.id_prefix}-[0-9a-f]{{12}}$"
     example = f"{job.id_prefix}-000000000000"
     pending, done, failed = job.states
@@ -147,8 +162,16 @@ def _job(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
         schemas[name]["properties"]["report"]["pattern"] = pattern
     schemas["ReportAccepted"]["properties"]["state"]["const"] = pending
     schemas["Report"]["properties"]["state"]["enum"] = [pending, done, failed]
+    schemas["Report"]["properties"]["output"]["properties"]["customer"] = {"$ref": REF + "OfferRef"}
+    schemas["ReportRequest"] = {"type": "object", "additionalProperties": False, "required": [outer], "properties": {
+        outer: {"type": "object", "additionalProperties": False, "required": [inner],
+                "properties": {inner: {"$ref": REF + "OfferRef"}}}}, "example": {outer: {inner: entity.example}}}
     _, start = operation(data, TEMPLATE_JOB[0])
     _, get = operation(data, TEMPLATE_JOB[1])
+    start["requestBody"]["content"]["application/json"]["example"] = {outer: {inner: entity.example}}
+    start["x-ai-operation"]["subject"] = {"pointer": entity.name, "not_found_status": entity.not_found_status}
+    _not_found_response(start, entity.not_found_status)
+    get["responses"]["200"]["content"]["application/json"]["example"]["output"]["customer"] = entity.example
     spec = start["x-ai-operation"]["job"]
     spec.update({"operation": shape.ops["job_get"].operation_id, "location": job.location, "pending": [pending],
                  "done": [done], "failed": [failed]})

@@ -58,29 +58,34 @@ def _distinct(kinds: list[EntityShape]) -> bool:
 @st.composite
 def operations(draw: st.DrawFn, prefix: str, entity: EntityShape, ack: EntityShape, segs: list[str],
                job: bool) -> dict[str, OpShape]:
+    """The operations by role. A job takes the offer's place (its request names the offer's entity
+    kind); the acknowledgement is there or not (each operation adds to every verify run's traffic)."""
     ids = draw(names(9))
     body_methods = st.sampled_from(["POST", "PUT", "PATCH"])
     deadline = st.integers(2, 6).map(lambda s: s * 1000)
     limit = st.integers(20, 60)
+    maybe_limit = st.one_of(st.none(), limit)  # an operation may declare no x-rate-limit (the risk one does)
     coll, offer, conv, reply, stream, health, ready = segs[:7]
     risk = f"{prefix}/{coll}/{{{entity.name}}}/{segs[7]}" if entity.location == "path" else f"{prefix}/{coll}/{segs[7]}"
     risk_method = "GET"
     ack_path = f"{prefix}/{segs[9]}" + (f"/{{{ack.name}}}" if ack.location == "path" else "")
-    extra = {
-        "ack": OpShape(ids[6], ack_path, draw(st.sampled_from(["PUT", "DELETE", "POST"])),
-                       draw(st.sampled_from(["204", "200"])), None, draw(limit)),
-    }
+    extra: dict[str, OpShape] = {}
+    if draw(st.booleans()):
+        extra["ack"] = OpShape(ids[6], ack_path, draw(st.sampled_from(["PUT", "DELETE", "POST"])),
+                               draw(st.sampled_from(["204", "200"])), None, draw(maybe_limit))
     if job:
-        extra["job"] = OpShape(ids[7], f"{prefix}/{segs[10]}", "POST", "202", draw(deadline), draw(limit))
-        extra["job_get"] = OpShape(ids[8], f"{prefix}/{segs[10]}/{{{segs[10]}_id}}", "GET", "200", None, draw(limit))
+        extra["job"] = OpShape(ids[7], f"{prefix}/{segs[10]}", "POST", "202", draw(deadline), draw(maybe_limit))
+        extra["job_get"] = OpShape(ids[8], f"{prefix}/{segs[10]}/{{{segs[10]}_id}}", "GET", "200", None,
+                                   draw(maybe_limit))
+    if not job:
+        extra["offer"] = OpShape(ids[1], f"{prefix}/{offer}", draw(body_methods),
+                                 draw(st.sampled_from(["200", "201", "202"])), draw(deadline), draw(maybe_limit))
     return {
         "risk": OpShape(ids[0], risk, risk_method, "200", draw(deadline), draw(limit)),
-        "offer": OpShape(ids[1], f"{prefix}/{offer}", draw(body_methods), draw(st.sampled_from(["200", "201", "202"])),
-                         draw(deadline), draw(limit)),
         "reply": OpShape(ids[2], f"{prefix}/{conv}/{{conversation_id}}/{reply}", draw(body_methods), "200",
-                         draw(deadline), draw(limit)),
+                         draw(deadline), draw(maybe_limit)),
         "stream": OpShape(ids[3], f"{prefix}/{conv}/{{conversation_id}}/{reply}/{stream}", "POST", "200",
-                          draw(deadline), draw(limit)),
+                          draw(deadline), draw(maybe_limit)),
         "healthz": OpShape(ids[4], f"{prefix}/{health}", "GET", "200", None, None),
         "readyz": OpShape(ids[5], f"{prefix}/{ready}", "GET", "200", None, None),
         **extra,
@@ -104,9 +109,10 @@ def streams(draw: st.DrawFn, prefix: str, ws_segment: str) -> StreamShape:
         token_prefix = draw(st.sampled_from(["bearer.", "base64url.bearer.authorization.example.io.", "tok-"]))
         subprotocol = (token_prefix, draw(st.sampled_from(["plain", "base64url"])), draw(words) + ".v1")
     frames = draw(names(6))
+    taken = ("i", "t", type_field, typed_by.strip("/"))  # a delta's holder is none of its other fields
     return StreamShape(typed_by, f"{prefix}/{ws_segment}", auth, query, login, code, "/" + type_field,
                        tuple(draw(names(4))), tuple(frames[:4]),  # type: ignore[arg-type]
-                       draw(st.one_of(st.none(), words.filter(lambda w: w not in ("i", "t")))), subprotocol,
+                       draw(st.one_of(st.none(), words.filter(lambda w: w not in taken))), subprotocol,
                        tuple(frames[4:4 + draw(st.integers(0, 2))]))
 
 
@@ -155,9 +161,9 @@ def shapes(draw: st.DrawFn) -> Shape:
     segs = draw(names(11))
     entity, offer, ack = draw(st.tuples(entities(segs[0]), entities(segs[1], in_body=True), entities(segs[9]))
                               .filter(lambda kinds: _distinct(list(kinds))))
-    job = draw(st.one_of(st.none(), st.builds(
+    job = None if draw(st.booleans()) else draw(st.builds(
         JobShape, st.sampled_from(["/links/self", "header:Location"]), st.text(LOWER, min_size=2, max_size=4),
-        names(3).map(tuple))))
+        names(3).map(tuple)))
     errors = ErrorShape(draw(st.sampled_from([400, 422])),
                         draw(st.one_of(st.none(), words.filter(lambda w: w not in ("error", "trace")))))
     return Shape(prefix, draw(operations(prefix, entity, ack, segs, job is not None)), entity, offer, ack, job,
