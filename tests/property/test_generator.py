@@ -43,7 +43,7 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     if "ack" in shape.ops:
         ack = by_id[shape.ops["ack"].operation_id]
         named.append((ack, shape.ack_entity))
-        assert ack.ai is None and ack.scopes == (shape.auth.read_scope,)
+        assert ack.ai is None
         if shape.ops["ack"].success == "204":
             assert not ack.responses["204"].content
     for op, kind in named:
@@ -88,6 +88,16 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
         from contractkit.spec.neuron import pointer_get
         assert pointer_get(ws["auth"]["message"], shape.stream.ws_login_pointer) == "{token}"
     auth = shape.auth
+    key_schemes = [s for s in spec.security_schemes.values() if s.api_key]
+    assert [(s.location, s.param) for s in key_schemes] == ([auth.api_key] if auth.api_key else [])
+    kinds = {"oauth": [{"oauth"}], "key_and_oauth": [{"key", "oauth"}], "key_or_oauth": [{"key"}, {"oauth"}],
+             "key": [{"key"}]}
+    for op, chosen in ((risk, auth.risk_security), (by_id.get(shape.ops["ack"].operation_id) if "ack" in shape.ops
+                                                     else None, auth.ack_security)):
+        if op is not None:
+            assert [{"key" if r.scheme.api_key else "oauth" for r in alt.requirements}
+                    for alt in op.security] == kinds[chosen], op.label
+            assert op.scopes == (() if chosen == "key" else (auth.read_scope,)), op.label
     assert spec.token_url == auth.token_url and spec.audience == auth.audience
     assert spec.token_request == {"auth_method": auth.auth_method, "audience_parameter": auth.audience_parameter}
     assert set(spec.all_scopes) == {auth.read_scope, auth.write_scope}

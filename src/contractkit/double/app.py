@@ -146,9 +146,11 @@ class NeuronDouble:
     def keeps(self, behaviour: str) -> bool:
         return behaviour not in self.defects
 
-    def scopes_of(self, op: Operation) -> tuple[str, ...] | None:
-        """The scopes the double asks of a call to ``op`` (none where a scope defect is played)."""
-        if op.scopes is None:
+    def scopes_of(self, op: Operation, scopes: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+        """The scopes the double asks of a token calling ``op`` (``scopes``: a security requirement's,
+        else the operation's), none where a scope defect is played."""
+        scopes = op.scopes if scopes is None else scopes
+        if scopes is None:
             return None
         if not self.keeps("enforce_scope"):
             return ()
@@ -156,7 +158,7 @@ class NeuronDouble:
             first = next((o for o in self.spec.operations if o.ai is not None and o.scopes), None)
             if first is not None and first.label == op.label:
                 return ()
-        return op.scopes
+        return scopes
 
     @property
     def degraded(self) -> bool:

@@ -1,4 +1,10 @@
-"""The double's side of the spec's OAuth2 security: who mints tokens, and how they are checked.
+"""The double's side of the spec's security: who mints tokens, how they are checked, and which
+API keys it accepts.
+
+An operation's ``security`` alternatives are honoured as OpenAPI means them: any one admits the
+caller, each an AND of schemes (a bearer token holding the requirement's scopes; an API key in the
+header, query parameter or cookie its scheme names). The double's key for an apiKey scheme is
+``api_key(name)``: ``$NEURON_DOUBLE_API_KEY_<NAME>``, else a fixed test key printed on purpose.
 
 By default the double runs the kit's token issuer inside itself, with one client that may hold
 every scope of the spec for its audiences (``x-audience``); its token endpoint is the spec's
@@ -23,12 +29,14 @@ from contractkit.reference.token_issuer.verifier import (
     VerifiedToken,
     bearer_token,
 )
-from contractkit.spec.neuron import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec, Operation
+from contractkit.spec.security import Alternative
 
 DOUBLE_TOKEN_PATH = "/_double/token"
 DEFAULT_CLIENT_ID = "engine"
 DEFAULT_SECRET = "neuron-double-secret"  # a test double's secret: printed on purpose, like the demo's
 SECRET_ENV = "NEURON_DOUBLE_CLIENT_SECRET"
+API_KEY_ENV_PREFIX = "NEURON_DOUBLE_API_KEY_"
 # The audience `contractkit verify` asks for when it needs a token for another service.
 OTHER_AUDIENCES = ("urn:contractkit:foreign-audience",)
 # How a token carries its scopes (no spec declares it; issuers differ): RFC 8693's space-separated
@@ -95,6 +103,38 @@ class DoubleAuth:
         assert self.issuer is not None
         return _TokenEndpoint(self.issuer)
 
+    def admit(self, op: Operation, headers: Any, query: Any, cookies: Any,
+              scopes_of: Any) -> None:
+        """Admit a call to ``op`` when one of its security alternatives is met; AuthFailure otherwise
+        (403 when an alternative failed only on a scope, else 401). ``scopes_of(requirement scopes)``
+        gives the scopes the double asks of a token (fewer where a scope defect is played)."""
+        alternatives = op.security
+        if not alternatives or any(a.anonymous for a in alternatives):
+            return
+        refusals: list[AuthFailure] = []
+        for alternative in alternatives:
+            try:
+                self._meets(alternative, headers, query, cookies, scopes_of)
+                return
+            except AuthFailure as refused:
+                refusals.append(refused)
+        raise next((r for r in refusals if r.status == 403), refusals[0])
+
+    def _meets(self, alternative: Alternative, headers: Any, query: Any, cookies: Any, scopes_of: Any) -> None:
+        for requirement in alternative.requirements:
+            scheme = requirement.scheme
+            if scheme.bearer:
+                self.verify(headers.get("authorization"), scopes_of(requirement.scopes))
+            elif scheme.api_key:
+                where = {"header": headers, "query": query, "cookie": cookies}[scheme.location or "header"]
+                sent = where.get(scheme.param or "")
+                if not sent:
+                    raise AuthFailure(401, None, f"The {scheme.name} API key is required.")
+                if sent != api_key(scheme.name):
+                    raise AuthFailure(401, "invalid_token", f"The {scheme.name} API key is not valid.")
+            else:  # http basic, mutualTLS: the double holds no such credential
+                raise AuthFailure(401, None, f"The double does not accept {scheme.describe()}.")
+
     def verify(self, authorization: str | None, scopes: tuple[str, ...] | None) -> VerifiedToken | None:
         """The caller's token once it holds every scope the operation needs; AuthFailure otherwise."""
         if scopes is None:
@@ -134,6 +174,12 @@ class DoubleAuth:
                             public_keys={self.issuer.key.kid: self.issuer.key.private_key.public_key()},
                             leeway_s=10**9 if "check_expiry" in self.lax else 0)
         return _scopes_read(lax.verify(token))
+
+
+def api_key(scheme: str) -> str:
+    """The key the double accepts for the apiKey scheme ``scheme``."""
+    env = API_KEY_ENV_PREFIX + "".join(c if c.isalnum() else "_" for c in scheme).upper()
+    return os.environ.get(env) or f"neuron-double-key-{scheme}"
 
 
 def _scopes_read(verified: VerifiedToken) -> VerifiedToken:

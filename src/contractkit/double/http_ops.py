@@ -67,7 +67,8 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
                    call: Call) -> Response:
     try:
         if double.keeps("authenticate"):
-            double.auth.verify(request.headers.get("authorization"), double.scopes_of(op))
+            double.auth.admit(op, request.headers, request.query_params, request.cookies,
+                              lambda scopes: double.scopes_of(op, scopes))
     except AuthFailure as refused:
         return double.error_response(op, refused.status, key, {"WWW-Authenticate": refused.challenge()})
     limits: dict[str, str] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from property.specgen.build_auth import API_KEY_SCHEME, OAUTH_SCHEME
 from property.specgen.shape import Shape
 from property.specgen.template import TEMPLATE_PATHS, operation, replace_strings, schema, walk
 
@@ -111,9 +112,18 @@ def _risk_parameter(data: dict[str, Any], shape: Shape) -> None:
              "schema": {"$ref": "#/components/schemas/CustomerRef"}, "example": entity.example}
     _, op = operation(data, TEMPLATE_PATHS["risk"])
     op["parameters"] = [param, *op["parameters"]]
+    op["security"] = _security(shape.auth.risk_security, shape.auth.read_scope)
     subject = op["x-ai-operation"]["subject"]
     subject.update({"in": entity.location, "name": entity.name, "not_found_status": entity.not_found_status})
     _not_found_response(op, entity.not_found_status)
+
+
+def _security(kind: str, scope: str) -> list[dict[str, list[str]]]:
+    """An operation's security alternatives: the OAuth scope, an API key with it (one alternative),
+    an API key or it (two), or an API key alone."""
+    oauth, key = {OAUTH_SCHEME: [scope]}, {API_KEY_SCHEME: []}
+    return {"oauth": [oauth], "key_and_oauth": [{**key, **oauth}], "key_or_oauth": [key, oauth],
+            "key": [key]}[kind]
 
 
 def _ack(data: dict[str, Any], shape: Shape) -> None:
@@ -135,7 +145,7 @@ def _ack(data: dict[str, Any], shape: Shape) -> None:
                  str(entity.not_found_status): {"$ref": "#/components/responses/UnknownCustomer"},
                  "429": {"$ref": "#/components/responses/Throttled"}}
     op = {"operationId": chosen.operation_id, "summary": "Acknowledge one entity.", "tags": ["churn"],
-          "security": [{"churnAuth": [shape.auth.read_scope]}],
+          "security": _security(shape.auth.ack_security, shape.auth.read_scope),
           "x-subject": {"in": entity.location, "name": entity.name, "not_found_status": entity.not_found_status,
                         "example": entity.example},
           "x-rate-limit": {"requests": chosen.rate_limit or 1, "window_seconds": 1, "key": "client and operation"},

@@ -67,6 +67,9 @@ class AuthShape:
     read_scope: str
     write_scope: str
     scope_claim: str  # how the double's tokens carry their scopes (no spec declares it): scope | scope-list | scp ...
+    api_key: tuple[str, str] | None  # an apiKey scheme's (in, name): header or query; None: no such scheme
+    risk_security: str  # oauth | key_and_oauth (one alternative) | key_or_oauth (two alternatives)
+    ack_security: str  # oauth | key (API key only)
 
 
 @dataclass(frozen=True)

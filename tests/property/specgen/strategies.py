@@ -120,10 +120,14 @@ def streams(draw: st.DrawFn, prefix: str, ws_segment: str) -> StreamShape:
 def auths(draw: st.DrawFn) -> AuthShape:
     seg = draw(words)
     read, write = draw(names(2))
+    key = draw(st.one_of(st.none(), st.tuples(st.sampled_from(["header", "query"]), words.map(
+        lambda w: f"X-{w.capitalize()}-Key"))))
+    risk, ack = ("oauth", "oauth") if key is None else (
+        draw(st.sampled_from(["oauth", "key_and_oauth", "key_or_oauth"])), draw(st.sampled_from(["oauth", "key"])))
     return AuthShape(f"/{seg}/token", draw(st.sampled_from(["client_secret_post", "client_secret_basic"])),
                      draw(st.sampled_from(["audience", "resource", "none"])),
                      draw(st.one_of(words, words.map(lambda w: f"https://{w}.example/api"))),
-                     f"{read}:read", f"{write}:write", draw(st.sampled_from(sorted(SCOPE_CLAIMS))))
+                     f"{read}:read", f"{write}:write", draw(st.sampled_from(sorted(SCOPE_CLAIMS))), key, risk, ack)
 
 
 @st.composite
