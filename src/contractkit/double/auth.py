@@ -176,10 +176,14 @@ class DoubleAuth:
         return _scopes_read(lax.verify(token))
 
 
+def api_key_env(scheme: str) -> str:
+    """The variable that may hold the double's key for the apiKey scheme ``scheme``."""
+    return API_KEY_ENV_PREFIX + "".join(c if c.isalnum() else "_" for c in scheme).upper()
+
+
 def api_key(scheme: str) -> str:
     """The key the double accepts for the apiKey scheme ``scheme``."""
-    env = API_KEY_ENV_PREFIX + "".join(c if c.isalnum() else "_" for c in scheme).upper()
-    return os.environ.get(env) or f"neuron-double-key-{scheme}"
+    return os.environ.get(api_key_env(scheme)) or f"neuron-double-key-{scheme}"
 
 
 def _scopes_read(verified: VerifiedToken) -> VerifiedToken:

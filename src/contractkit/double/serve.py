@@ -70,7 +70,7 @@ def build(args: argparse.Namespace) -> NeuronDouble:
 
 
 def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from contractkit.double.auth import API_KEY_ENV_PREFIX, DEFAULT_SECRET, SECRET_ENV, api_key
+    from contractkit.double.auth import DEFAULT_SECRET, SECRET_ENV, api_key, api_key_env
     from contractkit.reference.serve import _bindable_port, _run_foreground, _say
 
     out = out or sys.stdout
@@ -87,8 +87,7 @@ def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
         _say(out, f"token endpoint: none (tokens verified against {args.jwks_url})")
     for name, scheme in auth.spec.security_schemes.items():
         if scheme.api_key:  # a test double's key: printed on purpose, like its client secret
-            shown = f"(from ${API_KEY_ENV_PREFIX}...)" if any(k.startswith(API_KEY_ENV_PREFIX) for k in os.environ) \
-                else api_key(name)
+            shown = f"(from ${api_key_env(name)})" if os.environ.get(api_key_env(name)) else api_key(name)
             _say(out, f"api key {name} ({scheme.location} {scheme.param}): {shown}")
     _say(out, f"control: {url}/_double (faults, record, reset)")
     try:
