@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 
 from contractkit.spec.neuron import NeuronSpec, StreamGrammar
-from property.specgen.shape import Shape
+from property.specgen.shape import ROLES, Shape
 from property.specgen.strategies import specs
 
 NO_EXPLAIN = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
@@ -22,6 +22,7 @@ def test_the_spec_model_reads_back_every_chosen_fact(generated: tuple[Shape, dic
     shape, data = generated
     spec = NeuronSpec(data)
     by_id = {op.operation_id: op for op in spec.operations}
+    assert set(shape.ops) <= set(ROLES) and len(spec.operations) == len(shape.ops)
     for role, chosen in shape.ops.items():
         op = by_id[chosen.operation_id]
         assert (op.path, op.method.upper()) == (chosen.path, chosen.method), role

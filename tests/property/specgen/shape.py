@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# the operations of the template, by role
-ROLES = ("risk", "offer", "reply", "stream", "healthz", "readyz")
-# the operations the generator adds: an acknowledgement (no language model behind it), and a job
-# (an AI operation answering 202, and the GET that answers its job)
-EXTRA_ROLES = ("ack", "job", "job_get")
+# the operations of a generated spec, by role: the template's (a job takes the offer's place), and
+# those the generator adds (an acknowledgement with no model behind it; the GET that answers a job)
+ROLES = ("risk", "offer", "reply", "stream", "healthz", "readyz", "ack", "job", "job_get")
 
 
 @dataclass(frozen=True)
