@@ -34,7 +34,9 @@ class VerifyRun:
 
     @property
     def statuses(self) -> dict[str, str]:
-        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
+        """Each rule's status; a rule passed on some operations and not verified on others is partial."""
+        return {r["id"]: "partial" if r["status"] == "passed" and r.get("partial") else r["status"]
+                for r in (self.report or {}).get("rules", [])}
 
     def with_status(self, status: str) -> set[str]:
         return {rule for rule, got in self.statuses.items() if got == status}
