@@ -46,10 +46,9 @@ DEFECTS: dict[str, Catch] = {
     "declared_headers": _c("NEU-SCH-004"),
     "success_schema": _c("NEU-SCH-001", "NEU-FB-001 NEU-USE-002"),
     "declared_media": _c("NEU-SCH-003"),
+    "declared_success": _c("NEU-SCH-002", "NEU-FB-001"),
+    "accept_valid": _c("NEU-SCH-005"),
 }
 
 #: NEU rules no defect of the double plays yet, and why (each one a gap of the property, not a pass)
-UNPLAYED: dict[str, str] = {
-    "NEU-SCH-002": "no defect answers an undeclared status alone yet",
-    "NEU-SCH-005": "no defect refuses a valid request yet",
-}
+UNPLAYED: dict[str, str] = {}

@@ -7,7 +7,8 @@ import io
 import re
 from pathlib import Path
 
-GAP = re.compile(r"OAS-056 .*\((NEU-[A-Z]+-\d{3}(?:, NEU-[A-Z]+-\d{3})*)\)")
+GAP = re.compile(r"OAS-056 .*")  # a warning may name several declarations, each with its rules in parentheses
+RULES = re.compile(r"\((NEU-[A-Z]+-\d{3}(?:, NEU-[A-Z]+-\d{3})*)\)")
 
 
 def lint(path: Path) -> tuple[int, str, set[str]]:
@@ -18,5 +19,5 @@ def lint(path: Path) -> tuple[int, str, set[str]]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = main(["lint", str(path)])
     text = out.getvalue()
-    gaps = {rule for match in GAP.finditer(text) for rule in match.group(1).split(", ")}
+    gaps = {rule for line in GAP.findall(text) for match in RULES.finditer(line) for rule in match.group(1).split(", ")}
     return code, text, gaps

@@ -54,6 +54,7 @@ class DoubleSettings:
     slow_token_s: float = 0.5
     cut_after_frames: int = 2
     fault_retry_after_s: int = 1
+    scope_claim: str = "scope"  # how minted tokens carry their scopes (auth.SCOPE_CLAIMS)
 
 
 @dataclass
@@ -86,12 +87,16 @@ class NeuronDouble:
         self.answers = Answers(self.facts, self.settings.seed)
         self.auth = DoubleAuth(spec, jwks_url=self.settings.jwks_url, client_id=self.settings.client_id,
                                client_secret=self.settings.client_secret,
-                               lax=frozenset({"check_audience", "check_expiry"} & self.defects))
+                               lax=frozenset({"check_audience", "check_expiry"} & self.defects),
+                               scope_claim=self.settings.scope_claim)
         self.plan = FaultPlan(spec, self.settings.rates, self.settings.seed)
         self.record = Record(self.settings.record_path)
         self.limiter = RateLimiter()
         self.health = Health()
         self.jobs = Jobs(self)
+        # the operations two defects play on (each the first of its kind in the spec)
+        self.undeclared_success_target = defects.undeclared_success_target(spec)
+        self.strict_target = defects.strict_target(spec)
         self._clients: dict[str, str] = {}
         routes: list[Any] = list(control.routes(self))
         if self.auth.token_path:
@@ -141,9 +146,11 @@ class NeuronDouble:
     def keeps(self, behaviour: str) -> bool:
         return behaviour not in self.defects
 
-    def scopes_of(self, op: Operation) -> tuple[str, ...] | None:
-        """The scopes the double asks of a call to ``op`` (none where a scope defect is played)."""
-        if op.scopes is None:
+    def scopes_of(self, op: Operation, scopes: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+        """The scopes the double asks of a token calling ``op`` (``scopes``: a security requirement's,
+        else the operation's), none where a scope defect is played."""
+        scopes = op.scopes if scopes is None else scopes
+        if scopes is None:
             return None
         if not self.keeps("enforce_scope"):
             return ()
@@ -151,7 +158,7 @@ class NeuronDouble:
             first = next((o for o in self.spec.operations if o.ai is not None and o.scopes), None)
             if first is not None and first.label == op.label:
                 return ()
-        return op.scopes
+        return scopes
 
     @property
     def degraded(self) -> bool:

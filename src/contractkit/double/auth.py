@@ -1,4 +1,10 @@
-"""The double's side of the spec's OAuth2 security: who mints tokens, and how they are checked.
+"""The double's side of the spec's security: who mints tokens, how they are checked, and which
+API keys it accepts.
+
+An operation's ``security`` alternatives are honoured as OpenAPI means them: any one admits the
+caller, each an AND of schemes (a bearer token holding the requirement's scopes; an API key in the
+header, query parameter or cookie its scheme names). The double's key for an apiKey scheme is
+``api_key(name)``: ``$NEURON_DOUBLE_API_KEY_<NAME>``, else a fixed test key printed on purpose.
 
 By default the double runs the kit's token issuer inside itself, with one client that may hold
 every scope of the spec for its audiences (``x-audience``); its token endpoint is the spec's
@@ -8,8 +14,10 @@ starts no issuer and verifies tokens against that key set (any issuer of the con
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,14 +29,20 @@ from contractkit.reference.token_issuer.verifier import (
     VerifiedToken,
     bearer_token,
 )
-from contractkit.spec.neuron import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec, Operation
+from contractkit.spec.security import Alternative
 
 DOUBLE_TOKEN_PATH = "/_double/token"
 DEFAULT_CLIENT_ID = "engine"
 DEFAULT_SECRET = "neuron-double-secret"  # a test double's secret: printed on purpose, like the demo's
 SECRET_ENV = "NEURON_DOUBLE_CLIENT_SECRET"
+API_KEY_ENV_PREFIX = "NEURON_DOUBLE_API_KEY_"
 # The audience `contractkit verify` asks for when it needs a token for another service.
 OTHER_AUDIENCES = ("urn:contractkit:foreign-audience",)
+# How a token carries its scopes (no spec declares it; issuers differ): RFC 8693's space-separated
+# ``scope``, a ``scope`` list, an ``scp`` list (Okta, Keycloak) or a space-separated ``scp`` (Entra ID).
+SCOPE_CLAIMS = {"scope": ("scope", False), "scope-list": ("scope", True), "scp": ("scp", True),
+                "scp-string": ("scp", False)}
 
 
 class AuthFailure(Exception):
@@ -56,7 +70,9 @@ class DoubleAuth:
 
     def __init__(self, spec: NeuronSpec, *, jwks_url: str | None = None, client_id: str = DEFAULT_CLIENT_ID,
                  client_secret: str | None = None, issuer_url: str | None = None,
-                 lax: frozenset[str] = frozenset()) -> None:
+                 lax: frozenset[str] = frozenset(), scope_claim: str = "scope") -> None:
+        if scope_claim not in SCOPE_CLAIMS:
+            raise ValueError(f"unknown scope claim {scope_claim!r}; known: {', '.join(SCOPE_CLAIMS)}")
         self.spec = spec
         self.audience = spec.audience or "neuron-api"
         self.client_id = client_id
@@ -68,7 +84,7 @@ class DoubleAuth:
             client = ClientRegistration(client_id, self.client_secret, frozenset(spec.all_scopes),
                                         frozenset([*(spec.audiences or [self.audience]), *OTHER_AUDIENCES]),
                                         self.audience)
-            self.issuer = TokenIssuer([client], issuer_url=issuer_url)
+            self.issuer = _ShapedIssuer([client], issuer_url=issuer_url, scope_claim=scope_claim)
             self.verifier = TokenVerifier(self.audience, public_keys={self.issuer.key.kid:
                                                                       self.issuer.key.private_key.public_key()})
         self._cache: dict[str, VerifiedToken] = {}
@@ -86,6 +102,38 @@ class DoubleAuth:
         """An ASGI app answering the issuer's token endpoint at whatever path it is mounted on."""
         assert self.issuer is not None
         return _TokenEndpoint(self.issuer)
+
+    def admit(self, op: Operation, headers: Any, query: Any, cookies: Any,
+              scopes_of: Any) -> None:
+        """Admit a call to ``op`` when one of its security alternatives is met; AuthFailure otherwise
+        (403 when an alternative failed only on a scope, else 401). ``scopes_of(requirement scopes)``
+        gives the scopes the double asks of a token (fewer where a scope defect is played)."""
+        alternatives = op.security
+        if not alternatives or any(a.anonymous for a in alternatives):
+            return
+        refusals: list[AuthFailure] = []
+        for alternative in alternatives:
+            try:
+                self._meets(alternative, headers, query, cookies, scopes_of)
+                return
+            except AuthFailure as refused:
+                refusals.append(refused)
+        raise next((r for r in refusals if r.status == 403), refusals[0])
+
+    def _meets(self, alternative: Alternative, headers: Any, query: Any, cookies: Any, scopes_of: Any) -> None:
+        for requirement in alternative.requirements:
+            scheme = requirement.scheme
+            if scheme.bearer:
+                self.verify(headers.get("authorization"), scopes_of(requirement.scopes))
+            elif scheme.api_key:
+                where = {"header": headers, "query": query, "cookie": cookies}[scheme.location or "header"]
+                sent = where.get(scheme.param or "")
+                if not sent:
+                    raise AuthFailure(401, None, f"The {scheme.name} API key is required.")
+                if sent != api_key(scheme.name):
+                    raise AuthFailure(401, "invalid_token", f"The {scheme.name} API key is not valid.")
+            else:  # http basic, mutualTLS: the double holds no such credential
+                raise AuthFailure(401, None, f"The double does not accept {scheme.describe()}.")
 
     def verify(self, authorization: str | None, scopes: tuple[str, ...] | None) -> VerifiedToken | None:
         """The caller's token once it holds every scope the operation needs; AuthFailure otherwise."""
@@ -113,7 +161,7 @@ class DoubleAuth:
     def _verify(self, token: str) -> VerifiedToken:
         """The verifier's verdict, with the audience or the expiry left unchecked where a defect says so."""
         try:
-            return self.verifier.verify(token)
+            return _scopes_read(self.verifier.verify(token))
         except InvalidTokenError as exc:
             audience = "audience" in exc.reason and "check_audience" in self.lax
             expiry = "expired" in exc.reason and "check_expiry" in self.lax
@@ -125,7 +173,46 @@ class DoubleAuth:
         lax = TokenVerifier(str(aud[0] if isinstance(aud, list) else aud) if audience else self.audience,
                             public_keys={self.issuer.key.kid: self.issuer.key.private_key.public_key()},
                             leeway_s=10**9 if "check_expiry" in self.lax else 0)
-        return lax.verify(token)
+        return _scopes_read(lax.verify(token))
+
+
+def api_key_env(scheme: str) -> str:
+    """The variable that may hold the double's key for the apiKey scheme ``scheme``."""
+    return API_KEY_ENV_PREFIX + "".join(c if c.isalnum() else "_" for c in scheme).upper()
+
+
+def api_key(scheme: str) -> str:
+    """The key the double accepts for the apiKey scheme ``scheme``."""
+    return os.environ.get(api_key_env(scheme)) or f"neuron-double-key-{scheme}"
+
+
+def _scopes_read(verified: VerifiedToken) -> VerifiedToken:
+    """The token's scopes from whichever claim carries them (``scope`` or ``scp``, a string or a list)."""
+    claims = verified.claims or {}
+    raw = claims.get("scope") if claims.get("scope") is not None else claims.get("scp")
+    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw] if isinstance(raw, list) else []
+    return dataclasses.replace(verified, scopes=frozenset(scopes))
+
+
+class _ShapedIssuer(TokenIssuer):
+    """The kit's issuer, with the scopes in the claim (and form) the double was asked for."""
+
+    def __init__(self, clients: list[ClientRegistration], *, issuer_url: str | None, scope_claim: str) -> None:
+        super().__init__(clients, issuer_url=issuer_url)
+        self.scope_claim = scope_claim
+
+    def mint(self, client_id: str, scopes: Iterable[str], audience: str | list[str], lifetime_s: int | None = None,
+             issuer: str | None = None) -> str:
+        token = super().mint(client_id, scopes, audience, lifetime_s, issuer)
+        if self.scope_claim == "scope":
+            return token
+        import jwt
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+        held = claims.pop("scope").split()
+        name, as_list = SCOPE_CLAIMS[self.scope_claim]
+        claims[name] = held if as_list else " ".join(held)
+        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
 
 class _TokenEndpoint:

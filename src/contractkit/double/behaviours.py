@@ -34,6 +34,10 @@ BEHAVIOURS: dict[str, str] = {
     "declared_headers": "answers carry the response headers the spec declares",
     "success_schema": "whole AI answers carry every member their schema requires (off: the answer text is left out)",
     "declared_media": "answers are served as the media type the spec declares (off: text/plain)",
+    "declared_success": "a success is answered with the 2xx status the operation declares (off: the first whole "
+                        "answer operation answers every success with a 2xx it does not declare)",
+    "accept_valid": "every valid request is served (off: the first operation whose body has an optional member "
+                    "refuses a valid body without it, with its invalid-input status)",
 }
 
 

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from contractkit.loading.locate import pointer_get
-from contractkit.spec.neuron import NeuronSpec
+from contractkit.spec.neuron import NeuronSpec, Operation
 
 STACK_TRACE = 'Traceback (most recent call last):\n  File "/srv/app/handlers.py", line 42, in answer\nKeyError: x'
 UNDECLARED_FIELD = "debug_internal"
@@ -65,3 +65,30 @@ def _set(body: dict[str, Any], pointer: str, value: Any) -> None:
     holder = pointer_get(body, "/" + "/".join(parts[:-1])) if len(parts) > 1 else body
     if isinstance(holder, dict):
         holder[parts[-1]] = value
+
+
+def undeclared_success_target(spec: NeuronSpec) -> Operation | None:
+    """The operation whose successes the ``declared_success`` defect answers with an undeclared 2xx:
+    the first one (in spec order) answering a whole JSON body that is neither a probe, a stream nor a job."""
+    return next((op for op in spec.operations if op.probe is None and not op.is_stream and op.job is None
+                 and any(s.startswith("2") and op.responses[s].content for s in op.responses)), None)
+
+
+def undeclared_success(op: Operation) -> int:
+    """A 2xx the operation does not declare: 200, else 203."""
+    return next(s for s in (200, 203, 200 + len(op.responses)) if not op.declares(s))
+
+
+def optional_member(spec: NeuronSpec, op: Operation) -> str | None:
+    """The first top-level member of the operation's request body its schema does not require."""
+    schema = spec.deref(op.request_schema) if op.request_schema else None
+    if not isinstance(schema, dict):
+        return None
+    required = set(schema.get("required") or ())
+    return next((name for name in schema.get("properties") or {} if name not in required), None)
+
+
+def strict_target(spec: NeuronSpec) -> Operation | None:
+    """The operation the ``accept_valid`` defect plays on: the first (in spec order) whose JSON body
+    has an optional member."""
+    return next((op for op in spec.operations if optional_member(spec, op) is not None), None)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from contractkit.spec.neuron import NeuronSpec, Operation, StreamGrammar
+from contractkit.spec.neuron import NeuronSpec, Operation, StreamGrammar, Usage
 
 DEFAULT_RETRY_AFTER_S = 5
 _PARAM = re.compile(r"\{([^}/]+)\}")
@@ -70,9 +70,13 @@ class Facts:
         """``tokens / 1000`` at the tier's ``x-pricing`` rate, rounded as the spec declares."""
         return round(tokens / 1000 * self.rates.get(str(tier), 0.0), self.rounding)
 
-    def tier(self, ai: dict[str, Any] | None, request_values: list[Any]) -> str | None:
-        """The tier an answer is priced at: one the request names, else the operation's default."""
+    def tier(self, ai: dict[str, Any] | None, request_values: list[Any], usage: Usage | None) -> str | None:
+        """The tier an answer is priced at: one the request names, where the answer says which tier
+        priced it (``usage.model_tier``); else the operation's default (a spec that does not say
+        where the tier is prices every answer at its ``default_model_tier`` or its only tier)."""
         asked = next((v for v in request_values if isinstance(v, str) and v in self.rates), None)
+        if usage is None or usage.model_tier is None:
+            asked = None
         return asked or (ai or {}).get("default_model_tier") or next(iter(self.rates), None)
 
     @staticmethod

@@ -67,7 +67,8 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
                    call: Call) -> Response:
     try:
         if double.keeps("authenticate"):
-            double.auth.verify(request.headers.get("authorization"), double.scopes_of(op))
+            double.auth.admit(op, request.headers, request.query_params, request.cookies,
+                              lambda scopes: double.scopes_of(op, scopes))
     except AuthFailure as refused:
         return double.error_response(op, refused.status, key, {"WWW-Authenticate": refused.challenge()})
     limits: dict[str, str] = {}
@@ -89,6 +90,9 @@ async def _respond(double: NeuronDouble, request: Request, op: Operation, raw: b
             if not op.declares(status) and op.subject is not None and op.subject.not_found_status:
                 status = op.subject.not_found_status  # no such entity (a job id outside the id's pattern)
             return double.error_response(op, status, key)
+    if not double.keeps("accept_valid") and double.strict_target is op and isinstance(inputs.body, dict) \
+            and defects.optional_member(double.spec, op) not in inputs.body:
+        return double.error_response(op, Facts.invalid_status(op), key)  # a valid body refused
     subject = inputs.subject(op)
     if op.subject is not None and double.keeps("known_subjects") and subject is not None \
             and str(subject) not in double.facts.known_subjects:
@@ -131,14 +135,14 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     unavailable = degraded and op.fallback_mode == "unavailable" and not op.is_stream
     if op.job is not None:
         call.degraded = degraded
-        answer = double.answers.answer(op.operation_id or op.label, subject, double.facts.tier(op.ai, inputs.values()),
-                                       degraded and not unavailable)
+        tier = double.facts.tier(op.ai, inputs.values(), op.usage)
+        answer = double.answers.answer(op.operation_id or op.label, subject, tier, degraded and not unavailable)
         return double.jobs.accept(op, answer, key, 503 if unavailable else None, limits)
     if unavailable:
         call.degraded = True
         return double.error_response(op, 503, key, retry_after=Facts.retry_after(op.ai))
     family = (op.ai or {}).get("stream_of") or op.operation_id or op.label
-    tier = double.facts.tier(op.ai, inputs.values())
+    tier = double.facts.tier(op.ai, inputs.values(), op.grammar.usage if op.grammar is not None else op.usage)
     answer = double.answers.answer(family, subject, tier, degraded)
     if not double.keeps("price_usage"):
         answer = Answer(answer.text, answer.tier, answer.tokens, round(answer.cost * 2 + 0.001, 6), answer.degraded)
@@ -147,6 +151,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
         double.health.success()
     status = int(double.facts.success_status(op))
     headers = {**double.declared_headers(op, str(status), key, limits), **double.answers.usage_headers(op, answer)}
+    if not double.keeps("declared_success") and double.undeclared_success_target is op:
+        status = defects.undeclared_success(op)
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)

@@ -116,7 +116,7 @@ class Jobs:
             job = self._jobs.get(str(subject))
         if job is None:  # the subject's declared example: a done job
             answer = self.double.answers.answer(owner.operation_id or owner.label, subject,
-                                                self.double.facts.tier(owner.ai, []), False)
+                                                self.double.facts.tier(owner.ai, [], owner.usage), False)
             job = Job(owner, answer, key, 0.0)
         answers = self.double.answers
         status = int(self.double.facts.success_status(job_op))

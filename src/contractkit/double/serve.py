@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "a stream_cut stream sends before its connection drops (default 2)")
     group.add_argument("--subject", action="append", default=[], metavar="VALUE",
                        help="with 'neuron-double': an entity that exists besides the spec's examples (repeatable)")
+    group.add_argument("--scope-claim", default="scope", metavar="FORM",
+                       help="with 'neuron-double': how its tokens carry their scopes: scope (space-separated, "
+                       "the default), scope-list, scp (a list) or scp-string")
     group.add_argument("--defect", action="append", default=[], metavar="BEHAVIOUR",
                        help="with 'neuron-double': a contract behaviour to switch off, to play a defect "
                        "(repeatable; names in contractkit.double.behaviours)")
@@ -56,17 +59,18 @@ def build(args: argparse.Namespace) -> NeuronDouble:
                               client_id=getattr(args, "client_id", None) or "engine",
                               subjects=tuple(getattr(args, "subject", None) or ()),
                               cut_after_frames=max(0, int(getattr(args, "cut_after", 2) or 0)),
-                              defects=frozenset(getattr(args, "defect", None) or ()))
+                              defects=frozenset(getattr(args, "defect", None) or ()),
+                              scope_claim=getattr(args, "scope_claim", None) or "scope")
     try:
         double = NeuronDouble(spec, settings)
-    except ValueError as exc:  # an unknown behaviour name
-        raise ConfigError(f"--defect: {exc}") from None
+    except ValueError as exc:  # an unknown behaviour name or scope claim
+        raise ConfigError(f"--{'scope-claim' if 'scope claim' in str(exc) else 'defect'}: {exc}") from None
     double.warm_up()
     return double
 
 
 def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from contractkit.double.auth import DEFAULT_SECRET, SECRET_ENV
+    from contractkit.double.auth import DEFAULT_SECRET, SECRET_ENV, api_key, api_key_env
     from contractkit.reference.serve import _bindable_port, _run_foreground, _say
 
     out = out or sys.stdout
@@ -81,6 +85,10 @@ def serve_double(args: argparse.Namespace, out: TextIO | None = None) -> int:
         _say(out, f"client: client_id={auth.client_id} client_secret={shown} scopes={' '.join(auth.spec.all_scopes)}")
     else:
         _say(out, f"token endpoint: none (tokens verified against {args.jwks_url})")
+    for name, scheme in auth.spec.security_schemes.items():
+        if scheme.api_key:  # a test double's key: printed on purpose, like its client secret
+            shown = f"(from ${api_key_env(name)})" if os.environ.get(api_key_env(name)) else api_key(name)
+            _say(out, f"api key {name} ({scheme.location} {scheme.param}): {shown}")
     _say(out, f"control: {url}/_double (faults, record, reset)")
     try:
         _run_foreground(double, args.host, port)

@@ -207,7 +207,8 @@ async def _turn(double: NeuronDouble, ws: WsEndpoint, websocket: WebSocket, clie
             degraded = fault != "stream_interrupted"
         family = ws.ai.get("stream_of") or label
         values = list(message.values()) if isinstance(message, dict) else []
-        answer = double.answers.answer(family, None, double.facts.tier(ws.ai, values), degraded)
+        tier = double.facts.tier(ws.ai, values, ws.grammar.usage if ws.grammar else None)
+        answer = double.answers.answer(family, None, tier, degraded)
         call.degraded = degraded
         if not degraded and fault != "stream_interrupted":
             double.health.success()

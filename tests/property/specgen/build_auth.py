@@ -1,4 +1,5 @@
-"""The token endpoint (its path, client authentication, audience parameter), the audience and the scopes."""
+"""The token endpoint (its path, client authentication, audience parameter), the audience and the scopes;
+an API key scheme (header or query) where the shape has one (the operations that use it are build_ops')."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Any
 
 from property.specgen.shape import Shape
 from property.specgen.template import replace_strings
+
+API_KEY_SCHEME = "serviceKey"
+OAUTH_SCHEME = "churnAuth"
 
 
 def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
@@ -18,4 +22,8 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     flow = scheme["flows"]["clientCredentials"]
     flow["tokenUrl"] = chosen.token_url
     flow["scopes"] = {chosen.read_scope: "Read answers about entities.", chosen.write_scope: "Chat."}
+    if chosen.api_key is not None:
+        where, name = chosen.api_key
+        data["components"]["securitySchemes"][API_KEY_SCHEME] = {
+            "type": "apiKey", "in": where, "name": name, "description": "A key issued to each client."}
     return data

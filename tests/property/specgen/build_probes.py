@@ -1,5 +1,6 @@
-"""Probes and errors: the readiness document (plain JSON or application/health+json) and its degraded
-marker, the fault-injection header and values, and the error body (400 or 422, another required field)."""
+"""Probes and errors: the readiness document (plain JSON or application/health+json) and how it says
+degraded (a value at a body pointer or in a header, a status, or both), the fault-injection header
+and values, and the error body (400 or 422, another required field)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,24 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
 
 def _readiness(data: dict[str, Any], shape: Shape) -> None:
     probes = shape.probes
-    outer, inner = probes.degraded_pointer.strip("/").split("/")
+    header = probes.degraded_pointer.removeprefix("header:") if probes.degraded_pointer.startswith("header:") else None
+    outer, inner = ("llm", "state") if header else probes.degraded_pointer.strip("/").split("/")
     _, op = operation(data, TEMPLATE_PATHS["readyz"])
-    op["x-probe"]["degraded"] = {"pointer": probes.degraded_pointer, "values": [probes.degraded_value]}
+    degraded: dict[str, Any] = {}
+    if probes.degraded_by in ("status", "both"):
+        degraded["status"] = [503]
+    else:
+        op["responses"].pop("503")
+    if probes.degraded_by in ("pointer", "both"):
+        degraded.update({"pointer": probes.degraded_pointer, "values": [probes.degraded_value]})
+    op["x-probe"]["degraded"] = degraded
+    op["description"] = "Readiness, with the model's state."
+    state_header = data["components"]["headers"].pop("X-LLM-State")
+    state_header["schema"]["enum"] = ["ok", probes.degraded_value]
+    for response in op["responses"].values():
+        response["headers"].pop("X-LLM-State")
+        if header is not None:
+            response["headers"][header] = state_header
     response = op["responses"]["200"]
     media = response["content"].pop("application/json")
     media["example"] = {outer: {inner: "ok", "failures": 0}}

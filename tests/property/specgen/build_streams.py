@@ -1,5 +1,6 @@
 """Streams: SSE typed by ``event:`` or by a data field, the WebSocket's path, auth (header, query,
-or a first message with the token at a nested placeholder), failure close code and frame type field."""
+a bearer subprotocol, or a first message with the token at a nested placeholder), failure close code,
+frame type field, and its connection frames (none, or a session frame and a ping)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from property.specgen.template import TEMPLATE_PATHS, TEMPLATE_WS, operation, sc
 SSE_FRAMES = (("open", "StreamOpen"), ("token", "StreamToken"), ("complete", "StreamComplete"),
               ("failed", "StreamFailed"))
 WS_FRAMES = ("LiveOpen", "LiveToken", "LiveComplete", "LiveFailed")
+CONNECTION_FRAMES = (("ready", "LiveReady"), ("ping", "LivePing"))
 
 
 TEMPLATE_FRAMES = ("open", "token", "complete", "failed")
@@ -25,6 +27,7 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     _ws_type_field(data, ws, shape)
     _ws_auth(data, ws, shape)
     _ws_names(data, ws, shape)
+    _ws_connection(data, ws, shape)
     _nest_delta(data, ws["x-stream"], "LiveToken", shape)
     if shape.stream.delta_holder:
         ws["examples"]["server"] = [
@@ -54,7 +57,7 @@ def _sse(data: dict[str, Any], shape: Shape) -> None:
 def _ws_type_field(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
     name = shape.stream.ws_type_field.strip("/")
     ws["x-stream"]["type_field"] = shape.stream.ws_type_field
-    for schema_name in WS_FRAMES:
+    for schema_name in (*WS_FRAMES, *(n for _, n in CONNECTION_FRAMES)):
         target = schema(data, schema_name)
         target["properties"] = {name if k == "kind" else k: v for k, v in target["properties"].items()}
         target["required"] = [name if k == "kind" else k for k in target["required"]]
@@ -82,11 +85,14 @@ def _ws_auth(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
                 holder, props = holder[part], props[part]["properties"]
         auth["message"] = message
         login["example"] = _example_login(message)
-    else:  # header or query: the client's first message is an ask
+    else:  # header, query or subprotocol: the client's first message is an ask
         ws["client_messages"] = {"$ref": "#/components/schemas/LiveAsk"}
         data["components"]["schemas"].pop("LiveLogin")
         if chosen.ws_auth == "query":
             auth["query_parameter"] = chosen.ws_query_parameter
+        if chosen.ws_subprotocol is not None:
+            prefix, encoding, protocol = chosen.ws_subprotocol
+            auth["subprotocol"] = {"token_prefix": prefix, "encoding": encoding, "protocols": [protocol]}
     ws["auth"] = auth
     codes = {k: v for k, v in ws["close_codes"].items() if k != "4401"}
     codes[str(chosen.ws_failure_close_code)] = "the authentication failed."
@@ -134,6 +140,22 @@ def _ws_names(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
         prop = schema(data, schema_name)["properties"][field]
         prop["const"] = names[prop["const"]]
     ws["examples"]["server"] = [{**frame, field: names[frame[field]]} for frame in ws["examples"]["server"]]
+
+
+def _ws_connection(data: dict[str, Any], ws: dict[str, Any], shape: Shape) -> None:
+    """The connection frames under their chosen names; those the shape has none for are gone."""
+    chosen = shape.stream.ws_connection
+    field = shape.stream.ws_type_field.strip("/")
+    kept = CONNECTION_FRAMES[: len(chosen)]
+    for (_, schema_name), new in zip(kept, chosen, strict=True):
+        schema(data, schema_name)["properties"][field]["const"] = new
+    for _, schema_name in CONNECTION_FRAMES[len(chosen):]:
+        data["components"]["schemas"].pop(schema_name)
+        ws["server_messages"]["oneOf"].remove({"$ref": f"#/components/schemas/{schema_name}"})
+    if chosen:
+        ws["x-stream"]["connection"] = list(chosen)
+    else:
+        ws["x-stream"].pop("connection")
 
 
 def _example_login(message: Any) -> Any:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# the operations of the template, by role
-ROLES = ("risk", "offer", "reply", "stream", "healthz", "readyz")
+# the operations of a generated spec, by role: the template's (a job takes the offer's place), and
+# those the generator adds (an acknowledgement with no model behind it; the GET that answers a job)
+ROLES = ("risk", "offer", "reply", "stream", "healthz", "readyz", "ack", "job", "job_get")
 
 
 @dataclass(frozen=True)
@@ -17,21 +18,21 @@ class OpShape:
     operation_id: str
     path: str
     method: str
-    success: str  # "200" | "201" | "202"
+    success: str  # "200" | "201" | "202" | "204"
     deadline_ms: int | None
     rate_limit: int | None
 
 
 @dataclass(frozen=True)
 class EntityShape:
-    """The entity kind the risk and offer operations are about."""
+    """One entity kind an operation is about, with its own pattern and example (each operation
+    that names an entity has a kind of its own)."""
 
     prefix: str
     digits: int
     example: str
-    location: str  # path | query | header (risk operation)
-    name: str  # its parameter name (risk operation)
-    body_pointer: str  # where the offer request names it, e.g. /account/ref
+    location: str  # path | query | header | body
+    name: str  # its parameter name, or (in a body) its JSON pointer, e.g. /account/ref
     not_found_status: int
 
     @property
@@ -43,7 +44,7 @@ class EntityShape:
 class StreamShape:
     sse_typed_by: str  # "event" | a JSON pointer of a data field
     ws_path: str
-    ws_auth: str  # first_message | header | query
+    ws_auth: str  # first_message | header | query | subprotocol
     ws_query_parameter: str | None
     ws_login_pointer: str | None  # where the token goes in the first message, e.g. /auth/bearer
     ws_failure_close_code: int
@@ -51,6 +52,8 @@ class StreamShape:
     sse_frames: tuple[str, str, str, str]  # the names of the opening, delta, ending and error frames
     ws_frames: tuple[str, str, str, str]
     delta_holder: str | None  # the object a delta frame nests its text and index in (None: at the top)
+    ws_subprotocol: tuple[str, str, str] | None  # (token prefix, encoding plain|base64url, protocol offered)
+    ws_connection: tuple[str, ...]  # the names of the connection frames (session, ping), maybe none
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class AuthShape:
     audience: str
     read_scope: str
     write_scope: str
+    scope_claim: str  # how the double's tokens carry their scopes (no spec declares it): scope | scope-list | scp ...
+    api_key: tuple[str, str] | None  # an apiKey scheme's (in, name): header or query; None: no such scheme
+    risk_security: str  # oauth | key_and_oauth (one alternative) | key_or_oauth (two alternatives)
+    ack_security: str  # oauth | key (API key only)
 
 
 @dataclass(frozen=True)
@@ -70,12 +77,17 @@ class MoneyShape:
     rounding_decimals: int | None
     tokens_field: str
     cost_field: str
+    risk_usage: str  # where the risk answer reports usage: usage (/usage/...) | nested (/a/b/...) | headers
+    risk_usage_at: tuple[str, str]  # the pointers of its token count and cost
+    tier_source: str  # pointer (model_tier) | default (default_model_tier) | only (the one x-pricing tier)
+    stream_tier_frame: str  # with pointer: the frame that names the tier, ending | opening
 
 
 @dataclass(frozen=True)
 class ProbeShape:
     readiness_media: str
-    degraded_pointer: str
+    degraded_by: str  # pointer | status | both
+    degraded_pointer: str  # a body pointer, or header:<Name>
     degraded_value: str
     fault_header: str
     fault_values: dict[str, str] = field(hash=False)
@@ -88,10 +100,22 @@ class ErrorShape:
 
 
 @dataclass(frozen=True)
+class JobShape:
+    """The job operation: where its accepting answer says the job is, and the job's id kind."""
+
+    location: str  # /links/self | header:Location
+    id_prefix: str
+    states: tuple[str, str, str]  # pending, done, failed
+
+
+@dataclass(frozen=True)
 class Shape:
     prefix: str
     ops: dict[str, OpShape] = field(hash=False)
-    entity: EntityShape
+    entity: EntityShape  # the risk operation's (a parameter); the job request names one of this kind too
+    offer_entity: EntityShape  # the offer operation's (a body pointer)
+    ack_entity: EntityShape  # the acknowledgement's (a parameter)
+    job: JobShape | None
     stream: StreamShape
     auth: AuthShape
     money: MoneyShape

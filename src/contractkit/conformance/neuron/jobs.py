@@ -4,7 +4,8 @@
 an operation that answers with a job, it asks the job (at the declared interval, with a token
 of the job operation's scopes) until the job is done or failed, or the operation's deadline has
 passed, and returns that final answer as an exchange whose ``elapsed_s`` runs from the original
-request. Bounded three ways: by the deadline (plus a margin), by the run's budget (every poll is
+request. Bounded three ways: by the time a whole answer is waited for (the deadline plus a margin,
+``http.exchange_timeout``), by the run's budget (every poll is
 a request the budget counts) and by the suite's read caps.
 
 A poll is labelled with the job operation, so the run's logs, pacing and budget see it as that
@@ -20,15 +21,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from contractkit.conformance.http import Exchange, retry_after_seconds
+from contractkit.conformance.http import Exchange, exchange_timeout, retry_after_seconds
 from contractkit.conformance.neuron.target import NeuronTarget
 from contractkit.conformance.outcomes import NotVerified
 from contractkit.spec.jobs import JobSpec
 from contractkit.spec.neuron import NeuronSpec, Operation
 from contractkit.spec.pointers import read_answer
-
-# How long past its deadline a job is still asked: the deadline rule allows the same margin.
-FOLLOW_MARGIN_S = 1.0
 
 
 @dataclass
@@ -63,7 +61,8 @@ def answer_of(neuron: NeuronTarget, op: Operation, exchange: Exchange) -> Exchan
         raise NotVerified(f"{op.label}'s job is at {url}, outside the target: the suite does not follow it")
     started = time.monotonic() - exchange.elapsed_s
     deadline = op.deadline_s
-    stop_at = started + (deadline + FOLLOW_MARGIN_S if deadline is not None else neuron.options.request_timeout)
+    # followed as long as a whole answer is waited for: a late job is the deadline rule's to judge
+    stop_at = started + exchange_timeout(neuron.options.request_timeout, deadline)
     poller = job_operation(neuron.spec, op)
     token = neuron.token_for(poller) if poller is not None and poller.authenticated else None
     label = poller.label if poller is not None else op.label

@@ -26,7 +26,9 @@ def degraded_statuses(rule: dict[str, Any]) -> set[int]:
 
 def degraded_state(ready: Operation, exchange: Exchange) -> bool | None:
     """True when every declared marker shows degradation, False when none does, None when the
-    answer does not say (a marker absent, or the markers disagree)."""
+    answer does not say (a marker absent, or the markers disagree). With a status declared too,
+    an answer without the pointer's field is told by its status alone: a degraded status's
+    declared answer (an error body, say) need not carry the healthy answer's field."""
     rule = (ready.probe or {}).get("degraded") or {}
     if not exchange.ok:
         return None
@@ -36,9 +38,10 @@ def degraded_state(ready: Operation, exchange: Exchange) -> bool | None:
         shown.append((exchange.status or 0) in statuses)
     if rule.get("pointer") is not None:
         value = read_answer(rule.get("pointer"), exchange, _ABSENT)
-        if value is _ABSENT:
+        if value is _ABSENT and not statuses:
             return None
-        shown.append(value in (rule.get("values") or []))
+        if value is not _ABSENT:
+            shown.append(value in (rule.get("values") or []))
     if not shown or len(set(shown)) > 1:
         return None
     return shown[0]

@@ -70,11 +70,33 @@ def _has_schema(op: Operation, status: int | None) -> bool:
 def status_code(neuron: NeuronTarget, op: Operation) -> Examined:
     """What it does: every status below 500 the target answers must be declared for the
     operation (schemathesis ``status_code_conformance``). 5xx answers are the business of
-    NEU-SCH-005 and NEU-ERR-003, so one fault is reported once."""
+    NEU-SCH-005 and NEU-ERR-003, so one fault is reported once. The operation's own answer under a
+    2xx it does not declare fails the rule even when no answer had a declared status (served
+    only that way, the operation was still seen served)."""
     run = schema_run(neuron, op)
+    misnumbered = _served_undeclared(neuron, op, run.samples)
+    if misnumbered:
+        judge(neuron, op, misnumbered, lambda s: st_failures(s, _checks().status_code_conformance), "answers")
     served(neuron, op, run)
     return judge(neuron, op, _below_500(run.samples), lambda s: st_failures(s, _checks().status_code_conformance),
                  "answers")
+
+
+def _served_undeclared(neuron: NeuronTarget, op: Operation, samples: list[Sample]) -> list[Sample]:
+    """Answers with a 2xx the operation does not declare whose JSON body its declared success schema
+    accepts: the operation served, under the wrong status (a ``{}`` served to everything is not)."""
+    schemas = [m.get("schema") for status, response in op.responses.items() if status.startswith("2")
+               for m in response.content.values() if isinstance(m, dict) and m.get("schema")]
+    out = []
+    for sample in samples:
+        exchange = sample.exchange
+        status = exchange.status or 0
+        if not exchange.ok or not 200 <= status < 300 or str(status) in op.responses or "2XX" in op.responses:
+            continue
+        body = exchange.json_or_none()
+        if body is not None and any(not neuron.spec.errors(schema, body) for schema in schemas):
+            out.append(sample)
+    return out
 
 
 @NEURON_CHECKS.register("NEU-SCH-003", "Content types are declared", kind="observation",
@@ -140,6 +162,16 @@ def valid_accepted(neuron: NeuronTarget, op: Operation) -> Examined:
     return examined
 
 
+def _credential_mutated(op: Operation, case: Any) -> bool:
+    """Whether schemathesis made this case invalid in an API key (it takes a security scheme's
+    parameter for the operation's own): the suite sends the real key instead, so the request it sent
+    is valid, and credentials are the auth rules' to judge."""
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    name = getattr(data, "parameter", None)
+    keys = {(r.scheme.param or "").lower() for alternative in op.security for r in alternative.api_keys}
+    return isinstance(name, str) and name.lower() in keys
+
+
 @NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected",
                         kind="refusal",
                         clause="OpenAPI 3.1 request body and parameter objects", applies="authenticated")
@@ -155,7 +187,7 @@ def invalid_rejected(neuron: NeuronTarget, op: Operation) -> Examined:
         raise NotVerified(f"{op.label} has no input that can be made invalid")
     negative = run.negative()
     accepted = [(s, v) for s in negative if s.exchange.ok and 200 <= (s.exchange.status or 0) < 300
-                and (v := st_failures(s, _checks().negative_data_rejection))]
+                and not _credential_mutated(op, s.case) and (v := st_failures(s, _checks().negative_data_rejection))]
     if accepted:  # served although invalid: a violation whatever the control says
         sample, messages = accepted[0]
         raise Violation(f"{len(accepted)} of {len(negative)} invalid requests were answered as valid: {messages[0]}",
