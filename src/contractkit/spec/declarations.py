@@ -39,7 +39,7 @@ class Need:
 
 @dataclass(frozen=True)
 class Socket:
-    """A WebSocket of ``x-websockets`` as the table sees it (the checks' ``WsEndpoint`` has the same shape)."""
+    """A WebSocket of ``x-websockets`` as the table sees it (the checks' ``WsEndpoint`` extends it)."""
 
     path: str
     decl: dict[str, Any]

@@ -20,29 +20,20 @@ from contractkit.conformance.neuron.ws_shapes import is_connection_frame, subpro
 from contractkit.conformance.outcomes import Evidence, NotVerified, Violation
 from contractkit.conformance.redaction import REDACTOR, redact
 from contractkit.spec import declarations
+from contractkit.spec.declarations import Socket
 from contractkit.spec.neuron import StreamGrammar, pointer_get
 from contractkit.spec.security import scopes_of
 
 _MAX_FRAMES = 2000
-
-
 _MAX_FRAME_BYTES = 1024 * 1024
-
-
 _IDLE_S = 5.0
-
-
 TOKEN_PLACEHOLDER = "{token}"
 
 
-@dataclass
-class WsEndpoint:
-    path: str
-    decl: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        return f"WS {self.path}"
+@dataclass(frozen=True)
+class WsEndpoint(Socket):
+    """A WebSocket of ``x-websockets`` (the declarations table's ``Socket``: path, declaration, label)
+    with what a session needs of it: scopes, auth methods, the turn message, the stream grammar."""
 
     def __str__(self) -> str:
         return self.label
