@@ -30,7 +30,7 @@ DEFECTS: dict[str, Catch] = {
     "rate_limit": _c("NEU-RL-001"),
     "retry_after": _c("NEU-RL-001", "NEU-FB-001"),
     "price_usage": _c("NEU-USE-001", "NEU-USE-002"),
-    "report_usage": _c("NEU-USE-001", "NEU-SCH-001 NEU-USE-002 NEU-FB-001"),
+    "report_usage": _c("NEU-USE-001", "NEU-SCH-001 NEU-SCH-004 NEU-USE-002 NEU-FB-001"),
     "validate_input": _c("NEU-SCH-006", "NEU-ERR-003"),
     "refuse_invalid_cleanly": _c("NEU-ERR-003", "NEU-SCH-006 NEU-SCH-002"),
     "known_subjects": _c("NEU-ERR-004"),

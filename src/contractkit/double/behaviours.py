@@ -27,7 +27,7 @@ BEHAVIOURS: dict[str, str] = {
     "hide_internals": "error bodies carry no stack trace",
     "complete_errors": "error bodies carry every required member of the error schema",
     "refuse_invalid_cleanly": "invalid input is refused with a 4xx, never a 500",
-    "report_usage": "whole AI answers carry their usage",
+    "report_usage": "whole AI answers (and done jobs) carry their usage, in the body or in headers",
     "error_on_interrupt": "a stream the provider cuts ends with the error frame, never the ending frame",
     "declared_frame_fields": "stream frames carry only the members their schema declares",
     "stream_usage_matches": "a streamed answer reports the usage of the same answer given whole",
