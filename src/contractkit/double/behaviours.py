@@ -36,8 +36,8 @@ BEHAVIOURS: dict[str, str] = {
     "declared_media": "answers are served as the media type the spec declares (off: text/plain)",
     "declared_success": "a success is answered with the 2xx status the operation declares (off: the first whole "
                         "answer operation answers every success with a 2xx it does not declare)",
-    "accept_valid": "every valid request is served (off: the first operation whose body has an optional member "
-                    "refuses a valid body without it, with its invalid-input status)",
+    "accept_valid": "every valid request is served (off: the first operation whose request example carries an "
+                    "optional member refuses a valid body without it, with its invalid-input status)",
 }
 
 

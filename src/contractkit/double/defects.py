@@ -104,15 +104,17 @@ def undeclared_success(op: Operation) -> int:
 
 
 def optional_member(spec: NeuronSpec, op: Operation) -> str | None:
-    """The first top-level member of the operation's request body its schema does not require."""
+    """The first top-level member of the operation's request body its schema does not require and
+    its request example carries (so the example, a client's first valid request, is still served)."""
     schema = spec.deref(op.request_schema) if op.request_schema else None
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or not isinstance(op.example_body, dict):
         return None
     required = set(schema.get("required") or ())
-    return next((name for name in schema.get("properties") or {} if name not in required), None)
+    return next((name for name in schema.get("properties") or {} if name not in required
+                 and name in op.example_body), None)
 
 
 def strict_target(spec: NeuronSpec) -> Operation | None:
     """The operation the ``accept_valid`` defect plays on: the first (in spec order) whose JSON body
-    has an optional member."""
+    has an optional member its example carries."""
     return next((op for op in spec.operations if optional_member(spec, op) is not None), None)
