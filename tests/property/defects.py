@@ -30,8 +30,8 @@ DEFECTS: dict[str, Catch] = {
     "rate_limit": _c("NEU-RL-001"),
     "retry_after": _c("NEU-RL-001", "NEU-FB-001"),
     "price_usage": _c("NEU-USE-001", "NEU-USE-002"),
-    "report_usage": _c("NEU-USE-001", "NEU-SCH-001 NEU-USE-002 NEU-FB-001"),
-    "validate_input": _c("NEU-SCH-006", "NEU-ERR-003"),
+    "report_usage": _c("NEU-USE-001", "NEU-SCH-001 NEU-SCH-004 NEU-USE-002 NEU-FB-001"),
+    "validate_input": _c("NEU-SCH-006", "NEU-ERR-003 NEU-SCH-001"),  # an answer built from invalid input
     "refuse_invalid_cleanly": _c("NEU-ERR-003", "NEU-SCH-006 NEU-SCH-002"),
     "known_subjects": _c("NEU-ERR-004"),
     "hide_internals": _c("NEU-ERR-002", "NEU-ERR-001"),

@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset()
                           scope_claim: str = "scope") -> VerifyRun:
     """Serve a double of ``spec_path`` (its tokens carrying their scopes in ``scope_claim``) on a free
     loopback port and run verify against it."""
+    started = time.monotonic()
     spec_path = spec_path.resolve()
     report = spec_path.with_suffix(".report.json")
     report.unlink(missing_ok=True)
@@ -92,4 +94,14 @@ def verify_against_double(spec_path: Path, defects: frozenset[str] = frozenset()
                               timeout=RUN_TIMEOUT_S, cwd=spec_path.parent,
                               env={**os.environ, SECRET_ENV: DEFAULT_SECRET, **api_key_env(double.spec)})
     data = json.loads(report.read_text()) if report.is_file() else None
-    return VerifyRun(spec_path, defects, done.returncode, done.stdout, done.stderr, data, scope_claim)
+    run = VerifyRun(spec_path, defects, done.returncode, done.stdout, done.stderr, data, scope_claim)
+    _log(run, time.monotonic() - started)
+    return run
+
+
+def _log(run: VerifyRun, seconds: float) -> None:
+    """One line per run in ``runs.jsonl`` beside the specs: what a fuzz run covered, for its summary."""
+    line = {"spec": run.spec_path.name, "defects": sorted(run.defects), "exit": run.returncode,
+            "failed": sorted(run.with_status("failed")), "seconds": round(seconds, 1)}
+    with (run.spec_path.parent / "runs.jsonl").open("a") as log:
+        log.write(json.dumps(line) + "\n")

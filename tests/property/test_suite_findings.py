@@ -54,6 +54,25 @@ def test_a_case_made_invalid_only_in_its_api_key_is_not_judged_as_invalid_input(
     assert not _credential_mutated(_secured([{"oauth": ["r"]}]).operations[0], case("X-Api-Key"))
 
 
+def test_a_location_made_to_miss_only_its_api_key_is_not_judged_as_invalid_input():
+    from types import SimpleNamespace
+
+    from contractkit.conformance.neuron.sch import _credential_mutated
+
+    spec = _secured([{"key": []}])
+    spec.data["paths"]["/things"]["get"]["parameters"] = [
+        {"name": "limit", "in": "header", "required": True, "schema": {"type": "integer"}}]
+    op = NeuronSpec(spec.data).operations[0]
+
+    def case(headers: dict) -> SimpleNamespace:
+        data = SimpleNamespace(parameter=None, parameter_location=SimpleNamespace(value="header"),
+                               description="Missing required property")
+        return SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=data)), headers=headers)
+
+    assert _credential_mutated(op, case({"limit": "3"}))  # only the key was missing: the suite sends it
+    assert not _credential_mutated(op, case({}))  # limit missing too: invalid whatever the key
+
+
 def test_the_operations_own_answer_under_an_undeclared_2xx_is_told_from_a_degenerate_one():
     from types import SimpleNamespace
 

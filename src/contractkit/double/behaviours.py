@@ -27,7 +27,7 @@ BEHAVIOURS: dict[str, str] = {
     "hide_internals": "error bodies carry no stack trace",
     "complete_errors": "error bodies carry every required member of the error schema",
     "refuse_invalid_cleanly": "invalid input is refused with a 4xx, never a 500",
-    "report_usage": "whole AI answers carry their usage",
+    "report_usage": "whole AI answers (and done jobs) carry their usage, in the body or in headers",
     "error_on_interrupt": "a stream the provider cuts ends with the error frame, never the ending frame",
     "declared_frame_fields": "stream frames carry only the members their schema declares",
     "stream_usage_matches": "a streamed answer reports the usage of the same answer given whole",
@@ -36,8 +36,8 @@ BEHAVIOURS: dict[str, str] = {
     "declared_media": "answers are served as the media type the spec declares (off: text/plain)",
     "declared_success": "a success is answered with the 2xx status the operation declares (off: the first whole "
                         "answer operation answers every success with a 2xx it does not declare)",
-    "accept_valid": "every valid request is served (off: the first operation whose body has an optional member "
-                    "refuses a valid body without it, with its invalid-input status)",
+    "accept_valid": "every valid request is served (off: the first operation whose request example carries an "
+                    "optional member refuses a valid body without it, with its invalid-input status)",
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from contractkit.loading.locate import pointer_get
 from contractkit.spec.neuron import NeuronSpec, Operation
+from contractkit.spec.pointers import header_name
 
 STACK_TRACE = 'Traceback (most recent call last):\n  File "/srv/app/handlers.py", line 42, in answer\nKeyError: x'
 UNDECLARED_FIELD = "debug_internal"
@@ -38,6 +39,29 @@ def without(body: Any, pointer: str | None) -> Any:
         return body
     first = pointer.strip("/").split("/")[0]
     return {k: v for k, v in body.items() if k != first}
+
+
+def without_usage(op: Operation, body: Any, headers: dict[str, str]) -> Any:
+    """An answer without its usage, wherever the operation reports it: the object holding the cost
+    in the body (``/usage`` of ``/usage/cost``, ``/meta/usage`` of ``/meta/usage/cost``), and the
+    usage headers (``header:`` pointers), which are taken out of ``headers``."""
+    usage = op.usage
+    if usage is None:
+        return body
+    for pointer in (usage.token_count, usage.cost_usd):
+        name = header_name(pointer)
+        if name is not None:
+            for key in [k for k in headers if k.lower() == name.lower()]:
+                del headers[key]
+    pointer = usage.cost_usd
+    if header_name(pointer) is not None or not isinstance(body, dict):
+        return body
+    parts = pointer.strip("/").split("/")
+    out = copy.deepcopy(body)
+    holder = pointer_get(out, "/" + "/".join(parts[:-2])) if len(parts) > 2 else out
+    if isinstance(holder, dict):
+        holder.pop(parts[-2] if len(parts) > 1 else parts[-1], None)
+    return out
 
 
 def with_undeclared_field(frame: Any) -> Any:
@@ -80,15 +104,17 @@ def undeclared_success(op: Operation) -> int:
 
 
 def optional_member(spec: NeuronSpec, op: Operation) -> str | None:
-    """The first top-level member of the operation's request body its schema does not require."""
+    """The first top-level member of the operation's request body its schema does not require and
+    its request example carries (so the example, a client's first valid request, is still served)."""
     schema = spec.deref(op.request_schema) if op.request_schema else None
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or not isinstance(op.example_body, dict):
         return None
     required = set(schema.get("required") or ())
-    return next((name for name in schema.get("properties") or {} if name not in required), None)
+    return next((name for name in schema.get("properties") or {} if name not in required
+                 and name in op.example_body), None)
 
 
 def strict_target(spec: NeuronSpec) -> Operation | None:
     """The operation the ``accept_valid`` defect plays on: the first (in spec order) whose JSON body
-    has an optional member."""
+    has an optional member its example carries."""
     return next((op for op in spec.operations if optional_member(spec, op) is not None), None)

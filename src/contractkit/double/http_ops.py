@@ -156,8 +156,8 @@ async def _answer(double: NeuronDouble, request: Request, op: Operation, fault: 
     if op.is_stream:
         return _stream(double, request, op, fault, answer, headers, status, call)
     body = double.answers.whole(op, answer, key)
-    if not double.keeps("report_usage") and op.usage is not None:
-        body = defects.without(body, op.usage.cost_usd)
+    if not double.keeps("report_usage"):
+        body = defects.without_usage(op, body, headers)
     if not double.keeps("success_schema"):
         body = defects.without(body, op.answer_text)
     if degraded and not double.keeps("mark_fallback") and op.fallback_marker:

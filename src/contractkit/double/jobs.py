@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
+from contractkit.double import defects
 from contractkit.double.answers import Answer
 from contractkit.double.generate import seeded
 from contractkit.spec.neuron import Operation, pointer_get
@@ -142,6 +143,8 @@ class Jobs:
             body = answers.fill(schema, base, writes)
             body = answers.fill(schema, body, answers.usage_writes(owner, job.answer))
             out.update(answers.usage_headers(owner, job.answer))
+            if not self.double.keeps("report_usage"):
+                body = defects.without_usage(owner, body, out)
         return Response(json.dumps(body, separators=(",", ":")).encode(), status_code=status, media_type=media,
                         headers=out)
 

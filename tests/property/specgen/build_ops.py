@@ -21,6 +21,8 @@ def apply(data: dict[str, Any], shape: Shape) -> dict[str, Any]:
     data = replace_strings(data, {TEMPLATE_ENTITY: shape.entity.example})
     _entity_schema(data, shape)
     _offer_ref(data, shape)
+    _, reply = operation(data, TEMPLATE_PATHS["reply"])  # its example names a tier (an optional member)
+    reply["requestBody"]["content"]["application/json"]["example"]["tier"] = shape.money.tiers[0]
     _risk_parameter(data, shape)
     templates = {role: path for role, path in TEMPLATE_PATHS.items() if role in shape.ops}
     if "offer" in shape.ops:

@@ -111,6 +111,10 @@ def seen_answers(neuron: NeuronTarget, op: Operation) -> tuple[list[FaultAnswer]
             unseen.append(f"{answer.mode}: the spec does not say how a degraded answer is marked "
                           "(x-ai-operation.fallback.marker)")
         elif not answer.window.attribute(answer.exchange, shown):
+            status = answer.exchange.status or 0
+            if not 200 <= status < 300:  # refused before any provider call (invalid, unauthorized, ...)
+                unseen.append(f"{answer.mode}: the request was answered {status}, which shows no provider failure")
+                continue
             if neuron.options.fault_injection:
                 raise fail(f"under {answer.mode}: the target answered normally although the fault-injection "
                            f"header asked for a provider failure (--fault-injection says the hook is on)",

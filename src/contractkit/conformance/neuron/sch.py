@@ -169,7 +169,17 @@ def _credential_mutated(op: Operation, case: Any) -> bool:
     data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
     name = getattr(data, "parameter", None)
     keys = {(r.scheme.param or "").lower() for alternative in op.security for r in alternative.api_keys}
-    return isinstance(name, str) and name.lower() in keys
+    if isinstance(name, str):
+        return name.lower() in keys
+    # a whole location made to miss a required member: invalid only if it misses one besides the keys
+    location = getattr(getattr(data, "parameter_location", None), "value", None)
+    values = {"query": getattr(case, "query", None), "header": getattr(case, "headers", None),
+              "cookie": getattr(case, "cookies", None)}.get(str(location))
+    if not keys or location is None or "required" not in str(getattr(data, "description", "") or ""):
+        return False
+    sent = {str(k).lower() for k in (values or {})}
+    required = {p.name.lower() for p in op.parameters if p.location == location and p.required}
+    return bool(keys - sent) and required <= sent | keys
 
 
 @NEURON_CHECKS.register("NEU-SCH-006", "Invalid requests are rejected",
