@@ -65,4 +65,4 @@ class HelpdeskStack:
         self.issuer.stop()
 
 
-__all__ = ["HelpdeskStack", "Helpdesk"]
+__all__ = ["Helpdesk", "HelpdeskStack"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpdesk_tools import CallLog, Helpdesk  # noqa: E402
+from helpdesk_tools import CallLog, Helpdesk
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -38,7 +38,8 @@ from pydantic import BaseModel, Field
 SPEC_PATH = Path(__file__).with_name("helpdesk.yaml")
 PAGE_SIZE = 3
 REPORT_SECONDS = 0.3
-DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked", "audience-unchecked"})
+DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked",
+                     "audience-unchecked"})
 
 Status = Literal["open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -132,8 +133,8 @@ class Helpdesk:
         self.tickets = seed_tickets()
         self.next_id = 2001
         self.strict = _contract_parameters()
-        self.server = MCPServer("helpdesk-mcp", log_level="WARNING", version="0.3.1", middleware=[self.count_calls, self.paginate,
-                                                                              self.validate_strictly], **server_kw)
+        self.server = MCPServer("helpdesk-mcp", log_level="WARNING", version="0.3.1",
+                                middleware=[self.count_calls, self.paginate, self.validate_strictly], **server_kw)
         self._register()
 
     # -- middleware -------------------------------------------------------------------------------

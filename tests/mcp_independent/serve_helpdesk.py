@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpdesk_stack import HelpdeskStack  # noqa: E402
+from helpdesk_stack import HelpdeskStack
 
 
 def main() -> None:
