@@ -269,6 +269,7 @@ def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, o
     policy = target.policy(tool)
     if not policy.may_call:
         raise NotVerified(policy.refusal())
+    target.listed(tool)  # a tool the server does not list is MCP-TOOLS-001's finding, not a scope to probe
     if target.remaining(tool.name) < 3:
         raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves fewer than the three "
                           "calls the scope probes need")
