@@ -39,7 +39,7 @@ SPEC_PATH = Path(__file__).with_name("helpdesk.yaml")
 PAGE_SIZE = 3
 REPORT_SECONDS = 0.3
 DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked",
-                     "audience-unchecked"})
+                     "audience-unchecked", "endless-pages"})
 
 Status = Literal["open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -159,6 +159,8 @@ class Helpdesk:
         end = start + PAGE_SIZE
         more = end < len(listed.tools) and not ("lost-page" in self.defects and end >= 2 * PAGE_SIZE)
         page = listed.model_copy(update={"tools": listed.tools[start:end], "next_cursor": str(end) if more else None})
+        if "endless-pages" in self.defects:  # planted: the last page points back to the first
+            page = page.model_copy(update={"next_cursor": page.next_cursor or "0"})
         if "bare-page" in self.defects:  # planted: a hand-made page without the 2026-07-28 result fields
             return {"tools": [t.model_dump(by_alias=True, exclude_none=True) for t in page.tools],
                     **({"nextCursor": page.next_cursor} if more else {})}

@@ -1,0 +1,131 @@
+"""contractkit verify mcp against a helpdesk MCP server nobody on the kit wrote it around.
+
+The server (helpdesk_tools.py, helpdesk_http.py) is written on the mcp SDK 2.x the way an outside
+team would, with its own contract (helpdesk.yaml). The clean server must pass with every failure
+absent and the destructive tool never called (counted by the server itself, at the HTTP layer,
+before any auth); each planted defect must fail exactly its rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from helpdesk_stack import CLIENT_SECRET, OTHER_AUDIENCE, SECRET_ENV, HelpdeskStack
+from helpdesk_tools import SPEC_PATH, read_call_log
+
+HERE = Path(__file__).resolve().parent
+# Generous per-request deadline: no verdict may change on a loaded machine.
+COMMON = ["--profile", "quick", "--request-timeout", "30", "--hypothesis-db", "none", "--seed", "7"]
+
+
+def run_verify(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+               ) -> tuple[subprocess.CompletedProcess, dict, dict]:
+    """``contractkit verify mcp ARGS``; (the process, the rules by id, the report's meta)."""
+    report = tmp_path / "report.json"
+    report.unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "contractkit", "verify", "mcp", *args, *COMMON,
+                           "--report-json", str(report)], capture_output=True, text=True, timeout=240,
+                          env={**os.environ, SECRET_ENV: CLIENT_SECRET, **(env or {})})
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return proc, {r["id"]: r for r in data.get("rules", [])}, data.get("meta", {})
+
+
+def with_status(rules: dict, status: str) -> set[str]:
+    return {rule_id for rule_id, r in rules.items() if r["status"] == status}
+
+
+def said(rules: dict, rule_id: str) -> str:
+    return " | ".join(o.get("message") or "" for o in rules[rule_id]["outcomes"])
+
+
+def http_calls(stack: HelpdeskStack) -> Counter:
+    """tools/call requests per tool as the server's HTTP layer saw them (refused ones included)."""
+    return Counter(tool for tool, stage in stack.calls.entries if stage == "http")
+
+
+def test_the_contract_lints_clean():
+    proc = subprocess.run([sys.executable, "-m", "contractkit", "lint", str(SPEC_PATH)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_clean_server_over_http_passes_and_the_destructive_tool_is_never_called(tmp_path):
+    with HelpdeskStack() as stack:
+        proc, rules, meta = run_verify(tmp_path, *stack.verify_args(), "--other-audience", OTHER_AUDIENCE)
+        calls = http_calls(stack)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert not with_status(rules, "failed") and not with_status(rules, "warning"), rules
+    assert {"MCP-INIT-001", "MCP-INIT-002", "MCP-TOOLS-001", "MCP-TOOLS-003", "MCP-AUTH-001", "MCP-AUTH-002",
+            "MCP-AUTH-003", "MCP-AUTH-004", "MCP-AUTH-005", "MCP-AUTH-007", "MCP-AUTH-008"} <= with_status(rules,
+                                                                                                     "passed")
+    # The destructive tool: no tools/call of any kind reached the server, and the kit says why.
+    assert calls["delete_ticket"] == 0 and meta["tool_calls"].get("delete_ticket", 0) == 0
+    assert meta["tool_policy"]["delete_ticket"]["may_call"] is False
+    assert "delete_ticket is not called under the safety policy" in said(rules, "MCP-CALL-001")
+    # Budgets: what the server saw matches what the kit counted, and stays within max_calls.
+    assert calls == Counter({k: v for k, v in meta["tool_calls"].items() if v}), (calls, meta["tool_calls"])
+    assert 0 < calls["create_ticket"] <= 6 and 0 < calls["set_ticket_status"] <= 8
+    # Paged tools/list (three a page) was read whole; the slow tool was waited for and judged.
+    assert "7 declared tools" in json.dumps(rules["MCP-TOOLS-001"])
+    assert calls["ticket_stats_report"] > 0
+
+
+def test_clean_server_over_stdio_passes_with_only_http_rules_not_verified(tmp_path):
+    log = tmp_path / "calls.jsonl"
+    proc, rules, meta = run_verify(tmp_path, "--spec", str(SPEC_PATH), "--mcp-server", "helpdesk-mcp",
+                                   "--mcp-stdio", f"{sys.executable} {HERE / 'helpdesk_stdio.py'}",
+                                   env={"HELPDESK_CALL_LOG": str(log)})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert not with_status(rules, "failed") and not with_status(rules, "warning"), rules
+    assert {"MCP-INIT-001", "MCP-INIT-002", "MCP-TOOLS-001", "MCP-TOOLS-003"} <= with_status(rules, "passed")
+    calls = Counter(entry["tool"] for entry in read_call_log(log))
+    assert calls["delete_ticket"] == 0
+    assert calls == Counter({k: v for k, v in meta["tool_calls"].items() if v})
+
+
+@pytest.mark.parametrize(("defect", "rule", "extra"), [
+    ("bad-output", "MCP-CALL-001", ()),
+    ("crash-on-bad-args", "MCP-CALL-002", ()),
+    ("lost-page", "MCP-TOOLS-001", ()),
+    ("bare-page", "MCP-INIT-002", ()),
+    ("scope-unchecked", "MCP-AUTH-006", ()),
+    ("audience-unchecked", "MCP-AUTH-004", ("--other-audience", OTHER_AUDIENCE)),
+])
+def test_each_planted_defect_fails_exactly_its_rule(tmp_path, defect, rule, extra):
+    with HelpdeskStack([defect]) as stack:
+        proc, rules, _ = run_verify(tmp_path, *stack.verify_args(), *extra)
+        calls = http_calls(stack)
+    assert proc.returncode == 1, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert with_status(rules, "failed") == {rule}, {r: said(rules, r) for r in with_status(rules, "failed")}
+    assert calls["delete_ticket"] == 0
+
+
+def test_a_tool_the_server_does_not_list_gets_no_scope_probe(tmp_path):
+    """lost-page hides ticket_stats_report: MCP-TOOLS-001 fails, and no rule calls or judges the tool
+    (before the fix, MCP-AUTH-006 probed it and passed on a tool the server does not offer)."""
+    with HelpdeskStack(["lost-page"]) as stack:
+        _, rules, _ = run_verify(tmp_path, *stack.verify_args(), "--rule", "MCP-TOOLS-001", "--rule", "MCP-AUTH-006")
+        calls = http_calls(stack)
+    assert rules["MCP-TOOLS-001"]["status"] == "failed"
+    assert calls["ticket_stats_report"] == 0
+    assert "does not offer ticket_stats_report" in said(rules, "MCP-AUTH-006")
+
+
+def test_an_unreadable_listing_fails_the_listing_rule_not_the_call_rules(tmp_path):
+    """endless-pages: tools/list loops. MCP-TOOLS-001 fails; the call and scope rules examined no
+    call, so they are not verified (before the fix they failed on every tool), and no tool is called."""
+    with HelpdeskStack(["endless-pages"]) as stack:
+        _, rules, _ = run_verify(tmp_path, *stack.verify_args(), "--rule", "MCP-TOOLS-*", "--rule", "MCP-CALL-*",
+                                 "--rule", "MCP-AUTH-006")
+        calls = http_calls(stack)
+    assert with_status(rules, "failed") == {"MCP-TOOLS-001"}, {r: said(rules, r) for r in rules}
+    for rule_id in ("MCP-TOOLS-002", "MCP-TOOLS-003", "MCP-CALL-001", "MCP-CALL-002", "MCP-AUTH-006"):
+        assert rules[rule_id]["status"] == "not_verified", (rule_id, said(rules, rule_id))
+        assert "see MCP-TOOLS-001" in said(rules, rule_id)
+    assert sum(calls.values()) == 0
