@@ -25,7 +25,8 @@ OTHER_AUDIENCE = "billing-mcp"
 class HelpdeskStack:
     """Issuer + helpdesk; ``with HelpdeskStack(defects) as s: s.url, s.token_url, s.helpdesk.calls``."""
 
-    def __init__(self, defects: Iterable[str] = (), call_log: Path | None = None) -> None:
+    def __init__(self, defects: Iterable[str] = (), call_log: Path | None = None, audit_path: Path | None = None
+                 ) -> None:
         client = ClientRegistration(CLIENT_ID, CLIENT_SECRET, frozenset({"helpdesk.read", "helpdesk.write",
                                                                           "helpdesk.admin"}),
                                     frozenset({AUDIENCE, OTHER_AUDIENCE}),
@@ -34,7 +35,8 @@ class HelpdeskStack:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         app, self.helpdesk = build_http_app(base, self.issuer.url, self.issuer.url + JWKS_PATH, defects=defects,
-                                            calls=CallLog(call_log))
+                                            calls=CallLog(call_log), audit_path=audit_path)
+        self.audit_path = audit_path
         self.server = BackgroundServer(app, port=port)
         self.url = f"{base}/mcp"
         self.token_url = self.issuer.url + TOKEN_PATH
@@ -45,7 +47,8 @@ class HelpdeskStack:
 
     def verify_args(self) -> list[str]:
         return ["--spec", str(SPEC_PATH), "--mcp-server", "helpdesk-mcp", "--mcp-url", self.url,
-                "--token-url", self.token_url, "--client-id", CLIENT_ID, "--client-secret-env", SECRET_ENV]
+                "--token-url", self.token_url, "--client-id", CLIENT_ID, "--client-secret-env", SECRET_ENV,
+                *(["--audit-log", str(self.audit_path)] if self.audit_path else [])]
 
     def verify_command(self) -> str:
         return (f"{SECRET_ENV}={CLIENT_SECRET} {shlex.quote(sys.executable)} -m contractkit verify mcp "

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
 import jsonschema
+from helpdesk_audit import AuditLog
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
-from mcp_types import ListToolsResult, ToolAnnotations
+from mcp_types import CallToolResult, ListToolsResult, ToolAnnotations
 from mcp_types.jsonrpc import INVALID_PARAMS
 from pydantic import BaseModel, Field
 
@@ -39,7 +40,7 @@ SPEC_PATH = Path(__file__).with_name("helpdesk.yaml")
 PAGE_SIZE = 3
 REPORT_SECONDS = 0.3
 DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked",
-                     "audience-unchecked", "endless-pages"})
+                     "audience-unchecked", "endless-pages", "unaudited-get", "audit-leaks", "no-rate-limit"})
 
 Status = Literal["open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -124,12 +125,16 @@ def _contract_parameters() -> dict[str, dict[str, Any]]:
 class Helpdesk:
     """The server's state and its MCPServer; ``server`` is what the transports run."""
 
-    def __init__(self, defects: Iterable[str] = (), call_log: CallLog | None = None, **server_kw: Any) -> None:
+    def __init__(self, defects: Iterable[str] = (), call_log: CallLog | None = None, *,
+                 audit: AuditLog | None = None, caller: Callable[[Any], str] | None = None,
+                 **server_kw: Any) -> None:
         self.defects = frozenset(defects)
         unknown = self.defects - DEFECTS
         if unknown:
             raise ValueError(f"unknown defects {sorted(unknown)}")
         self.calls = call_log or CallLog()
+        self.audit = audit or AuditLog(None)
+        self.caller = caller or (lambda request: "stdio")
         self.tickets = seed_tickets()
         self.next_id = 2001
         self.strict = _contract_parameters()
@@ -139,9 +144,21 @@ class Helpdesk:
 
     # -- middleware -------------------------------------------------------------------------------
     async def count_calls(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        if ctx.method == "tools/call" and ctx.request_id is not None:
-            self.calls.record(str((ctx.params or {}).get("name")), "mcp")
-        return await call_next(ctx)
+        """Count and audit every tools/call: outcome ok, error (isError or a JSON-RPC error)."""
+        if ctx.method != "tools/call" or ctx.request_id is None:
+            return await call_next(ctx)
+        params = ctx.params or {}
+        name = str(params.get("name"))
+        self.calls.record(name, "mcp")
+        outcome = "error"
+        try:
+            result = await call_next(ctx)
+            failed = result.is_error if isinstance(result, CallToolResult) else (
+                isinstance(result, dict) and result.get("isError"))
+            outcome = "error" if failed else "ok"
+            return result
+        finally:
+            self.audit.write(self.caller(ctx.request), name, params.get("arguments"), outcome, ctx.request_id)
 
     async def paginate(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         """tools/list, PAGE_SIZE tools a page; the cursor is the index of the page's first tool."""
