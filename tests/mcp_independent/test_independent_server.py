@@ -137,3 +137,22 @@ def test_an_unreadable_listing_fails_the_listing_rule_not_the_call_rules(tmp_pat
         assert rules[rule_id]["status"] == "not_verified", (rule_id, said(rules, rule_id))
         assert "see MCP-TOOLS-001" in said(rules, rule_id)
     assert sum(calls.values()) == 0
+
+
+def test_a_control_that_was_answered_but_not_served_says_what_came_back():
+    """The AUTH-006 positive control once got "200, not a result" under load with nothing else to go
+    on; the message now carries the JSON-RPC error, or what came instead of an answer."""
+    import httpx
+
+    from contractkit.conformance.http import Exchange
+    from contractkit.conformance.mcp.rpc import unserved
+
+    def answered(**kw: object) -> Exchange:
+        return Exchange("POST", "http://127.0.0.1:1/mcp", {}, b"{}", **kw)
+
+    sse = httpx.Headers({"content-type": "text/event-stream"})
+    error = b'event: message\ndata: {"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"bad cursor"}}\n\n'
+    assert unserved(answered(status=200, headers=sse, body=error)) == " (JSON-RPC error -32602: bad cursor)"
+    assert "no JSON-RPC answer in 12 bytes of text/event-stream" in unserved(
+        answered(status=200, headers=sse, body=b"event: ping\n"))
+    assert unserved(answered(status=None, error="timed out")) == ""

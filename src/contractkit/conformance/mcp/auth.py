@@ -242,8 +242,8 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         raise skipped
     if not (rpc.succeeded(control) and refusal.control(target, control, subject=tool.name, method=refusal.CALL)):
         raise NotVerified(f"positive control failed: calling {tool.name} with every scope got "
-                          f"{control.status or control.error}, not a result, so a 403 without {tool.scope} "
-                          "would prove nothing")
+                          f"{control.status or control.error}{rpc.unserved(control)}, not a result, so a 403 "
+                          f"without {tool.scope} would prove nothing", evidence=control.evidence())
     # Twice: in a session the weaker token opened, and in one a full token opened (the token of
     # each request counts, not the one that started the session).
     for opener, how in ((token, "in its own session"), (target.token(), "in a session opened with a full token")):
