@@ -127,16 +127,18 @@ def test_a_tool_the_server_does_not_list_gets_no_scope_probe(tmp_path):
 
 def test_an_unreadable_listing_fails_the_listing_rule_not_the_call_rules(tmp_path):
     """endless-pages: tools/list loops. MCP-TOOLS-001 fails; the call and scope rules examined no
-    call, so they are not verified (before the fix they failed on every tool), and no tool is called."""
+    call, so they are not verified (before the fix they failed on every tool), no tool is called, and
+    the handshake rules, whose sessions were served, do not fail on the listing's cause."""
     with HelpdeskStack(["endless-pages"]) as stack:
-        _, rules, _ = run_verify(tmp_path, *stack.verify_args(), "--rule", "MCP-TOOLS-*", "--rule", "MCP-CALL-*",
-                                 "--rule", "MCP-AUTH-006")
+        _, rules, _ = run_verify(tmp_path, *stack.verify_args(), "--rule", "MCP-INIT-*", "--rule", "MCP-TOOLS-*",
+                                 "--rule", "MCP-CALL-*", "--rule", "MCP-AUTH-006")
         calls = http_calls(stack)
     assert with_status(rules, "failed") == {"MCP-TOOLS-001"}, {r: said(rules, r) for r in rules}
     for rule_id in ("MCP-TOOLS-002", "MCP-TOOLS-003", "MCP-CALL-001", "MCP-CALL-002", "MCP-AUTH-006"):
         assert rules[rule_id]["status"] == "not_verified", (rule_id, said(rules, rule_id))
         assert "see MCP-TOOLS-001" in said(rules, rule_id)
     assert sum(calls.values()) == 0
+    assert rules["MCP-INIT-001"]["status"] == "passed" and rules["MCP-INIT-002"]["status"] == "passed"
 
 
 def test_a_control_that_was_answered_but_not_served_says_what_came_back():

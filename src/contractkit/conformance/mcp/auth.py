@@ -269,6 +269,10 @@ def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, o
     policy = target.policy(tool)
     if not policy.may_call:
         raise NotVerified(policy.refusal())
+    try:
+        target.client()
+    except NotVerified as exc:  # no session at all (refused, rate-limited): the control cannot be sent
+        raise NotVerified(f"{exc.message}: the positive control of the scope probe could not be sent") from None
     target.listed(tool)  # a tool the server does not list is MCP-TOOLS-001's finding, not a scope to probe
     if target.remaining(tool.name) < 3:
         raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves fewer than the three "
