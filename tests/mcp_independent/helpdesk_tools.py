@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field
 
 SPEC_PATH = Path(__file__).with_name("helpdesk.yaml")
 PAGE_SIZE = 3
-REPORT_SECONDS = 0.3
+REPORT_SECONDS = 0.1
 DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked",
                      "audience-unchecked", "endless-pages", "unaudited-get", "audit-leaks", "no-rate-limit"})
 
