@@ -190,7 +190,8 @@ def build_http_app(base_url: str, issuer_url: str, jwks_url: str, *, defects: It
         return str((claims or {}).get("client_id", "anonymous"))
 
     helpdesk = Helpdesk(defects, calls, audit=audit, caller=caller, token_verifier=verifier, auth=auth)
-    app = helpdesk.server.streamable_http_app(streamable_http_path="/mcp")
+    app = helpdesk.server.streamable_http_app(streamable_http_path="/mcp", json_response="json-response" in defects,
+                                              stateless_http="stateless" in defects)
     metadata_url = f"{base_url}/.well-known/oauth-protected-resource/mcp"
     limit = None if "no-rate-limit" in defects else SlidingWindow(*rate_limit())
     guard = ToolScopeGuard(app, verifier, metadata_url, helpdesk.calls, audit, enforce="scope-unchecked" not in defects,

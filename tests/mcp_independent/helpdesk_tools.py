@@ -41,6 +41,8 @@ PAGE_SIZE = 3
 REPORT_SECONDS = 0.1
 DEFECTS = frozenset({"bad-output", "lost-page", "bare-page", "crash-on-bad-args", "scope-unchecked",
                      "audience-unchecked", "endless-pages", "unaudited-get", "audit-leaks", "no-rate-limit"})
+# Not defects: other ways a correct server may be served over HTTP (JSON answers, no sessions).
+SHAPES = frozenset({"json-response", "stateless"})
 
 Status = Literal["open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -129,7 +131,7 @@ class Helpdesk:
                  audit: AuditLog | None = None, caller: Callable[[Any], str] | None = None,
                  **server_kw: Any) -> None:
         self.defects = frozenset(defects)
-        unknown = self.defects - DEFECTS
+        unknown = self.defects - DEFECTS - SHAPES
         if unknown:
             raise ValueError(f"unknown defects {sorted(unknown)}")
         self.calls = call_log or CallLog()
