@@ -160,3 +160,30 @@ def test_a_control_that_was_answered_but_not_served_says_what_came_back():
     assert "no JSON-RPC answer in 12 bytes of text/event-stream" in unserved(
         answered(status=200, headers=sse, body=b"event: ping\n"))
     assert unserved(answered(status=None, error="timed out")) == ""
+
+
+def test_the_servers_destructive_hint_wins_over_a_spec_that_says_read_only(tmp_path):
+    """A contract author marks delete_ticket read_only: true by mistake; the server annotates it
+    destructiveHint: true. No tools/call of any kind may reach it: not valid, not invalid, not a probe."""
+    import yaml
+
+    doc = yaml.safe_load(SPEC_PATH.read_text())
+    for tool in doc["servers"][0]["tools"]:
+        if tool["name"] == "delete_ticket":
+            tool["read_only"] = True
+            tool["examples"] = [{"arguments": {"ticket_id": "HD-1001"}}]
+    spec = tmp_path / "mistaken.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with HelpdeskStack(audit_path=tmp_path / "audit.jsonl") as stack:
+        args = stack.verify_args()
+        args[args.index("--spec") + 1] = str(spec)
+        proc, rules, meta = run_verify(tmp_path, *args, "--tool", "delete_ticket", "--rule", "MCP-CALL-*",
+                                       "--rule", "MCP-AUTH-006", "--rule", "MCP-AUDIT-*")
+        calls = http_calls(stack)
+        still_there = "HD-1001" in stack.helpdesk.tickets
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert calls["delete_ticket"] == 0 and still_there
+    assert meta["tool_policy"]["delete_ticket"]["may_call"] is False
+    assert "destructiveHint: true, which wins" in meta["tool_policy"]["delete_ticket"]["why"]
+    for rule_id in ("MCP-CALL-001", "MCP-CALL-002", "MCP-AUTH-006"):
+        assert rules[rule_id]["status"] == "not_verified", (rule_id, said(rules, rule_id))
