@@ -140,7 +140,8 @@ OPTIONS: tuple[Option, ...] = (
            "label; globs allowed), e.g. getInvoice=INV-000123; wins over --customer-id (repeatable)", ("neuron",),
            "OPERATION=VALUE", action="append"),
     Option("--other-audience", "other_audience", "an audience your client may get tokens for that the API must "
-           "refuse (NEU-AUTH-005); default: the spec's x-foreign-audience, else a made-up one", ("neuron",), "AUD"),
+           "refuse (NEU-AUTH-005, MCP-AUTH-004); default: the spec's x-foreign-audience (neuron) or its other "
+           "servers' audiences (MCP), else a made-up one", BOTH, "AUD"),
     Option("--clock-skew", "clock_skew", "the leeway in seconds the target allows on token expiry (default: the "
            "spec's x-clock-skew-seconds, else 0; the expiry rules wait past it, up to 60 s)", ("neuron",), "S",
            type=float),

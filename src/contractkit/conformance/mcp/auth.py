@@ -242,8 +242,8 @@ def check_tool_scope(target: McpTarget, tool: ToolContract) -> Examined:
         raise skipped
     if not (rpc.succeeded(control) and refusal.control(target, control, subject=tool.name, method=refusal.CALL)):
         raise NotVerified(f"positive control failed: calling {tool.name} with every scope got "
-                          f"{control.status or control.error}, not a result, so a 403 without {tool.scope} "
-                          "would prove nothing")
+                          f"{control.status or control.error}{rpc.unserved(control)}, not a result, so a 403 "
+                          f"without {tool.scope} would prove nothing", evidence=control.evidence())
     # Twice: in a session the weaker token opened, and in one a full token opened (the token of
     # each request counts, not the one that started the session).
     for opener, how in ((token, "in its own session"), (target.token(), "in a session opened with a full token")):
@@ -269,6 +269,11 @@ def _scope_probe_arguments(target: McpTarget, tool: ToolContract) -> dict[str, o
     policy = target.policy(tool)
     if not policy.may_call:
         raise NotVerified(policy.refusal())
+    try:
+        target.client()
+    except NotVerified as exc:  # no session at all (refused, rate-limited): the control cannot be sent
+        raise NotVerified(f"{exc.message}: the positive control of the scope probe could not be sent") from None
+    target.listed(tool)  # a tool the server does not list is MCP-TOOLS-001's finding, not a scope to probe
     if target.remaining(tool.name) < 3:
         raise NotVerified(f"the call budget of {tool.name} (max_calls: {policy.budget}) leaves fewer than the three "
                           "calls the scope probes need")

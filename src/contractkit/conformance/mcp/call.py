@@ -200,8 +200,9 @@ def check_valid_calls(target: McpTarget, tool: ToolContract) -> Examined:
     if made < len(arguments):
         unchecked.append(f"{len(arguments) - made} call(s) not made")
     if skipped_by_budget:
-        unchecked.append(f"{skipped_by_budget} call(s) beyond the tool's budget of {policy.budget}")
-    return Examined(total, "tool results", detail, unchecked="; ".join(unchecked))
+        unchecked.append(f"{skipped_by_budget} call(s) beyond its budget (max_calls: {policy.budget})")
+    said = f"{tool.name}: " + "; ".join(unchecked) if unchecked else ""
+    return Examined(total, "tool results", detail, unchecked=said)
 
 
 @MCP_CHECKS.register(

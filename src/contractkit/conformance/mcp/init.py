@@ -36,7 +36,10 @@ def _handshake(target: McpTarget, version: str) -> tuple[str | None, str | None]
                 return answered, f"{version}: initialize result has no serverInfo.name"
             if result.capabilities is None or result.capabilities.tools is None:
                 return answered, f"{version}: initialize result declares no 'tools' capability"
-            tools, _ = client.list_tools()
+            try:
+                tools, _ = client.list_tools()
+            except Violation:  # pages that loop or never end: MCP-TOOLS-001's finding; pages were served
+                return answered, None
             if not tools:
                 return answered, f"{version}: tools/list returned no tools after a successful initialize"
             return answered, None
@@ -143,6 +146,9 @@ def check_modern_revision(target: McpTarget) -> Examined:
             tools, _ = client.list_tools()
         except (SessionLost, CallTimeout) as exc:
             raise Violation(f"tools/list at {MODERN} broke the connection: {exc}", operation="tools/list") from None
+        except Violation as exc:  # pages that loop or never end: MCP-TOOLS-001's finding; pages were served
+            return Examined(2, "requests", f"server/discover, then tools/list at {MODERN} (its pages: {exc.message}; "
+                            "see MCP-TOOLS-001)")
         if not tools:
             raise Violation(f"tools/list at {MODERN} returned no tools")
     return Examined(2, "requests", f"server/discover, then tools/list at {MODERN} ({len(tools)} tools)")

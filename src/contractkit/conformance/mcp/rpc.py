@@ -72,6 +72,21 @@ def succeeded(exchange: Exchange) -> bool:
     return reply is not None and "result" in reply
 
 
+def unserved(exchange: Exchange) -> str:
+    """Why an answered request was not served, for a message: the JSON-RPC error it carried, or
+    what came instead of a JSON-RPC answer ("" when it got no answer at all)."""
+    if exchange.status is None:
+        return ""
+    reply = answer(exchange)
+    if reply is not None and isinstance(reply.get("error"), dict):
+        error = reply["error"]
+        return f" (JSON-RPC error {error.get('code')}: {str(error.get('message'))[:160]})"
+    if reply is None:
+        cut = ", cut at the size cap" if exchange.truncated else ""
+        return f" (no JSON-RPC answer in {len(exchange.body)} bytes of {exchange.content_type or 'no type'}{cut})"
+    return ""
+
+
 def open_session(target: Any, token: str | None, *, require: bool = False) -> tuple[str | None, str]:
     """Initialize over raw HTTP; returns (session id or None, negotiated version). ``require``:
     the session must be served (a positive control), else ``NotVerified`` saying what came back."""

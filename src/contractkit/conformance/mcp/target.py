@@ -230,8 +230,17 @@ class McpTarget:
             self.notes["tools_list_pages"] = pages
         return {t.name: t for t in self._tools}
 
+    def offered_tools(self) -> dict[str, Any]:
+        """``listed_tools`` for the rules that are not about the listing itself: a listing that
+        cannot be read (a pagination loop, endless pages) is MCP-TOOLS-001's failure, and leaves
+        them not verified instead of failing them on a cause they did not examine."""
+        try:
+            return self.listed_tools()
+        except Violation as exc:
+            raise NotVerified(f"the server's tools could not be listed ({exc.message}): see MCP-TOOLS-001") from None
+
     def listed(self, tool: ToolContract) -> Any:
-        found = self.listed_tools().get(tool.name)
+        found = self.offered_tools().get(tool.name)
         if found is None:
             raise NotVerified(f"the server does not offer {tool.name} (see MCP-TOOLS-001)")
         return found
@@ -340,7 +349,7 @@ class McpTarget:
     def sample_calls(self) -> list[tuple[str, dict[str, Any]]]:
         """One valid call per offered declared tool the safety policy lets the suite call (its first
         example, else generated arguments), within each tool's budget."""
-        offered = self.listed_tools()
+        offered = self.offered_tools()
         calls = []
         for tool in self.contract.tools:
             if tool.name in offered and self.policy(tool).may_call:

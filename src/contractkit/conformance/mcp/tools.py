@@ -47,13 +47,14 @@ def check_no_undeclared_tools(target: McpTarget) -> Examined:
     Why: an undeclared tool is capability nobody reviewed: no scope, no schema, no audit duty.
     """
     declared = {t.name for t in target.contract.tools}
-    extra = sorted(set(target.listed_tools()) - declared)
+    offered = target.offered_tools()
+    extra = sorted(set(offered) - declared)
     if extra:
         message = f"undeclared tool(s) offered: {extra}"
         if target.options.strict:
             raise Violation(message, operation="tools/list")
         raise RuleWarning(message, operation="tools/list")
-    return Examined(len(target.listed_tools()), "listed tools")
+    return Examined(len(offered), "listed tools")
 
 
 @MCP_CHECKS.register(
