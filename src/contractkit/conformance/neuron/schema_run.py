@@ -117,9 +117,15 @@ def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | No
 
 
 def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
+    """Point the case at the known entity. The other path parameters that declare an example are set
+    to it too: a nested entity (an invoice of a supplier) exists only under its parents' examples."""
     subject, known = op.subject, neuron.known_subject(op)
     if subject is None or known is None:
         return False
+    parents = {p.name: p.example for p in op.parameters
+               if p.location == "path" and p.example is not None and p.name != subject.name}
+    if parents:
+        case.path_parameters = {**(case.path_parameters or {}), **parents}
     if subject.location == "body":
         if not isinstance(case.body, dict):
             return False
