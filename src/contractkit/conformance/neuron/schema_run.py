@@ -7,8 +7,9 @@ judges it (``schema_run``: the NEU-SCH rules, NEU-ERR, the stream and usage rule
 then reports on its own.
 
 Generated subjects (the entity an operation is about) are random, so most valid cases would only
-ever see 404; half of the positive cases are steered to an entity that exists (``--customer-id``
-or the spec's example), wherever the subject lives, so that the 200 answers are exercised too.
+ever see 404; half of the cases are steered to an entity that exists (``--customer-id`` or the
+spec's example), wherever the subject lives, so that the 200 answers are exercised too, and invalid
+input is judged on an entity that exists.
 """
 
 from __future__ import annotations
@@ -103,17 +104,30 @@ def _generate(neuron: NeuronTarget, op: Operation) -> SchemaRun:
 
 def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | None,
             positive: bool) -> Callable[[Any], None]:
-    """Send each generated case; every other valid one (the first included) is steered to the
-    known entity, so that however few cases a profile makes, its successful answers are seen."""
+    """Send each generated case; every other one (the first included) is steered to the known
+    entity, so that however few cases a profile makes, its successful answers are seen, and an
+    invalid body reaches an entity that exists (about an unknown one, a 404 says nothing of the
+    input). An invalid case is steered only when the input naming its entity was generated valid,
+    so steering never makes it valid."""
     sent = [0]
 
     def send(case: Any) -> None:
         steer = sent[0] % 2 == 0
         sent[0] += 1
-        steered = bool(positive and steer and _steer(neuron, op, case))
+        steerable = positive or (op.subject is not None and _generated_valid(case, op.subject.location))
+        steered = bool(steer and steerable and _steer(neuron, op, case))
         run.samples.append(Sample(case, _send(neuron, op, case, token, run.keys), positive, steered))
 
     return send
+
+
+def _generated_valid(case: Any, location: str) -> bool:
+    """Whether schemathesis generated this case's ``location`` (path, query, header, body) valid."""
+    components = getattr(getattr(case, "meta", None), "components", None) or {}
+    for where, info in components.items():
+        if str(getattr(where, "value", where)) == location:
+            return str(getattr(getattr(info, "mode", None), "value", "")) == "positive"
+    return False
 
 
 def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
@@ -124,7 +138,7 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
         return False
     parents = {p.name: p.example for p in op.parameters
                if p.location == "path" and p.example is not None and p.name != subject.name}
-    if parents:
+    if parents and _generated_valid(case, "path"):
         case.path_parameters = {**(case.path_parameters or {}), **parents}
     if subject.location == "body":
         if not isinstance(case.body, dict):
