@@ -154,9 +154,22 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
     return True
 
 
+def _drop_generated_keys(op: Operation, kwargs: dict[str, Any]) -> None:
+    """Leave out the API keys schemathesis generated (it takes every security scheme's parameter
+    for the operation's own): a made-up key of an alternative the suite does not present is a bad
+    credential beside the good one, which a target may rightly refuse (401); the suite presents
+    its real keys itself."""
+    keys = {(r.scheme.location, (r.scheme.param or "").lower()) for alt in op.security for r in alt.api_keys}
+    for location, arg in (("header", "headers"), ("query", "params"), ("cookie", "cookies")):
+        values = kwargs.get(arg)
+        if values:  # a dict, or requests' CaseInsensitiveDict for headers
+            kwargs[arg] = {k: v for k, v in values.items() if (location, str(k).lower()) not in keys}
+
+
 def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
           keys: Presentation | None = None) -> Exchange:
     kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
+    _drop_generated_keys(op, kwargs)
     headers = {**neuron.extra_headers,
                **{k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}}
     content: bytes | None = None
