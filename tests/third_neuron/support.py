@@ -7,6 +7,7 @@ request schemas, so the service cannot drift from what it publishes.
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import re
@@ -98,8 +99,11 @@ class Credentials:
     def caller(self, request: Request, scope: str, *, partner_allowed: bool = False) -> Caller:
         """The caller, or Problem 401/403. Either alternative of the operation's security admits."""
         key = request.headers.get("x-partner-key")
-        if partner_allowed and key is not None and self.partner_key and key == self.partner_key:
-            return Caller("partner")
+        if partner_allowed and key is not None:  # a key presented is checked, whatever else is presented
+            if self.partner_key and hmac.compare_digest(key.encode(), self.partner_key.encode()):
+                return Caller("partner")
+            raise Problem(401, "unauthenticated", "The partner key is not valid.", headers={
+                "WWW-Authenticate": 'Bearer realm="payables"'})
         token = bearer_token(request.headers.get("authorization"))
         if token is None:
             raise Problem(401, "unauthenticated", "Send a bearer token.", headers={
