@@ -89,7 +89,7 @@ def verify_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         callspec = getattr(item, "callspec", None)
         defect = callspec.params.get("defect") if callspec else None
         if defect in DEFECTS:
-            wanted[defect] = (defect, ("--rule", family(DEFECTS[defect])))
+            wanted[defect] = (defect, ("--rule", family(DEFECTS[defect][0])))
     runs = VerifyRuns(wanted, secrets.token_urlsafe(24), tmp_path_factory.mktemp("third-verify"))
     yield runs
     runs.pool.shutdown(wait=True, cancel_futures=True)

@@ -55,6 +55,7 @@ DEFECTS: dict[str, str] = {
     "readiness_never_degraded": "readiness answers 200 while the provider is failing",
     "merge_patch_unchecked": "PATCH applies a merge patch without checking it against SupplierPatch",
     "stream_tokens_drift": "the stream's final frame reports one token more than the whole letter",
+    "audit_stuck_on_fault": "a risk audit whose model call fails stays running forever",
 }
 
 
@@ -304,6 +305,8 @@ class Payables:
             job["result"] = {"summary": text, "risk": risk, "degraded": False, "tier": "deep",
                              "usage": {"tokens": tokens, "usd": price(tokens, "deep")}}
         except ProviderError:
+            if self.defect == "audit_stuck_on_fault":
+                return
             job["result"] = {"summary": "The audit could not consult the model; no risk is assessed.",
                              "risk": "unknown", "degraded": True, "tier": "deep", "usage": {"tokens": 0, "usd": 0.0}}
         job["state"] = "complete"
