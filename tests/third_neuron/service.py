@@ -12,6 +12,7 @@ its fallback -> the answer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -22,11 +23,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from contractkit.llm import Message, OpenAICompatibleProvider, ProviderError, TierModels
 from contractkit.llm.openai_compat import OPENAI_TIERS
 
+from .socket import draft_socket
 from .support import (
     PROVIDER_TIER,
     Caller,
@@ -56,6 +58,7 @@ DEFECTS: dict[str, str] = {
     "merge_patch_unchecked": "PATCH applies a merge patch without checking it against SupplierPatch",
     "stream_tokens_drift": "the stream's final frame reports one token more than the whole letter",
     "audit_stuck_on_fault": "a risk audit whose model call fails stays running forever",
+    "socket_unscoped_admitted": "the WebSocket admits a token without disputes:write",
 }
 
 
@@ -126,6 +129,7 @@ class Payables:
             Route("/v1/risk-audits/{audit_id}", self.get_audit, methods=["GET"]),
             Route("/livez", self.live, methods=["GET"]),
             Route("/readyz", self.ready, methods=["GET"]),
+            WebSocketRoute("/v1/ws/dispute-drafts", functools.partial(draft_socket, self)),
         ]
         self.app = Starlette(routes=routes, exception_handlers={Problem: self._problem, HTTPException: self._http})
 
@@ -151,10 +155,9 @@ class Payables:
 
     async def _complete(self, prompt: str, tier: str, max_tokens: int = 400) -> tuple[str, int]:
         """The model's whole answer and its tokens; ProviderError when the provider fails."""
-        messages = [Message("system", "You are the accounts-payable assistant. Be exact and brief."),
-                    Message("user", prompt)]
         try:
-            answer = await self.model.complete(messages, PROVIDER_TIER[tier], max_tokens=max_tokens)
+            answer = await self.model.complete(self.messages_for(prompt), PROVIDER_TIER[tier],
+                                               max_tokens=max_tokens)
         except ProviderError:
             self.health.degraded = True
             raise
@@ -226,10 +229,17 @@ class Payables:
         invoice_id = request.path_params["invoice_id"]
         check_id(invoice_id, INVOICE_RE, "invoice_id")
         body = await json_body(request, "application/json", "DisputeRequest")
+        return invoice_id, self.letter_prompt(invoice_id, body)
+
+    def letter_prompt(self, invoice_id: str, body: dict[str, Any]) -> str:
+        """The prompt of a dispute letter: the same for the whole letter, its stream and its socket turn."""
         invoice = self.books.invoice(invoice_id)
-        prompt = (f"Write a {body['tone']} letter disputing invoice {invoice_id} ({body['reason']}). Lines: "
-                  + "; ".join(invoice["lines"]) + ". " + str(body.get("extra_context", "")))
-        return invoice_id, prompt
+        return (f"Write a {body['tone']} letter disputing invoice {invoice_id} ({body['reason']}). Lines: "
+                + "; ".join(invoice["lines"]) + ". " + str(body.get("extra_context", "")))
+
+    def messages_for(self, prompt: str) -> list[Message]:
+        return [Message("system", "You are the accounts-payable assistant. Be exact and brief."),
+                Message("user", prompt)]
 
     def _unavailable(self) -> Problem:
         return Problem(503, "model_unavailable", "The model failed; try again shortly.",
@@ -246,9 +256,7 @@ class Payables:
 
     async def stream_letter(self, request: Request) -> Response:
         invoice_id, prompt = await self._letter_request(request, "streamDisputeLetter")
-        messages = [Message("system", "You are the accounts-payable assistant. Be exact and brief."),
-                    Message("user", prompt)]
-        chunks = self.model.stream(messages, PROVIDER_TIER["deep"], max_tokens=400).__aiter__()
+        chunks = self.model.stream(self.messages_for(prompt), PROVIDER_TIER["deep"], max_tokens=400).__aiter__()
         try:  # a model that fails before its first piece gets the declared 503, not a broken stream
             first = await asyncio.wait_for(chunks.__anext__(), MODEL_TIMEOUT_S)
         except (ProviderError, TimeoutError, StopAsyncIteration):

@@ -4,9 +4,10 @@ The payables spec was written from docs/extensions.md alone, in shapes the bundl
 neuron's specs do not use: nested path parameters with an entity each, a JSON merge patch (PATCH)
 with minProperties, an idempotent PUT answering 200 or 201, problem+json errors with extra required
 members and 422 for invalid input, usage in response headers, a data-only SSE stream typed by a
-field with the tier in its first frame, an async job (202 + Location) and readiness degraded by
-status. The clean service passes every rule it can be checked on (``--require-all``, the WebSocket
-rules skipped: it has none, and lint says so); each planted defect fails exactly its rule.
+field with the tier in its first frame, an async job (202 + Location), readiness degraded by
+status, bearer OR an API key, and a WebSocket authenticated by a query parameter with frames typed
+by a field. The clean service passes every rule (``--require-all``); each planted defect fails
+exactly its rules of their family.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ DEFECTS: dict[str, tuple[str, ...]] = {
     "stream_tokens_drift": ("NEU-USE-002",),
     # a job pending past its deadline: no fallback answer came (FB-001), and not in time (FB-002)
     "audit_stuck_on_fault": ("NEU-FB-001", "NEU-FB-002"),
+    "socket_unscoped_admitted": ("NEU-WS-001",),
 }
-CLEAN_FLAGS = ("--require-all", "--skip", "NEU-WS-*")
+CLEAN_FLAGS = ("--require-all",)
 
 
 def family(rule: str) -> str:
@@ -49,14 +51,20 @@ def test_every_defect_is_planted_and_named() -> None:
     assert set(DEFECTS) == set(DEFECT_DESCRIPTIONS)
 
 
-def test_the_spec_lints_clean_and_warns_of_what_the_run_leaves_out() -> None:
-    """No error; the warnings are the fault rules (run here with --provider-double) and the
-    WebSocket rules (no WebSocket): exactly the rules the clean run does not judge without them."""
+def test_the_spec_lints_clean_and_warns_only_of_the_fault_rules() -> None:
+    """No error; the only warnings are the fault rules, which the run verifies with --provider-double."""
     result = _lint()
     assert result.returncode == 0, result.stdout + result.stderr
-    warned = {line.split(" warning ")[1].split()[0] for line in result.stdout.splitlines() if " warning " in line}
-    assert warned == {"OAS-056"}, result.stdout
-    assert "x-fault-injection (or run with --provider-double)" in result.stdout
+    warnings = [line for line in result.stdout.splitlines() if " warning " in line]
+    assert warnings and all(" OAS-056 " in w and "x-fault-injection (or run with --provider-double)" in w
+                            for w in warnings), result.stdout
+
+
+def test_without_the_websocket_lint_tells_the_rules_left_without_a_subject(tmp_path) -> None:
+    spec = tmp_path / "no-socket.yaml"
+    spec.write_text(SPEC_PATH.read_text().replace("\nx-websockets:", "\nx-not-websockets:"))
+    result = subprocess.run([sys.executable, "-m", "contractkit", "lint", str(spec)], capture_output=True, text=True,
+                            timeout=60)
     assert "declares no WebSocket endpoint (x-websockets) (NEU-WS-001, NEU-WS-002, NEU-WS-003)" in result.stdout
 
 
@@ -64,7 +72,7 @@ def test_clean_service_passes_with_require_all(verify_runs) -> None:
     run = verify_runs.result("clean")
     assert run.report is not None, run.explain()
     assert {rule: s for rule, s in run.statuses.items() if s != "passed"} == {}, run.explain()
-    assert len(run.statuses) == 26, run.explain()
+    assert len(run.statuses) == 29, run.explain()
     assert run.returncode == 0, run.explain()
 
 
