@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class Payables:
             Route("/v1/invoices/{invoice_id}/dispute-letter/stream", self.stream_letter, methods=["POST"]),
             Route("/v1/suppliers/{supplier_id}/risk-audits", self.start_audit, methods=["POST"]),
             Route("/v1/risk-audits/{audit_id}", self.get_audit, methods=["GET"]),
+            Route("/v1/payment-forecast", self.forecast, methods=["GET"]),
             Route("/livez", self.live, methods=["GET"]),
             Route("/readyz", self.ready, methods=["GET"]),
             WebSocketRoute("/v1/ws/dispute-drafts", functools.partial(draft_socket, self)),
@@ -195,6 +197,30 @@ class Payables:
         return self._json(request, {"invoice_id": invoice_id, "supplier_id": supplier_id, "explanation": text,
                                     "degraded": degraded}, headers=usage)
 
+    async def forecast(self, request: Request) -> Response:
+        self._admit(request, "forecastPayments", "payables:read")
+        tenant = request.headers.get("x-tenant", "")
+        if not re.fullmatch(r"[a-z]{3,12}", tenant):
+            raise Problem(422, "invalid_input", "X-Tenant is 3 to 12 lowercase letters.",
+                          errors=[{"pointer": "#/header/X-Tenant", "message": "does not match ^[a-z]{3,12}$"}])
+        horizon = request.query_params.get("horizon_days", "30")
+        if horizon not in ("7", "30", "90"):
+            raise Problem(422, "invalid_input", "horizon_days is 7, 30 or 90.",
+                          errors=[{"pointer": "#/query/horizon_days", "message": "not one of 7, 30, 90"}])
+        supplier_id = request.query_params.get("supplier_id", "")
+        self.books.supplier(supplier_id)
+        due = [i for i in self.books.invoices.values() if i["supplier_id"] == supplier_id]
+        expected = round(sum(len(i["lines"]) * 410.5 for i in due) * int(horizon) / 90, 2)
+        try:
+            text, tokens = await self._complete(f"In two sentences, explain why {supplier_id} ({tenant}) is "
+                                                f"expected to be paid {expected} USD in {horizon} days.", "swift")
+            degraded = False
+        except ProviderError:
+            text, tokens, degraded = "The forecast is the sum of open invoices; no explanation is available.", 0, True
+        return self._json(request, {"supplier_id": supplier_id, "horizon_days": int(horizon), "expected_usd": expected,
+                                    "narrative": text, "usage": {"tokens": tokens, "usd": price(tokens, "swift")}},
+                          headers={"X-Degraded": "true" if degraded else "false"})
+
     # -- suppliers ---------------------------------------------------------------------------------
     async def update_supplier(self, request: Request) -> Response:
         self._admit(request, "updateSupplier", "suppliers:write", partner=True)
@@ -221,7 +247,8 @@ class Payables:
         self.books.notes[key] = note
         if previous:
             return self._json(request, note)
-        return self._json(request, note, 201, {"Location": f"/v1/suppliers/{supplier_id}/notes/{note_id}"})
+        location = f"{request.scope.get('root_path', '')}/v1/suppliers/{supplier_id}/notes/{note_id}"
+        return self._json(request, note, 201, {"Location": location})
 
     # -- dispute letters ---------------------------------------------------------------------------
     async def _letter_request(self, request: Request, operation: str) -> tuple[str, str]:
@@ -303,7 +330,8 @@ class Payables:
         task = asyncio.create_task(self._run_audit(job, prompt))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-        return self._json(request, dict(job), 202, {"Location": f"/v1/risk-audits/{audit_id}"})
+        location = f"{request.scope.get('root_path', '')}/v1/risk-audits/{audit_id}"  # under the mount, if any
+        return self._json(request, dict(job), 202, {"Location": location})
 
     async def _run_audit(self, job: dict[str, Any], prompt: str) -> None:
         job["state"] = "running"
@@ -334,5 +362,5 @@ class Payables:
     async def ready(self, request: Request) -> Response:
         if self.health.degraded and self.defect != "readiness_never_degraded":
             raise Problem(503, "provider_degraded", "The model provider failed its last call.",
-                          headers={"Retry-After": RETRY_AFTER_S})
+                          headers={"Retry-After": RETRY_AFTER_S}, extra={"provider": "degraded"})
         return self._json(request, {"status": "ready", "provider": "ok"})

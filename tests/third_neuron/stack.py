@@ -7,6 +7,9 @@ as an OpenAI-compatible provider. ``python -m tests.third_neuron.stack`` serves 
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
 from contractkit.reference.provider_double.app import ProviderDouble
 from contractkit.reference.token_issuer.clients import ClientRegistration
 from contractkit.reference.token_issuer.issuer import TOKEN_PATH, TokenIssuer
@@ -23,7 +26,7 @@ class PayablesStack:
     """``with PayablesStack(client_id, secret, defect=None) as s: s.url, s.token_url, s.double_url``."""
 
     def __init__(self, client_id: str, client_secret: str, *, partner_key: str | None = None,
-                 defect: str | None = None) -> None:
+                 defect: str | None = None, prefix: str = "") -> None:
         client = ClientRegistration(client_id, client_secret, SCOPES, frozenset({AUDIENCE, FOREIGN_AUDIENCE}),
                                     default_audience=AUDIENCE)
         self.issuer = TokenIssuer([client])
@@ -34,11 +37,12 @@ class PayablesStack:
         self._service_server: BackgroundServer | None = None
         self.partner_key = partner_key
         self.defect = defect
+        self.prefix = prefix  # served under a path prefix, as behind an ingress
 
     @property
     def url(self) -> str:
         assert self._service_server is not None
-        return self._service_server.url
+        return self._service_server.url + self.prefix
 
     @property
     def token_url(self) -> str:
@@ -53,7 +57,8 @@ class PayablesStack:
         self._double_server.start()
         self.service = Payables(provider_url=self.double_url, jwks=self.issuer.key.jwks(),
                                 partner_key=self.partner_key, defect=self.defect)
-        self._service_server = BackgroundServer(self.service.app, timeout_keep_alive=30)
+        app = Starlette(routes=[Mount(self.prefix, app=self.service.app)]) if self.prefix else self.service.app
+        self._service_server = BackgroundServer(app, timeout_keep_alive=30)
         self._service_server.start()
         return self
 
@@ -73,7 +78,8 @@ if __name__ == "__main__":
     import sys
     import time
 
-    with PayablesStack("payables-ci", "payables-ci-secret", defect=(sys.argv[1:] or [None])[0]) as stack:
+    defect, prefix = (sys.argv[1:] or [""])[0] or None, (sys.argv[2:] or [""])[0]
+    with PayablesStack("payables-ci", "payables-ci-secret", defect=defect, prefix=prefix) as stack:
         print(f"service {stack.url}\ntoken   {stack.token_url}\ndouble  {stack.double_url}", flush=True)
         while True:
             time.sleep(3600)

@@ -44,11 +44,12 @@ class Problem(Exception):
     """A problem answer; ``errors`` makes it the spec's ValidationProblem."""
 
     def __init__(self, status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
-                 errors: list[dict[str, str]] | None = None) -> None:
+                 errors: list[dict[str, str]] | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
         self.headers = headers or {}
         self.errors = errors
+        self.extra = extra or {}
 
 
 def request_id(request: Request) -> str:
@@ -70,6 +71,7 @@ def problem_response(request: Request, problem: Problem, *, with_trace: bool = T
         body["trace_id"] = rid
     if problem.errors is not None:
         body["errors"] = problem.errors
+    body.update(problem.extra)
     return JSONResponse(body, status_code=problem.status, media_type="application/problem+json",
                         headers={**problem.headers, "X-Request-Id": rid})
 
