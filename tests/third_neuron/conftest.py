@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class VerifyRun:
     stdout: str
     stderr: str
     report: dict | None
+    elapsed_s: float
 
     @property
     def statuses(self) -> dict[str, str]:
@@ -46,13 +48,14 @@ class VerifyRun:
         return {rule for rule, got in self.statuses.items() if got == status}
 
     def explain(self) -> str:
-        return f"$ contractkit {' '.join(self.argv)}\nexit {self.returncode}\n{self.stdout[-6000:]}\n" \
-               f"{self.stderr[-3000:]}"
+        head = f"$ contractkit {' '.join(self.argv)}\nexit {self.returncode} after {self.elapsed_s:.0f} s"
+        return f"{head}\n{self.stdout[-6000:]}\n{self.stderr[-3000:]}"
 
 
 def verify(defect: str | None, extra: tuple[str, ...], secret: str, workdir: Path) -> VerifyRun:
     """Start a stack (with ``defect``), verify it against its own spec, stop it."""
     report = workdir / f"report-{defect or 'clean'}.json"
+    started = time.monotonic()
     with PayablesStack(CLIENT_ID, secret, defect=defect) as stack:
         argv = ["verify", "neuron", "--spec", str(SPEC_PATH), "--neuron-url", stack.url, "--profile", "quick",
                 "--seed", SEED, "--hypothesis-db", "none", "--provider-double", stack.double_url,
@@ -61,7 +64,7 @@ def verify(defect: str | None, extra: tuple[str, ...], secret: str, workdir: Pat
         done = subprocess.run([sys.executable, "-m", "contractkit", *argv], capture_output=True, text=True,
                               timeout=RUN_TIMEOUT_S, env={**os.environ, SECRET_ENV: secret}, cwd=workdir)
     data = json.loads(report.read_text()) if report.is_file() else None
-    return VerifyRun(argv, done.returncode, done.stdout, done.stderr, data)
+    return VerifyRun(argv, done.returncode, done.stdout, done.stderr, data, time.monotonic() - started)
 
 
 class VerifyRuns:
@@ -93,3 +96,5 @@ def verify_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     runs = VerifyRuns(wanted, secrets.token_urlsafe(24), tmp_path_factory.mktemp("third-verify"))
     yield runs
     runs.pool.shutdown(wait=True, cancel_futures=True)
+    took = {name: f"{f.result().elapsed_s:.0f} s" for name, f in runs.futures.items() if f.done() and not f.exception()}
+    print(f"\nthird-neuron verify runs: {took}")  # shown with -s: which run bounds the module's time

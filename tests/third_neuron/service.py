@@ -60,6 +60,7 @@ DEFECTS: dict[str, str] = {
     "stream_tokens_drift": "the stream's final frame reports one token more than the whole letter",
     "audit_stuck_on_fault": "a risk audit whose model call fails stays running forever",
     "socket_unscoped_admitted": "the WebSocket admits a token without disputes:write",
+    "audit_invents_supplier": "a risk audit of an unknown supplier completes with an invented result",
 }
 
 
@@ -319,22 +320,31 @@ class Payables:
         supplier_id = request.path_params["supplier_id"]
         check_id(supplier_id, SUPPLIER_RE, "supplier_id")
         body = await json_body(request, "application/json", "AuditRequest")
-        supplier = self.books.supplier(supplier_id)
         audit_id = f"aud-{secrets.token_hex(4)}"
         job = {"audit_id": audit_id, "supplier_id": supplier_id, "state": "queued"}
         while len(self.books.audits) >= MAX_AUDITS:
             self.books.audits.pop(next(iter(self.books.audits)))
         self.books.audits[audit_id] = job
-        prompt = (f"Assess the payment risk of {supplier['display_name']} over {body['period']}, focusing on "
-                  + ", ".join(body.get("focus") or ["everything"]) + ". Answer low, medium or high first.")
-        task = asyncio.create_task(self._run_audit(job, prompt))
+        # the supplier is looked up by the job (the ledger is slow): an unknown one fails the job with a 404 problem
+        task = asyncio.create_task(self._run_audit(job, body, request_id(request)))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         location = f"{request.scope.get('root_path', '')}/v1/risk-audits/{audit_id}"  # under the mount, if any
         return self._json(request, dict(job), 202, {"Location": location})
 
-    async def _run_audit(self, job: dict[str, Any], prompt: str) -> None:
+    async def _run_audit(self, job: dict[str, Any], body: dict[str, Any], trace_id: str) -> None:
         job["state"] = "running"
+        supplier = self.books.suppliers.get(job["supplier_id"])
+        if supplier is None and self.defect == "audit_invents_supplier":
+            supplier = {"display_name": "an unnamed supplier"}
+        if supplier is None:
+            job["problem"] = {"type": "https://payables.example/problems/not-found", "title": "Not found",
+                              "status": 404, "detail": f"No supplier {job['supplier_id']}.", "code": "not_found",
+                              "trace_id": trace_id}
+            job["state"] = "error"
+            return
+        prompt = (f"Assess the payment risk of {supplier['display_name']} over {body['period']}, focusing on "
+                  + ", ".join(body.get("focus") or ["everything"]) + ". Answer low, medium or high first.")
         try:
             text, tokens = await self._complete(prompt, "deep")
             risk = next((w for w in ("high", "medium", "low") if w in text.lower()), "medium")

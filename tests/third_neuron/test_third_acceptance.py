@@ -33,6 +33,7 @@ DEFECTS: dict[str, tuple[str, ...]] = {
     # a job pending past its deadline: no fallback answer came (FB-001), and not in time (FB-002)
     "audit_stuck_on_fault": ("NEU-FB-001", "NEU-FB-002"),
     "socket_unscoped_admitted": ("NEU-WS-001",),
+    "audit_invents_supplier": ("NEU-ERR-004",),
 }
 CLEAN_FLAGS = ("--require-all",)
 
