@@ -154,20 +154,43 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
     return True
 
 
+_KEY_PLACEHOLDER = "presented-by-the-suite"
+
+
+def _api_key_params(op: Operation) -> set[tuple[str | None, str]]:
+    return {(r.scheme.location, (r.scheme.param or "").lower()) for alt in op.security for r in alt.api_keys}
+
+
+def _align_case_keys(op: Operation, case: Any, keys: Presentation) -> None:
+    """Make the case's API keys those the suite sends: schemathesis takes every security scheme's
+    parameter for the operation's own and generates (or mutates) it, and its checks judge the case,
+    so a generated key would have a valid request judged invalid (an undeclared extra parameter
+    beside a key it made up). Only the names of the keys presented go in, never their values."""
+    params = _api_key_params(op)
+    for location, attr, presented in (("header", "headers", keys.headers), ("query", "query", keys.query),
+                                      ("cookie", "cookies", keys.cookies)):
+        values = getattr(case, attr, None)
+        kept = {k: v for k, v in (values or {}).items() if (location, str(k).lower()) not in params}
+        kept.update(dict.fromkeys(presented, _KEY_PLACEHOLDER))
+        if values is not None or kept:
+            setattr(case, attr, kept)
+
+
 def _drop_generated_keys(op: Operation, kwargs: dict[str, Any]) -> None:
-    """Leave out the API keys schemathesis generated (it takes every security scheme's parameter
-    for the operation's own): a made-up key of an alternative the suite does not present is a bad
-    credential beside the good one, which a target may rightly refuse (401); the suite presents
-    its real keys itself."""
-    keys = {(r.scheme.location, (r.scheme.param or "").lower()) for alt in op.security for r in alt.api_keys}
+    """Leave out the API keys schemathesis generated: a made-up key of an alternative the suite does
+    not present is a bad credential beside the good one, which a target may rightly refuse (401);
+    the suite presents its real keys itself."""
+    params = _api_key_params(op)
     for location, arg in (("header", "headers"), ("query", "params"), ("cookie", "cookies")):
         values = kwargs.get(arg)
         if values:  # a dict, or requests' CaseInsensitiveDict for headers
-            kwargs[arg] = {k: v for k, v in values.items() if (location, str(k).lower()) not in keys}
+            kwargs[arg] = {k: v for k, v in values.items() if (location, str(k).lower()) not in params}
 
 
 def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
           keys: Presentation | None = None) -> Exchange:
+    keys = keys or Presentation()
+    _align_case_keys(op, case, keys)
     kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
     _drop_generated_keys(op, kwargs)
     headers = {**neuron.extra_headers,
@@ -179,7 +202,6 @@ def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
         data = kwargs["data"]
         content = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
     url = httpx.URL(kwargs["url"])
-    keys = keys or Presentation()
     if kwargs.get("params") or keys.query:
         url = url.copy_merge_params({**(kwargs.get("params") or {}), **keys.query})
     headers.update(keys.headers)
