@@ -25,6 +25,7 @@ from .support import SPEC_PATH
 
 CLIENT_ID = "payables-ci"
 SECRET_ENV = "PAYABLES_CI_SECRET"
+PARTNER_KEY_ENV = "PAYABLES_PARTNER_KEY"  # the apiKey scheme partnerQuery's key: --api-key-env partnerQuery=...
 RUN_TIMEOUT_S = 240
 SEED = "20261206"
 
@@ -44,6 +45,11 @@ class VerifyRun:
     def statuses(self) -> dict[str, str]:
         return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
 
+    def partial(self) -> dict[str, set[tuple[str, str]]]:
+        """rule id -> (operation, reason) of each case left not verified in a rule that passed elsewhere."""
+        return {r["id"]: {(o["operation"], o["message"]) for o in r["outcomes"] if o["status"] == "not_verified"}
+                for r in (self.report or {}).get("rules", []) if r.get("partial")}
+
     def having(self, status: str) -> set[str]:
         return {rule for rule, got in self.statuses.items() if got == status}
 
@@ -56,13 +62,15 @@ def verify(defect: str | None, extra: tuple[str, ...], secret: str, workdir: Pat
     """Start a stack (with ``defect``), verify it against its own spec, stop it."""
     report = workdir / f"report-{defect or 'clean'}.json"
     started = time.monotonic()
-    with PayablesStack(CLIENT_ID, secret, defect=defect) as stack:
+    partner_key = secrets.token_urlsafe(12)
+    with PayablesStack(CLIENT_ID, secret, defect=defect, partner_key=partner_key) as stack:
         argv = ["verify", "neuron", "--spec", str(SPEC_PATH), "--neuron-url", stack.url, "--profile", "quick",
                 "--seed", SEED, "--hypothesis-db", "none", "--provider-double", stack.double_url,
                 "--token-url", stack.token_url, "--client-id", CLIENT_ID, "--client-secret-env", SECRET_ENV,
-                "--report-json", str(report), *extra]
+                "--api-key-env", f"partnerQuery={PARTNER_KEY_ENV}", "--report-json", str(report), *extra]
+        env = {**os.environ, SECRET_ENV: secret, PARTNER_KEY_ENV: partner_key}
         done = subprocess.run([sys.executable, "-m", "contractkit", *argv], capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT_S, env={**os.environ, SECRET_ENV: secret}, cwd=workdir)
+                              timeout=RUN_TIMEOUT_S, env=env, cwd=workdir)
     data = json.loads(report.read_text()) if report.is_file() else None
     return VerifyRun(argv, done.returncode, done.stdout, done.stderr, data, time.monotonic() - started)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import json
 import re
 import secrets
@@ -130,6 +131,7 @@ class Payables:
             Route("/v1/suppliers/{supplier_id}/risk-audits", self.start_audit, methods=["POST"]),
             Route("/v1/risk-audits/{audit_id}", self.get_audit, methods=["GET"]),
             Route("/v1/payment-forecast", self.forecast, methods=["GET"]),
+            Route("/v1/partner/suppliers/{supplier_id}/statement", self.partner_statement, methods=["GET"]),
             Route("/livez", self.live, methods=["GET"]),
             Route("/readyz", self.ready, methods=["GET"]),
             WebSocketRoute("/v1/ws/dispute-drafts", functools.partial(draft_socket, self)),
@@ -221,6 +223,18 @@ class Payables:
         return self._json(request, {"supplier_id": supplier_id, "horizon_days": int(horizon), "expected_usd": expected,
                                     "narrative": text, "usage": {"tokens": tokens, "usd": price(tokens, "swift")}},
                           headers={"X-Degraded": "true" if degraded else "false"})
+
+    async def partner_statement(self, request: Request) -> Response:
+        """A partner's statement, for partners only: the API key in the ``api_key`` query parameter."""
+        key = request.query_params.get("api_key")
+        partner = self.credentials.partner_key
+        if not key or not partner or not hmac.compare_digest(key.encode(), partner.encode()):
+            raise Problem(401, "unauthenticated", "Send the partner key as api_key.",
+                          headers={"WWW-Authenticate": 'ApiKey realm="payables"'})
+        self.quota.take(Caller("partner"), "partnerStatement")
+        supplier = self.books.supplier(request.path_params["supplier_id"])
+        due = [i for i, v in self.books.invoices.items() if v["supplier_id"] == supplier["supplier_id"]]
+        return self._json(request, {"supplier_id": supplier["supplier_id"], "open_invoices": due})
 
     # -- suppliers ---------------------------------------------------------------------------------
     async def update_supplier(self, request: Request) -> Response:

@@ -79,7 +79,8 @@ if __name__ == "__main__":
     import time
 
     defect, prefix = (sys.argv[1:] or [""])[0] or None, (sys.argv[2:] or [""])[0]
-    with PayablesStack("payables-ci", "payables-ci-secret", defect=defect, prefix=prefix) as stack:
+    with PayablesStack("payables-ci", "payables-ci-secret", defect=defect, prefix=prefix,
+                       partner_key="partner-key-for-tests") as stack:
         print(f"service {stack.url}\ntoken   {stack.token_url}\ndouble  {stack.double_url}", flush=True)
         while True:
             time.sleep(3600)
