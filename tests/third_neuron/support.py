@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from contractkit.reference.token_issuer.verifier import InvalidTokenError, Token
 SPEC_PATH = Path(__file__).with_name("payables-api.yaml")
 AUDIENCE = "payables-neuron"
 MAX_BODY = 16 * 1024
+CLOCK_SKEW_S = 2  # the leeway on exp the spec declares (x-clock-skew-seconds)
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 # usd per 1k tokens, as the spec's x-pricing says; the service's tiers and the provider's models
 PRICES = {"swift": Decimal("0.0002"), "deep": Decimal("0.0015")}
@@ -94,7 +96,7 @@ class Credentials:
     """Bearer tokens of the kit's issuer for this service's audience, and the partner key."""
 
     def __init__(self, jwks: dict[str, Any], partner_key: str | None, *, check_scope: bool = True) -> None:
-        self.verifier = TokenVerifier.from_jwks(jwks, AUDIENCE)
+        self.verifier = TokenVerifier.from_jwks(jwks, AUDIENCE, leeway_s=CLOCK_SKEW_S)
         self.partner_key = partner_key
         self.check_scope = check_scope
 
@@ -138,9 +140,9 @@ class Quota:
         if now - start >= self.window_s:
             start, used = now, 0
         if used >= limit and self.enforced:
-            retry = max(1, math.ceil(start + self.window_s - now))
+            reset = time.time() + (start + self.window_s - now)  # the wall-clock end of the window
             raise Problem(429, "throttled", f"At most {limit} requests a second per client and operation.",
-                          headers={"Retry-After": str(retry)})
+                          headers={"Retry-After": formatdate(math.ceil(reset), usegmt=True)})  # whole seconds, up
         self.windows[(caller.key, operation)] = (start, used + 1)
 
 
