@@ -128,6 +128,7 @@ class Payables:
             Route("/v1/suppliers/{supplier_id}/notes/{note_id}", self.put_note, methods=["PUT"]),
             Route("/v1/invoices/{invoice_id}/dispute-letter", self.draft_letter, methods=["POST"]),
             Route("/v1/invoices/{invoice_id}/dispute-letter/stream", self.stream_letter, methods=["POST"]),
+            Route("/v1/dispute-letters", self.draft_letter_by_body, methods=["POST"]),
             Route("/v1/suppliers/{supplier_id}/risk-audits", self.start_audit, methods=["POST"]),
             Route("/v1/risk-audits/{audit_id}", self.get_audit, methods=["GET"]),
             Route("/v1/payment-forecast", self.forecast, methods=["GET"]),
@@ -282,6 +283,19 @@ class Payables:
     def messages_for(self, prompt: str) -> list[Message]:
         return [Message("system", "You are the accounts-payable assistant. Be exact and brief."),
                 Message("user", prompt)]
+
+    async def draft_letter_by_body(self, request: Request) -> Response:
+        """The letter, with the invoice named in the body (the engine's batch tooling sends it so)."""
+        self._admit(request, "draftLetterFor", "disputes:write")
+        body = await json_body(request, "application/json", "DisputeFor")
+        invoice_id = body["invoice_id"]
+        prompt = self.letter_prompt(invoice_id, body)
+        try:
+            text, tokens = await self._complete(prompt, "deep")
+        except ProviderError:
+            raise self._unavailable() from None
+        return self._json(request, {"invoice_id": invoice_id, "letter": text, "tier": "deep",
+                                    "usage": {"tokens": tokens, "usd": price(tokens, "deep")}})
 
     def _unavailable(self) -> Problem:
         return Problem(503, "model_unavailable", "The model failed; try again shortly.",

@@ -152,7 +152,7 @@ def _validators() -> dict[str, jsonschema.Draft202012Validator]:
     registry = Registry().with_resource("urn:payables", Resource.from_contents(spec, DRAFT202012))
     return {name: jsonschema.Draft202012Validator({"$ref": f"urn:payables#/components/schemas/{name}"},
                                                   registry=registry)
-            for name in ("SupplierPatch", "NoteInput", "DisputeRequest", "AuditRequest", "DraftAsk")}
+            for name in ("SupplierPatch", "NoteInput", "DisputeRequest", "AuditRequest", "DraftAsk", "DisputeFor")}
 
 
 VALIDATORS = _validators()
