@@ -217,9 +217,14 @@ def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
 
 
 def as_st_response(exchange: Exchange) -> httpx.Response:
+    """The exchange as the response schemathesis's checks read. Its body was read decoded, so the
+    headers that describe the encoded body (a gzip ``Content-Encoding``, its length) are left out:
+    kept, they would have the decoded body decoded again."""
     request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
                             content=exchange.request_body or b"")
-    response = httpx.Response(exchange.status or 0, headers=exchange.headers, content=exchange.body, request=request)
+    encoded = ("content-encoding", "content-length")
+    headers = [(k, v) for k, v in exchange.headers.multi_items() if k.lower() not in encoded]
+    response = httpx.Response(exchange.status or 0, headers=headers, content=exchange.body, request=request)
     response.elapsed = timedelta(seconds=exchange.elapsed_s)
     return response
 
