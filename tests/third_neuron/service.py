@@ -23,6 +23,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -137,7 +139,8 @@ class Payables:
             Route("/readyz", self.ready, methods=["GET"]),
             WebSocketRoute("/v1/ws/dispute-drafts", functools.partial(draft_socket, self)),
         ]
-        self.app = Starlette(routes=routes, exception_handlers={Problem: self._problem, HTTPException: self._http})
+        self.app = Starlette(routes=routes, exception_handlers={Problem: self._problem, HTTPException: self._http},
+                             middleware=[Middleware(GZipMiddleware, minimum_size=200)])
 
     # -- plumbing ----------------------------------------------------------------------------------
     async def _problem(self, request: Request, exc: Exception) -> Response:
@@ -157,7 +160,8 @@ class Payables:
 
     def _json(self, request: Request, body: dict[str, Any], status: int = 200,
               headers: dict[str, str] | None = None) -> JSONResponse:
-        return JSONResponse(body, status_code=status, headers={**(headers or {}), "X-Request-Id": request_id(request)})
+        return JSONResponse(body, status_code=status, headers={**(headers or {}), "X-Request-Id": request_id(request)},
+                            media_type="application/json; charset=utf-8")  # the charset, as many frameworks say it
 
     async def _complete(self, prompt: str, tier: str, max_tokens: int = 400) -> tuple[str, int]:
         """The model's whole answer and its tokens; ProviderError when the provider fails."""

@@ -74,7 +74,7 @@ def problem_response(request: Request, problem: Problem, *, with_trace: bool = T
     if problem.errors is not None:
         body["errors"] = problem.errors
     body.update(problem.extra)
-    return JSONResponse(body, status_code=problem.status, media_type="application/problem+json",
+    return JSONResponse(body, status_code=problem.status, media_type="application/problem+json; charset=utf-8",
                         headers={**problem.headers, "X-Request-Id": rid})
 
 
