@@ -84,6 +84,14 @@ def test_a_spec_missing_half_the_declarations_is_told_every_gap(tmp_path: Path) 
         assert rule in messages, (rule, messages)
 
 
+def test_rules_with_nothing_to_check_on_are_told_too(tmp_path: Path) -> None:
+    """A service without a WebSocket leaves the NEU-WS rules not verified; lint says so before the run."""
+    spec = broken_copy(OAS, tmp_path, Edit("\nx-websockets:", "\nx-not-websockets:"))
+    hits = [f.message for f in lint(spec, ["OAS-056"]).findings if "nothing to check them on" in f.message]
+    assert len(hits) == 1 and "WebSocket endpoint" in hits[0], hits
+    assert all(rule in hits[0] for rule in ("NEU-WS-001", "NEU-WS-002", "NEU-WS-003")), hits
+
+
 def test_a_plain_openapi_description_gets_no_list(tmp_path: Path) -> None:
     spec = tmp_path / "plain.yaml"
     spec.write_text("openapi: 3.1.0\ninfo: {title: p, version: 1.0.0}\npaths:\n  /a:\n    get:\n"

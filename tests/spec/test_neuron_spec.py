@@ -50,6 +50,15 @@ def test_a_body_without_example_is_built_from_its_schema_and_checked() -> None:
     assert build(model, op_of(model), None).body == body
 
 
+def test_a_merge_patch_body_with_min_properties_gets_as_many_optional_members() -> None:
+    schema = {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
+        "name": {"type": "string", "pattern": "^[A-Z]{3}$"}, "days": {"type": "integer", "minimum": 0}}}
+    media = {"application/merge-patch+json": {"schema": schema}}
+    model = spec({"/a": {"patch": {"requestBody": {"content": media}, "responses": {"200": {"description": "ok"}}}}})
+    body = build(model, op_of(model), None).body
+    assert model.errors(schema, body) == [] and len(body) == 1
+
+
 def test_a_body_no_simple_value_satisfies_is_not_verified_not_guessed() -> None:
     schema = {"type": "object", "required": ["code"],
               "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"}}}

@@ -8,11 +8,14 @@ the checks decide at run time, and a target may answer in ways that end a check 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from contractkit.conformance.budget import FLOOR, HEADROOM
+from contractkit.conformance.http import exchange_timeout
+from contractkit.conformance.neuron.faults import DOUBLE_MODES
 from contractkit.conformance.neuron.rl import wave_size
 from contractkit.conformance.neuron.specs import load_spec
 from contractkit.conformance.options import VerifyOptions
@@ -53,7 +56,20 @@ def estimate_requests(cases: Sequence[Any], options: VerifyOptions) -> int:
             total += profile.stream_turns * _PER_CASE
         else:
             total += _PER_CASE
+        total += _job_polls(case, options)
     return total
+
+
+def _job_polls(case: Any, options: VerifyOptions) -> int:
+    """The polls of the jobs a case follows: a job may stay pending (a provider fault, a defect) and is
+    polled every ``poll_interval_ms`` for as long as a whole answer is waited; a fault rule follows
+    one job per fault mode."""
+    job = getattr(case.subject, "job", None)
+    if job is None:
+        return 0
+    waited = exchange_timeout(options.request_timeout, getattr(case.subject, "deadline_s", None))
+    followed = len(DOUBLE_MODES) if "disruptive" in case.rule.tags else 1
+    return followed * math.ceil(waited / job.poll_interval_s)
 
 
 def default_max_requests(cases: Sequence[Any], options: VerifyOptions) -> int:

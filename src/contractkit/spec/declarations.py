@@ -232,6 +232,12 @@ SELECTORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
 }
 
 
+def describe_selector(selector: str) -> str:
+    """What a selector picks, in words ("the spec declares no <this>")."""
+    return {"turns": "stream (SSE operation or WebSocket)", "websocket": "WebSocket endpoint (x-websockets)"}.get(
+        selector) or SELECTORS[selector][0]
+
+
 def subjects(spec: NeuronSpec, selector: str) -> list[Subject]:
     """What a rule of ``selector`` is checked on in ``spec`` ([None]: once for the whole target)."""
     sockets = [Socket(str(path), decl) for path, decl in spec.websockets.items() if isinstance(decl, dict)]

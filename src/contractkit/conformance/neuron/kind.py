@@ -47,9 +47,6 @@ def _subjects(selector: str, options: VerifyOptions) -> list[Any]:
     return [op for op in spec.operations if SELECTORS[selector][1](op)]
 
 
-def _describe(selector: str) -> str:
-    return {"turns": "stream (SSE operation or WebSocket)", "websocket": "WebSocket endpoint (x-websockets)"}.get(
-        selector) or SELECTORS[selector][0]
 
 
 def _gap(rule_id: str, subject: Any, options: VerifyOptions) -> str | None:
@@ -57,4 +54,4 @@ def _gap(rule_id: str, subject: Any, options: VerifyOptions) -> str | None:
     return declarations.gap(rule_id, load_spec(options), subject, options)
 
 
-KIND = TargetKind("neuron", NEURON_CHECKS, neuron_preflight, _open, _subjects, _describe, _gap)
+KIND = TargetKind("neuron", NEURON_CHECKS, neuron_preflight, _open, _subjects, declarations.describe_selector, _gap)

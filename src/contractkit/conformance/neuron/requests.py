@@ -305,11 +305,19 @@ def synthesize(spec: NeuronSpec, schema: Any, depth: int = 0) -> Any:
     kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
     if kind == "object" or (kind is None and "properties" in schema):
         out = {}
+        properties = schema.get("properties") or {}
         for name in schema.get("required") or []:
-            value = synthesize(spec, (schema.get("properties") or {}).get(name, {"type": "string"}), depth + 1)
+            value = synthesize(spec, properties.get(name, {"type": "string"}), depth + 1)
             if value is _NONE:
                 return _NONE
             out[name] = value
+        # a body with no required member may still need some (a JSON merge patch: minProperties 1)
+        for name, sub in properties.items():
+            if len(out) >= int(schema.get("minProperties", 0)):
+                break
+            value = synthesize(spec, sub, depth + 1) if name not in out else _NONE
+            if value is not _NONE and not spec.errors(spec.deref(sub), value):  # an optional member may pick
+                out[name] = value
         return out
     if kind == "array":
         count = int(schema.get("minItems", 0))

@@ -117,9 +117,10 @@ def rate_limited(neuron: NeuronTarget, op: Operation) -> Examined:
     time.sleep(min(wait, window * 2, 30) + 0.2)
     after = neuron.call(op, parts=parts, token=token, paced=False)
     require_answer(after, "after the Retry-After wait")
+    waited = f"Retry-After {retry_after}" + ("" if retry_after.isdigit() else f", {wait:.1f} s")
     if after.status == 429:
-        raise fail(f"still 429 after waiting Retry-After ({retry_after} s)", after)
+        raise fail(f"still 429 after waiting {waited}", after)
     if not 200 <= (after.status or 0) < 300:
-        raise fail(f"after waiting Retry-After ({retry_after} s) the valid request got {after.status}", after)
-    return Examined(len(exchanges) + 1, "requests", f"{len(limited)} refused with 429 and Retry-After "
-                    f"{retry_after} s; served again after the wait")
+        raise fail(f"after waiting {waited} the valid request got {after.status}", after)
+    return Examined(len(exchanges) + 1, "requests", f"{len(limited)} refused with 429 and {waited}"
+                    f"{' s' if retry_after.isdigit() else ''}; served again after the wait")

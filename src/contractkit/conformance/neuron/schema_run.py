@@ -7,8 +7,9 @@ judges it (``schema_run``: the NEU-SCH rules, NEU-ERR, the stream and usage rule
 then reports on its own.
 
 Generated subjects (the entity an operation is about) are random, so most valid cases would only
-ever see 404; half of the positive cases are steered to an entity that exists (``--customer-id``
-or the spec's example), wherever the subject lives, so that the 200 answers are exercised too.
+ever see 404; half of the cases are steered to an entity that exists (``--customer-id`` or the
+spec's example), wherever the subject lives, so that the 200 answers are exercised too, and invalid
+input is judged on an entity that exists.
 """
 
 from __future__ import annotations
@@ -103,23 +104,42 @@ def _generate(neuron: NeuronTarget, op: Operation) -> SchemaRun:
 
 def _sender(neuron: NeuronTarget, op: Operation, run: SchemaRun, token: str | None,
             positive: bool) -> Callable[[Any], None]:
-    """Send each generated case; every other valid one (the first included) is steered to the
-    known entity, so that however few cases a profile makes, its successful answers are seen."""
+    """Send each generated case; every other one (the first included) is steered to the known
+    entity, so that however few cases a profile makes, its successful answers are seen, and an
+    invalid body reaches an entity that exists (about an unknown one, a 404 says nothing of the
+    input). An invalid case is steered only when the input naming its entity was generated valid,
+    so steering never makes it valid."""
     sent = [0]
 
     def send(case: Any) -> None:
         steer = sent[0] % 2 == 0
         sent[0] += 1
-        steered = bool(positive and steer and _steer(neuron, op, case))
+        steerable = positive or (op.subject is not None and _generated_valid(case, op.subject.location))
+        steered = bool(steer and steerable and _steer(neuron, op, case))
         run.samples.append(Sample(case, _send(neuron, op, case, token, run.keys), positive, steered))
 
     return send
 
 
+def _generated_valid(case: Any, location: str) -> bool:
+    """Whether schemathesis generated this case's ``location`` (path, query, header, body) valid."""
+    components = getattr(getattr(case, "meta", None), "components", None) or {}
+    for where, info in components.items():
+        if str(getattr(where, "value", where)) == location:
+            return str(getattr(getattr(info, "mode", None), "value", "")) == "positive"
+    return False
+
+
 def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
+    """Point the case at the known entity. The other path parameters that declare an example are set
+    to it too: a nested entity (an invoice of a supplier) exists only under its parents' examples."""
     subject, known = op.subject, neuron.known_subject(op)
     if subject is None or known is None:
         return False
+    parents = {p.name: p.example for p in op.parameters
+               if p.location == "path" and p.example is not None and p.name != subject.name}
+    if parents and _generated_valid(case, "path"):
+        case.path_parameters = {**(case.path_parameters or {}), **parents}
     if subject.location == "body":
         if not isinstance(case.body, dict):
             return False
@@ -134,9 +154,45 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
     return True
 
 
+_KEY_PLACEHOLDER = "presented-by-the-suite"
+
+
+def _api_key_params(op: Operation) -> set[tuple[str | None, str]]:
+    return {(r.scheme.location, (r.scheme.param or "").lower()) for alt in op.security for r in alt.api_keys}
+
+
+def _align_case_keys(op: Operation, case: Any, keys: Presentation) -> None:
+    """Make the case's API keys those the suite sends: schemathesis takes every security scheme's
+    parameter for the operation's own and generates (or mutates) it, and its checks judge the case,
+    so a generated key would have a valid request judged invalid (an undeclared extra parameter
+    beside a key it made up). Only the names of the keys presented go in, never their values."""
+    params = _api_key_params(op)
+    for location, attr, presented in (("header", "headers", keys.headers), ("query", "query", keys.query),
+                                      ("cookie", "cookies", keys.cookies)):
+        values = getattr(case, attr, None)
+        kept = {k: v for k, v in (values or {}).items() if (location, str(k).lower()) not in params}
+        kept.update(dict.fromkeys(presented, _KEY_PLACEHOLDER))
+        if values is not None or kept:
+            setattr(case, attr, kept)
+
+
+def _drop_generated_keys(op: Operation, kwargs: dict[str, Any]) -> None:
+    """Leave out the API keys schemathesis generated: a made-up key of an alternative the suite does
+    not present is a bad credential beside the good one, which a target may rightly refuse (401);
+    the suite presents its real keys itself."""
+    params = _api_key_params(op)
+    for location, arg in (("header", "headers"), ("query", "params"), ("cookie", "cookies")):
+        values = kwargs.get(arg)
+        if values:  # a dict, or requests' CaseInsensitiveDict for headers
+            kwargs[arg] = {k: v for k, v in values.items() if (location, str(k).lower()) not in params}
+
+
 def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
           keys: Presentation | None = None) -> Exchange:
+    keys = keys or Presentation()
+    _align_case_keys(op, case, keys)
     kwargs = case.as_transport_kwargs(base_url=neuron.base_url)
+    _drop_generated_keys(op, kwargs)
     headers = {**neuron.extra_headers,
                **{k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _DROP_HEADERS}}
     content: bytes | None = None
@@ -146,7 +202,6 @@ def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
         data = kwargs["data"]
         content = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
     url = httpx.URL(kwargs["url"])
-    keys = keys or Presentation()
     if kwargs.get("params") or keys.query:
         url = url.copy_merge_params({**(kwargs.get("params") or {}), **keys.query})
     headers.update(keys.headers)
@@ -162,9 +217,14 @@ def _send(neuron: NeuronTarget, op: Operation, case: Any, token: str | None,
 
 
 def as_st_response(exchange: Exchange) -> httpx.Response:
+    """The exchange as the response schemathesis's checks read. Its body was read decoded, so the
+    headers that describe the encoded body (a gzip ``Content-Encoding``, its length) are left out:
+    kept, they would have the decoded body decoded again."""
     request = httpx.Request(exchange.method, exchange.url, headers=exchange.request_headers,
                             content=exchange.request_body or b"")
-    response = httpx.Response(exchange.status or 0, headers=exchange.headers, content=exchange.body, request=request)
+    encoded = ("content-encoding", "content-length")
+    headers = [(k, v) for k, v in exchange.headers.multi_items() if k.lower() not in encoded]
+    response = httpx.Response(exchange.status or 0, headers=headers, content=exchange.body, request=request)
     response.elapsed = timedelta(seconds=exchange.elapsed_s)
     return response
 

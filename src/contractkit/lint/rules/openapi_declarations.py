@@ -53,8 +53,12 @@ def rules_lacking_declarations(ctx: LintContext) -> Iterator[Hit]:
     pointers = {(op.path, op.method.upper()): op.pointer for op in ctx.operations}
     lacking: dict[str, dict[str, list[str]]] = {}  # subject pointer -> declaration -> rule ids
     labels: dict[str, str] = {}
+    absent: dict[str, list[str]] = {}  # what the spec declares none of -> the rules left without a subject
     for rule_id, selector in declarations.APPLIES.items():
-        for subject in declarations.subjects(spec, selector):
+        found = declarations.subjects(spec, selector)
+        if not found:
+            absent.setdefault(declarations.describe_selector(selector), []).append(rule_id)
+        for subject in found:
             for need in declarations.missing(rule_id, spec, subject):
                 where, label = _place(subject, pointers)
                 labels[where] = label
@@ -62,6 +66,9 @@ def rules_lacking_declarations(ctx: LintContext) -> Iterator[Hit]:
     for where, needs in lacking.items():
         gaps = "; ".join(f"{declaration} ({', '.join(rules)})" for declaration, rules in needs.items())
         yield Hit(where, f"{labels[where]}: rules will be not verified, the spec does not declare {gaps}")
+    if absent:
+        gaps = "; ".join(f"{what} ({', '.join(rules)})" for what, rules in absent.items())
+        yield Hit("", f"the spec: rules will be not verified, there is nothing to check them on: it declares no {gaps}")
 
 
 def _place(subject: Any, pointers: dict[tuple[str, str], str]) -> tuple[str, str]:
