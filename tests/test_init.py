@@ -21,14 +21,17 @@ def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("kind, name", [("neuron", "neuron-api.yaml"), ("mcp", "mcp-servers.yaml")])
-def test_the_starting_spec_lints_clean_and_is_never_overwritten(tmp_path: Path, kind: str, name: str) -> None:
+def test_the_starting_spec_lints_without_errors_and_is_never_overwritten(tmp_path: Path, kind: str, name: str) -> None:
     made = _cli("init", "--kind", kind, "specs", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     spec = tmp_path / "specs" / name
     assert "TODO" in spec.read_text()
     lint = _cli("lint", str(spec), "--format", "json", cwd=tmp_path)
     assert lint.returncode == 0, lint.stdout
-    assert json.loads(lint.stdout)["findings"] == []
+    findings = json.loads(lint.stdout)["findings"]
+    # a template without streams or WebSockets gives some rules nothing to check on: lint says which
+    assert [(f["rule"], f["severity"]) for f in findings] in ([], [("OAS-056", "warning")]), findings
+    assert all("nothing to check them on" in f["message"] for f in findings), findings
     again = _cli("init", "--kind", kind, "specs", cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr and again.stderr.count("\n") == 1
 
