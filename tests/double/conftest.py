@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,29 +19,13 @@ from contractkit.double.auth import DEFAULT_SECRET
 from contractkit.resources import neuron_spec_path
 from contractkit.servers import BackgroundServer
 from contractkit.spec.neuron import NeuronSpec
+from verify_run import VerifyRun
 
 REPO = Path(__file__).resolve().parents[2]
 CHURN_SPEC = REPO / "tests" / "second_neuron" / "churn-api.yaml"
 SPECS = {"bundled": Path(neuron_spec_path()), "churn": CHURN_SPEC}
 SECRET_ENV = "DOUBLE_TEST_CLIENT_SECRET"
 RUN_TIMEOUT_S = 150
-
-
-@dataclass(frozen=True)
-class VerifyRun:
-    argv: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    report: dict | None
-
-    @property
-    def statuses(self) -> dict[str, str]:
-        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
-
-    def explain(self) -> str:
-        command = " ".join(self.argv)
-        return f"$ contractkit {command}\nexit {self.returncode}\n{self.stdout[-5000:]}\n{self.stderr[-2000:]}"
 
 
 def serve(spec_path: Path, **settings: object) -> BackgroundServer:

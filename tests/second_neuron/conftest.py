@@ -15,10 +15,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from verify_run import VerifyRun
 
 from .app import SPEC_PATH
 from .server import ChurnServer
@@ -27,29 +28,6 @@ CLIENT_ID = "churn-suite"
 SECRET_ENV = "CHURN_SUITE_CLIENT_SECRET"
 PARALLEL_RUNS = 6
 RUN_TIMEOUT_S = 110
-
-
-@dataclass(frozen=True)
-class VerifyRun:
-    """One ``contractkit verify neuron`` against one churn service, and what it reported."""
-
-    argv: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    report: dict | None
-
-    @property
-    def statuses(self) -> dict[str, str]:
-        """rule id -> passed | failed | not_verified | ... (from --report-json)."""
-        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
-
-    def failed(self) -> set[str]:
-        return {rule for rule, status in self.statuses.items() if status == "failed"}
-
-    def explain(self) -> str:
-        command = " ".join(self.argv)
-        return f"$ contractkit {command}\nexit {self.returncode}\n{self.stdout[-6000:]}\n{self.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from verify_run import VerifyRun
 
 from .stack import PayablesStack
 from .support import SPEC_PATH
@@ -28,34 +29,6 @@ SECRET_ENV = "PAYABLES_CI_SECRET"
 PARTNER_KEY_ENV = "PAYABLES_PARTNER_KEY"  # the apiKey scheme partnerQuery's key: --api-key-env partnerQuery=...
 RUN_TIMEOUT_S = 240
 SEED = "20261206"
-
-
-@dataclass(frozen=True)
-class VerifyRun:
-    """One ``contractkit verify neuron`` against one payables stack, and what it reported."""
-
-    argv: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    report: dict | None
-    elapsed_s: float
-
-    @property
-    def statuses(self) -> dict[str, str]:
-        return {r["id"]: r["status"] for r in (self.report or {}).get("rules", [])}
-
-    def partial(self) -> dict[str, set[tuple[str, str]]]:
-        """rule id -> (operation, reason) of each case left not verified in a rule that passed elsewhere."""
-        return {r["id"]: {(o["operation"], o["message"]) for o in r["outcomes"] if o["status"] == "not_verified"}
-                for r in (self.report or {}).get("rules", []) if r.get("partial")}
-
-    def having(self, status: str) -> set[str]:
-        return {rule for rule, got in self.statuses.items() if got == status}
-
-    def explain(self) -> str:
-        head = f"$ contractkit {' '.join(self.argv)}\nexit {self.returncode} after {self.elapsed_s:.0f} s"
-        return f"{head}\n{self.stdout[-6000:]}\n{self.stderr[-3000:]}"
 
 
 def verify(defect: str | None, extra: tuple[str, ...], secret: str, workdir: Path) -> VerifyRun:
