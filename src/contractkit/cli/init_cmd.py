@@ -1,4 +1,5 @@
-"""Write a starting spec: a template without lint errors, or a running service's OpenAPI document with the kit's extensions."""
+"""Write a starting spec: a template without lint errors, or a running service's OpenAPI document
+with the kit's extensions."""
 
 from __future__ import annotations
 
