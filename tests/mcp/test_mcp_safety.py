@@ -99,7 +99,7 @@ def test_a_per_tool_opt_in_in_the_spec_keeps_to_its_budget(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 1 <= len(notes) <= 3, notes
     call_001 = {o["operation"]: o for o in rules["MCP-CALL-001"]["outcomes"]}
-    assert "budget of 3" in call_001["remember"]["examined"]["unchecked"]
+    assert "beyond its budget (max_calls: 3)" in call_001["remember"]["examined"]["unchecked"]
 
 
 def test_the_spec_can_say_a_tool_is_read_only(tmp_path):
