@@ -9,6 +9,7 @@ from contractkit.conformance.ledger import examined_of
 from contractkit.conformance.neuron.common import positive_control, refusals_of
 from contractkit.conformance.neuron.schema_run import (
     Sample,
+    api_key_params,
     judge,
     schema_run,
     served,
@@ -168,7 +169,7 @@ def _credential_mutated(op: Operation, case: Any) -> bool:
     is valid, and credentials are the auth rules' to judge."""
     data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
     name = getattr(data, "parameter", None)
-    keys = {(r.scheme.param or "").lower() for alternative in op.security for r in alternative.api_keys}
+    keys = {name for _, name in api_key_params(op)}
     if isinstance(name, str):
         return name.lower() in keys
     # a whole location made to miss a required member: invalid only if it misses one besides the keys

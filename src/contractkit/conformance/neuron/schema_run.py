@@ -157,7 +157,9 @@ def _steer(neuron: NeuronTarget, op: Operation, case: Any) -> bool:
 _KEY_PLACEHOLDER = "presented-by-the-suite"
 
 
-def _api_key_params(op: Operation) -> set[tuple[str | None, str]]:
+def api_key_params(op: Operation) -> set[tuple[str | None, str]]:
+    """(location, lower-cased name) of every API key the operation's security alternatives name:
+    parameters schemathesis takes for the operation's own, which the suite presents itself."""
     return {(r.scheme.location, (r.scheme.param or "").lower()) for alt in op.security for r in alt.api_keys}
 
 
@@ -166,7 +168,7 @@ def _align_case_keys(op: Operation, case: Any, keys: Presentation) -> None:
     parameter for the operation's own and generates (or mutates) it, and its checks judge the case,
     so a generated key would have a valid request judged invalid (an undeclared extra parameter
     beside a key it made up). Only the names of the keys presented go in, never their values."""
-    params = _api_key_params(op)
+    params = api_key_params(op)
     for location, attr, presented in (("header", "headers", keys.headers), ("query", "query", keys.query),
                                       ("cookie", "cookies", keys.cookies)):
         values = getattr(case, attr, None)
@@ -180,7 +182,7 @@ def _drop_generated_keys(op: Operation, kwargs: dict[str, Any]) -> None:
     """Leave out the API keys schemathesis generated: a made-up key of an alternative the suite does
     not present is a bad credential beside the good one, which a target may rightly refuse (401);
     the suite presents its real keys itself."""
-    params = _api_key_params(op)
+    params = api_key_params(op)
     for location, arg in (("header", "headers"), ("query", "params"), ("cookie", "cookies")):
         values = kwargs.get(arg)
         if values:  # a dict, or requests' CaseInsensitiveDict for headers
